@@ -1,0 +1,38 @@
+/**
+ * @module protocol/schemas/status
+ * Heartbeats on `cg.v1.status.<gatewayId>`: the gateway itself and each device it runs.
+ * Central derives online/offline and uptime from these.
+ */
+import { z } from 'zod';
+import { Token } from '../ids.js';
+import { IsoTime } from './common.js';
+
+export const DeviceStatus = z.object({
+  id: Token,
+  type: z.enum(['camera', 'gps', 'can', 'di']),
+  online: z.boolean(),
+  lastSeenAt: IsoTime.optional(),
+  error: z.string().max(512).optional().describe('why it is offline, for the devices board'),
+  counters: z.record(z.string(), z.number()).optional().describe('e.g. badChecksum, framesDecoded'),
+});
+export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
+export const GatewayStatus = z.object({
+  v: z.literal(1),
+  gatewayId: Token,
+  gatewayKind: z.enum(['checkpoint', 'vehicle']),
+  sentAt: IsoTime,
+  startedAt: IsoTime,
+  softwareVersion: z.string().max(64),
+  configVersion: z.string().max(64).optional(),
+  intervalS: z.number().positive().describe('heartbeat period; central marks offline after a few missed'),
+  outbox: z
+    .object({
+      depth: z.number().int().nonnegative(),
+      oldestPendingAgeS: z.number().nonnegative(),
+      droppedTelemetry: z.number().int().nonnegative(),
+    })
+    .optional(),
+  devices: z.array(DeviceStatus).max(256),
+});
+export type GatewayStatus = z.infer<typeof GatewayStatus>;

@@ -1,0 +1,66 @@
+/**
+ * @module protocol/streams
+ * JetStream streams, object store and KV buckets, defined once. Provisioning (transport.ts)
+ * creates or updates them idempotently. Only nats-server 2.9 features are used.
+ */
+import { subjects } from './subjects.js';
+
+const DAY_NS = 24 * 3600 * 1e9;
+
+export interface StreamDef {
+  name: string;
+  subjects: string[];
+  /** max age in nanoseconds, 0 = forever */
+  maxAgeNs: number;
+  /** JetStream message-id de-duplication window in nanoseconds */
+  duplicateWindowNs: number;
+  maxBytes: number;
+  description: string;
+}
+
+export const STREAMS = {
+  incidents: {
+    name: 'CG_INCIDENTS',
+    subjects: [subjects.all.incident],
+    maxAgeNs: 365 * DAY_NS,
+    duplicateWindowNs: 10 * 60 * 1e9,
+    maxBytes: -1,
+    description: 'incidents from edge gateways; long retention, central consumes durably',
+  },
+  telemetry: {
+    name: 'CG_TELEMETRY',
+    subjects: [subjects.all.telemetry],
+    maxAgeNs: 7 * DAY_NS,
+    duplicateWindowNs: 2 * 60 * 1e9,
+    maxBytes: 2 * 1024 ** 3,
+    description: 'vehicle tracks, bounded by age',
+  },
+  status: {
+    name: 'CG_STATUS',
+    subjects: [subjects.all.status],
+    maxAgeNs: 2 * DAY_NS,
+    duplicateWindowNs: 60 * 1e9,
+    maxBytes: 512 * 1024 ** 2,
+    description: 'gateway and device heartbeats',
+  },
+  deadLetters: {
+    name: 'CG_DLQ',
+    subjects: [subjects.all.deadLetter],
+    maxAgeNs: 30 * DAY_NS,
+    duplicateWindowNs: 60 * 1e9,
+    maxBytes: 1024 ** 3,
+    description: 'messages that failed validation, with the reason',
+  },
+} as const satisfies Record<string, StreamDef>;
+
+/** Evidence images (JetStream object store). */
+export const EVIDENCE_BUCKET = 'cg_evidence';
+/** Gateway configurations distributed by central (KV), key = gateway id. */
+export const CONFIG_BUCKET = 'cg_gateway_config';
+
+/** Durable consumer names central uses. */
+export const CONSUMERS = {
+  centralIngest: 'central-ingest',
+  centralTelemetry: 'central-telemetry',
+  centralStatus: 'central-status',
+} as const;

@@ -1,0 +1,139 @@
+/**
+ * @module protocol/transport
+ * The only module that imports the NATS client. Edge and central talk to NATS through these
+ * helpers: connect with endless reconnect and one log line per state change, idempotent stream
+ * provisioning, publish with a JetStream message id, evidence in the object store.
+ *
+ * Client choice: `nats` (v2.29, the package the design card names). It bundles core, JetStream,
+ * KV and object store in one package that supports Node 20 without engine warnings; the v3
+ * `@nats-io/*` split can replace it here without touching edge or central.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type ConnectionOptions,
+  connect,
+  DiscardPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type ObjectStore,
+  StorageType,
+} from 'nats';
+import type { EvidenceRef } from './schemas/incident.js';
+import { EVIDENCE_BUCKET, STREAMS, type StreamDef } from './streams.js';
+
+export type { JetStreamClient, JetStreamManager, NatsConnection, ObjectStore } from 'nats';
+export * as nats from 'nats';
+
+export interface LinkLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface LinkOptions {
+  servers: string | string[];
+  name: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+  tls?: ConnectionOptions['tls'];
+  log: LinkLogger;
+}
+
+/**
+ * Connect and keep reconnecting forever; while the server is unreachable at start, retry with a
+ * single log line per attempt instead of crashing.
+ */
+export async function connectNats(opts: LinkOptions, signal?: AbortSignal): Promise<NatsConnection> {
+  let attempt = 0;
+  for (;;) {
+    try {
+      const nc = await connect({
+        servers: opts.servers,
+        name: opts.name,
+        user: opts.user,
+        pass: opts.pass,
+        token: opts.token,
+        tls: opts.tls,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+        pingInterval: 10_000,
+      });
+      opts.log.info({ server: nc.getServer() }, 'NATS connected');
+      void watchStatus(nc, opts.log);
+      return nc;
+    } catch (e) {
+      attempt++;
+      const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
+      opts.log.warn(
+        { servers: opts.servers, attempt, retryInMs: delay, err: (e as Error).message },
+        'NATS not reachable, retrying',
+      );
+      if (signal?.aborted) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+      if (signal?.aborted) throw e;
+    }
+  }
+}
+
+async function watchStatus(nc: NatsConnection, log: LinkLogger): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect') log.warn({ server: s.data }, 'NATS disconnected, will reconnect');
+    else if (s.type === 'reconnect') log.info({ server: s.data }, 'NATS reconnected');
+    else if (s.type === 'error') log.warn({ err: String(s.data) }, 'NATS error');
+  }
+}
+
+function streamConfig(d: StreamDef) {
+  return {
+    name: d.name,
+    subjects: d.subjects,
+    description: d.description,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: d.maxAgeNs,
+    max_bytes: d.maxBytes,
+    duplicate_window: d.duplicateWindowNs,
+  };
+}
+
+/** Create every stream and the evidence bucket, or update them to the definitions. Idempotent. */
+export async function provisionStreams(nc: NatsConnection): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  for (const d of Object.values(STREAMS)) {
+    const cfg = streamConfig(d);
+    try {
+      await jsm.streams.info(d.name);
+      await jsm.streams.update(d.name, cfg);
+    } catch (e) {
+      if (!/not found/i.test((e as Error).message)) throw e;
+      await jsm.streams.add(cfg);
+    }
+  }
+  await evidenceStore(nc.jetstream());
+}
+
+export function evidenceStore(js: JetStreamClient): Promise<ObjectStore> {
+  return js.views.os(EVIDENCE_BUCKET, { storage: StorageType.File, description: 'incident evidence images' });
+}
+
+/** Store an evidence image (chunked by the object store) and return the reference for the message. */
+export async function putEvidence(
+  os: ObjectStore,
+  name: string,
+  bytes: Uint8Array,
+  role: EvidenceRef['role'],
+  contentType: EvidenceRef['contentType'] = 'image/jpeg',
+): Promise<EvidenceRef> {
+  const existing = await os.info(name);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  // Re-sending after a crash: same name, same bytes → nothing to do (resumable upload).
+  if (!existing || existing.size !== bytes.byteLength) {
+    await os.putBlob({ name, description: role, headers: undefined }, bytes);
+  }
+  return { role, bucket: EVIDENCE_BUCKET, name, contentType, size: bytes.byteLength, sha256 };
+}
+
+export async function getEvidence(os: ObjectStore, name: string): Promise<Uint8Array | null> {
+  return os.getBlob(name);
+}

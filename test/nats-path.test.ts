@@ -1,0 +1,76 @@
+/** The real NATS path: provisioning is idempotent, JetStream de-duplicates by incident revision. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encode, Incident, incidentMsgId, newId, STREAMS, subjects } from '../protocol/index.js';
+import {
+  connectNats,
+  evidenceStore,
+  getEvidence,
+  type NatsConnection,
+  provisionStreams,
+  putEvidence,
+} from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+
+const quiet = { info() {}, warn() {} };
+let server: NatsServerHandle;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats({ servers: server.url, name: 'test', log: quiet });
+});
+afterAll(async () => {
+  await nc?.close();
+  await server?.dispose();
+});
+
+describe('nats - provisioning and publish', () => {
+  it('provisions streams idempotently', async () => {
+    await provisionStreams(nc);
+    await provisionStreams(nc);
+    const jsm = await nc.jetstreamManager();
+    const names: string[] = [];
+    for await (const s of jsm.streams.list()) names.push(s.config.name);
+    expect(names.sort()).toEqual([...Object.values(STREAMS).map((s) => s.name), 'OBJ_cg_evidence'].sort());
+  });
+
+  it('de-duplicates a re-published revision by message id', async () => {
+    const js = nc.jetstream();
+    const id = newId();
+    const msg = {
+      v: 1 as const,
+      id,
+      rev: 0,
+      lifecycle: 'new' as const,
+      kind: 'overspeed' as const,
+      category: '92.01',
+      gatewayId: 'veh-1',
+      deviceId: 'truck-1',
+      observedAt: new Date().toISOString(),
+      startedAt: new Date().toISOString(),
+      confidence: 1,
+      location: { source: 'gps' as const, lat: 30, lon: 120 },
+      producer: { rule: 'overspeed' },
+    };
+    const a = await js.publish(subjects.incident('veh-1'), encode(Incident, msg), {
+      msgID: incidentMsgId(msg),
+    });
+    const b = await js.publish(subjects.incident('veh-1'), encode(Incident, msg), {
+      msgID: incidentMsgId(msg),
+    });
+    expect(a.duplicate).toBe(false);
+    expect(b.duplicate).toBe(true);
+    expect(b.seq).toBe(a.seq);
+  });
+
+  it('stores evidence in the object store and skips a re-upload of the same object', async () => {
+    const os = await evidenceStore(nc.jetstream());
+    const bytes = new Uint8Array(300_000).map((_, i) => i % 251);
+    const ref = await putEvidence(os, 'E1-annotated.jpg', bytes, 'annotated');
+    expect(ref).toMatchObject({ bucket: 'cg_evidence', size: 300_000, role: 'annotated' });
+    const again = await putEvidence(os, 'E1-annotated.jpg', bytes, 'annotated');
+    expect(again.sha256).toBe(ref.sha256);
+    expect(Buffer.from((await getEvidence(os, 'E1-annotated.jpg'))!).equals(Buffer.from(bytes))).toBe(true);
+    expect(await getEvidence(os, 'missing.jpg')).toBeNull();
+  });
+});
