@@ -1,0 +1,39 @@
+/**
+ * @module edge/unit
+ * The contract between the gateway core (outbox, heartbeats, commands, NATS link) and the device
+ * pipelines that run inside it (edge/camera, edge/vehicle). A pipeline never touches NATS: it
+ * hands incidents and telemetry to these sinks and answers commands; the core makes them durable
+ * and delivers them.
+ */
+import type { CommandRequest, DeviceStatus, EvidenceRef, IncidentInput, TrackPoint } from '../protocol/index.js';
+
+/** An evidence image a pipeline attaches to an incident revision; the core uploads it. */
+export interface EvidenceImage {
+  role: EvidenceRef['role'];
+  bytes: Uint8Array;
+  contentType: EvidenceRef['contentType'];
+}
+
+/** An incident revision without evidence refs and gateway id: the core fills those in. */
+export type IncidentDraft = Omit<IncidentInput, 'evidence' | 'gatewayId' | 'v'>;
+
+export interface EdgeSinks {
+  /** Durable once the promise resolves (written to the outbox); delivery is the core's job. */
+  incident(draft: IncidentDraft, images?: EvidenceImage[]): Promise<void>;
+  /** Positions for the track; may be dropped first under a disk budget. */
+  telemetry(vehicleId: string, points: TrackPoint[]): void;
+}
+
+export interface EdgeUnit {
+  /** e.g. 'camera:gate-1' or 'vehicle:truck-7', for logs */
+  readonly name: string;
+  start(sinks: EdgeSinks): Promise<void>;
+  stop(): Promise<void>;
+  /** Current state of each device this unit runs, for the heartbeat. */
+  devices(): DeviceStatus[];
+  /**
+   * Answer a command from central (where, snapshot, ...) for a device this unit owns.
+   * Return undefined when the device is not this unit's; throw with a clear message on failure.
+   */
+  command?(req: CommandRequest, sinks: EdgeSinks): Promise<Record<string, unknown> | undefined>;
+}
