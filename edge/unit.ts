@@ -37,3 +37,16 @@ export interface EdgeUnit {
    */
   command?(req: CommandRequest, sinks: EdgeSinks): Promise<Record<string, unknown> | undefined>;
 }
+
+/** What the gateway core gives a pipeline factory. */
+export interface UnitContext {
+  gatewayId: string;
+  /** a writable directory for this unit's own state (e.g. tracker snapshots) */
+  dataDir: string;
+  log: {
+    info(obj: object, msg?: string): void;
+    warn(obj: object, msg?: string): void;
+    error(obj: object, msg?: string): void;
+    debug(obj: object, msg?: string): void;
+  };
+}
