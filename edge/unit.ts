@@ -5,7 +5,13 @@
  * hands incidents and telemetry to these sinks and answers commands; the core makes them durable
  * and delivers them.
  */
-import type { CommandRequest, DeviceStatus, EvidenceRef, IncidentInput, TrackPoint } from '../protocol/index.js';
+import type {
+  CommandRequest,
+  DeviceStatus,
+  EvidenceRef,
+  IncidentInput,
+  TrackPoint,
+} from '../protocol/index.js';
 
 /** An evidence image a pipeline attaches to an incident revision; the core uploads it. */
 export interface EvidenceImage {

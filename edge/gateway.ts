@@ -1,0 +1,281 @@
+/**
+ * @module edge/gateway
+ * The gateway core: runs the device pipelines of one gateway (cameras or a vehicle), makes what
+ * they produce durable in the outbox, delivers it over NATS, answers central's commands and sends
+ * heartbeats. The pipelines never see NATS (edge/unit.ts is the contract).
+ * @example
+ *   const gw = await startGateway(loadGatewayConfig('gw.yaml'), { log });
+ *   ...
+ *   await gw.stop();
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CommandReply,
+  CommandRequest,
+  type DeviceStatus,
+  decode,
+  encode,
+  GatewayStatus,
+  Incident,
+  incidentMsgId,
+  newId,
+  subjects,
+  Telemetry,
+  type TrackPoint,
+  validate,
+} from '../protocol/index.js';
+import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import type { GatewayConfig } from './config.js';
+import { Deliverer } from './outbox/deliver.js';
+import { Outbox } from './outbox/index.js';
+import type { EdgeSinks, EdgeUnit, EvidenceImage, IncidentDraft, UnitContext } from './unit.js';
+
+export const SOFTWARE_VERSION = '0.1.0';
+
+export type Logger = UnitContext['log'] & { child?(b: object): Logger };
+
+export interface GatewayOptions {
+  log: Logger;
+  /** make the units; the default loads edge/camera or edge/vehicle by the config's kind */
+  createUnits?: (cfg: GatewayConfig, ctx: UnitContext) => Promise<EdgeUnit[]>;
+  /** re-read the configuration for the reload_config command */
+  reloadConfig?: () => GatewayConfig;
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly outbox: Outbox;
+  readonly sinks: EdgeSinks;
+  /** incidents accepted into the outbox, telemetry batches accepted, drafts refused as invalid */
+  readonly counters: {
+    incidents: number;
+    telemetry: number;
+    invalidDrafts: number;
+    commands: number;
+    badCommands: number;
+  };
+  connected(): boolean;
+  status(): GatewayStatus;
+  deliveryStats(): Deliverer['stats'] | undefined;
+  stop(): Promise<void>;
+}
+
+type CameraModule = { createCameraUnits(section: unknown, ctx: UnitContext): Promise<EdgeUnit[]> };
+type VehicleModule = { createVehicleUnit(section: unknown, ctx: UnitContext): Promise<EdgeUnit> };
+
+/** Load only the pipeline this gateway needs (a vehicle box never loads onnxruntime). */
+async function defaultUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUnit[]> {
+  if (cfg.kind === 'checkpoint') {
+    const mod = (await import(['./camera', 'index.js'].join('/'))) as CameraModule;
+    return mod.createCameraUnits(cfg.cameras, ctx);
+  }
+  const mod = (await import(['./vehicle', 'index.js'].join('/'))) as VehicleModule;
+  return [await mod.createVehicleUnit(cfg.vehicle, ctx)];
+}
+
+export function configVersion(cfg: GatewayConfig): string {
+  return createHash('sha256').update(JSON.stringify(cfg)).digest('hex').slice(0, 12);
+}
+
+export async function startGateway(initial: GatewayConfig, opts: GatewayOptions): Promise<Gateway> {
+  let cfg = initial;
+  const log = opts.log;
+  const startedAt = new Date();
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const outbox = await Outbox.open({
+    dir: join(cfg.dataDir, 'outbox'),
+    budgetBytes: cfg.outbox.budgetMB * 1024 * 1024,
+  });
+  const counters = { incidents: 0, telemetry: 0, invalidDrafts: 0, commands: 0, badCommands: 0 };
+  const ctx: UnitContext = { gatewayId: cfg.gatewayId, dataDir: join(cfg.dataDir, 'units'), log };
+
+  const sinks: EdgeSinks = {
+    async incident(draft: IncidentDraft, images: EvidenceImage[] = []) {
+      const full = { ...draft, v: 1 as const, gatewayId: cfg.gatewayId, evidence: [] };
+      const checked = validate(Incident, full);
+      if (!checked.ok) {
+        counters.invalidDrafts++;
+        log.error(
+          { kind: draft.kind, reason: checked.reason },
+          'pipeline produced an invalid incident; not sent',
+        );
+        throw new Error(`invalid incident: ${checked.reason}`);
+      }
+      const inc = checked.value;
+      const named = images.map((img) => ({
+        ...img,
+        name: `${inc.id}-r${inc.rev}-${img.role}.${img.contentType === 'image/png' ? 'png' : 'jpg'}`,
+      }));
+      await outbox.add('incident', subjects.incident(cfg.gatewayId), incidentMsgId(inc), inc, named);
+      counters.incidents++;
+      log.info(
+        { id: inc.id, rev: inc.rev, lifecycle: inc.lifecycle, kind: inc.kind, device: inc.deviceId },
+        'incident queued',
+      );
+    },
+    telemetry(vehicleId: string, points: TrackPoint[]) {
+      const msg = {
+        v: 1 as const,
+        gatewayId: cfg.gatewayId,
+        vehicleId,
+        sentAt: new Date().toISOString(),
+        points,
+      };
+      const checked = validate(Telemetry, msg);
+      if (!checked.ok) {
+        counters.invalidDrafts++;
+        log.warn({ vehicleId, reason: checked.reason }, 'invalid telemetry batch dropped');
+        return;
+      }
+      counters.telemetry++;
+      outbox
+        .add('telemetry', subjects.telemetry(cfg.gatewayId), `${cfg.gatewayId}.t.${newId()}`, checked.value)
+        .catch((e) => log.error({ err: (e as Error).message }, 'telemetry not stored'));
+    },
+  };
+
+  const makeUnits = opts.createUnits ?? defaultUnits;
+  let units = await makeUnits(cfg, ctx);
+  for (const u of units) await u.start(sinks);
+  log.info({ gatewayId: cfg.gatewayId, units: units.map((u) => u.name) }, 'gateway started');
+
+  let nc: NatsConnection | undefined;
+  let deliverer: Deliverer | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const abort = new AbortController();
+
+  const status = (): GatewayStatus => {
+    const o = outbox.stats();
+    const devices: DeviceStatus[] = units.flatMap((u) => {
+      try {
+        return u.devices();
+      } catch (e) {
+        log.warn({ unit: u.name, err: (e as Error).message }, 'unit devices() failed');
+        return [];
+      }
+    });
+    return {
+      v: 1,
+      gatewayId: cfg.gatewayId,
+      gatewayKind: cfg.kind,
+      sentAt: new Date().toISOString(),
+      startedAt: startedAt.toISOString(),
+      softwareVersion: SOFTWARE_VERSION,
+      configVersion: configVersion(cfg),
+      intervalS: cfg.heartbeatS,
+      outbox: {
+        depth: o.depth,
+        oldestPendingAgeS: o.oldestPendingAgeS,
+        droppedTelemetry: o.droppedTelemetry,
+      },
+      devices,
+    };
+  };
+
+  const handleCommand = async (data: Uint8Array): Promise<CommandReply> => {
+    const answeredAt = () => new Date().toISOString();
+    const r = decode(CommandRequest, data);
+    if (!r.ok) {
+      counters.badCommands++;
+      return {
+        v: 1,
+        requestId: 'unknown',
+        ok: false,
+        error: `bad command: ${r.reason}`,
+        answeredAt: answeredAt(),
+      };
+    }
+    const req = r.value;
+    counters.commands++;
+    log.info({ verb: req.verb, deviceId: req.deviceId, by: req.by }, 'command from central');
+    try {
+      if (req.verb === 'ping')
+        return {
+          v: 1,
+          requestId: req.requestId,
+          ok: true,
+          answeredAt: answeredAt(),
+          data: { status: status() },
+        };
+      if (req.verb === 'reload_config') {
+        if (!opts.reloadConfig) throw new Error('this gateway was started without a config file to reload');
+        const next = opts.reloadConfig();
+        const nextUnits = await makeUnits(next, ctx);
+        for (const u of units) await u.stop();
+        cfg = next;
+        units = nextUnits;
+        for (const u of units) await u.start(sinks);
+        return {
+          v: 1,
+          requestId: req.requestId,
+          ok: true,
+          answeredAt: answeredAt(),
+          data: { configVersion: configVersion(cfg) },
+        };
+      }
+      for (const u of units) {
+        const out = await u.command?.(req, sinks);
+        if (out !== undefined)
+          return { v: 1, requestId: req.requestId, ok: true, answeredAt: answeredAt(), data: out };
+      }
+      throw new Error(`no device here answers ${req.verb}${req.deviceId ? ` for ${req.deviceId}` : ''}`);
+    } catch (e) {
+      return {
+        v: 1,
+        requestId: req.requestId,
+        ok: false,
+        error: (e as Error).message,
+        answeredAt: answeredAt(),
+      };
+    }
+  };
+
+  // Connect in the background: detection and the outbox work with NATS down.
+  const linkReady = connectNats({ ...cfg.nats, name: `gateway ${cfg.gatewayId}`, log }, abort.signal)
+    .then((conn) => {
+      nc = conn;
+      deliverer = new Deliverer(outbox, conn, log);
+      deliverer.start();
+      const sub = conn.subscribe(subjects.all.command(cfg.gatewayId));
+      void (async () => {
+        for await (const m of sub) {
+          const reply = await handleCommand(m.data);
+          if (m.reply) m.respond(encode(CommandReply, reply));
+        }
+      })();
+      const beat = () => {
+        if (!conn.isClosed()) conn.publish(subjects.status(cfg.gatewayId), encode(GatewayStatus, status()));
+      };
+      beat();
+      heartbeat = setInterval(beat, cfg.heartbeatS * 1000);
+    })
+    .catch((e) => {
+      if (!abort.signal.aborted) log.error({ err: (e as Error).message }, 'NATS link failed');
+    });
+
+  return {
+    get config() {
+      return cfg;
+    },
+    outbox,
+    sinks,
+    counters,
+    connected: () => !!nc && !nc.isClosed(),
+    status,
+    deliveryStats: () => deliverer?.stats,
+    async stop() {
+      abort.abort();
+      if (heartbeat) clearInterval(heartbeat);
+      for (const u of units)
+        await u
+          .stop()
+          .catch((e) => log.warn({ unit: u.name, err: (e as Error).message }, 'unit stop failed'));
+      await deliverer?.stop();
+      await nc?.drain().catch(() => undefined);
+      await Promise.race([linkReady, new Promise((r) => setTimeout(r, 100))]);
+      log.info({ gatewayId: cfg.gatewayId }, 'gateway stopped');
+    },
+  };
+}
