@@ -1,0 +1,39 @@
+/** @module edge/camera/detect/decoders/types  The contract each output-layout plugin implements. */
+import type { ModelManifest } from '../manifest.js';
+
+/** A box in model-input pixels (corners), before un-letterboxing and NMS. */
+export interface Candidate {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+  classId: number;
+}
+
+export interface DetectDecoder {
+  /** the manifest's `output.layout` value */
+  readonly key: 'yolov5' | 'yolov8' | 'yolox';
+  /** Why these output dims do not fit the manifest, or undefined when they do. Unknown (symbolic) dims pass. */
+  checkDims(dims: readonly (number | string | null)[], m: ModelManifest): string | undefined;
+  /** Candidates with score >= minScore. `data` is the flat output tensor. */
+  decode(data: Float32Array, dims: readonly number[], m: ModelManifest, minScore: number): Candidate[];
+}
+
+export function known(d: number | string | null | undefined): d is number {
+  return typeof d === 'number' && d > 0;
+}
+
+/** Best class of row i from a strided score accessor. */
+export function argmax(n: number, at: (c: number) => number): [number, number] {
+  let best = 0;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < n; c++) {
+    const s = at(c);
+    if (s > bestScore) {
+      bestScore = s;
+      best = c;
+    }
+  }
+  return [best, bestScore];
+}
