@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need on a fresh Debian 12 machine with Node 20, and only
+# what is missing: system packages via apt-get, npm packages via `npm ci`. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+command -v socat >/dev/null 2>&1 || need_apt+=(socat)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# Model training/evaluation smoke tests use Debian's torch and onnx with the system python.
+/usr/bin/python3 -c 'import torch, onnx, numpy, PIL' >/dev/null 2>&1 || need_apt+=(python3-torch python3-onnx python3-numpy python3-pil)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing system packages: ${need_apt[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# onnxruntime-node would otherwise try to download CUDA binaries at install time.
+export ONNXRUNTIME_NODE_INSTALL=skip
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || ! cmp -s <(node -e 'process.stdout.write(JSON.stringify(require("./package-lock.json").packages[""]))') \
+     <(node -e 'try{process.stdout.write(JSON.stringify(require("./node_modules/.setup-root.json")))}catch{}'); then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  node -e 'require("fs").writeFileSync("node_modules/.setup-root.json", JSON.stringify(require("./package-lock.json").packages[""]))'
+fi
