@@ -1,0 +1,102 @@
+/** The NMEA reader on what receivers really do to a byte stream, one case per quirk. */
+import { describe, expect, it } from 'vitest';
+import { decodeNmea, type Fix, FixAssembler } from '../edge/vehicle/gnss/fix.js';
+import { NmeaReader, type Sentence } from '../edge/vehicle/gnss/nmea.js';
+
+/** Append a valid checksum to a sentence body. */
+export function nmea(body: string): string {
+  let x = 0;
+  for (let i = 0; i < body.length; i++) x ^= body.charCodeAt(i);
+  return `$${body}*${x.toString(16).toUpperCase().padStart(2, '0')}\r\n`;
+}
+
+const RMC = nmea('BDRMC,081411.000,A,3016.2000,N,12009.0000,E,20.0,90.0,281126,,,A');
+const GGA = nmea('BDGGA,081411.000,3016.2000,N,12009.0000,E,1,08,1.0,12.5,M,7.0,M,,');
+
+describe('nmea - reader', () => {
+  it('nmea - BeiDou talker, RMC+GGA merged into one fix with speed in m/s', () => {
+    const { fixes } = decodeNmea(RMC + GGA);
+    expect(fixes).toHaveLength(1);
+    const f = fixes[0];
+    expect(f.talker).toBe('BD');
+    expect(new Date(f.t!).toISOString()).toBe('2026-11-28T08:14:11.000Z');
+    expect(f.lat).toBeCloseTo(30.27, 9);
+    expect(f.lon).toBeCloseTo(120.15, 9);
+    expect(f.speedMps).toBeCloseTo((20 * 1852) / 3600, 9);
+    expect(f.altM).toBe(12.5);
+    expect(f.mode).toBe('3d');
+  });
+
+  it('nmea - any chunking gives the same sentences', () => {
+    const whole = RMC + GGA;
+    const seen: Sentence[] = [];
+    const r = new NmeaReader((s) => seen.push(s));
+    for (const ch of whole) r.push(Buffer.from(ch, 'latin1'));
+    expect(seen.map((s) => s.type)).toEqual(['RMC', 'GGA']);
+  });
+
+  it('nmea - NUL bytes, garbage, cut and glued sentences are counted and skipped', () => {
+    const cut = '$GPRMC,000346.03,A,4808\0\0\0\0   \r\n';
+    const glued = nmea('GPGSA,A,1,,,,,,,,,,,,,,,').trimEnd() + RMC;
+    const { fixes, counters } = decodeNmea(`xx!!garbage${cut}${glued}${nmea('GPXYZ,1')}${GGA}`);
+    expect(fixes).toHaveLength(1);
+    expect(counters.nulBytes).toBe(4);
+    expect(counters.garbageBytes).toBeGreaterThan(0);
+    expect(counters.badChecksum + counters.noChecksum).toBeGreaterThanOrEqual(1);
+    expect(counters.unsupported).toBe(1);
+    expect(counters.sentences).toBe(3);
+  });
+
+  it('nmea - a wrong checksum is rejected', () => {
+    const { fixes, counters } = decodeNmea(RMC.replace('*', '0*'));
+    expect(fixes).toHaveLength(0);
+    expect(counters.badChecksum).toBe(1);
+  });
+
+  it('nmea - out-of-range fields are malformed, not a fix at null island', () => {
+    const { fixes, counters } = decodeNmea(
+      nmea('GPRMC,081411.000,A,3016.2000,Q,12009.0000,E,20.0,90.0,281126,,,A'),
+    );
+    expect(fixes).toHaveLength(0);
+    expect(counters.malformed).toBe(1);
+  });
+
+  it('nmea - week rollover: 1999-08-22 moves forward 1024 weeks when a pivot is set', () => {
+    const old = nmea('GPRMC,000425.00,A,3016.2000,N,12009.0000,E,0.0,0.0,220899,,,A');
+    expect(new Date(decodeNmea(old).fixes[0].t!).toISOString()).toBe('1999-08-22T00:04:25.000Z');
+    const f = decodeNmea(old, { rolloverPivotMs: Date.parse('2010-01-01T00:00:00Z') }).fixes[0];
+    expect(new Date(f.t!).toISOString()).toBe('2019-04-07T00:04:25.000Z');
+    expect(f.rolloverCorrected).toBe(true);
+  });
+
+  it('nmea - a GGA after midnight takes the next day from the last RMC date', () => {
+    const out: Fix[] = [];
+    const asm = new FixAssembler((f) => out.push(f));
+    const r = new NmeaReader((s) => asm.push(s));
+    r.push(nmea('GPRMC,235959.00,A,3016.2000,N,12009.0000,E,0.0,0.0,281126,,,A'));
+    r.push(nmea('GPGGA,000001.00,3016.2000,N,12009.0000,E,1,08,1.0,12.5,M,7.0,M,,'));
+    asm.flush();
+    expect(out.map((f) => new Date(f.t!).toISOString())).toEqual([
+      '2026-11-28T23:59:59.000Z',
+      '2026-11-29T00:00:01.000Z',
+    ]);
+  });
+
+  it('nmea - void RMC is a no-fix epoch without motion', () => {
+    const { fixes } = decodeNmea(nmea('GNRMC,081420.000,V,,,,,0.00,340.16,260514,,,N'));
+    expect(fixes[0]).toMatchObject({ mode: 'none' });
+    expect(fixes[0].speedMps).toBeUndefined();
+  });
+
+  it('nmea - GLL, VTG and ZDA alone give position, motion and date', () => {
+    const text =
+      nmea('GPZDA,101010.00,28,11,2026,00,00') +
+      nmea('GPGLL,3016.2000,N,12009.0000,E,101010.00,A,A') +
+      nmea('GPVTG,45.0,T,,M,10.0,N,18.5,K,A');
+    const [f] = decodeNmea(text).fixes;
+    expect(new Date(f.t!).toISOString()).toBe('2026-11-28T10:10:10.000Z');
+    expect(f.track).toBe(45);
+    expect(f.speedMps).toBeCloseTo(10 * 0.514444, 4);
+    expect(f.mode).toBe('2d');
+  });
+});
