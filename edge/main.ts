@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { ConfigError, loadGatewayConfig } from './config.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
+import { serveGatewayMetrics } from './metrics.js';
 
 const program = new Command()
   .name('cg-gateway')
@@ -33,6 +34,10 @@ try {
     process.exit(0);
   }
   const gw = await startGateway(cfg, { log, reloadConfig: load });
+  if (cfg.metricsPort !== undefined) {
+    const srv = await serveGatewayMetrics(gw, cfg.metricsPort);
+    log.info({ address: srv.address() }, 'metrics on /metrics, health on /health');
+  }
   let stopping = false;
   const shutdown = async (sig: string) => {
     if (stopping) return;
