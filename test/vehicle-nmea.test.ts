@@ -1,15 +1,9 @@
 /** The NMEA reader on what receivers really do to a byte stream, one case per quirk. */
 import { describe, expect, it } from 'vitest';
 import { decodeNmea, type Fix, FixAssembler } from '../edge/vehicle/gnss/fix.js';
-import { NmeaReader, type Sentence } from '../edge/vehicle/gnss/nmea.js';
+import { formatSentence, NmeaReader, type Sentence } from '../edge/vehicle/gnss/nmea.js';
 
-/** Append a valid checksum to a sentence body. */
-export function nmea(body: string): string {
-  let x = 0;
-  for (let i = 0; i < body.length; i++) x ^= body.charCodeAt(i);
-  return `$${body}*${x.toString(16).toUpperCase().padStart(2, '0')}\r\n`;
-}
-
+const nmea = formatSentence;
 const RMC = nmea('BDRMC,081411.000,A,3016.2000,N,12009.0000,E,20.0,90.0,281126,,,A');
 const GGA = nmea('BDGGA,081411.000,3016.2000,N,12009.0000,E,1,08,1.0,12.5,M,7.0,M,,');
 

@@ -349,3 +349,10 @@ export class NmeaReader {
     }
   }
 }
+
+/** `GPRMC,...` → `$GPRMC,...*hh\r\n`: for simulators and tests. */
+export function formatSentence(body: string): string {
+  let x = 0;
+  for (let i = 0; i < body.length; i++) x ^= body.charCodeAt(i);
+  return `$${body}*${x.toString(16).toUpperCase().padStart(2, '0')}\r\n`;
+}
