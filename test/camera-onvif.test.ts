@@ -1,0 +1,293 @@
+/**
+ * camera - ONVIF: node-onvif init + snapshots against the simulator with real cameras' quirks,
+ * replay of recorded Bosch and Dahua answers, digest concurrency, fault isolation, discovery.
+ */
+import onvif from 'node-onvif';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backoffDelayS,
+  CameraSource,
+  connectOnvif,
+  discoverCameras,
+  fetchSnapshot,
+} from '../edge/camera/capture/index.js';
+import { CameraConfig } from '../edge/camera/config.js';
+import {
+  type Fault,
+  makeTestFrames,
+  type OnvifCamera,
+  replayAvailable,
+  startOnvifCamera,
+} from './simulators/onvif/index.js';
+
+const quiet = { info() {}, warn() {} };
+let frames: Buffer[];
+beforeAll(async () => {
+  frames = await makeTestFrames(3, 160, 90);
+});
+
+async function until(cond: () => boolean, what: string, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('camera - onvif init and snapshot', () => {
+  it('init by xaddr with WS-Security, digest snapshot, padded URIs, image/jpg, camera clock 2.5 years behind', async () => {
+    const cam = await startOnvifCamera({
+      username: 'admin',
+      password: 'p@ss:word',
+      frames,
+      quirks: { paddedUris: true, jpgContentType: true, clockSkewMs: -800 * 86400_000 },
+    });
+    try {
+      const info = await connectOnvif({
+        xaddr: cam.xaddr,
+        user: 'admin',
+        pass: 'p@ss:word',
+        timeoutMs: 10_000,
+      });
+      expect(info.snapshotUri).toBe(`http://127.0.0.1:${cam.port}/snapshot.jpg?channel=1&subtype=0`);
+      expect(info.timeDiffMs).toBeLessThan(-799 * 86400_000);
+      const shots = [];
+      for (let i = 0; i < 3; i++)
+        shots.push(
+          await fetchSnapshot(info.snapshotUri, { user: 'admin', pass: 'p@ss:word', timeoutMs: 5000 }),
+        );
+      expect(shots.map((s) => frames.findIndex((f) => f.equals(s)))).toEqual([0, 1, 2]);
+      expect((await sharp(shots[0]).metadata()).width).toBe(160);
+      expect(cam.stats.authFailures).toBe(3); // one digest challenge per snapshot, no SOAP failures
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  for (const status of [200, 400, 401, 500] as const) {
+    it(`a wrong password answered as HTTP ${status} NotAuthorized fails init with a clear message`, async () => {
+      const cam = await startOnvifCamera({
+        username: 'admin',
+        password: 'right',
+        frames,
+        quirks: { authFaultStatus: status },
+      });
+      try {
+        await expect(
+          connectOnvif({ xaddr: cam.xaddr, user: 'admin', pass: 'wrong', timeoutMs: 10_000 }),
+        ).rejects.toThrow(/Not Authorized|NotAuthorized/i);
+      } finally {
+        await cam.stop();
+      }
+    });
+  }
+
+  it('basic auth snapshots; a refused password is an auth error', async () => {
+    const cam = await startOnvifCamera({ username: 'u', password: 'p', snapshotAuth: 'basic', frames });
+    try {
+      const url = `http://127.0.0.1:${cam.port}/snap.jpg`;
+      expect(frames).toContainEqual(await fetchSnapshot(url, { user: 'u', pass: 'p', timeoutMs: 5000 }));
+      await expect(fetchSnapshot(url, { user: 'u', pass: 'x', timeoutMs: 5000 })).rejects.toMatchObject({
+        reason: 'auth',
+      });
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  it('an unknown operation gets an empty body (quirk) or a fault', async () => {
+    const cam = await startOnvifCamera({ frames, quirks: { emptyUnknownOps: true } });
+    const body =
+      '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetFoo/></s:Body></s:Envelope>';
+    try {
+      const r = await fetch(cam.xaddr, { method: 'POST', body });
+      expect([r.status, await r.text()]).toEqual([200, '']);
+      cam.setQuirks({ emptyUnknownOps: false });
+      const f = await fetch(cam.xaddr, { method: 'POST', body });
+      expect(await f.text()).toMatch(/ActionNotSupported/);
+    } finally {
+      await cam.stop();
+    }
+  });
+});
+
+describe('camera - replay of recorded real cameras', () => {
+  it.skipIf(!replayAvailable('bosch'))(
+    'Bosch FLEXIDOME 5100i: init, clock skew, snapshot (skips without ../shared/testdata)',
+    async () => {
+      const cam = await startOnvifCamera({ replay: 'bosch', username: 'service', password: 'pw', frames });
+      try {
+        const info = await connectOnvif({ xaddr: cam.xaddr, user: 'service', pass: 'pw', timeoutMs: 10_000 });
+        expect(info.manufacturer).toBe('Bosch');
+        expect(info.model).toBe('FLEXIDOME indoor 5100i IR');
+        expect(info.snapshotUri).toBe(`http://127.0.0.1:${cam.port}/snap.jpg?JpegCam=1`);
+        expect(info.width).toBe(1920);
+        // The recorded camera clock (2023-05-24) is years behind; WS-Security only passed because init used it.
+        expect(info.timeDiffMs).toBeLessThan(-365 * 86400_000);
+        expect(cam.stats.authFailures).toBe(0);
+        expect(frames).toContainEqual(
+          await fetchSnapshot(info.snapshotUri, { user: 'service', pass: 'pw', timeoutMs: 5000 }),
+        );
+      } finally {
+        await cam.stop();
+      }
+    },
+  );
+
+  it.skipIf(!replayAvailable('dahua'))(
+    'Dahua: recorded capabilities and snapshot URI with query (skips without ../shared/testdata)',
+    async () => {
+      const cam = await startOnvifCamera({ replay: 'dahua', username: 'admin', password: 'pw', frames });
+      try {
+        const info = await connectOnvif({ xaddr: cam.xaddr, user: 'admin', pass: 'pw', timeoutMs: 10_000 });
+        expect(info.snapshotUri).toBe(
+          `http://127.0.0.1:${cam.port}/onvifsnapshot/media_service/snapshot?channel=1&subtype=1`,
+        );
+        expect(frames).toContainEqual(
+          await fetchSnapshot(info.snapshotUri, { user: 'admin', pass: 'pw', timeoutMs: 5000 }),
+        );
+      } finally {
+        await cam.stop();
+      }
+    },
+  );
+});
+
+describe('camera - digest credentials never mix between cameras', () => {
+  let a: OnvifCamera;
+  let b: OnvifCamera;
+  beforeAll(async () => {
+    a = await startOnvifCamera({ username: 'alice', password: 'a-secret', frames: [frames[0]] });
+    b = await startOnvifCamera({ username: 'bob', password: 'b-secret', frames: [frames[1]] });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
+  it("regression: node-onvif's shared digest helper answers camera A's challenge with B's request", async () => {
+    const da = new onvif.OnvifDevice({ xaddr: a.xaddr, user: 'alice', pass: 'a-secret' });
+    const db = new onvif.OnvifDevice({ xaddr: b.xaddr, user: 'bob', pass: 'b-secret' });
+    await Promise.all([da.init(), db.init()]);
+    const [ra, rb] = await Promise.allSettled([da.fetchSnapshot(), db.fetchSnapshot()]);
+    // Both retries go out with the options of whichever request was made last: A gets B's frame.
+    const gotA = ra.status === 'fulfilled' ? ra.value.body : undefined;
+    const gotB = rb.status === 'fulfilled' ? rb.value.body : undefined;
+    expect(gotA?.equals(frames[0]) && gotB?.equals(frames[1])).toBeFalsy();
+  });
+
+  it('our fetchSnapshot: 20 concurrent rounds, each camera always returns its own frame', async () => {
+    const urlA = `http://127.0.0.1:${a.port}/snapshot.jpg`;
+    const urlB = `http://127.0.0.1:${b.port}/snapshot.jpg`;
+    const jobs = [];
+    for (let i = 0; i < 20; i++)
+      jobs.push(
+        fetchSnapshot(urlA, { user: 'alice', pass: 'a-secret', timeoutMs: 10_000 }).then(
+          (f) => ['a', f] as const,
+        ),
+        fetchSnapshot(urlB, { user: 'bob', pass: 'b-secret', timeoutMs: 10_000 }).then(
+          (f) => ['b', f] as const,
+        ),
+      );
+    for (const [who, f] of await Promise.all(jobs))
+      expect(f.equals(who === 'a' ? frames[0] : frames[1])).toBe(true);
+  });
+});
+
+function camCfg(id: string, cam: OnvifCamera, extra: Partial<CameraConfig> = {}): CameraConfig {
+  return CameraConfig.parse({
+    id,
+    xaddr: cam.xaddr,
+    username: 'admin',
+    password: 'pw',
+    snapshotIntervalS: 0.05,
+    timeoutS: 1.5,
+    backoff: { initialS: 0.05, maxS: 0.2 },
+    location: { lat: 30.27, lon: 120.15 },
+    ...extra,
+  });
+}
+
+describe('camera - isolation and status', () => {
+  it('a hanging camera does not delay another; each fault is reported offline with its cause, then recovers', async () => {
+    const good = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    const bad = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    const seen: Record<string, number> = { good: 0, bad: 0 };
+    const mk = (id: string, cam: OnvifCamera) =>
+      new CameraSource(
+        camCfg(id, cam),
+        async (f) => {
+          seen[f.cameraId]++;
+        },
+        quiet,
+      );
+    const sGood = mk('good', good);
+    const sBad = mk('bad', bad);
+    try {
+      // Let both connect, then make one hang.
+      sGood.start();
+      sBad.start();
+      await until(() => seen.bad >= 1 && seen.good >= 1, 'both cameras up');
+      bad.setFault('timeout');
+      const badFrames = seen.bad;
+      const goodBefore = seen.good;
+      await until(() => seen.good >= goodBefore + 5, 'good camera frames while bad hangs');
+      expect(sBad.counters.failures).toBe(0); // its first snapshot is still hanging
+      await until(() => !sBad.status().online, 'bad camera offline');
+      expect(sBad.status().error).toMatch(/timed out/);
+      expect(sGood.status().online).toBe(true);
+      const causes: Record<Exclude<Fault, 'timeout'>, RegExp> = {
+        http500: /HTTP 500/,
+        empty: /empty body/,
+        corrupt: /not a complete JPEG/,
+        unauthorized: /credentials refused/,
+        reset: /socket hang up|ECONNRESET/,
+      };
+      for (const [fault, re] of Object.entries(causes)) {
+        bad.setFault(fault as Fault);
+        const n = sBad.counters.failures;
+        await until(
+          () => sBad.counters.failures > n && re.test(sBad.status().error ?? ''),
+          `${fault} reported`,
+        );
+      }
+      bad.setFault(null);
+      await until(() => sBad.status().online, 'bad camera back online');
+      expect(seen.bad).toBeGreaterThan(badFrames);
+    } finally {
+      await sGood.stop();
+      await sBad.stop();
+      await good.stop();
+      await bad.stop();
+    }
+  });
+
+  it('backoff grows by the factor and is capped', () => {
+    const b = { initialS: 2, maxS: 60, factor: 2 };
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelayS(n, b))).toEqual([2, 4, 8, 16, 32, 60, 60]);
+  });
+});
+
+describe('camera - WS-Discovery (loopback unicast only)', () => {
+  it('finds the simulator and decodes percent-encoded scope names', async () => {
+    const cam = await startOnvifCamera({
+      frames,
+      discovery: true,
+      name: '东门 Camera',
+      location: '西湖路',
+      quirks: { percentScopes: true },
+    });
+    try {
+      const found = await discoverCameras({
+        target: { host: '127.0.0.1', port: cam.discoveryPort! },
+        waitMs: 800,
+      });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ xaddrs: [cam.xaddr], name: '东门 Camera', location: '西湖路' });
+      expect(onvif._MULTICAST_ADDRESS).toBe('239.255.255.250'); // restored for the next caller
+    } finally {
+      await cam.stop();
+    }
+  });
+});
