@@ -30,6 +30,8 @@ import { connectNats, type NatsConnection } from '../protocol/transport.js';
 import type { GatewayConfig } from './config.js';
 import { Deliverer } from './outbox/deliver.js';
 import { Outbox } from './outbox/index.js';
+import { ConfigSync, loadPersistedConfig, type SyncStats } from './sync/index.js';
+import { createReplayUnit } from './sync/replay.js';
 import type { EdgeSinks, EdgeUnit, EvidenceImage, IncidentDraft, UnitContext } from './unit.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
@@ -42,6 +44,8 @@ export interface GatewayOptions {
   createUnits?: (cfg: GatewayConfig, ctx: UnitContext) => Promise<EdgeUnit[]>;
   /** re-read the configuration for the reload_config command */
   reloadConfig?: () => GatewayConfig;
+  /** folder of the config file, handed to the units for relative paths */
+  configDir?: string;
 }
 
 export interface Gateway {
@@ -59,6 +63,8 @@ export interface Gateway {
   connected(): boolean;
   status(): GatewayStatus;
   deliveryStats(): Deliverer['stats'] | undefined;
+  /** configuration sync from central: applied/refused counts, the synced version running */
+  syncStats(): SyncStats;
   stop(): Promise<void>;
 }
 
@@ -67,6 +73,15 @@ type VehicleModule = { createVehicleUnit(section: unknown, ctx: UnitContext): Pr
 
 /** Load only the pipeline this gateway needs (a vehicle box never loads onnxruntime). */
 async function defaultUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUnit[]> {
+  if (cfg.replay !== undefined) {
+    const replay = createReplayUnit(cfg.replay, ctx);
+    if (cfg.cameras === undefined && cfg.vehicle === undefined) return [replay];
+    return [replay, ...(await deviceUnits(cfg, ctx))];
+  }
+  return deviceUnits(cfg, ctx);
+}
+
+async function deviceUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUnit[]> {
   if (cfg.kind === 'checkpoint') {
     const mod = (await import(['./camera', 'index.js'].join('/'))) as CameraModule;
     return mod.createCameraUnits(cfg.cameras, ctx);
@@ -80,16 +95,28 @@ export function configVersion(cfg: GatewayConfig): string {
 }
 
 export async function startGateway(initial: GatewayConfig, opts: GatewayOptions): Promise<Gateway> {
-  let cfg = initial;
+  /** the local file's configuration; a synced version is merged onto it */
+  let localCfg = initial;
   const log = opts.log;
   const startedAt = new Date();
-  mkdirSync(cfg.dataDir, { recursive: true });
+  mkdirSync(initial.dataDir, { recursive: true });
+  const sync = new ConfigSync({
+    gatewayId: initial.gatewayId,
+    dataDir: initial.dataDir,
+    local: () => localCfg,
+    apply: (next) => applyConfig(next),
+    log,
+  });
+  // A restart without NATS comes back with the last synced version, not the older file.
+  const kept = initial.configSync ? loadPersistedConfig(initial, log) : undefined;
+  if (kept) sync.restored(kept.version);
+  let cfg = kept?.config ?? initial;
   const outbox = await Outbox.open({
     dir: join(cfg.dataDir, 'outbox'),
     budgetBytes: cfg.outbox.budgetMB * 1024 * 1024,
   });
   const counters = { incidents: 0, telemetry: 0, invalidDrafts: 0, commands: 0, badCommands: 0 };
-  const ctx: UnitContext = { gatewayId: cfg.gatewayId, dataDir: join(cfg.dataDir, 'units'), log };
+  const ctx: UnitContext = { gatewayId: cfg.gatewayId, dataDir: join(cfg.dataDir, 'units'), configDir: opts.configDir, log };
 
   const sinks: EdgeSinks = {
     async incident(draft: IncidentDraft, images: EvidenceImage[] = []) {
@@ -163,7 +190,8 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
       sentAt: new Date().toISOString(),
       startedAt: startedAt.toISOString(),
       softwareVersion: SOFTWARE_VERSION,
-      configVersion: configVersion(cfg),
+      configVersion: sync.reportedVersion() ?? configVersion(cfg),
+      configRefused: sync.stats.lastRefused,
       intervalS: cfg.heartbeatS,
       outbox: {
         depth: o.depth,
@@ -201,12 +229,9 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
         };
       if (req.verb === 'reload_config') {
         if (!opts.reloadConfig) throw new Error('this gateway was started without a config file to reload');
-        const next = opts.reloadConfig();
-        const nextUnits = await makeUnits(next, ctx);
-        for (const u of units) await u.stop();
-        cfg = next;
-        units = nextUnits;
-        for (const u of units) await u.start(sinks);
+        localCfg = opts.reloadConfig();
+        await applyConfig(localCfg);
+        sync.restored(undefined);
         return {
           v: 1,
           requestId: req.requestId,
@@ -232,6 +257,32 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
     }
   };
 
+  /**
+   * Swap to a new configuration live: build the new units first (a pipeline that cannot be built
+   * from it throws here and the old units keep running), then stop the old ones and start the new.
+   * Serialised, so a reload command and a synced version never interleave.
+   */
+  let applying: Promise<unknown> = Promise.resolve();
+  const applyConfig = (next: GatewayConfig): Promise<void> => {
+    const run = applying.then(async () => {
+      const nextUnits = await makeUnits(next, ctx);
+      for (const u of units) await u.stop();
+      const previous = units;
+      try {
+        for (const u of nextUnits) await u.start(sinks);
+      } catch (e) {
+        for (const u of nextUnits) await u.stop().catch(() => undefined);
+        for (const u of previous) await u.start(sinks);
+        throw e;
+      }
+      cfg = next;
+      units = nextUnits;
+      log.info({ gatewayId: cfg.gatewayId, units: units.map((u) => u.name) }, 'configuration applied');
+    });
+    applying = run.catch(() => undefined);
+    return run;
+  };
+
   // Connect in the background: detection and the outbox work with NATS down.
   const linkReady = connectNats({ ...cfg.nats, name: `gateway ${cfg.gatewayId}`, log }, abort.signal)
     .then((conn) => {
@@ -250,6 +301,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
       };
       beat();
       heartbeat = setInterval(beat, cfg.heartbeatS * 1000);
+      if (cfg.configSync) sync.start(conn);
     })
     .catch((e) => {
       if (!abort.signal.aborted) log.error({ err: (e as Error).message }, 'NATS link failed');
@@ -265,9 +317,11 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
     connected: () => !!nc && !nc.isClosed(),
     status,
     deliveryStats: () => deliverer?.stats,
+    syncStats: () => sync.stats,
     async stop() {
       abort.abort();
       if (heartbeat) clearInterval(heartbeat);
+      await sync.stop();
       for (const u of units)
         await u
           .stop()

@@ -4,6 +4,7 @@
  * A bad config file is one clear error line and exit code 2; NATS down at start is a retry, not
  * a crash.
  */
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadGatewayConfig } from './config.js';
 import { startGateway } from './gateway.js';
@@ -33,7 +34,7 @@ try {
     console.log(`config OK: gateway ${cfg.gatewayId} (${cfg.kind})`);
     process.exit(0);
   }
-  const gw = await startGateway(cfg, { log, reloadConfig: load });
+  const gw = await startGateway(cfg, { log, reloadConfig: load, configDir: dirname(resolve(opts.config)) });
   if (cfg.metricsPort !== undefined) {
     const srv = await serveGatewayMetrics(gw, cfg.metricsPort);
     log.info({ address: srv.address() }, 'metrics on /metrics, health on /health');

@@ -49,6 +49,8 @@ export interface UnitContext {
   gatewayId: string;
   /** a writable directory for this unit's own state (e.g. tracker snapshots) */
   dataDir: string;
+  /** folder of the gateway config file: relative paths in a section resolve against it */
+  configDir?: string;
   log: {
     info(obj: object, msg?: string): void;
     warn(obj: object, msg?: string): void;
