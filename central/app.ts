@@ -1,0 +1,87 @@
+/**
+ * @module central/app
+ * The Hono app composition, in one place. Every route group is a factory mounted with one line
+ * in `buildApp`; later groups (scoring, console) are added to `extraRoutes` by their owners:
+ *   { path: '/api/scoring', build: (d) => scoringRoutes(d) }
+ * Errors anywhere become problem details (application/problem+json).
+ */
+import { Hono } from 'hono';
+import type { UserDirectory } from './auth/index.js';
+import { requireUser } from './auth/index.js';
+import { caseRoutes, workflowRoutes } from './cases/routes.js';
+import type { CaseService } from './cases/service.js';
+import type { City } from './city/index.js';
+import { cityRoutes } from './city/routes.js';
+import type { DeviceBoard } from './devices/board.js';
+import { deviceRoutes } from './devices/routes.js';
+import type { AttachmentStore } from './evidence/attachments.js';
+import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
+import { type CentralCounters, renderMetrics } from './http/metrics.js';
+import { ProblemError, problemResponse } from './http/problem.js';
+import { open311Routes } from './open311/routes.js';
+import { openApiDocument } from './openapi.js';
+
+export interface AppDeps {
+  svc: CaseService;
+  users: UserDirectory;
+  city: City;
+  attachments: AttachmentStore;
+  objects: EvidenceSource;
+  board: DeviceBoard;
+  counters: CentralCounters;
+  /** NATS link state for /api/health */
+  natsConnected(): boolean;
+  maxUploadBytes: number;
+}
+
+/** A route group a later module contributes: mounted at `path`, built from the shared deps. */
+export interface RouteGroup {
+  path: string;
+  build(deps: AppDeps): Hono<any>;
+}
+
+export function buildApp(deps: AppDeps, extraRoutes: RouteGroup[] = []): Hono {
+  const app = new Hono();
+  app.onError((e, c) => {
+    if (e instanceof ProblemError) return problemResponse(c, e);
+    console.error(e);
+    return problemResponse(
+      c,
+      new ProblemError(500, 'internal-error', 'unexpected error; see the server log'),
+    );
+  });
+  app.notFound((c) =>
+    problemResponse(c, new ProblemError(404, 'not-found', `no route ${c.req.method} ${c.req.path}`)),
+  );
+
+  const { svc, users, city } = deps;
+  const ev = evidenceRoutes(svc, users, deps.attachments, deps.objects, deps.maxUploadBytes);
+
+  app.get('/api/health', (c) =>
+    c.json({
+      status: 'ok',
+      nats: deps.natsConnected() ? 'connected' : 'disconnected',
+      cases: svc.store.allCases().length,
+    }),
+  );
+  app.get('/api/metrics', (c) => {
+    const now = svc.now();
+    const overdue = svc.store.allCases().filter((k) => svc.isOverdue(k, now)).length;
+    return c.text(renderMetrics(deps.counters, svc.store, overdue), 200, {
+      'content-type': 'text/plain; version=0.0.4',
+    });
+  });
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/api/me', requireUser(users), (c) => c.json(c.get('user' as never)));
+
+  // ---- route groups: one line each ----
+  app.route('/api/cases', caseRoutes(svc, users));
+  app.route('/api/workflow', workflowRoutes());
+  app.route('/api/attachments', ev.attachments);
+  app.route('/api/evidence', ev.evidence);
+  app.route('/api/devices', deviceRoutes(deps.board, users));
+  app.route('/api/city', cityRoutes(city, users));
+  app.route('/open311/v2', open311Routes(svc, users));
+  for (const g of extraRoutes) app.route(g.path, g.build(deps));
+  return app;
+}

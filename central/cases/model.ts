@@ -1,0 +1,141 @@
+/**
+ * @module central/cases/model
+ * The case record as stored and served (documented in central/README.md, "The case record").
+ * Scoring reads `state`, `unitId`, `source`, `reporter`, `deadline`, `counts` and `evaluation`.
+ */
+import type { Role } from '../auth/roles.js';
+import type { CaseAction, CaseState } from './workflow.js';
+
+export const SOURCES = {
+  ai: { zh: '智能识别', en: 'AI camera incident' },
+  vehicle: { zh: '车载终端', en: 'Vehicle unit incident' },
+  collector: { zh: '城管通采集', en: 'Grid collector report' },
+  hotline_12345: { zh: '12345热线', en: '12345 hotline' },
+  citizen: { zh: '市民投诉', en: 'Citizen complaint' },
+  wechat: { zh: '微信公众号', en: 'WeChat account' },
+  leader: { zh: '领导交办', en: "Leader's instruction" },
+  open311: { zh: 'Open311接口', en: 'Open311 request' },
+} as const;
+export type CaseSource = keyof typeof SOURCES;
+export const SOURCE_NAMES = Object.keys(SOURCES) as [CaseSource, ...CaseSource[]];
+
+export interface Actor {
+  id: string;
+  role: Role | 'system';
+  unitId?: string;
+}
+
+export interface EvidenceItem {
+  /** object name: evidence bucket (incidents) or central's attachment store (uploads) */
+  name: string;
+  contentType: string;
+  /** annotated/clean/start/violation/end from the edge; photo/voice for uploads */
+  role: string;
+  origin: 'incident' | 'upload';
+  incidentId?: string;
+  incidentRev?: number;
+  addedAt: string;
+}
+
+export interface HistoryEntry {
+  seq: number;
+  at: string;
+  action: CaseAction | 'report' | 'incident_update' | 'incident_end' | 'evaluate' | 'merged_in';
+  from?: CaseState;
+  to?: CaseState;
+  actor: Actor;
+  note?: string;
+  attachments?: string[];
+  data?: Record<string, unknown>;
+}
+
+export interface Evaluation {
+  /** the last feedback came before the deadline */
+  onTime: boolean;
+  reworkCount: number;
+  returnCount: number;
+  extensionCount: number;
+  firstDispatchedAt: string;
+  finishedAt: string;
+  closedAt: string;
+  deadline: string;
+  unitId: string;
+}
+
+export interface CaseRecord {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  source: CaseSource;
+  /** who reported: a user id, a gateway id, or an external reference */
+  reporter: { id: string; role: Role | 'system'; collectorId?: string; name?: string; contact?: string };
+  /** external references: incident ids, 12345 ticket, Open311 request id */
+  refs: {
+    incidentIds: string[];
+    gatewayId?: string;
+    deviceId?: string;
+    zoneId?: string;
+    ticketNo?: string;
+    open311Id?: string;
+  };
+  state: CaseState;
+  category: string;
+  description: string;
+  location: {
+    lat?: number;
+    lon?: number;
+    address?: string;
+    gridCode?: string;
+    streetId?: string;
+    areaId?: string;
+  };
+  /** routing proposal made at intake (unit from category + grid) */
+  proposedUnitId?: string;
+  /** the responsible unit, set on dispatch */
+  unitId?: string;
+  deadlineSpec: { value: number; unit: 'workHours' | 'workDays' };
+  /** ISO; set on dispatch, moved by approved extensions and by suspension */
+  deadline?: string;
+  firstDispatchedAt?: string;
+  lastDispatchedAt?: string;
+  lastFeedbackAt?: string;
+  closedAt?: string;
+  counts: { dispatches: number; returns: number; reworks: number; extensions: number };
+  evidence: EvidenceItem[];
+  /** proof the cause is gone: edge `end` events, collector re-visit photos */
+  verificationEvidence: EvidenceItem[];
+  duplicateCandidates: string[];
+  mergedInto?: string;
+  mergedFrom: string[];
+  rejection?: { reason: RejectReason; note?: string; at: string; by: string };
+  suspendedFrom?: CaseState;
+  suspendedAt?: string;
+  extensionRequest?: { value: number; unit: 'workHours' | 'workDays'; reason: string; at: string };
+  evaluation?: Evaluation;
+  history: HistoryEntry[];
+}
+
+export const REJECT_REASONS = ['false_positive', 'invalid', 'duplicate', 'out_of_scope'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** One incident from the edge, all revisions central has seen (idempotency by id + rev). */
+export interface IncidentRecord {
+  id: string;
+  caseId: string;
+  gatewayId: string;
+  firstSeenAt: string;
+  revs: number[];
+  /** the latest revision's message as decoded */
+  latest: Record<string, unknown>;
+  revisions: { rev: number; lifecycle: string; observedAt: string; receivedAt: string; evidence: string[] }[];
+}
+
+/** An intake answered once under an Idempotency-Key. */
+export interface IdempotencyRecord {
+  key: string;
+  userId: string;
+  requestSha256: string;
+  status: number;
+  caseId: string;
+  at: string;
+}

@@ -1,0 +1,75 @@
+/**
+ * @module central/cases/routes
+ * /api/cases: list with filters, intake (Idempotency-Key), one case with its incident
+ * revisions and evidence links, and the workflow actions `POST /api/cases/:id/actions/:action`.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AuthEnv, UserDirectory } from '../auth/index.js';
+import { requireUser } from '../auth/index.js';
+import { ProblemError } from '../http/problem.js';
+import { jsonBody, optionalJson, query } from '../http/validate.js';
+import type { CaseRecord } from './model.js';
+import { CaseQuery, listCases } from './query.js';
+import { type CaseService, IntakeInput } from './service.js';
+import { ACTIONS, CASE_STATES, type CaseAction, TRANSITIONS } from './workflow.js';
+
+const tooLarge = (max: number) =>
+  bodyLimit({
+    maxSize: max,
+    onError: () => {
+      throw new ProblemError(413, 'payload-too-large', `request body over ${max} bytes`);
+    },
+  });
+
+export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.use('*', requireUser(users));
+
+  const detail = (c: CaseRecord) => ({
+    ...svc.view(c),
+    incidents: c.refs.incidentIds.map((id) => svc.store.getIncident(id)).filter(Boolean),
+    evidenceUrls: [...c.evidence, ...c.verificationEvidence].map((e) => `/api/evidence/${e.name}`),
+  });
+
+  app.get('/', (c) => c.json(listCases(svc, query(c, CaseQuery), c.get('user'))));
+
+  app.post('/', tooLarge(64 * 1024), async (c) => {
+    const input = await jsonBody(c, IntakeInput);
+    const key = c.req.header('idempotency-key');
+    if (key !== undefined && !/^[\w.:-]{1,128}$/.test(key))
+      throw new ProblemError(
+        400,
+        'invalid-idempotency-key',
+        'Idempotency-Key: 1-128 chars of letters, digits, _ . : -',
+      );
+    const r = await svc.intake(input, c.get('user'), key);
+    if (r.replayed) c.header('Idempotent-Replayed', 'true');
+    c.header('Location', `/api/cases/${r.case.id}`);
+    return c.json(detail(r.case), r.status as 201);
+  });
+
+  app.get('/:id', (c) => c.json(detail(svc.get(c.req.param('id'), c.get('user')))));
+
+  app.post('/:id/actions/:action', tooLarge(64 * 1024), async (c) => {
+    const action = c.req.param('action') as CaseAction;
+    if (!ACTIONS.includes(action))
+      throw new ProblemError(
+        404,
+        'unknown-action',
+        `unknown action ${action}; actions: ${ACTIONS.join(', ')}`,
+      );
+    const body = await optionalJson(c);
+    const updated = await svc.act(c.req.param('id'), action, body, c.get('user'));
+    return c.json(detail(updated));
+  });
+
+  return app;
+}
+
+/** The workflow as data, for the console and integrators. */
+export function workflowRoutes(): Hono {
+  const app = new Hono();
+  app.get('/', (c) => c.json({ states: CASE_STATES, transitions: TRANSITIONS }));
+  return app;
+}

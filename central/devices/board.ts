@@ -1,0 +1,144 @@
+/**
+ * @module central/devices/board
+ * Per-gateway and per-device state from heartbeats (GatewayStatus) and vehicle tracks from
+ * telemetry, for the devices board and the equipment score. Online is computed on read
+ * (a gateway is offline after 3 missed heartbeats); every reported device online/offline
+ * change is kept (bounded) so uptime can be computed. Persisted in one lowdb file with
+ * coalesced writes: `save()` resolves after a write that includes the caller's change.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { GatewayStatus, Telemetry, TrackPoint } from '../../protocol/index.js';
+
+export interface DeviceState {
+  id: string;
+  type: string;
+  online: boolean;
+  lastSeenAt?: string;
+  error?: string;
+  counters?: Record<string, number>;
+  changes: { at: string; online: boolean }[];
+}
+export interface GatewayState {
+  gatewayId: string;
+  gatewayKind: string;
+  softwareVersion: string;
+  configVersion?: string;
+  startedAt: string;
+  lastSentAt: string;
+  lastReceivedAt: string;
+  intervalS: number;
+  outbox?: GatewayStatus['outbox'];
+  devices: Record<string, DeviceState>;
+}
+export interface VehicleTrack {
+  vehicleId: string;
+  gatewayId: string;
+  lastAt: string;
+  points: TrackPoint[];
+}
+interface BoardData {
+  gateways: Record<string, GatewayState>;
+  vehicles: Record<string, VehicleTrack>;
+}
+
+const MAX_CHANGES = 500;
+
+export class DeviceBoard {
+  readonly #db: Low<BoardData> | undefined;
+  #data: BoardData = { gateways: {}, vehicles: {} };
+  #saving: Promise<void> | undefined;
+  #again: Promise<void> | undefined;
+
+  constructor(
+    dir: string | undefined,
+    readonly maxTrackPoints = 2000,
+  ) {
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      this.#db = new Low<BoardData>(new JSONFile(join(dir, 'devices.json')), { gateways: {}, vehicles: {} });
+    }
+  }
+
+  async open(): Promise<void> {
+    if (!this.#db) return;
+    await this.#db.read();
+    this.#data = this.#db.data;
+  }
+
+  applyStatus(s: GatewayStatus, receivedAt = new Date()): void {
+    const prev = this.#data.gateways[s.gatewayId];
+    if (prev && prev.lastSentAt > s.sentAt) return; // out of order: an older heartbeat
+    const devices: Record<string, DeviceState> = { ...(prev?.devices ?? {}) };
+    for (const d of s.devices) {
+      const old = devices[d.id];
+      const changes = old?.changes ?? [];
+      if (!old || old.online !== d.online) changes.push({ at: d.lastSeenAt ?? s.sentAt, online: d.online });
+      devices[d.id] = { ...d, changes: changes.slice(-MAX_CHANGES) };
+    }
+    this.#data.gateways[s.gatewayId] = {
+      gatewayId: s.gatewayId,
+      gatewayKind: s.gatewayKind,
+      softwareVersion: s.softwareVersion,
+      configVersion: s.configVersion,
+      startedAt: s.startedAt,
+      lastSentAt: s.sentAt,
+      lastReceivedAt: receivedAt.toISOString(),
+      intervalS: s.intervalS,
+      outbox: s.outbox,
+      devices,
+    };
+  }
+
+  applyTelemetry(t: Telemetry): void {
+    this.#data.vehicles[t.vehicleId] ??= {
+      vehicleId: t.vehicleId,
+      gatewayId: t.gatewayId,
+      lastAt: t.points[0].t,
+      points: [],
+    };
+    const v = this.#data.vehicles[t.vehicleId];
+    v.gatewayId = t.gatewayId;
+    // keep time order; drop points older than what we have (re-delivery, out of order)
+    for (const p of t.points) if (!v.points.length || p.t > v.points[v.points.length - 1].t) v.points.push(p);
+    if (v.points.length > this.maxTrackPoints) v.points.splice(0, v.points.length - this.maxTrackPoints);
+    v.lastAt = v.points.at(-1)?.t ?? v.lastAt;
+  }
+
+  /** Persist; resolves once a write that started after this call has finished. */
+  save(): Promise<void> {
+    const db = this.#db;
+    if (!db) return Promise.resolve();
+    if (!this.#saving) {
+      this.#saving = (async () => {
+        db.data = this.#data;
+        await db.write();
+      })().finally(() => {
+        this.#saving = undefined;
+      });
+      return this.#saving;
+    }
+    this.#again ??= this.#saving.then(() => {
+      this.#again = undefined;
+      return this.save();
+    });
+    return this.#again;
+  }
+
+  gateways(now = new Date()): (GatewayState & { online: boolean })[] {
+    return Object.values(this.#data.gateways).map((g) => ({
+      ...g,
+      online: now.getTime() - Date.parse(g.lastReceivedAt) < 3 * g.intervalS * 1000,
+    }));
+  }
+
+  vehicles(): Omit<VehicleTrack, 'points'>[] {
+    return Object.values(this.#data.vehicles).map(({ points, ...v }) => ({ ...v, lastPoint: points.at(-1) }));
+  }
+
+  track(vehicleId: string): VehicleTrack | undefined {
+    return this.#data.vehicles[vehicleId];
+  }
+}

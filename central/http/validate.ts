@@ -1,0 +1,50 @@
+/**
+ * @module central/http/validate
+ * Read and validate request input with zod; failures become 400/422 problem details.
+ */
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { ProblemError } from './problem.js';
+
+const issues = (e: z.ZodError) =>
+  e.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+    .join('; ');
+
+/** JSON body: 415 if not JSON, 400 if it does not parse, 422 if it fails the schema. */
+export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const ct = c.req.header('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(ct))
+    throw new ProblemError(
+      415,
+      'unsupported-media-type',
+      `expected application/json, got ${ct || 'nothing'}`,
+    );
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await c.req.text());
+  } catch (e) {
+    throw new ProblemError(400, 'invalid-json', `request body is not valid JSON: ${(e as Error).message}`);
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new ProblemError(422, 'invalid-input', issues(r.error));
+  return r.data;
+}
+
+/** Optional JSON body (actions): empty body = {}. */
+export async function optionalJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ProblemError(400, 'invalid-json', `request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const r = schema.safeParse(c.req.query());
+  if (!r.success) throw new ProblemError(400, 'invalid-query', issues(r.error));
+  return r.data;
+}

@@ -1,0 +1,109 @@
+/**
+ * @module central/ingest/consumer
+ * One durable pull consumer on one stream: decode every message against its schema, hand valid
+ * ones to a handler and ack only after the handler resolved (its effect is persisted); put
+ * invalid ones on the dead-letter subject with the reason, count them, then ack. A handler that
+ * throws (disk full) naks with a delay so the message comes back.
+ */
+import type { z } from 'zod';
+import { DeadLetter, decode, encode, gatewayOfSubject, subjects } from '../../protocol/index.js';
+import { type JetStreamClient, type NatsConnection, nats } from '../../protocol/transport.js';
+
+export interface ConsumerSpec<S extends z.ZodType> {
+  stream: string;
+  durable: string;
+  /** dead-letter kind: incident / telemetry / status */
+  kind: string;
+  schema: S;
+  /** gateway id inside the message, checked against the subject */
+  gatewayOf(v: z.output<S>): string;
+  handle(v: z.output<S>, subject: string): Promise<void>;
+}
+
+export interface IngestCounters {
+  received: Record<string, number>;
+  deadLetters: Record<string, number>;
+  handlerErrors: Record<string, number>;
+}
+
+export interface Log {
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+async function ensureConsumer(nc: NatsConnection, stream: string, durable: string): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  try {
+    await jsm.consumers.info(stream, durable);
+  } catch {
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: nats.AckPolicy.Explicit,
+      deliver_policy: nats.DeliverPolicy.All,
+      ack_wait: nats.nanos(30_000),
+      max_ack_pending: 1000,
+    });
+  }
+}
+
+export async function deadLetter(
+  js: JetStreamClient,
+  kind: string,
+  subject: string,
+  data: Uint8Array,
+  reason: string,
+) {
+  const dl: DeadLetter = {
+    v: 1,
+    subject,
+    reason: reason.slice(0, 2048),
+    receivedAt: new Date().toISOString(),
+    size: data.byteLength,
+    payloadBase64: Buffer.from(data.subarray(0, 64 * 1024)).toString('base64'),
+  };
+  await js.publish(subjects.deadLetter(kind), encode(DeadLetter, dl));
+}
+
+/** Runs until `signal` aborts; returns when the loop has stopped. */
+export async function runConsumer<S extends z.ZodType>(
+  nc: NatsConnection,
+  spec: ConsumerSpec<S>,
+  counters: IngestCounters,
+  log: Log,
+  signal: AbortSignal,
+): Promise<void> {
+  await ensureConsumer(nc, spec.stream, spec.durable);
+  const js = nc.jetstream();
+  const consumer = await js.consumers.get(spec.stream, spec.durable);
+  const messages = await consumer.consume({ max_messages: 256 });
+  const onAbort = () => void messages.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const m of messages) {
+      if (signal.aborted) break;
+      counters.received[spec.kind] = (counters.received[spec.kind] ?? 0) + 1;
+      const r = decode(spec.schema, m.data);
+      let reason = r.ok ? undefined : r.reason;
+      if (r.ok && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
+        reason = `gatewayId ${spec.gatewayOf(r.value)} does not match subject ${m.subject}`;
+      try {
+        if (reason !== undefined) {
+          await deadLetter(js, spec.kind, m.subject, m.data, reason);
+          counters.deadLetters[spec.kind] = (counters.deadLetters[spec.kind] ?? 0) + 1;
+          log.warn({ kind: spec.kind, subject: m.subject, reason }, 'invalid message dead-lettered');
+        } else if (r.ok) await spec.handle(r.value, m.subject);
+        m.ack();
+      } catch (e) {
+        counters.handlerErrors[spec.kind] = (counters.handlerErrors[spec.kind] ?? 0) + 1;
+        log.error(
+          { kind: spec.kind, subject: m.subject, err: (e as Error).message },
+          'ingest failed, will retry',
+        );
+        m.nak(5000);
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

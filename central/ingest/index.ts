@@ -1,0 +1,161 @@
+/**
+ * @module central/ingest
+ * Central's NATS side: connect (retrying with one log line per attempt while NATS is
+ * unreachable), provision streams, and run three durable consumers — incidents into cases,
+ * status heartbeats and telemetry into the devices board. Also reads evidence objects.
+ */
+import { CONSUMERS, GatewayStatus, Incident, STREAMS, Telemetry } from '../../protocol/index.js';
+import {
+  connectNats,
+  evidenceStore,
+  getEvidence,
+  type NatsConnection,
+  type ObjectStore,
+  provisionStreams,
+} from '../../protocol/transport.js';
+import type { CaseService } from '../cases/service.js';
+import type { DeviceBoard } from '../devices/board.js';
+import type { CentralCounters } from '../http/metrics.js';
+import { type Log, runConsumer } from './consumer.js';
+
+export interface IngestOptions {
+  url: string;
+  svc: CaseService;
+  board: DeviceBoard;
+  counters: CentralCounters;
+  log: Log;
+}
+
+const bump = (r: Record<string, number>, k: string) => {
+  r[k] = (r[k] ?? 0) + 1;
+};
+
+export class NatsIngest {
+  readonly #o: IngestOptions;
+  readonly #abort = new AbortController();
+  #nc: NatsConnection | undefined;
+  #os: ObjectStore | undefined;
+  #running: Promise<void> | undefined;
+  connected = false;
+
+  constructor(o: IngestOptions) {
+    this.#o = o;
+  }
+
+  start(): void {
+    this.#running = this.#run().catch((e) => {
+      if (!this.#abort.signal.aborted) this.#o.log.error({ err: (e as Error).message }, 'ingest stopped');
+    });
+  }
+
+  async #run(): Promise<void> {
+    const { log, svc, board, counters } = this.#o;
+    const signal = this.#abort.signal;
+    const nc = await connectNats({ servers: this.#o.url, name: 'central', log }, signal);
+    this.#nc = nc;
+    if (signal.aborted) return;
+    this.connected = true;
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') this.connected = false;
+        if (s.type === 'reconnect') this.connected = true;
+      }
+    })();
+    await provisionStreams(nc);
+    this.#os = await evidenceStore(nc.jetstream());
+    const loop = async (name: string, run: () => Promise<void>) => {
+      // consume() recovers from reconnects itself; restart the loop if it ends anyway
+      while (!signal.aborted) {
+        try {
+          await run();
+        } catch (e) {
+          if (signal.aborted) return;
+          log.warn({ consumer: name, err: (e as Error).message }, 'consumer ended, restarting in 2 s');
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+      }
+    };
+    await Promise.all([
+      loop('incidents', () =>
+        runConsumer(
+          nc,
+          {
+            stream: STREAMS.incidents.name,
+            durable: CONSUMERS.centralIngest,
+            kind: 'incident',
+            schema: Incident,
+            gatewayOf: (v) => v.gatewayId,
+            handle: async (v) => {
+              const r = await svc.ingestIncident(v);
+              bump(r === 'duplicate' ? counters.duplicates : counters.ingested, 'incident');
+              if (r !== 'duplicate')
+                log.info(
+                  { incident: v.id, rev: v.rev, lifecycle: v.lifecycle, outcome: r },
+                  'incident ingested',
+                );
+            },
+          },
+          counters,
+          log,
+          signal,
+        ),
+      ),
+      loop('status', () =>
+        runConsumer(
+          nc,
+          {
+            stream: STREAMS.status.name,
+            durable: CONSUMERS.centralStatus,
+            kind: 'status',
+            schema: GatewayStatus,
+            gatewayOf: (v) => v.gatewayId,
+            handle: async (v) => {
+              board.applyStatus(v);
+              await board.save();
+              bump(counters.ingested, 'status');
+            },
+          },
+          counters,
+          log,
+          signal,
+        ),
+      ),
+      loop('telemetry', () =>
+        runConsumer(
+          nc,
+          {
+            stream: STREAMS.telemetry.name,
+            durable: CONSUMERS.centralTelemetry,
+            kind: 'telemetry',
+            schema: Telemetry,
+            gatewayOf: (v) => v.gatewayId,
+            handle: async (v) => {
+              board.applyTelemetry(v);
+              await board.save();
+              bump(counters.ingested, 'telemetry');
+            },
+          },
+          counters,
+          log,
+          signal,
+        ),
+      ),
+    ]);
+  }
+
+  /** Evidence bytes; null when the object does not exist; undefined while NATS is not up. */
+  async getEvidence(name: string): Promise<Uint8Array | null | undefined> {
+    if (!this.#os || !this.connected) return undefined;
+    return getEvidence(this.#os, name);
+  }
+
+  get nc(): NatsConnection | undefined {
+    return this.#nc;
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    if (this.#nc && !this.#nc.isClosed()) await this.#nc.close();
+    await this.#running;
+  }
+}

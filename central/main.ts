@@ -1,0 +1,54 @@
+/**
+ * @module central/main
+ * The central process:
+ *   npx tsx central/main.ts --port 8080 --nats nats://127.0.0.1:4222 --data .data/central
+ * Prints `central listening on http://127.0.0.1:<port>` once ready; stops cleanly on
+ * SIGINT/SIGTERM. Env fallbacks: CG_HTTP_PORT, CG_HTTP_HOST, CG_NATS_URL, CG_DATA_DIR, CG_SEED_DIR.
+ */
+import { Command } from 'commander';
+import { createCentral } from './central.js';
+
+const program = new Command()
+  .name('central')
+  .description('数字城管 central: ingest, cases, workflow, API')
+  .option('--port <n>', 'HTTP port (0 = any free port)', process.env.CG_HTTP_PORT ?? '8080')
+  .option('--host <addr>', 'address to bind', process.env.CG_HTTP_HOST ?? '127.0.0.1')
+  .option('--nats <url>', 'NATS server url', process.env.CG_NATS_URL ?? 'nats://127.0.0.1:4222')
+  .option('--data <dir>', 'data directory', process.env.CG_DATA_DIR ?? '.data/central')
+  .option('--seed <dir>', 'seed directory (catalog, grids, org, users)', process.env.CG_SEED_DIR)
+  .option('--fsync', 'fsync the journal on every commit (survive power loss)', false)
+  .parse();
+
+const o = program.opts<{
+  port: string;
+  host: string;
+  nats: string;
+  data: string;
+  seed?: string;
+  fsync: boolean;
+}>();
+const port = Number(o.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`central: --port must be 0-65535, got ${o.port}`);
+  process.exit(2);
+}
+
+const central = await createCentral({ dataDir: o.data, natsUrl: o.nats, seedDir: o.seed, fsync: o.fsync });
+const { url } = await central.start({ port, host: o.host });
+process.stdout.write(`central listening on ${url}\n`);
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    central.stop().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(`central: stop failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  });

@@ -1,0 +1,62 @@
+/**
+ * @module central/store/memory
+ * The in-memory view and its indexes; `LowdbCaseStore` adds persistence around it.
+ */
+import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
+import type { CaseStore, ChangeSet } from './index.js';
+
+export class MemoryCaseStore implements CaseStore {
+  protected readonly cases = new Map<string, CaseRecord>();
+  protected readonly incidents = new Map<string, IncidentRecord>();
+  protected readonly idem = new Map<string, IdempotencyRecord>();
+  readonly #byEvidence = new Map<string, Set<string>>();
+  #sorted: CaseRecord[] | undefined;
+
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  getCase(id: string): CaseRecord | undefined {
+    return this.cases.get(id);
+  }
+  allCases(): CaseRecord[] {
+    // ULID ids sort by creation time; cache until the next new case
+    this.#sorted ??= [...this.cases.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return this.#sorted;
+  }
+  getIncident(id: string): IncidentRecord | undefined {
+    return this.incidents.get(id);
+  }
+  getIdempotency(key: string): IdempotencyRecord | undefined {
+    return this.idem.get(key);
+  }
+  casesByEvidence(name: string): string[] {
+    return [...(this.#byEvidence.get(name) ?? [])];
+  }
+
+  /** Apply to memory and keep indexes current. Subclasses persist. */
+  protected apply(ch: ChangeSet): void {
+    for (const c of ch.cases ?? []) {
+      const prev = this.cases.get(c.id);
+      if (!prev) this.#sorted = undefined;
+      else if (this.#sorted) {
+        const i = this.#sorted.indexOf(prev);
+        if (i >= 0) this.#sorted[i] = c;
+      }
+      this.cases.set(c.id, c);
+      for (const e of [...c.evidence, ...c.verificationEvidence]) {
+        let s = this.#byEvidence.get(e.name);
+        if (!s) {
+          s = new Set();
+          this.#byEvidence.set(e.name, s);
+        }
+        s.add(c.id);
+      }
+    }
+    for (const i of ch.incidents ?? []) this.incidents.set(i.id, i);
+    for (const k of ch.idempotency ?? []) this.idem.set(k.key, k);
+  }
+
+  async commit(ch: ChangeSet): Promise<void> {
+    this.apply(ch);
+  }
+}

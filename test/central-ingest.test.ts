@@ -1,0 +1,179 @@
+/**
+ * central ingest against a real nats-server and a real central process: incidents become
+ * `reported` cases with evidence, re-delivered revisions change nothing, invalid messages are
+ * dead-lettered and counted, heartbeats and telemetry reach the devices board.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DeadLetter,
+  encode,
+  GatewayStatus,
+  Incident,
+  incidentMsgId,
+  STREAMS,
+  subjects,
+  Telemetry,
+} from '../protocol/index.js';
+import {
+  connectNats,
+  evidenceStore,
+  type NatsConnection,
+  nats,
+  provisionStreams,
+  putEvidence,
+} from '../protocol/transport.js';
+import {
+  api,
+  type CentralProcess,
+  fakeJpeg,
+  litterIncident,
+  spawnCentral,
+  TOKENS,
+  until,
+} from './central-helpers.js';
+import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+
+const quiet = { info() {}, warn() {} };
+let server: NatsServerHandle;
+let nc: NatsConnection;
+let central: CentralProcess;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats({ servers: server.url, name: 'test', log: quiet });
+  await provisionStreams(nc);
+  central = await spawnCentral({ natsUrl: server.url });
+});
+afterAll(async () => {
+  await central?.stop();
+  await nc?.close();
+  await server?.dispose();
+});
+
+const op = TOKENS.operator;
+const publish = (i: ReturnType<typeof litterIncident>) =>
+  nc.jetstream().publish(subjects.incident(i.gatewayId), encode(Incident, i), { msgID: incidentMsgId(i) });
+
+describe('central ingest - incidents', () => {
+  it('opens a reported case with retrievable evidence, and is idempotent by (id, rev)', async () => {
+    const os = await evidenceStore(nc.jetstream());
+    const jpeg = fakeJpeg(5000, 7);
+    const ref = await putEvidence(os, 'ev-litter-1.jpg', jpeg, 'annotated');
+    const inc = litterIncident({ evidence: [ref] });
+    await publish(inc);
+    const list = await until('case listed', async () => {
+      const r = await api(central.url, '/api/cases', op);
+      return r.body.total >= 1 && r.body;
+    });
+    const summary = list.items.find((k: any) => k.refs.incidentIds.includes(inc.id));
+    expect(summary).toMatchObject({ state: 'reported', source: 'ai', category: '01.04' });
+    expect(summary.location.gridCode).toMatch(/^\d{15}$/);
+
+    const one = await api(central.url, `/api/cases/${summary.id}`, op);
+    expect(one.status).toBe(200);
+    expect(one.body.incidents[0].revs).toEqual([0]);
+    expect(one.body.evidence[0]).toMatchObject({ name: 'ev-litter-1.jpg', contentType: 'image/jpeg' });
+    const img = await fetch(`${central.url}/api/evidence/ev-litter-1.jpg`, {
+      headers: { authorization: `Bearer ${op}` },
+    });
+    expect(img.status).toBe(200);
+    expect(img.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await img.arrayBuffer()).equals(Buffer.from(jpeg))).toBe(true);
+    // no token, traversal
+    expect((await fetch(`${central.url}/api/evidence/ev-litter-1.jpg`)).status).toBe(401);
+    expect((await api(central.url, '/api/evidence/..%2Fcases', op)).status).toBe(400);
+
+    // the same revision again, past JetStream's de-dup (different msgID): nothing changes
+    await nc
+      .jetstream()
+      .publish(subjects.incident('cp-01'), encode(Incident, inc), { msgID: `${inc.id}.0.replay` });
+    await until('duplicate counted', async () => {
+      const m = await api(central.url, '/api/metrics', undefined);
+      return /cg_central_duplicates_total\{kind="incident"\} 1/.test(m.body);
+    });
+    const after = await api(central.url, `/api/cases/${summary.id}`, op);
+    expect(after.body.history).toHaveLength(one.body.history.length);
+    expect((await api(central.url, '/api/cases', op)).body.total).toBe(list.total);
+
+    // an end revision: its evidence becomes verification evidence
+    const endRef = await putEvidence(os, 'ev-litter-1-end.jpg', fakeJpeg(900, 3), 'end');
+    const end = {
+      ...inc,
+      rev: 1,
+      lifecycle: 'end' as const,
+      endedAt: new Date().toISOString(),
+      evidence: [endRef],
+    };
+    await publish(end);
+    const ended = await until('end attached', async () => {
+      const r = await api(central.url, `/api/cases/${summary.id}`, op);
+      return r.body.verificationEvidence.length === 1 && r.body;
+    });
+    expect(ended.verificationEvidence[0]).toMatchObject({ name: 'ev-litter-1-end.jpg', role: 'end' });
+    expect(ended.history.at(-1).action).toBe('incident_end');
+    expect(ended.state).toBe('reported');
+  });
+
+  it('dead-letters an invalid incident with the reason and counts it', async () => {
+    const sub = await nc.jetstream().consumers.get(STREAMS.deadLetters.name);
+    await nc.jetstream().publish(subjects.incident('cp-01'), new TextEncoder().encode('{"v":1,"id":"nope"}'));
+    await nc.jetstream().publish(subjects.incident('cp-02'), encode(Incident, litterIncident()));
+    const m = await sub.next({ expires: 10_000 });
+    expect(m).not.toBeNull();
+    const dl = DeadLetter.parse(m!.json());
+    expect(dl.subject).toBe('cg.v1.incident.cp-01');
+    expect(dl.reason).toMatch(/id/);
+    const m2 = await sub.next({ expires: 10_000 });
+    expect(DeadLetter.parse(m2!.json()).reason).toMatch(/does not match subject/);
+    const metrics = await until('dead letters counted', async () => {
+      const r = await api(central.url, '/api/metrics', undefined);
+      return /cg_central_dead_letters_total\{kind="incident"\} 2/.test(r.body) && r.body;
+    });
+    expect(metrics).toMatch(/cg_central_cases\{state="reported"\} \d+/);
+  });
+});
+
+describe('central ingest - devices', () => {
+  it('keeps gateway status and vehicle tracks; invalid telemetry is dead-lettered', async () => {
+    const js = nc.jetstream();
+    const now = new Date().toISOString();
+    await js.publish(
+      subjects.status('veh-7'),
+      encode(GatewayStatus, {
+        v: 1,
+        gatewayId: 'veh-7',
+        gatewayKind: 'vehicle',
+        sentAt: now,
+        startedAt: now,
+        softwareVersion: '0.1.0',
+        intervalS: 10,
+        devices: [{ id: 'gps-1', type: 'gps', online: true, lastSeenAt: now }],
+      }),
+    );
+    await js.publish(
+      subjects.telemetry('veh-7'),
+      encode(Telemetry, {
+        v: 1,
+        gatewayId: 'veh-7',
+        vehicleId: 'truck-7',
+        sentAt: now,
+        points: [{ t: now, lat: 30.27, lon: 120.15, speedMps: 8 }],
+      }),
+    );
+    await js.publish(subjects.telemetry('veh-7'), new TextEncoder().encode('{"v":1,"points":[]}'));
+    const board = await until('board updated', async () => {
+      const r = await api(central.url, '/api/devices', op);
+      return r.body.vehicles?.length === 1 && r.body.gateways?.length === 1 && r.body;
+    });
+    expect(board.gateways[0]).toMatchObject({ gatewayId: 'veh-7', online: true });
+    expect(board.gateways[0].devices['gps-1'].online).toBe(true);
+    const track = await api(central.url, '/api/devices/vehicles/truck-7/track', op);
+    expect(track.body.points).toHaveLength(1);
+    await until('telemetry dead letter counted', async () => {
+      const r = await api(central.url, '/api/metrics', undefined);
+      return /cg_central_dead_letters_total\{kind="telemetry"\} 1/.test(r.body);
+    });
+    expect((await api(central.url, '/api/devices', TOKENS.collector)).status).toBe(403);
+    void nats;
+  });
+});
