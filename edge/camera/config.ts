@@ -166,6 +166,12 @@ export const CameraSection = z
       .describe('which detector/classifier labels mean what'),
     timezone: z.string().default('Asia/Shanghai').describe('IANA zone for schedules'),
     tracker: TrackerParams.prefault({}),
+    updateEveryS: z
+      .number()
+      .min(0)
+      .max(86400)
+      .default(600)
+      .describe('re-report an ongoing incident (update revision) this often; 0 = never'),
     evidence: z
       .object({ jpegQuality: z.number().int().min(30).max(100).default(80) })
       .strict()

@@ -1,0 +1,118 @@
+/**
+ * @module edge/camera/track
+ * IoU tracker with a centroid fallback, as a pure state machine:
+ * `stepTracker(state, { t, detections }, params) → { state, started, ended }`.
+ * Ids are stable while an object is matched frame to frame; a track survives missed frames for
+ * `maxMissedS`. Stationary = the centre stays within a fraction of the box diagonal of its anchor;
+ * `stationarySince` is when it last moved.
+ */
+import type { Box, Detection } from '../detect/index.js';
+
+export interface Track {
+  id: number;
+  label: string;
+  box: Box;
+  score: number;
+  firstSeen: number;
+  lastSeen: number;
+  hits: number;
+  /** matched in the latest frame */
+  seen: boolean;
+  anchor: [number, number];
+  stationarySince: number;
+}
+
+export interface TrackerState {
+  nextId: number;
+  lastT: number;
+  tracks: Track[];
+}
+
+export interface TrackerParams {
+  iouMatch: number;
+  maxMissedS: number;
+  stationaryTolerance: number;
+}
+
+export const initialTracker = (): TrackerState => ({
+  nextId: 1,
+  lastT: Number.NEGATIVE_INFINITY,
+  tracks: [],
+});
+
+export function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  const u = a.w * a.h + b.w * b.h - inter;
+  return u > 0 ? inter / u : 0;
+}
+
+const centre = (b: Box): [number, number] => [b.x + b.w / 2, b.y + b.h / 2];
+const diag = (b: Box) => Math.hypot(b.w, b.h);
+const dist = (a: [number, number], b: [number, number]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+
+export function stepTracker(
+  state: TrackerState,
+  input: { t: number; detections: readonly Detection[] },
+  p: TrackerParams,
+): { state: TrackerState; started: Track[]; ended: Track[] } {
+  const { t, detections } = input;
+  if (t <= state.lastT) return { state, started: [], ended: [] }; // out of order or duplicate frame
+  const tracks = state.tracks.map((tr) => ({ ...tr, seen: false }));
+  const pairs: { ti: number; di: number; score: number }[] = [];
+  tracks.forEach((tr, ti) => {
+    detections.forEach((d, di) => {
+      if (d.label !== tr.label) return;
+      const o = iou(tr.box, d.box);
+      // Centroid fallback for small or fast-shrinking boxes: close centres count, ranked below any IoU match.
+      const near = dist(centre(tr.box), centre(d.box)) < 0.5 * diag(tr.box);
+      if (o >= p.iouMatch) pairs.push({ ti, di, score: 1 + o });
+      else if (near) pairs.push({ ti, di, score: 1 - dist(centre(tr.box), centre(d.box)) / diag(tr.box) });
+    });
+  });
+  pairs.sort((a, b) => b.score - a.score);
+  const usedT = new Set<number>();
+  const usedD = new Set<number>();
+  for (const { ti, di } of pairs) {
+    if (usedT.has(ti) || usedD.has(di)) continue;
+    usedT.add(ti);
+    usedD.add(di);
+    const tr = tracks[ti];
+    const d = detections[di];
+    const c = centre(d.box);
+    const moved = dist(c, tr.anchor) > p.stationaryTolerance * diag(d.box);
+    tracks[ti] = {
+      ...tr,
+      box: d.box,
+      score: d.score,
+      lastSeen: t,
+      hits: tr.hits + 1,
+      seen: true,
+      anchor: moved ? c : tr.anchor,
+      stationarySince: moved ? t : tr.stationarySince,
+    };
+  }
+  let nextId = state.nextId;
+  const started: Track[] = [];
+  detections.forEach((d, di) => {
+    if (usedD.has(di)) return;
+    const tr: Track = {
+      id: nextId++,
+      label: d.label,
+      box: d.box,
+      score: d.score,
+      firstSeen: t,
+      lastSeen: t,
+      hits: 1,
+      seen: true,
+      anchor: centre(d.box),
+      stationarySince: t,
+    };
+    tracks.push(tr);
+    started.push(tr);
+  });
+  const ended = tracks.filter((tr) => t - tr.lastSeen > p.maxMissedS * 1000);
+  const alive = tracks.filter((tr) => t - tr.lastSeen <= p.maxMissedS * 1000);
+  return { state: { nextId, lastT: t, tracks: alive }, started, ended };
+}
