@@ -1,0 +1,348 @@
+/**
+ * @module edge/vehicle/vehicle-unit
+ * The vehicle unit: serial GNSS (NMEA) and SLCAN CAN in, vehicle state and rules in the middle,
+ * incidents and bounded-rate telemetry out through the gateway core's sinks. The state machines
+ * are pure (state/, rules/); this file only wires devices, clocks and sinks around them.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { type CommandRequest, type DeviceStatus, formatIssues } from '../../protocol/index.js';
+import type { EdgeSinks, EdgeUnit, IncidentDraft, UnitContext } from '../unit.js';
+import { CanSignalDecoder, type Dbc, parseDbc, SlcanReader, slcanSetup } from './can/index.js';
+import { VehicleSection } from './config.js';
+import { type Fix, FixAssembler, fixProblem } from './gnss/fix.js';
+import { NmeaReader } from './gnss/nmea.js';
+import { IncidentTracker } from './incidents.js';
+import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from './rules/episode.js';
+import { loadGeo } from './rules/geo.js';
+import { initialRulesState, RULES, type RuleKey, stepRules } from './rules/index.js';
+import { SerialLine } from './serial/line.js';
+import { applyCanMessage, pollDigitalInputs, type SignalState } from './signals.js';
+import { initialVehicleState, stepVehicle, type VehicleInput } from './state/index.js';
+import { TelemetryBatcher } from './telemetry.js';
+
+/** After this long without NMEA bytes the open epoch is complete: emit it. */
+const EPOCH_QUIET_MS = 150;
+
+/**
+ * Validate the `vehicle:` section, load its GeoJSON and DBC, and make the unit (not started).
+ * Throws with a message naming the vehicle and the field when something is wrong.
+ * @example
+ * const unit = await createVehicleUnit(cfg.vehicle, ctx);
+ * await unit.start(sinks);
+ */
+export async function createVehicleUnit(raw: unknown, ctx: UnitContext): Promise<EdgeUnit> {
+  const r = VehicleSection.safeParse(raw);
+  if (!r.success) throw new Error(`vehicle section: ${formatIssues(r.error)}`);
+  const cfg = r.data;
+  const baseDir = (ctx as UnitContext & { configDir?: string }).configDir ?? process.cwd();
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const geo = loadGeo(cfg.geo, cfg.rules.routeDeviation.corridorM, baseDir);
+  let dbc: Dbc | undefined;
+  if (cfg.can) {
+    dbc = parseDbc(readFileSync(abs(cfg.can.dbc), 'utf8'));
+    verifyDbcSignals(cfg, dbc);
+  }
+  return new VehicleUnit(cfg, ctx, geo, dbc);
+}
+
+/** Every mapped CAN signal exists in the DBC. */
+export function verifyDbcSignals(cfg: VehicleSection, dbc: Dbc): void {
+  const names = new Set(dbc.messages.flatMap((m) => m.signals.map((s) => s.name)));
+  for (const [key, map] of Object.entries(cfg.can?.signals ?? {}))
+    if (map && !names.has(map.signal))
+      throw new Error(
+        `vehicle ${cfg.id}: can.signals.${key}.signal "${map.signal}" is not in ${cfg.can!.dbc}`,
+      );
+}
+
+type DeviceKey = 'gps' | 'can';
+
+class VehicleUnit implements EdgeUnit {
+  readonly name: string;
+  private sinks: EdgeSinks | undefined;
+  private vstate = initialVehicleState();
+  private rstate = initialRulesState();
+  private readonly signals: SignalState = { can: {} };
+  private readonly tracker: IncidentTracker;
+  private readonly nmea: NmeaReader;
+  private readonly fixes: FixAssembler;
+  private readonly slcan: SlcanReader | undefined;
+  private readonly can: CanSignalDecoder | undefined;
+  private gps: SerialLine | undefined;
+  private canLine: SerialLine | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private quiet: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private last: VehicleInput | undefined;
+  private lastFixAt = 0;
+  private lastNoFixAt = 0;
+  private lastCanAt = 0;
+  private diError: string | undefined;
+  private readonly offline: Record<DeviceKey, EpisodeState> = { gps: idleEpisode(), can: idleEpisode() };
+  private readonly rejected: Record<string, number> = {};
+  private readonly telemetry: TelemetryBatcher;
+
+  constructor(
+    private readonly cfg: VehicleSection,
+    private readonly ctx: UnitContext,
+    private readonly geo: ReturnType<typeof loadGeo>,
+    dbc: Dbc | undefined,
+  ) {
+    this.name = `vehicle:${cfg.id}`;
+    this.tracker = new IncidentTracker(cfg.id, cfg.plate);
+    const pivot = Date.parse(`${cfg.gnss.rolloverPivot}T00:00:00Z`);
+    this.fixes = new FixAssembler((f) => this.onFix(f), { rolloverPivotMs: pivot });
+    this.nmea = new NmeaReader((s) => this.fixes.push(s));
+    this.telemetry = new TelemetryBatcher(cfg.telemetry, (pts) => this.sinks?.telemetry(cfg.id, pts));
+    if (dbc && cfg.can) {
+      const dec = new CanSignalDecoder(dbc);
+      const map = cfg.can.signals;
+      this.can = dec;
+      this.slcan = new SlcanReader(
+        (frame) => {
+          this.lastCanAt = Date.now();
+          const m = dec.push(frame);
+          if (m) applyCanMessage(this.signals, m, map);
+        },
+        (why) =>
+          ctx.log.warn({ device: 'can', vehicle: cfg.id, err: why }, 'SLCAN adapter refused a command'),
+      );
+    }
+  }
+
+  async start(sinks: EdgeSinks): Promise<void> {
+    this.sinks = sinks;
+    const { cfg, ctx } = this;
+    this.gps = new SerialLine({
+      name: 'gps',
+      path: cfg.gnss.port,
+      baudRate: cfg.gnss.baud,
+      log: ctx.log,
+      onData: (b) => {
+        this.nmea.push(b);
+        clearTimeout(this.quiet);
+        this.quiet = setTimeout(() => this.fixes.flush(), EPOCH_QUIET_MS);
+      },
+    });
+    this.gps.start();
+    if (cfg.can && this.slcan) {
+      const slcan = this.slcan;
+      const bitrate = cfg.can.bitrate;
+      this.canLine = new SerialLine({
+        name: 'can',
+        path: cfg.can.port,
+        baudRate: cfg.can.baud,
+        log: ctx.log,
+        onData: (b) => slcan.push(b),
+        onOpen: (write) => write(slcanSetup(bitrate)),
+      });
+      this.canLine.start();
+    }
+    if (cfg.di) {
+      const di = cfg.di;
+      const poll = () => {
+        pollDigitalInputs(this.signals, di).then((e) => {
+          this.diError = e;
+        });
+      };
+      poll();
+      this.timers.push(setInterval(poll, di.pollMs));
+    }
+    this.timers.push(setInterval(() => this.tick(Date.now()), 1000));
+    this.timers.push(setInterval(() => this.telemetry.flush(), cfg.telemetry.maxBatchDelayS * 1000));
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.quiet);
+    await Promise.all([this.gps?.stop(), this.canLine?.stop()]);
+    this.fixes.flush();
+    // open episodes end with the unit: an incident never stays "new" forever
+    const t = this.last?.t ?? Date.now();
+    for (const r of RULES)
+      for (const e of closeEpisode(this.rstate.episodes[r.key], t))
+        this.emit({ key: r.key, kind: r.kind, event: e, details: {}, at: this.last });
+    for (const d of ['gps', 'can'] as const)
+      for (const e of closeEpisode(this.offline[d], Date.now()))
+        this.emit({
+          key: `device-${d}`,
+          kind: 'device_offline',
+          event: e,
+          details: { device: d },
+          at: this.last,
+        });
+    this.telemetry.flush();
+    await this.chain;
+  }
+
+  private onFix(f: Fix): void {
+    const problem = fixProblem(f, Date.now());
+    if (problem) {
+      this.rejected[problem] = (this.rejected[problem] ?? 0) + 1;
+      if (problem === 'no fix') this.lastNoFixAt = Date.now();
+      return;
+    }
+    this.lastFixAt = Date.now();
+    const input: VehicleInput = {
+      t: f.t!,
+      lat: f.lat!,
+      lon: f.lon!,
+      speedKmh: (f.speedMps ?? 0) * 3.6,
+      track: f.track,
+      altM: f.altM,
+      dumpBodyRaised: this.signals.dumpBodyRaised,
+      coverOpen: this.signals.coverOpen,
+    };
+    const step = stepVehicle(this.vstate, input, this.cfg.gnss.maxJumpKmh);
+    this.vstate = step.state;
+    if (!step.accepted) return;
+    this.last = input;
+    const out = stepRules(
+      this.rstate,
+      input,
+      step.accepted.prev,
+      { geo: this.geo, params: this.cfg.rules },
+      (rule, err) =>
+        this.ctx.log.error({ vehicle: this.cfg.id, rule, err: err.message }, 'vehicle rule failed; skipped'),
+    );
+    this.rstate = out.state;
+    for (const e of out.events)
+      this.emit({ key: e.rule, kind: e.kind, event: e.event, details: e.details, at: e.at });
+    this.telemetry.offer(input, this.pointSignals());
+  }
+
+  private pointSignals(): Record<string, number | boolean> {
+    const s: Record<string, number | boolean> = {};
+    if (this.signals.dumpBodyRaised !== undefined) s.dumpBodyRaised = this.signals.dumpBodyRaised;
+    if (this.signals.coverOpen !== undefined) s.coverOpen = this.signals.coverOpen;
+    for (const [k, v] of Object.entries(this.signals.can).slice(0, 16)) s[k] = v;
+    return s;
+  }
+
+  private emit(e: Parameters<IncidentTracker['draft']>[0]): void {
+    const d: IncidentDraft | undefined = this.tracker.draft(e);
+    const sinks = this.sinks;
+    if (!d || !sinks) return;
+    // in order: a revision is written only after the one before it
+    this.chain = this.chain
+      .then(() => sinks.incident(d))
+      .catch((err) =>
+        this.ctx.log.error(
+          { vehicle: this.cfg.id, kind: d.kind, rev: d.rev, err: (err as Error).message },
+          'incident not stored',
+        ),
+      );
+  }
+
+  /** Host-clock checks: device offline episodes. */
+  private tick(now: number): void {
+    const status = this.deviceState(now);
+    for (const d of ['gps', 'can'] as const) {
+      const st = status[d];
+      if (!st) continue;
+      const out = stepEpisode(
+        this.offline[d],
+        { t: now, active: !st.online },
+        { minDurationS: this.cfg.deviceOfflineAfterS, endAfterS: 0 },
+      );
+      this.offline[d] = out.state;
+      for (const e of out.events)
+        this.emit({
+          key: `device-${d}`,
+          kind: 'device_offline',
+          event: e,
+          details: { device: d, deviceId: `${this.cfg.id}-${d}`, error: st.error ?? 'back online' },
+          at: this.last,
+        });
+    }
+  }
+
+  private deviceState(now: number): Partial<Record<DeviceKey, { online: boolean; error?: string }>> {
+    const out: Partial<Record<DeviceKey, { online: boolean; error?: string }>> = {};
+    const gps = this.gps?.state;
+    const stale = this.cfg.gnss.staleAfterS * 1000;
+    if (gps) {
+      const error = !gps.open
+        ? (gps.error ?? 'port not open')
+        : now - (gps.lastDataAt ?? 0) > stale
+          ? `no data from the receiver for more than ${this.cfg.gnss.staleAfterS} s`
+          : now - this.lastFixAt > stale
+            ? this.lastNoFixAt > this.lastFixAt
+              ? 'no fix: the receiver reports no position'
+              : 'no valid fix (rejected by the sanity check)'
+            : undefined;
+      out.gps = { online: !error, error };
+    }
+    const can = this.canLine?.state;
+    if (can && this.cfg.can) {
+      const error = !can.open
+        ? (can.error ?? 'port not open')
+        : now - this.lastCanAt > this.cfg.can.staleAfterS * 1000
+          ? `no CAN frames for more than ${this.cfg.can.staleAfterS} s`
+          : undefined;
+      out.can = { online: !error, error };
+    }
+    return out;
+  }
+
+  devices(): DeviceStatus[] {
+    const now = Date.now();
+    const st = this.deviceState(now);
+    const iso = (t?: number) => (t ? new Date(t).toISOString() : undefined);
+    const list: DeviceStatus[] = [];
+    if (st.gps)
+      list.push({
+        id: `${this.cfg.id}-gps`,
+        type: 'gps',
+        online: st.gps.online,
+        lastSeenAt: iso(this.lastFixAt || undefined),
+        error: st.gps.error,
+        counters: {
+          ...this.nmea.counters,
+          ...Object.fromEntries(Object.entries(this.rejected).map(([k, v]) => [`fix ${k}`, v])),
+          outOfOrder: this.vstate.dropped.outOfOrder,
+          jumps: this.vstate.dropped.jumps,
+          reopens: this.gps!.state.reopens,
+          ruleErrors: this.rstate.errors,
+          telemetryPoints: this.telemetry.sampled,
+        },
+      });
+    if (st.can && this.slcan && this.can)
+      list.push({
+        id: `${this.cfg.id}-can`,
+        type: 'can',
+        online: st.can.online,
+        lastSeenAt: iso(this.lastCanAt || undefined),
+        error: st.can.error,
+        counters: { ...this.slcan.counters, ...this.can.j1939.counters, unknownPgn: this.can.unknownPgn },
+      });
+    if (this.cfg.di)
+      list.push({ id: `${this.cfg.id}-di`, type: 'di', online: !this.diError, error: this.diError });
+    return list;
+  }
+
+  async command(req: CommandRequest): Promise<Record<string, unknown> | undefined> {
+    if (req.verb !== 'where' || (req.deviceId && req.deviceId !== this.cfg.id)) return undefined;
+    const v = this.last;
+    return {
+      vehicleId: this.cfg.id,
+      plate: this.cfg.plate,
+      position: v
+        ? { t: new Date(v.t).toISOString(), lat: v.lat, lon: v.lon, altM: v.altM ?? null, source: 'gps' }
+        : null,
+      speedKmh: v ? Math.round(v.speedKmh * 10) / 10 : null,
+      speedMps: v ? Math.round((v.speedKmh / 3.6) * 100) / 100 : null,
+      trackDeg: v?.track ?? null,
+      fixAgeS: this.lastFixAt ? Math.round((Date.now() - this.lastFixAt) / 100) / 10 : null,
+      signals: this.pointSignals(),
+      openIncidents: this.tracker.openKeys(),
+      devices: this.devices().map((d) => ({ id: d.id, type: d.type, online: d.online, error: d.error })),
+    };
+  }
+
+  /** for tests: which rules currently have an open episode */
+  activeRules(): RuleKey[] {
+    return RULES.filter((r) => this.rstate.episodes[r.key].phase === 'active').map((r) => r.key);
+  }
+}
