@@ -1,0 +1,270 @@
+/**
+ * @module central/scoring/events
+ * Turns what happened into deduction events, each with a stable key, the item it belongs to,
+ * the unit that did the work, the time it was recorded and the case/device/collector behind it.
+ * Pure. An event counts in the month of its time, and every time used is a time central
+ * recorded (history entries, evaluations), so "late" facts land in the month they arrive in.
+ *
+ * Cases: a case belongs to an item by category first (91.xx 队容风纪, 92.xx 渣土, 93.xx 设备,
+ * as the rules map them), then by source (AI/vehicle → 场外监控点, the others → 案件办理).
+ * Only confirmed cases count: registered (立案) and not merged; a rejected AI incident
+ * (false positive) was never registered and never deducts.
+ */
+import type { CaseRecord, HistoryEntry } from '../cases/model.js';
+import type { CaseState } from '../cases/workflow.js';
+import { isWithUnit } from '../cases/workflow.js';
+import { inWindow, type MonthWindow } from './month.js';
+import type { OrgTree } from './org.js';
+import type { ItemKey, Rules } from './rules.js';
+
+export type EventKind =
+  | 'closedOverdue'
+  | 'rework'
+  | 'wrongfulReturn'
+  | 'openOverdueAtMonthEnd'
+  | 'confirmedProblem'
+  | 'violation'
+  | 'offlineCase'
+  | 'offlineHours'
+  | 'unansweredCall'
+  | 'reportShortfall';
+
+export const EVENT_KINDS: Record<EventKind, string> = {
+  closedOverdue: '超期结案',
+  rework: '返工',
+  wrongfulReturn: '错误回退',
+  openOverdueAtMonthEnd: '月末超期未结案',
+  confirmedProblem: '监控点发现问题',
+  violation: '确认违规',
+  offlineCase: '设备离线',
+  offlineHours: '离线超时',
+  unansweredCall: '未应答调度',
+  reportShortfall: '有效上报不足',
+};
+
+export interface ScoreEvent {
+  /** stable identity: the same fact always gives the same key (used to freeze months) */
+  key: string;
+  item: ItemKey;
+  kind: EventKind;
+  /** ISO time central recorded it */
+  at: string;
+  /** the unit that did the work (a street's case refined to the grid's community) */
+  unitId: string;
+  points: number;
+  caseId?: string;
+  deviceId?: string;
+  collectorId?: string;
+  category?: string;
+  /** hours beyond the threshold, calls... */
+  quantity?: number;
+}
+
+/** A collector's report that became valid (was registered) at `at`. */
+export interface ValidReport {
+  key: string;
+  caseId: string;
+  collectorId: string;
+  at: string;
+}
+
+/**
+ * Equipment facts for one device and month, from central's device status / command records.
+ * `month` is the month central recorded them in.
+ */
+export interface DeviceMonthFacts {
+  deviceId: string;
+  /** the unit that operates the device */
+  unitId: string;
+  month: string;
+  offlineHours: number;
+  unansweredCalls: { id: string; at: string }[];
+}
+
+export interface ExtractInput {
+  cases: readonly CaseRecord[];
+  devices?: readonly DeviceMonthFacts[];
+}
+
+const HANDLING_KINDS = ['closedOverdue', 'rework', 'wrongfulReturn', 'openOverdueAtMonthEnd'] as const;
+
+export function registration(c: CaseRecord): HistoryEntry | undefined {
+  return c.history.find((h) => h.action === 'register');
+}
+/** Registered and still standing (not merged into another case). */
+export function isConfirmed(c: CaseRecord): boolean {
+  return c.state !== 'merged' && c.state !== 'rejected' && registration(c) !== undefined;
+}
+
+export function itemOfCase(c: CaseRecord, rules: Rules): ItemKey | undefined {
+  const it = rules.items;
+  if (c.category in it.discipline.categories) return 'discipline';
+  if (c.category in it.muck.categories) return 'muck';
+  if (c.category in it.equipment.categories) return 'equipment';
+  if (it.offsite.sources.includes(c.source)) return 'offsite';
+  if (it.cases.sources.includes(c.source)) return 'cases';
+  return undefined;
+}
+
+/** The state a case was in just before `t`, replaying its append-only history. */
+export function stateAt(c: CaseRecord, t: number): CaseState | undefined {
+  let s: CaseState | undefined;
+  for (const h of c.history) {
+    if (Date.parse(h.at) >= t) break;
+    if (h.to) s = h.to;
+  }
+  return s;
+}
+
+/** The unit a dispatch entry sent the case to (recorded in its data, else the case's unit). */
+function dispatchTarget(c: CaseRecord, h: HistoryEntry): string | undefined {
+  const d = h.data ?? {};
+  for (const k of ['unitId', 'toUnitId', 'unit']) if (typeof d[k] === 'string') return d[k] as string;
+  const laterDispatch = c.history.some((x) => x.seq > h.seq && x.action === 'dispatch');
+  return laterDispatch ? undefined : c.unitId;
+}
+
+function caseUnit(c: CaseRecord): string | undefined {
+  return c.evaluation?.unitId ?? c.unitId ?? c.proposedUnitId;
+}
+
+/** Deduction events and valid reports recorded in the window. */
+export function extractEvents(
+  input: ExtractInput,
+  w: MonthWindow,
+  tree: OrgTree,
+  rules: Rules,
+): { events: ScoreEvent[]; validReports: ValidReport[] } {
+  const events: ScoreEvent[] = [];
+  const validReports: ValidReport[] = [];
+  const monthEndIso = new Date(w.end - 1).toISOString();
+  for (const c of input.cases) {
+    const reg = registration(c);
+    if (!reg || c.state === 'merged' || c.state === 'rejected') continue;
+    const grid = c.location.gridCode;
+    const work = (u: string) => tree.workUnit(u, grid);
+    if (c.source === 'collector' && c.reporter.collectorId && inWindow(reg.at, w))
+      validReports.push({
+        key: `valid:${c.id}`,
+        caseId: c.id,
+        collectorId: c.reporter.collectorId,
+        at: reg.at,
+      });
+    const item = itemOfCase(c, rules);
+    if (!item) continue;
+    const base = { item, caseId: c.id, category: c.category };
+    if (item === 'discipline' || item === 'muck') {
+      const unit = caseUnit(c);
+      if (unit && inWindow(reg.at, w))
+        events.push({
+          ...base,
+          key: `violation:${c.id}`,
+          kind: 'violation',
+          at: reg.at,
+          unitId: work(unit),
+          points: rules.items[item].categories[c.category],
+        });
+      continue;
+    }
+    if (item === 'equipment') {
+      const unit = caseUnit(c);
+      if (!unit || !inWindow(reg.at, w)) continue;
+      const offline = rules.items.equipment.categories[c.category] === 'offline';
+      events.push({
+        ...base,
+        key: `${offline ? 'offlineCase' : 'unansweredCall'}:${c.id}`,
+        kind: offline ? 'offlineCase' : 'unansweredCall',
+        at: reg.at,
+        unitId: work(unit),
+        deviceId: c.refs.deviceId ?? c.refs.gatewayId,
+        points: offline ? rules.items.equipment.offlineCase : rules.items.equipment.unansweredCall,
+      });
+      continue;
+    }
+    if (item !== 'offsite' && item !== 'cases') continue;
+    const pts = rules.items[item];
+    if (item === 'offsite' && inWindow(reg.at, w) && caseUnit(c))
+      events.push({
+        ...base,
+        key: `confirmedProblem:${c.id}`,
+        kind: 'confirmedProblem',
+        at: reg.at,
+        unitId: work(caseUnit(c) as string),
+        deviceId: c.refs.deviceId ?? c.refs.gatewayId,
+        points: rules.items.offsite.confirmedProblem,
+      });
+    handling(c, w, monthEndIso, work, (e) => events.push({ ...base, ...e, points: pts[e.kind] }));
+  }
+  for (const d of input.devices ?? []) {
+    if (d.month !== w.month) continue;
+    const eq = rules.items.equipment;
+    const beyond = Math.max(0, d.offlineHours - eq.offlineThresholdHours);
+    if (beyond > 0)
+      events.push({
+        key: `offlineHours:${d.deviceId}:${d.month}`,
+        item: 'equipment',
+        kind: 'offlineHours',
+        at: monthEndIso,
+        unitId: d.unitId,
+        deviceId: d.deviceId,
+        quantity: beyond,
+        points: beyond * eq.perOfflineHour,
+      });
+    for (const call of d.unansweredCalls)
+      events.push({
+        key: `unansweredCall:${d.deviceId}:${call.id}`,
+        item: 'equipment',
+        kind: 'unansweredCall',
+        at: call.at,
+        unitId: d.unitId,
+        deviceId: d.deviceId,
+        points: eq.unansweredCall,
+      });
+  }
+  return { events, validReports };
+}
+
+type HandlingEvent = Omit<ScoreEvent, 'points' | 'item' | 'caseId' | 'category'> & {
+  kind: (typeof HANDLING_KINDS)[number];
+};
+
+/** How the unit handled one case: late close, reworks, wrongful returns, overdue at month end. */
+function handling(
+  c: CaseRecord,
+  w: MonthWindow,
+  monthEndIso: string,
+  work: (u: string) => string,
+  emit: (e: HandlingEvent) => void,
+): void {
+  const ev = c.evaluation;
+  if (ev && !ev.onTime && inWindow(ev.closedAt, w))
+    emit({ key: `closedOverdue:${c.id}`, kind: 'closedOverdue', at: ev.closedAt, unitId: work(ev.unitId) });
+  for (const h of c.history) {
+    if (h.action === 'rework' && inWindow(h.at, w)) {
+      const unit = dispatchTarget(c, h) ?? c.unitId;
+      if (unit) emit({ key: `rework:${c.id}:${h.seq}`, kind: 'rework', at: h.at, unitId: work(unit) });
+    }
+    if (h.action === 'dispatch' && inWindow(h.at, w)) {
+      // a return is wrongful when the centre sends the case back to the unit that returned it
+      const prev = c.history
+        .filter((x) => x.seq < h.seq && (x.action === 'return' || x.action === 'dispatch'))
+        .at(-1);
+      const target = dispatchTarget(c, h);
+      if (prev?.action === 'return' && prev.actor.unitId && prev.actor.unitId === target)
+        emit({
+          key: `wrongfulReturn:${c.id}:${prev.seq}`,
+          kind: 'wrongfulReturn',
+          at: h.at,
+          unitId: work(target),
+        });
+    }
+  }
+  const s = stateAt(c, w.end);
+  if (s && isWithUnit(s) && c.unitId && c.deadline && Date.parse(c.deadline) < w.end)
+    emit({
+      key: `openOverdueAtMonthEnd:${c.id}:${w.month}`,
+      kind: 'openOverdueAtMonthEnd',
+      at: monthEndIso,
+      unitId: work(c.unitId),
+    });
+}

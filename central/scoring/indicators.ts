@@ -1,0 +1,134 @@
+/**
+ * @module central/scoring/indicators
+ * The usual 数字城管 indicators per unit (its whole subtree) and per collector, for a month.
+ * Definitions (also in the README): the rates share one population, the cases *due* in the
+ * month, so they stay between 0 and 1.
+ * - registered 立案数: cases registered in the month whose responsible unit is the unit's
+ * - due 应结案数: cases whose deadline falls in the month
+ * - closed 结案数: of the due, closed before the month ended
+ * - closedOnTime 按期结案数: of the due, closed with the feedback before the deadline
+ * - reworked 返工数: of the due, cases sent back (返工) at least once
+ * - returned 回退数: of the due, cases the unit returned at least once
+ * - overdue 超期数: of the due, closed late or still open at the end of the month
+ * - 结案率 closingRate = closed / due; 按期结案率 onTimeRate = closedOnTime / due;
+ *   返工率 reworkRate = reworked / due (null when nothing was due)
+ */
+import type { CaseRecord } from '../cases/model.js';
+import { registration } from './events.js';
+import { inWindow, type MonthWindow } from './month.js';
+import type { OrgTree } from './org.js';
+
+export interface Indicators {
+  registered: number;
+  due: number;
+  closed: number;
+  closedOnTime: number;
+  reworked: number;
+  returned: number;
+  overdue: number;
+  closingRate: number | null;
+  onTimeRate: number | null;
+  reworkRate: number | null;
+}
+export interface UnitIndicators extends Indicators {
+  unitId: string;
+  name: string;
+}
+export interface CollectorIndicators {
+  collectorId: string;
+  name: string;
+  /** reports filed in the month */
+  reported: number;
+  /** reports registered (立案) in the month: the valid ones */
+  valid: number;
+  /** reports rejected (不予立案) in the month */
+  rejected: number;
+  /** their reports closed in the month */
+  closed: number;
+  /** valid / (valid + rejected) */
+  validRate: number | null;
+}
+
+const rate = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
+
+function blank(): Indicators {
+  return {
+    registered: 0,
+    due: 0,
+    closed: 0,
+    closedOnTime: 0,
+    reworked: 0,
+    returned: 0,
+    overdue: 0,
+    closingRate: null,
+    onTimeRate: null,
+    reworkRate: null,
+  };
+}
+
+/** Indicators of each listed unit, counting the cases of its whole subtree. */
+export function unitIndicators(
+  cases: readonly CaseRecord[],
+  w: MonthWindow,
+  tree: OrgTree,
+  unitIds: readonly string[],
+): UnitIndicators[] {
+  const ids = new Set(unitIds);
+  const acc = new Map<string, Indicators>(unitIds.map((id) => [id, blank()]));
+  for (const c of cases) {
+    const unit = c.evaluation?.unitId ?? c.unitId ?? c.proposedUnitId;
+    if (!unit) continue;
+    const work = tree.workUnit(unit, c.location.gridCode);
+    // every listed unit on the path gets the case (a district and its street alike)
+    for (const id of tree.path(work)) {
+      if (!ids.has(id)) continue;
+      const a = acc.get(id) as Indicators;
+      const reg = registration(c);
+      if (reg && inWindow(reg.at, w)) a.registered++;
+      if (!c.deadline || !inWindow(c.deadline, w)) continue;
+      a.due++;
+      const closed = c.closedAt !== undefined && Date.parse(c.closedAt) < w.end;
+      if (closed) a.closed++;
+      const onTime = closed && c.evaluation?.onTime === true;
+      if (onTime) a.closedOnTime++;
+      if (c.counts.reworks > 0) a.reworked++;
+      if (c.counts.returns > 0) a.returned++;
+      if (!onTime && c.state !== 'cancelled') a.overdue++;
+    }
+  }
+  return unitIds.map((id) => {
+    const a = acc.get(id) as Indicators;
+    return {
+      unitId: id,
+      name: tree.units.get(id)?.name ?? id,
+      ...a,
+      closingRate: rate(a.closed, a.due),
+      onTimeRate: rate(a.closedOnTime, a.due),
+      reworkRate: rate(a.reworked, a.due),
+    };
+  });
+}
+
+export function collectorIndicators(
+  cases: readonly CaseRecord[],
+  w: MonthWindow,
+  tree: OrgTree,
+): CollectorIndicators[] {
+  const acc = new Map<string, CollectorIndicators>(
+    tree.collectors.map((c) => [
+      c.id,
+      { collectorId: c.id, name: c.name, reported: 0, valid: 0, rejected: 0, closed: 0, validRate: null },
+    ]),
+  );
+  for (const c of cases) {
+    const id = c.reporter.collectorId;
+    const a = id ? acc.get(id) : undefined;
+    if (!a || c.source !== 'collector') continue;
+    if (inWindow(c.createdAt, w)) a.reported++;
+    const reg = registration(c);
+    if (reg && c.state !== 'merged' && inWindow(reg.at, w)) a.valid++;
+    if (c.state === 'rejected' && inWindow(c.rejection?.at, w)) a.rejected++;
+    if (inWindow(c.closedAt, w)) a.closed++;
+  }
+  return [...acc.values()].map((a) => ({ ...a, validRate: rate(a.valid, a.valid + a.rejected) }));
+}

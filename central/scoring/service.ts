@@ -1,0 +1,333 @@
+/**
+ * @module central/scoring/service
+ * Scoring around the pure engine: reads central's cases (and equipment facts when an adapter
+ * gives them), serves closed months from their frozen result and open months provisionally,
+ * closes/reopens months (audited), keeps bonus items and per-month item selections.
+ *
+ * Late events: every event time is a time central recorded the fact, so a fact arriving after a
+ * month closed normally falls in the open month. Should one still carry a time inside a closed
+ * month (a backdated record), it counts in the first open month after it — never in the frozen
+ * one, and never twice (its key is checked against every frozen month).
+ */
+import type { CaseRecord } from '../cases/model.js';
+import { ProblemError } from '../http/problem.js';
+import { type BonusItem, type LevelResult, round, scoreLevel } from './engine.js';
+import { type DeviceMonthFacts, extractEvents, type ScoreEvent, type ValidReport } from './events.js';
+import { collectorIndicators, unitIndicators } from './indicators.js';
+import { addMonths, monthsOfYear, monthWindow } from './month.js';
+import { type OrgInput, OrgTree } from './org.js';
+import type { ItemKey, Rules } from './rules.js';
+import type { AuditEntry, ScoringStore } from './store.js';
+
+export interface ScoringServiceOptions {
+  /** central's case store (only `allCases` is used) */
+  cases: { allCases(): readonly CaseRecord[] };
+  org: OrgInput;
+  rules: Rules;
+  store: ScoringStore;
+  /** the city's offset, 480 for China */
+  utcOffsetMinutes: number;
+  /** equipment facts per month from central's device records; none yet → cases only */
+  devices?: (month: string) => readonly DeviceMonthFacts[];
+  now?: () => Date;
+}
+
+export interface MonthScores {
+  status: 'provisional' | 'closed';
+  closedAt?: string;
+  closedBy?: string;
+  computedAt: string;
+  result: LevelResult;
+}
+
+export interface AnnualRow {
+  unitId: string;
+  name: string;
+  weight: number;
+  months: {
+    month: string;
+    raw: number | null;
+    weighted: number | null;
+    status: 'closed' | 'provisional' | 'future';
+  }[];
+  /** Σ monthly weighted ÷ 12 (a future month counts 0) */
+  annual: number;
+  /** Σ monthly raw ÷ 12 */
+  annualRaw: number;
+  rank: number;
+}
+
+const MAX_CARRY_MONTHS = 24;
+
+export class ScoringService {
+  readonly tree: OrgTree;
+  readonly rules: Rules;
+  readonly #o: ScoringServiceOptions;
+
+  constructor(o: ScoringServiceOptions) {
+    this.#o = o;
+    this.rules = o.rules;
+    this.tree = new OrgTree(o.org);
+  }
+
+  get store(): ScoringStore {
+    return this.#o.store;
+  }
+  now(): Date {
+    return this.#o.now?.() ?? new Date();
+  }
+  window(month: string) {
+    return monthWindow(month, this.#o.utcOffsetMinutes);
+  }
+
+  level(levelId: string | undefined): string {
+    const id = levelId ?? this.tree.root().id;
+    if (!this.tree.units.has(id))
+      throw new ProblemError(404, 'unknown-level', `no unit ${id} in the organisation`);
+    if (this.tree.members(id, this.rules).length === 0)
+      throw new ProblemError(404, 'not-a-level', `unit ${id} has no assessed members`);
+    return id;
+  }
+
+  includedItems(month: string): ItemKey[] {
+    return (
+      this.store.state.monthConfigs.find((m) => m.month === month)?.includedItems ??
+      this.rules.defaultIncludedItems
+    );
+  }
+
+  /** The month's events: its own, plus late ones of the closed months just before it. */
+  eventsOf(month: string): { events: ScoreEvent[]; validReports: ValidReport[] } {
+    const cases = this.#o.cases.allCases();
+    const one = (m: string) =>
+      extractEvents({ cases, devices: this.#o.devices?.(m) ?? [] }, this.window(m), this.tree, this.rules);
+    const own = one(month);
+    const frozen = new Set<string>();
+    for (const m of this.store.closedMonths())
+      for (const k of this.store.closed(m)?.keys ?? []) frozen.add(k);
+    let m = addMonths(month, -1);
+    for (let i = 0; i < MAX_CARRY_MONTHS && this.store.closed(m); i++, m = addMonths(m, -1)) {
+      const late = one(m);
+      own.events.push(...late.events.filter((e) => !frozen.has(e.key)));
+      own.validReports.push(...late.validReports.filter((r) => !frozen.has(r.key)));
+    }
+    return own;
+  }
+
+  /** Compute a month for one level now, ignoring any frozen result. */
+  compute(month: string, levelId: string, ev = this.eventsOf(month)): LevelResult {
+    return scoreLevel(
+      {
+        month,
+        levelId,
+        ...ev,
+        bonuses: this.store.state.bonuses,
+        includedItems: this.includedItems(month),
+      },
+      this.tree,
+      this.rules,
+    );
+  }
+
+  monthScores(month: string, levelId?: string): MonthScores {
+    const id = this.level(levelId);
+    const closed = this.store.closed(month);
+    const frozen = closed?.levels[id];
+    if (closed && frozen)
+      return {
+        status: 'closed',
+        closedAt: closed.closedAt,
+        closedBy: closed.closedBy,
+        computedAt: closed.closedAt,
+        result: frozen,
+      };
+    return { status: 'provisional', computedAt: this.now().toISOString(), result: this.compute(month, id) };
+  }
+
+  annual(year: number, levelId?: string): { year: number; levelId: string; rows: AnnualRow[] } {
+    const id = this.level(levelId);
+    const rows = new Map<string, AnnualRow>();
+    for (const u of this.tree.members(id, this.rules))
+      rows.set(u.id, {
+        unitId: u.id,
+        name: u.name,
+        weight: this.tree.weight(u, this.rules),
+        months: [],
+        annual: 0,
+        annualRaw: 0,
+        rank: 0,
+      });
+    for (const month of monthsOfYear(year)) {
+      const future = this.window(month).start > this.now().getTime() && !this.store.closed(month);
+      const s = future ? undefined : this.monthScores(month, id);
+      for (const r of rows.values()) {
+        const u = s?.result.members.find((x) => x.unitId === r.unitId);
+        r.months.push({
+          month,
+          raw: u?.raw ?? null,
+          weighted: u?.weighted ?? null,
+          status: s?.status ?? 'future',
+        });
+      }
+    }
+    const dp = this.rules.decimals;
+    for (const r of rows.values()) {
+      r.annual = round(r.months.reduce((a, m) => a + (m.weighted ?? 0), 0) / 12, dp);
+      r.annualRaw = round(r.months.reduce((a, m) => a + (m.raw ?? 0), 0) / 12, dp);
+    }
+    const list = [...rows.values()];
+    for (const r of list) r.rank = 1 + list.filter((o) => o.annualRaw > r.annualRaw).length;
+    list.sort((a, b) => a.rank - b.rank || a.unitId.localeCompare(b.unitId));
+    return { year, levelId: id, rows: list };
+  }
+
+  indicators(month: string, levelId?: string) {
+    const id = this.level(levelId);
+    const cases = this.#o.cases.allCases();
+    const w = this.window(month);
+    const members = this.tree.members(id, this.rules).map((u) => u.id);
+    return {
+      month,
+      levelId: id,
+      units: unitIndicators(cases, w, this.tree, members),
+      collectors: collectorIndicators(cases, w, this.tree),
+    };
+  }
+
+  // ---- month close -------------------------------------------------------------------------
+
+  async close(month: string, by: string, note?: string): Promise<MonthScores> {
+    const w = this.window(month);
+    if (this.store.closed(month)) throw new ProblemError(409, 'month-closed', `${month} is already closed`);
+    if (this.now().getTime() < w.end)
+      throw new ProblemError(
+        409,
+        'month-not-over',
+        `${month} has not ended yet; it can only be computed provisionally`,
+      );
+    const ev = this.eventsOf(month);
+    const levels: Record<string, LevelResult> = {};
+    for (const l of this.tree.levels(this.rules)) levels[l.id] = this.compute(month, l.id, ev);
+    const at = this.now().toISOString();
+    const keys = [...ev.events.map((e) => e.key), ...ev.validReports.map((r) => r.key)];
+    await this.store.putClosed(
+      { month, closedAt: at, closedBy: by, levels, keys },
+      { at, by, action: 'close', month, note },
+    );
+    return this.monthScores(month);
+  }
+
+  async reopen(month: string, by: string, reason: string): Promise<void> {
+    if (!this.store.closed(month)) throw new ProblemError(409, 'month-open', `${month} is not closed`);
+    await this.store.dropClosed(month, {
+      at: this.now().toISOString(),
+      by,
+      action: 'reopen',
+      month,
+      note: reason,
+    });
+  }
+
+  async setIncludedItems(month: string, items: ItemKey[], by: string): Promise<void> {
+    this.#assertOpen(month);
+    const st = this.store.state;
+    const at = this.now().toISOString();
+    st.monthConfigs = st.monthConfigs.filter((m) => m.month !== month);
+    st.monthConfigs.push({ month, includedItems: items, setBy: by, setAt: at });
+    st.audit.push({ at, by, action: 'items', month, note: items.join(',') });
+    await this.store.save();
+  }
+
+  #assertOpen(month: string): void {
+    if (this.store.closed(month))
+      throw new ProblemError(409, 'month-closed', `${month} is closed; reopen it first (audited)`);
+  }
+
+  // ---- bonus items -------------------------------------------------------------------------
+
+  bonuses(month?: string): BonusItem[] {
+    return this.store.state.bonuses.filter((b) => !month || b.month === month);
+  }
+
+  #bonus(id: string): BonusItem {
+    const b = this.store.state.bonuses.find((x) => x.id === id);
+    if (!b) throw new ProblemError(404, 'unknown-bonus', `no bonus item ${id}`);
+    return b;
+  }
+
+  async createBonus(
+    b: Pick<BonusItem, 'id' | 'month' | 'unitId' | 'points' | 'reason'>,
+    by: string,
+  ): Promise<BonusItem> {
+    this.#assertOpen(b.month);
+    if (!this.tree.units.has(b.unitId)) throw new ProblemError(422, 'unknown-unit', `no unit ${b.unitId}`);
+    const at = this.now().toISOString();
+    const item: BonusItem = { ...b, state: 'pending', createdBy: by, createdAt: at };
+    this.store.state.bonuses.push(item);
+    this.#audit({
+      at,
+      by,
+      action: 'bonus_create',
+      month: b.month,
+      bonusId: b.id,
+      note: `${b.unitId} +${b.points}`,
+    });
+    await this.store.save();
+    return item;
+  }
+
+  async updateBonus(id: string, patch: Partial<Pick<BonusItem, 'points' | 'reason' | 'unitId'>>, by: string) {
+    const b = this.#bonus(id);
+    this.#assertOpen(b.month);
+    if (b.state !== 'pending')
+      throw new ProblemError(409, 'bonus-decided', `bonus ${id} is already ${b.state}`);
+    if (patch.unitId && !this.tree.units.has(patch.unitId))
+      throw new ProblemError(422, 'unknown-unit', `no unit ${patch.unitId}`);
+    Object.assign(b, patch);
+    this.#audit({ at: this.now().toISOString(), by, action: 'bonus_update', month: b.month, bonusId: id });
+    await this.store.save();
+    return b;
+  }
+
+  async deleteBonus(id: string, by: string): Promise<void> {
+    const b = this.#bonus(id);
+    this.#assertOpen(b.month);
+    if (b.state !== 'pending')
+      throw new ProblemError(409, 'bonus-decided', `bonus ${id} is already ${b.state}`);
+    this.store.state.bonuses = this.store.state.bonuses.filter((x) => x.id !== id);
+    this.#audit({ at: this.now().toISOString(), by, action: 'bonus_delete', month: b.month, bonusId: id });
+    await this.store.save();
+  }
+
+  async decideBonus(
+    id: string,
+    decision: 'approved' | 'rejected',
+    by: string,
+    note?: string,
+  ): Promise<BonusItem> {
+    const b = this.#bonus(id);
+    this.#assertOpen(b.month);
+    if (b.state !== 'pending')
+      throw new ProblemError(409, 'bonus-decided', `bonus ${id} is already ${b.state}`);
+    const at = this.now().toISOString();
+    Object.assign(b, { state: decision, decidedBy: by, decidedAt: at, decisionNote: note });
+    this.#audit({
+      at,
+      by,
+      action: decision === 'approved' ? 'bonus_approve' : 'bonus_reject',
+      month: b.month,
+      bonusId: id,
+      note,
+    });
+    await this.store.save();
+    return b;
+  }
+
+  audit(): AuditEntry[] {
+    return this.store.state.audit;
+  }
+
+  #audit(e: AuditEntry): void {
+    this.store.state.audit.push(e);
+  }
+}
