@@ -1,0 +1,10 @@
+/**
+ * @module bench/benchmarks
+ * The registry: name → lazily imported benchmark, in the order `npm run bench` runs them.
+ */
+import type { Benchmark } from './lib/types.js';
+
+export const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
+  nmea: () => import('./nmea.bench.js'),
+  can: () => import('./can.bench.js'),
+};

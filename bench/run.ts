@@ -1,0 +1,135 @@
+/**
+ * @module bench/run
+ * `npm run bench` runs every benchmark; `npm run bench -- nmea camera` runs the ones named.
+ * Each benchmark runs in its own child process (own peak RSS, own crash), one after another;
+ * the table goes to stdout and the results are merged into bench/results/latest.json (one entry
+ * per benchmark, each with its own time, plus the machine it ran on).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCHMARKS } from './benchmarks.js';
+import type { BenchResult } from './lib/types.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const OUT = join(HERE, 'results', 'latest.json');
+/** a benchmark that runs longer than this is killed and reported as failed */
+const PER_BENCH_S = Number(process.env.BENCH_TIMEOUT_S ?? 300);
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = args.filter((a) => !BENCHMARKS[a]);
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(2);
+}
+const names = args.length ? args : Object.keys(BENCHMARKS);
+
+function machine() {
+  const git = (a: string[]) => {
+    try {
+      return execFileSync('git', a, { cwd: ROOT }).toString().trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    at: new Date().toISOString(),
+  };
+}
+
+function runOne(name: string): Promise<BenchResult> {
+  const file = join(mkdtempSync(join(tmpdir(), 'cg-bench-')), 'result.json');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'child.ts'), name, file], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' },
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), PER_BENCH_S * 1000);
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      if (existsSync(file)) return resolve(JSON.parse(readFileSync(file, 'utf8')) as BenchResult);
+      resolve({
+        name,
+        title: name,
+        ratios: [],
+        figures: {},
+        notes: [],
+        error: sig ? `killed by ${sig} (limit ${PER_BENCH_S} s)` : `exited ${code} without a result`,
+      });
+    });
+  });
+}
+
+const fmt = (v: number | undefined) =>
+  v === undefined || Number.isNaN(v)
+    ? '-'
+    : Math.abs(v) >= 1000
+      ? Math.round(v).toLocaleString('en-US')
+      : Math.abs(v) >= 10
+        ? v.toFixed(1)
+        : v.toFixed(3);
+
+function table(results: BenchResult[]): string {
+  const rows: string[][] = [['benchmark', 'measure', 'median', 'min..max / p50,p99', 'n']];
+  for (const r of results) {
+    if (r.error) {
+      rows.push([r.name, 'FAILED', r.error.split('\n')[0], '', '']);
+      continue;
+    }
+    for (const q of r.ratios)
+      rows.push([
+        r.name,
+        `ratio ${q.label}`,
+        `${fmt(q.value.median)}x`,
+        `${fmt(q.value.min)}..${fmt(q.value.max)}`,
+        String(q.value.n),
+      ]);
+    for (const [k, s] of Object.entries(r.figures))
+      rows.push([
+        r.name,
+        `${k} (${s.unit})`,
+        fmt(s.median),
+        s.p99 !== undefined ? `p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)}` : `${fmt(s.min)}..${fmt(s.max)}`,
+        String(s.n),
+      ]);
+    rows.push([r.name, 'peak RSS (MB) / wall (s)', String(r.peakRssMB), String(r.wallS), '']);
+  }
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
+}
+
+const before = machine();
+console.log(
+  `bench: ${names.join(', ')} on ${before.nproc}x ${before.cpu}, node ${before.node}, load ${before.loadavg}`,
+);
+const results: BenchResult[] = [];
+for (const n of names) {
+  console.log(`\n== ${n}`);
+  const r = await runOne(n);
+  results.push(r);
+  if (r.error) console.log(`${n} FAILED: ${r.error}`);
+}
+console.log(`\n${table(results)}`);
+
+mkdirSync(dirname(OUT), { recursive: true });
+const prev = existsSync(OUT)
+  ? (JSON.parse(readFileSync(OUT, 'utf8')) as { results?: Record<string, BenchResult> })
+  : {};
+const merged = { ...(prev.results ?? {}) };
+for (const r of results) merged[r.name] = r;
+const after = machine();
+writeFileSync(
+  OUT,
+  `${JSON.stringify({ machine: { ...after, loadavgBefore: before.loadavg }, ran: names, results: merged }, null, 1)}\n`,
+);
+console.log(`\nwrote ${OUT}`);
+process.exit(results.some((r) => r.error) ? 1 : 0);
