@@ -66,6 +66,14 @@ export const GatewayConfig = z
       .describe('serve Prometheus metrics on 127.0.0.1:<port>'),
     cameras: z.unknown().optional().describe('camera section, see edge/camera/README.md'),
     vehicle: z.unknown().optional().describe('vehicle section, see edge/vehicle/README.md'),
+    replay: z
+      .unknown()
+      .optional()
+      .describe('replay recorded incidents from a JSON-lines file (drills), see edge/sync/README.md'),
+    configSync: z
+      .boolean()
+      .default(true)
+      .describe("apply configuration versions central publishes for this gateway (KV 'cg_gateway_config')"),
   })
   .strict()
   .superRefine(verifyGatewayKind);
@@ -73,9 +81,10 @@ export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
 /** A checkpoint needs cameras; a vehicle needs its vehicle section. */
 function verifyGatewayKind(
-  c: { kind: string; cameras?: unknown; vehicle?: unknown; gatewayId: string },
+  c: { kind: string; cameras?: unknown; vehicle?: unknown; replay?: unknown; gatewayId: string },
   ctx: z.RefinementCtx,
 ) {
+  if (c.replay !== undefined) return; // a replay (drill) gateway needs no devices
   if (c.kind === 'checkpoint' && c.cameras === undefined)
     ctx.addIssue({
       code: 'custom',

@@ -116,7 +116,12 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
     budgetBytes: cfg.outbox.budgetMB * 1024 * 1024,
   });
   const counters = { incidents: 0, telemetry: 0, invalidDrafts: 0, commands: 0, badCommands: 0 };
-  const ctx: UnitContext = { gatewayId: cfg.gatewayId, dataDir: join(cfg.dataDir, 'units'), configDir: opts.configDir, log };
+  const ctx: UnitContext = {
+    gatewayId: cfg.gatewayId,
+    dataDir: join(cfg.dataDir, 'units'),
+    configDir: opts.configDir,
+    log,
+  };
 
   const sinks: EdgeSinks = {
     async incident(draft: IncidentDraft, images: EvidenceImage[] = []) {

@@ -10,6 +10,7 @@ export * from './kinds.js';
 export * from './schemas/command.js';
 export * from './schemas/common.js';
 export * from './schemas/deadletter.js';
+export * from './schemas/gateway-config.js';
 export * from './schemas/incident.js';
 export * from './schemas/status.js';
 export * from './schemas/telemetry.js';

@@ -25,6 +25,14 @@ export const GatewayStatus = z.object({
   startedAt: IsoTime,
   softwareVersion: z.string().max(64),
   configVersion: z.string().max(64).optional(),
+  configRefused: z
+    .object({
+      version: z.string().max(64),
+      reason: z.string().max(1024),
+      at: IsoTime,
+    })
+    .optional()
+    .describe('the last synced configuration this gateway refused (it kept running the old one)'),
   intervalS: z.number().positive().describe('heartbeat period; central marks offline after a few missed'),
   outbox: z
     .object({

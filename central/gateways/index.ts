@@ -1,0 +1,94 @@
+/**
+ * @module central/gateways
+ * Gateway configuration sync (central side) and the API front-door guard, packaged for central's
+ * app composition:
+ *   - `gatewayRouteGroup({ natsUrl })`: a RouteGroup for `extraRoutes`; connects its own NATS link
+ *     (retrying while NATS is down), creates the config KV bucket, follows heartbeats, and serves
+ *     `/api/gateways` (see routes.ts) plus `/api/gateways/metrics` (Prometheus text).
+ *   - `apiGuard()`: body size and rate limits for every route (guard.ts), mounted first.
+ * @example
+ *   const gateways = gatewayRouteGroup({ natsUrl, guard });
+ *   createCentral({ ..., extraRoutes: [gateways] });
+ */
+import type { Hono } from 'hono';
+import pino from 'pino';
+import { connectNats, type LinkOptions, type NatsConnection } from '../../protocol/transport.js';
+import type { AppDeps, RouteGroup } from '../app.js';
+import type { ApiGuard } from './guard.js';
+import { GatewayConfigHub } from './hub.js';
+import { gatewayRoutes } from './routes.js';
+
+export { type ApiGuard, apiGuard, type GuardOptions } from './guard.js';
+export { ConfigRejected, checkEnvelope, GatewayConfigHub, type GatewayConfigView } from './hub.js';
+export { gatewayRoutes } from './routes.js';
+
+export interface GatewayRouteGroupOptions {
+  natsUrl?: string;
+  /** NATS credentials/TLS for central's own user (see docs/DEPLOYMENT.md) */
+  nats?: Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
+  /** include the guard's counters in /api/gateways/metrics */
+  guard?: ApiGuard;
+  log?: pino.Logger;
+}
+
+export interface GatewayRouteGroup extends RouteGroup {
+  hub: GatewayConfigHub;
+  stop(): Promise<void>;
+}
+
+export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGroup {
+  const log = o.log ?? pino({ name: 'central-gateways' });
+  const hub = new GatewayConfigHub({ log });
+  const abort = new AbortController();
+  let nc: NatsConnection | undefined;
+  let started = false;
+  const connect = () => {
+    if (started || !o.natsUrl) return;
+    started = true;
+    connectNats({ servers: o.natsUrl, name: 'central gateways', log, ...o.nats }, abort.signal)
+      .then(async (c) => {
+        nc = c;
+        // the bucket may be created while a JetStream restart is in progress: retry
+        for (let i = 0; !abort.signal.aborted; i++) {
+          try {
+            await hub.attach(c);
+            return;
+          } catch (e) {
+            log.warn({ err: (e as Error).message, attempt: i + 1 }, 'config bucket not ready, retrying');
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+        }
+      })
+      .catch((e) => {
+        if (!abort.signal.aborted) log.error({ err: (e as Error).message }, 'gateway config link failed');
+      });
+  };
+  return {
+    path: '/api/gateways',
+    hub,
+    build(deps: AppDeps): Hono<any> {
+      connect();
+      const app = gatewayRoutes(hub, deps.users);
+      app.get('/metrics', (c) =>
+        c.text(
+          [
+            '# HELP cg_central_gateway_config_puts_total configuration versions stored',
+            '# TYPE cg_central_gateway_config_puts_total counter',
+            `cg_central_gateway_config_puts_total ${hub.counters.puts}`,
+            `cg_central_gateway_config_rejected_total ${hub.counters.rejected}`,
+            `cg_central_gateway_config_conflicts_total ${hub.counters.conflicts}`,
+            o.guard?.metrics() ?? '',
+          ].join('\n'),
+          200,
+          { 'content-type': 'text/plain; version=0.0.4' },
+        ),
+      );
+      return app;
+    },
+    async stop() {
+      abort.abort();
+      hub.detach();
+      await nc?.drain().catch(() => undefined);
+    },
+  };
+}
