@@ -12,6 +12,7 @@ import { caseRoutes, workflowRoutes } from './cases/routes.js';
 import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
+import { consoleRoutes } from './console/index.js';
 import type { DeviceBoard } from './devices/board.js';
 import { deviceRoutes } from './devices/routes.js';
 import type { AttachmentStore } from './evidence/attachments.js';
@@ -82,6 +83,7 @@ export function buildApp(deps: AppDeps, extraRoutes: RouteGroup[] = []): Hono {
   app.route('/api/devices', deviceRoutes(deps.board, users));
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
+  app.route('/', consoleRoutes({ users, store: svc.store }));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;
 }

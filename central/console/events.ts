@@ -49,20 +49,23 @@ export class ConsoleHub {
   }
 }
 
-const observed = new WeakSet<CaseStore>();
+const observed = new WeakMap<CaseStore, ConsoleHub>();
 
 /**
- * Publish every case a store commits. Used when central has no change hook of its own: it wraps
- * `commit` once per store, publishing only after the change is durable.
+ * The hub that publishes every case this store commits. Central has no change hook of its own,
+ * so this wraps `commit` once per store and publishes only after the change is durable.
  */
-export function observeStore(store: CaseStore, hub: ConsoleHub): void {
-  if (observed.has(store)) return;
-  observed.add(store);
+export function observeStore(store: CaseStore): ConsoleHub {
+  const known = observed.get(store);
+  if (known) return known;
+  const hub = new ConsoleHub();
+  observed.set(store, hub);
   const commit = store.commit.bind(store);
   store.commit = async (ch: ChangeSet) => {
     await commit(ch);
     for (const c of ch.cases ?? []) hub.publishCase(c);
   };
+  return hub;
 }
 
 export function mayReceive(user: User, e: ConsoleEvent): boolean {

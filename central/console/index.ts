@@ -78,8 +78,7 @@ export interface ConsoleOptions {
 export function consoleRoutes(opts: ConsoleOptions = {}): Hono {
   const app = new Hono();
   const assets = loadAssets(opts.dir ?? STATIC_DIR);
-  const hub = opts.hub ?? defaultHub;
-  if (opts.store && !opts.hub) observeStore(opts.store, hub);
+  const hub = opts.hub ?? (opts.store ? observeStore(opts.store) : new ConsoleHub());
   // the workflow's vocabulary, from the one table in central/cases/workflow.ts
   const meta = JSON.stringify({
     states: CASE_STATES,
@@ -127,16 +126,3 @@ export function consoleRoutes(opts: ConsoleOptions = {}): Hono {
   });
   return app;
 }
-
-/** One hub per process unless central passes its own. */
-export const defaultHub = new ConsoleHub();
-
-/**
- * The console as one of central's route groups (`extraRoutes`), built from the shared deps.
- * @example createCentral({ extraRoutes: [consoleRouteGroup] })
- */
-export const consoleRouteGroup = {
-  path: '/',
-  build: (d: { users: UserDirectory; svc: { store: CaseStore } }) =>
-    consoleRoutes({ users: d.users, store: d.svc.store }),
-};
