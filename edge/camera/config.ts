@@ -44,12 +44,12 @@ export const ZoneConfig = z
       .describe('when the zone is active (post: duty hours); absent = always'),
     stoppedAfterS: z
       .number()
-      .min(1)
+      .min(0)
       .max(3600)
       .default(10)
       .describe('no_parking: stationary this long = "stopped"'),
-    dwellS: z.number().min(10).max(86400).default(300).describe('no_parking: allowed dwell after stopping'),
-    persistS: z.number().min(1).max(86400).default(30).describe('litter: present this long = incident'),
+    dwellS: z.number().min(0).max(86400).default(300).describe('no_parking: allowed dwell after stopping'),
+    persistS: z.number().min(0).max(86400).default(30).describe('litter: present this long = incident'),
     absenceS: z
       .number()
       .min(10)

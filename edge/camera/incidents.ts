@@ -1,0 +1,106 @@
+/**
+ * @module edge/camera/incidents
+ * Maps lifecycle events to incident drafts (one id per cause key, revisions counted here) and
+ * picks the evidence images for each revision.
+ */
+import { INCIDENT_KINDS, type IncidentKind, newId } from '../../protocol/index.js';
+import type { EvidenceImage, IncidentDraft } from '../unit.js';
+import type { CameraConfig } from './config.js';
+import type { ModelInfo } from './detect/index.js';
+import type { LifecycleEvent } from './rules/index.js';
+import type { Track } from './track/index.js';
+
+export interface OpenCause {
+  id: string;
+  rev: number;
+  startedAt: string;
+}
+
+const RULE_NAMES: Partial<Record<IncidentKind, string>> = {
+  illegal_parking: 'camera.no_parking.dwell',
+  litter: 'camera.litter.persist',
+  uniform_violation: 'camera.post.uniform_consensus',
+  absence_from_post: 'camera.post.absence',
+  device_offline: 'camera.offline',
+};
+
+export function location(cam: CameraConfig, zoneId?: string): IncidentDraft['location'] {
+  return {
+    source: 'fixed',
+    lat: cam.location.lat,
+    lon: cam.location.lon,
+    gridCode: cam.location.gridCode,
+    address: cam.location.address,
+    cameraId: cam.id,
+    zoneId,
+  };
+}
+
+/** The next revision for a cause, or undefined for an update/end of a cause we never opened. */
+export function revision(
+  open: Map<string, OpenCause>,
+  key: string,
+  phase: 'new' | 'update' | 'end',
+  t: number,
+  since: number,
+): OpenCause | undefined {
+  if (phase === 'new') {
+    const c = { id: newId(t), rev: 0, startedAt: new Date(since).toISOString() };
+    open.set(key, c);
+    return c;
+  }
+  const c = open.get(key);
+  if (!c) return undefined;
+  c.rev += 1;
+  if (phase === 'end') open.delete(key);
+  return { ...c };
+}
+
+export function draftFor(
+  e: LifecycleEvent,
+  c: OpenCause,
+  cam: CameraConfig,
+  t: number,
+  tracks: readonly Track[],
+  model: ModelInfo | undefined,
+): IncidentDraft {
+  const f = e.finding;
+  const dets = tracks
+    .filter((tr) => f.trackIds.includes(tr.id))
+    .map((tr) => ({ label: tr.label, score: tr.score, box: tr.box, trackId: tr.id }));
+  const observedAt = new Date(t).toISOString();
+  return {
+    id: c.id,
+    rev: c.rev,
+    lifecycle: e.phase,
+    kind: f.kind,
+    category: INCIDENT_KINDS[f.kind].category,
+    deviceId: cam.id,
+    observedAt,
+    startedAt: c.startedAt,
+    endedAt: e.phase === 'end' ? observedAt : undefined,
+    confidence: Math.min(1, Math.max(0, f.confidence)),
+    location: location(cam, f.zoneId),
+    detections: dets,
+    producer: { model: model ? { ...model } : undefined, rule: RULE_NAMES[f.kind] ?? f.kind },
+    details: { ...f.details, zoneId: f.zoneId, cameraName: cam.name ?? cam.id },
+  };
+}
+
+/** Evidence per revision: parking's new carries the start frame too; an end shows the scene after. */
+export function evidenceFor(
+  phase: 'new' | 'update' | 'end',
+  annotated: Buffer,
+  clean: Buffer,
+  start?: Buffer,
+): EvidenceImage[] {
+  const img = (role: EvidenceImage['role'], bytes: Buffer): EvidenceImage => ({
+    role,
+    bytes,
+    contentType: 'image/jpeg',
+  });
+  if (phase === 'end') return [img('end', annotated), img('clean', clean)];
+  if (phase === 'new' && start)
+    return [img('start', start), img('violation', annotated), img('clean', clean)];
+  return [img('annotated', annotated), img('clean', clean)];
+}

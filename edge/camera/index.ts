@@ -1,0 +1,83 @@
+/**
+ * @module edge/camera
+ * The checkpoint camera pipeline, as the gateway core sees it: `CameraSection` validates the
+ * `cameras:` section of the gateway config, `createCameraUnits` makes one EdgeUnit per camera.
+ * Stages: capture/ (ONVIF + snapshots) → detect/ (ONNX) → track/ → zones/ + rules/ → evidence/.
+ *
+ * @example
+ * const units = await createCameraUnits(cfg.cameras, { gatewayId, dataDir, log });
+ * for (const u of units) await u.start(sinks);
+ */
+import path from 'node:path';
+import { formatIssues } from '../../protocol/index.js';
+import type { EdgeUnit, UnitContext } from '../unit.js';
+import { discoverCameras } from './capture/index.js';
+import { type CameraConfig, CameraSection } from './config.js';
+import { type Classifier, type Detector, loadClassifier, loadDetector } from './detect/index.js';
+import { CameraUnit } from './unit.js';
+
+export { CameraConfig, CameraSection, ZoneConfig } from './config.js';
+export { CameraUnit } from './unit.js';
+
+/** Parse the section; throws one message listing every problem with its path. */
+export function parseCameraSection(section: unknown): CameraSection {
+  const r = CameraSection.safeParse(section);
+  if (!r.success) throw new Error(`cameras: ${formatIssues(r.error)}`);
+  return r.data;
+}
+
+/** Find a discovery-configured camera by its urn or scope name (multicast on the site network). */
+async function discoveryResolver(c: CameraConfig): Promise<string> {
+  if (c.xaddr) return c.xaddr;
+  const found = await discoverCameras({ waitMs: 3000 });
+  const hit = found.find(
+    (d) =>
+      (c.discovery?.urn && d.urn === c.discovery.urn) || (c.discovery?.name && d.name === c.discovery.name),
+  );
+  if (!hit?.xaddrs[0])
+    throw new Error(`camera ${c.id}: not found by WS-Discovery (${found.length} cameras answered)`);
+  return hit.xaddrs[0];
+}
+
+/**
+ * One unit per enabled camera. Models are loaded once and shared; they are released when the
+ * last unit stops. Relative model paths resolve against `ctx.configDir` when the core gives one,
+ * else the working directory.
+ */
+export async function createCameraUnits(section: unknown, ctx: UnitContext): Promise<EdgeUnit[]> {
+  const s = parseCameraSection(section);
+  const base = (ctx as UnitContext & { configDir?: string }).configDir ?? process.cwd();
+  const detector: Detector = await loadDetector(path.resolve(base, s.models.detector));
+  let classifier: Classifier | undefined;
+  try {
+    classifier = s.models.classifier
+      ? await loadClassifier(path.resolve(base, s.models.classifier))
+      : undefined;
+  } catch (e) {
+    await detector.close();
+    throw e;
+  }
+  ctx.log.info(
+    {
+      detector: detector.model,
+      classifier: classifier?.model,
+      cameras: s.list.filter((c) => c.enabled).length,
+    },
+    'camera models loaded',
+  );
+  const units = s.list
+    .filter((c) => c.enabled)
+    .map((c) => new CameraUnit(c, s, { detector, classifier }, ctx, discoveryResolver));
+  let running = units.length;
+  for (const u of units) {
+    const stop = u.stop.bind(u);
+    let stopped = false;
+    u.stop = async () => {
+      await stop();
+      if (stopped) return;
+      stopped = true;
+      if (--running === 0) await Promise.all([detector.close(), classifier?.close()]);
+    };
+  }
+  return units;
+}
