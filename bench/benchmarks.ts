@@ -7,4 +7,5 @@ import type { Benchmark } from './lib/types.js';
 export const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   nmea: () => import('./nmea.bench.js'),
   can: () => import('./can.bench.js'),
+  camera: () => import('./camera.bench.js'),
 };
