@@ -1,0 +1,127 @@
+/**
+ * @module test/simulators/serial/truck
+ * A muck truck on a serial line: drives a scenario along the demo route, writing NMEA (RMC+GGA)
+ * to the GNSS pty and SLCAN frames to the CAN pty, and answering the SLCAN adapter commands
+ * (`Sn`, `O`, `C`) as a Lawicel adapter does. Real time (1 Hz) for the demo, or fast-forward
+ * with simulated timestamps for tests.
+ * @example
+ * const sim = await startTruckSimulator({ gnssPort: gps.a, canPort: can.a, scenario: 'speeding', intervalMs: 5 });
+ * await sim.done;
+ */
+import { SerialPort } from 'serialport';
+import { type Leg, type ScenarioName, scenario } from './scenarios.js';
+import { nmeaFor, type Sample, slcanFor, timeline } from './timeline.js';
+
+export interface TruckSimulatorOptions {
+  gnssPort: string;
+  canPort?: string;
+  scenario?: ScenarioName;
+  /** a custom plan instead of a named scenario */
+  plan?: Leg[];
+  /** simulated time of the first fix (ms); default now */
+  t0?: number;
+  /** real milliseconds between fixes: 1000 = real time; small = fast-forward */
+  intervalMs?: number;
+  talker?: string;
+  /** every n-th step also write a corrupt sentence (bad checksum, garbage, a cut line) */
+  corruptEvery?: number;
+  /** start again at the end (demo) */
+  loop?: boolean;
+}
+
+export interface TruckSimulator {
+  /** resolves when the plan has been driven (never with loop) */
+  done: Promise<void>;
+  samples: Sample[];
+  /** steps written so far */
+  written(): number;
+  /** corrupt pieces written so far */
+  corrupt(): number;
+  stop(): Promise<void>;
+}
+
+const CORRUPT = [
+  '$GNRMC,010203.000,A,3016.2000,N,12009.0000,E,20.0,90.0,281126,,,A*00\r\n',
+  '\0\0xx garbage \x01\x02\r\n',
+  '$GNGGA,010203.000,3016.20',
+];
+
+function openPort(path: string, baudRate: number): Promise<SerialPort> {
+  return new Promise((res, rej) => {
+    const p = new SerialPort({ path, baudRate }, (e) => (e ? rej(e) : res(p)));
+  });
+}
+
+/** Answer Lawicel setup commands; frames go out only while the channel is open. */
+function slcanAdapter(port: SerialPort): { isOpen(): boolean } {
+  let open = false;
+  let buf = '';
+  port.on('data', (b: Buffer) => {
+    buf += b.toString('latin1');
+    let i = buf.indexOf('\r');
+    while (i >= 0) {
+      const cmd = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (cmd === 'O') open = true;
+      if (cmd === 'C') open = false;
+      const ok = cmd === 'O' || cmd === 'C' || /^S[0-8]$/.test(cmd);
+      port.write(ok ? '\r' : cmd === 'V' ? 'V1013\r' : '\x07');
+      i = buf.indexOf('\r');
+    }
+  });
+  return { isOpen: () => open };
+}
+
+export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<TruckSimulator> {
+  const interval = o.intervalMs ?? 1000;
+  const plan = o.plan ?? scenario(o.scenario ?? 'clean');
+  const samples = timeline(plan, o.t0 ?? Date.now());
+  const gnss = await openPort(o.gnssPort, 9600);
+  const can = o.canPort ? await openPort(o.canPort, 115200) : undefined;
+  const adapter = can ? slcanAdapter(can) : undefined;
+  let i = 0;
+  let corrupt = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let finish: () => void = () => {};
+  const done = new Promise<void>((r) => {
+    finish = r;
+  });
+  const shift = samples.length ? samples[samples.length - 1].t - samples[0].t + 1000 : 0;
+  let offset = 0;
+
+  const step = () => {
+    if (stopped) return;
+    if (i >= samples.length) {
+      if (!o.loop) return finish();
+      i = 0;
+      offset += shift;
+    }
+    const s = { ...samples[i], t: samples[i].t + offset };
+    if (adapter?.isOpen()) can!.write(slcanFor(s));
+    let out = nmeaFor(s, o.talker);
+    if (o.corruptEvery && i % o.corruptEvery === o.corruptEvery - 1) {
+      out = CORRUPT[corrupt % CORRUPT.length] + out;
+      corrupt++;
+    }
+    gnss.write(out);
+    i++;
+    timer = setTimeout(step, interval);
+  };
+  // give the reader a moment to open its end and the adapter to be set up
+  timer = setTimeout(step, Math.min(200, interval));
+
+  const close = (p?: SerialPort) => new Promise<void>((r) => (p?.isOpen ? p.close(() => r()) : r()));
+  return {
+    done,
+    samples,
+    written: () => i,
+    corrupt: () => corrupt,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      finish();
+      await Promise.all([close(gnss), close(can)]);
+    },
+  };
+}
