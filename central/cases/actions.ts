@@ -164,11 +164,12 @@ export function applyAction(
       c.suspendedAt = iso;
       return { from: c.state };
     case 'resume': {
-      // the parked time does not count against the unit
-      if (c.deadline && c.suspendedAt)
-        c.deadline = new Date(
-          Date.parse(c.deadline) + now.getTime() - Date.parse(c.suspendedAt),
-        ).toISOString();
+      // the parked working time does not count against the unit
+      if (c.deadline && c.suspendedAt) {
+        const parked = city.calendar.workingMinutesBetween(new Date(c.suspendedAt), now);
+        const d = { value: parked / 60, unit: 'workHours' as const };
+        c.deadline = city.calendar.addWorkingTime(new Date(c.deadline), d).toISOString();
+      }
       c.suspendedAt = undefined;
       return { deadline: c.deadline };
     }

@@ -51,7 +51,7 @@ export class LowdbCaseStore extends MemoryCaseStore {
   constructor(opts: LowdbStoreOptions) {
     super();
     this.#dir = opts.dir;
-    this.#checkpointMs = opts.checkpointMs ?? 2000;
+    this.#checkpointMs = opts.checkpointMs ?? 5000;
     this.#fsync = opts.fsync ?? false;
   }
 

@@ -19,9 +19,34 @@ export class MemoryCaseStore implements CaseStore {
     return this.cases.get(id);
   }
   allCases(): CaseRecord[] {
-    // ULID ids sort by creation time; cache until the next new case
+    // ULID ids sort by creation time; kept sorted incrementally (new cases are nearly always newest)
     this.#sorted ??= [...this.cases.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return this.#sorted;
+  }
+
+  #findSorted(id: string): number {
+    const s = this.#sorted!;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid].id > id) lo = mid + 1;
+      else hi = mid;
+    }
+    return s[lo]?.id === id ? lo : -1;
+  }
+
+  #insertSorted(c: CaseRecord): void {
+    const s = this.#sorted;
+    if (!s) return;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid].id > c.id) lo = mid + 1;
+      else hi = mid;
+    }
+    s.splice(lo, 0, c);
   }
   getIncident(id: string): IncidentRecord | undefined {
     return this.incidents.get(id);
@@ -37,12 +62,12 @@ export class MemoryCaseStore implements CaseStore {
   protected apply(ch: ChangeSet): void {
     for (const c of ch.cases ?? []) {
       const prev = this.cases.get(c.id);
-      if (!prev) this.#sorted = undefined;
+      this.cases.set(c.id, c);
+      if (!prev) this.#insertSorted(c);
       else if (this.#sorted) {
-        const i = this.#sorted.indexOf(prev);
+        const i = this.#findSorted(c.id);
         if (i >= 0) this.#sorted[i] = c;
       }
-      this.cases.set(c.id, c);
       for (const e of [...c.evidence, ...c.verificationEvidence]) {
         let s = this.#byEvidence.get(e.name);
         if (!s) {
