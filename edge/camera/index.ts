@@ -46,7 +46,7 @@ async function discoveryResolver(c: CameraConfig): Promise<string> {
  */
 export async function createCameraUnits(section: unknown, ctx: UnitContext): Promise<EdgeUnit[]> {
   const s = parseCameraSection(section);
-  const base = (ctx as UnitContext & { configDir?: string }).configDir ?? process.cwd();
+  const base = ctx.configDir ?? process.cwd();
   const detector: Detector = await loadDetector(path.resolve(base, s.models.detector));
   let classifier: Classifier | undefined;
   try {
