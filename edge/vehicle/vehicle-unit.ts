@@ -23,6 +23,8 @@ import { TelemetryBatcher } from './telemetry.js';
 
 /** After this long without NMEA bytes the open epoch is complete: emit it. */
 const EPOCH_QUIET_MS = 150;
+/** No CAN frames this long after setup: send the SLCAN setup again. */
+const SETUP_RETRY_MS = 2000;
 
 /**
  * Validate the `vehicle:` section, load its GeoJSON and DBC, and make the unit (not started).
@@ -78,6 +80,7 @@ class VehicleUnit implements EdgeUnit {
   private lastFixAt = 0;
   private lastNoFixAt = 0;
   private lastCanAt = 0;
+  private lastSetupAt = 0;
   private diError: string | undefined;
   private readonly offline: Record<DeviceKey, EpisodeState> = { gps: idleEpisode(), can: idleEpisode() };
   private readonly rejected: Record<string, number> = {};
@@ -135,7 +138,10 @@ class VehicleUnit implements EdgeUnit {
         baudRate: cfg.can.baud,
         log: ctx.log,
         onData: (b) => slcan.push(b),
-        onOpen: (write) => write(slcanSetup(bitrate)),
+        onOpen: (write) => {
+          this.lastSetupAt = Date.now();
+          write(slcanSetup(bitrate));
+        },
       });
       this.canLine.start();
     }
@@ -235,8 +241,18 @@ class VehicleUnit implements EdgeUnit {
       );
   }
 
-  /** Host-clock checks: device offline episodes. */
+  /** Host-clock checks: SLCAN re-setup, device offline episodes. */
   private tick(now: number): void {
+    // an adapter that was reset (or powered after us) forgets it was opened: set it up again
+    const line = this.canLine;
+    if (
+      line?.state.open &&
+      this.cfg.can &&
+      now - Math.max(this.lastCanAt, this.lastSetupAt) > SETUP_RETRY_MS
+    ) {
+      this.lastSetupAt = now;
+      line.write(slcanSetup(this.cfg.can.bitrate));
+    }
     const status = this.deviceState(now);
     for (const d of ['gps', 'can'] as const) {
       const st = status[d];

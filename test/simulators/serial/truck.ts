@@ -27,6 +27,8 @@ export interface TruckSimulatorOptions {
   corruptEvery?: number;
   /** start again at the end (demo) */
   loop?: boolean;
+  /** with a CAN port: drive only once the reader has opened the SLCAN channel (default true) */
+  waitForCanOpen?: boolean;
 }
 
 export interface TruckSimulator {
@@ -53,7 +55,7 @@ function openPort(path: string, baudRate: number): Promise<SerialPort> {
 }
 
 /** Answer Lawicel setup commands; frames go out only while the channel is open. */
-function slcanAdapter(port: SerialPort): { isOpen(): boolean } {
+function slcanAdapter(port: SerialPort, onOpen: () => void): { isOpen(): boolean } {
   let open = false;
   let buf = '';
   port.on('data', (b: Buffer) => {
@@ -62,7 +64,10 @@ function slcanAdapter(port: SerialPort): { isOpen(): boolean } {
     while (i >= 0) {
       const cmd = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      if (cmd === 'O') open = true;
+      if (cmd === 'O' && !open) {
+        open = true;
+        onOpen();
+      }
       if (cmd === 'C') open = false;
       const ok = cmd === 'O' || cmd === 'C' || /^S[0-8]$/.test(cmd);
       port.write(ok ? '\r' : cmd === 'V' ? 'V1013\r' : '\x07');
@@ -78,7 +83,11 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
   const samples = timeline(plan, o.t0 ?? Date.now());
   const gnss = await openPort(o.gnssPort, 9600);
   const can = o.canPort ? await openPort(o.canPort, 115200) : undefined;
-  const adapter = can ? slcanAdapter(can) : undefined;
+  let opened: () => void = () => {};
+  const canOpen = new Promise<void>((r) => {
+    opened = r;
+  });
+  const adapter = can ? slcanAdapter(can, () => opened()) : undefined;
   let i = 0;
   let corrupt = 0;
   let stopped = false;
@@ -108,8 +117,12 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
     i++;
     timer = setTimeout(step, interval);
   };
-  // give the reader a moment to open its end and the adapter to be set up
-  timer = setTimeout(step, Math.min(200, interval));
+  // a truck's bus is visible only once the adapter is open; the GNSS reader opens at the same time
+  const go = () => {
+    if (!stopped) timer = setTimeout(step, Math.min(200, interval));
+  };
+  if (can && o.waitForCanOpen !== false) canOpen.then(go);
+  else go();
 
   const close = (p?: SerialPort) => new Promise<void>((r) => (p?.isOpen ? p.close(() => r()) : r()));
   return {

@@ -1,0 +1,172 @@
+/**
+ * Scenario tests through real serial ptys: the truck simulator writes NMEA and SLCAN to socat
+ * pty pairs, the vehicle unit reads the other ends. Incidents are captured by a fake EdgeSinks
+ * (the lead's end-to-end test covers NATS and central). Each rule fires exactly once per episode
+ * with the right details, and none on a clean run, even with corrupt input mixed in.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { IncidentDraft } from '../edge/unit.js';
+import { createVehicleUnit } from '../edge/vehicle/index.js';
+import type { TrackPoint } from '../protocol/index.js';
+import { EXPECTED, type ScenarioName, startPtyPair, startTruckSimulator } from './simulators/serial/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DEMO = path.join(ROOT, 'edge/vehicle/demo');
+const dir = mkdtempSync(path.join(tmpdir(), 'vehicle-scn-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// 10:00 Beijing time, in the past so the sanity check accepts it
+const T0 = Date.parse('2026-06-01T02:00:00Z');
+
+const log = { info() {}, warn() {}, error() {}, debug() {} };
+
+async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function runScenario(name: ScenarioName, corruptEvery?: number) {
+  const gps = await startPtyPair(dir, `${name}-gps`);
+  const can = await startPtyPair(dir, `${name}-can`);
+  const drafts: IncidentDraft[] = [];
+  const batches: TrackPoint[][] = [];
+  const unit = await createVehicleUnit(
+    {
+      id: 'truck-zj-1',
+      plate: '浙A·D1234',
+      gnss: { port: gps.b },
+      can: {
+        port: can.b,
+        dbc: path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc'),
+        signals: { dumpBodyRaised: { signal: 'DumpBodyRaised' }, coverOpen: { signal: 'CoverOpen' } },
+      },
+      geo: { route: `${DEMO}/route.geojson`, sites: `${DEMO}/sites.geojson`, zones: `${DEMO}/zones.geojson` },
+    },
+    { gatewayId: 'gw-v1', dataDir: dir, log },
+  );
+  // the simulator first: it drives once the unit has opened the SLCAN channel
+  const sim = await startTruckSimulator({
+    gnssPort: gps.a,
+    canPort: can.a,
+    scenario: name,
+    t0: T0,
+    intervalMs: 4,
+    corruptEvery,
+  });
+  try {
+    await unit.start({
+      async incident(d) {
+        drafts.push(d);
+      },
+      telemetry(_id, pts) {
+        batches.push(pts);
+      },
+    });
+    await sim.done;
+    const lastT = new Date(sim.samples[sim.samples.length - 1].t).toISOString();
+    await until(
+      () => {
+        const p = (unit.devices()[0].counters ?? {}).sentences;
+        return p !== undefined && p >= 2 * sim.samples.length;
+      },
+      10_000,
+      'all sentences read',
+    );
+    const reply = await unit.command!(
+      { v: 1, requestId: 'r1', verb: 'where', sentAt: new Date().toISOString() },
+      undefined as never,
+    );
+    await unit.stop();
+    return { drafts, batches, reply, devices: unit.devices(), lastT, sim };
+  } finally {
+    await sim.stop();
+    await unit.stop();
+    await gps.stop();
+    await can.stop();
+  }
+}
+
+const opened = (drafts: IncidentDraft[]) =>
+  drafts
+    .filter((d) => d.lifecycle === 'new')
+    .map((d) => d.kind)
+    .sort();
+const endOf = (drafts: IncidentDraft[], kind: string) =>
+  drafts.find((d) => d.kind === kind && d.lifecycle === 'end');
+
+describe('vehicle scenarios - through socat ptys', () => {
+  it('scenario - clean run with corrupt input mixed in: no incidents, corrupt input counted', async () => {
+    const r = await runScenario('clean', 20);
+    expect(opened(r.drafts)).toEqual([]);
+    const gpsDev = r.devices.find((d) => d.type === 'gps')!;
+    expect(r.sim.corrupt()).toBeGreaterThan(10);
+    expect(gpsDev.counters!.badChecksum).toBeGreaterThan(0);
+    expect(gpsDev.counters!.garbageBytes).toBeGreaterThan(0);
+    expect(gpsDev.counters!.cut).toBeGreaterThan(0);
+    // telemetry at a bounded rate, in order, batched
+    const pts = r.batches.flat();
+    const spanS = (r.sim.samples.at(-1)!.t - r.sim.samples[0].t) / 1000;
+    expect(pts.length).toBeGreaterThanOrEqual(spanS / 30);
+    expect(pts.length).toBeLessThanOrEqual(spanS / 5 + 1);
+    expect(r.batches.every((b) => b.length <= 10)).toBe(true);
+    for (let i = 1; i < pts.length; i++) expect(pts[i].t > pts[i - 1].t).toBe(true);
+    // where: the truck is at the disposal site with cover closed, body down
+    expect(r.reply).toMatchObject({
+      vehicleId: 'truck-zj-1',
+      speedKmh: 0,
+      signals: { coverOpen: false, dumpBodyRaised: false },
+    });
+    const pos = r.reply!.position as { lat: number; lon: number };
+    expect(pos.lat).toBeCloseTo(30.27, 3);
+    expect(pos.lon).toBeCloseTo(120.17, 3);
+    expect((r.reply!.signals as Record<string, number>).EngineSpeed).toBe(700);
+  });
+
+  it('scenario - speeding through the school zone: one overspeed episode, limit 30, max 45', async () => {
+    const r = await runScenario('speeding');
+    expect(opened(r.drafts)).toEqual(EXPECTED.speeding);
+    const end = endOf(r.drafts, 'overspeed')!;
+    expect(end.details).toMatchObject({ limitKmh: 30, zoneId: 'school-xixi', plate: '浙A·D1234' });
+    expect(end.details!.maxSpeedKmh).toBeCloseTo(45, 0);
+    expect(end.details!.durationS).toBeGreaterThanOrEqual(28);
+    expect(end.details!.durationS).toBeLessThanOrEqual(38);
+    expect(r.drafts.map((d) => [d.lifecycle, d.rev])).toEqual([
+      ['new', 0],
+      ['end', 1],
+    ]);
+  });
+
+  it('scenario - detour: one route deviation, and one restricted-zone entry at 10:00', async () => {
+    const r = await runScenario('detour');
+    expect(opened(r.drafts)).toEqual([...EXPECTED.detour].sort());
+    const rd = endOf(r.drafts, 'route_deviation')!;
+    expect(rd.details!.maxOffRouteM).toBeGreaterThan(800);
+    expect(endOf(r.drafts, 'restricted_zone')!.details).toMatchObject({
+      zoneId: 'core-area',
+      allowedHours: '22:00-06:00',
+    });
+  });
+
+  it('scenario - dumping outside a site: one incident of about 40 s; unloading at the site is fine', async () => {
+    const r = await runScenario('dumping');
+    expect(opened(r.drafts)).toEqual(EXPECTED.dumping);
+    const end = endOf(r.drafts, 'dumping_outside_site')!;
+    expect(Math.abs((end.details!.durationS as number) - 40)).toBeLessThanOrEqual(2);
+    expect(end.location.lon).toBeCloseTo(120.14, 3);
+  });
+
+  it('scenario - cover open while driving: one incident at 40 km/h', async () => {
+    const r = await runScenario('cover');
+    expect(opened(r.drafts)).toEqual(EXPECTED.cover);
+    const end = endOf(r.drafts, 'cover_open')!;
+    expect(end.details!.maxSpeedKmh).toBeCloseTo(40, 0);
+    expect(end.details!.durationS).toBeGreaterThan(50);
+  });
+});
