@@ -8,7 +8,7 @@
  *   const nc = await connect({ servers: nats.url });
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const port = opts.port ?? (await freePort());
   const ownStore = !opts.storeDir;
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'cg-nats-'));
+  mkdirSync(storeDir, { recursive: true });
   const confPath = join(storeDir, 'nats.conf');
   writeFileSync(
     confPath,

@@ -1,0 +1,207 @@
+/**
+ * @module test/support/stack
+ * The whole system on one machine, as real processes: nats-server (JetStream), central, a
+ * checkpoint gateway fed by simulated ONVIF cameras, and a vehicle gateway fed by a simulated
+ * truck on socat pseudo-terminals. The demo (`npm run demo`) and the end-to-end tests use it.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  loadFrameDir,
+  makeTestFrames,
+  type OnvifCamera,
+  startOnvifCamera,
+} from '../simulators/onvif/index.js';
+import {
+  type PtyPair,
+  type ScenarioName,
+  startPtyPair,
+  startTruckSimulator,
+  type TruckSimulator,
+} from '../simulators/serial/index.js';
+import { type NatsServerHandle, startNatsServer } from './nats-server.js';
+import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './processes.js';
+
+export const DETECTOR = join(REPO_ROOT, 'models/detector/manifest.json');
+export const CLASSIFIER = join(REPO_ROOT, 'models/uniform/manifest.json');
+const SCENES = join(REPO_ROOT, 'models/scenes');
+
+export interface CameraPlan {
+  id: string;
+  name: string;
+  /** a scene folder under models/scenes (frames + scene.json with zones) */
+  scene: string;
+  lat: number;
+  lon: number;
+  zones: unknown[];
+  snapshotIntervalS?: number;
+}
+
+export interface StackOptions {
+  dir: string;
+  /** print process output (the demo) */
+  onLine?: (who: string, line: string) => void;
+  centralPort?: number;
+  cameras?: CameraPlan[];
+  truckScenario?: ScenarioName;
+  /** real milliseconds between simulated fixes (1000 = real time) */
+  truckIntervalMs?: number;
+  truckLoop?: boolean;
+  /** extra camera-section keys (e.g. tracker timings for fast tests) */
+  cameraSectionExtra?: Record<string, unknown>;
+  heartbeatS?: number;
+}
+
+export interface Stack {
+  nats: NatsServerHandle;
+  central: { proc: ManagedProcess; url: string };
+  cameras: OnvifCamera[];
+  checkpoint?: ManagedProcess;
+  vehicle?: ManagedProcess;
+  truck?: TruckSimulator;
+  ptys: PtyPair[];
+  stop(): Promise<void>;
+}
+
+async function sceneFrames(scene: string): Promise<Buffer[]> {
+  const dir = join(SCENES, scene);
+  if (existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.jpg'))) return loadFrameDir(dir);
+  return makeTestFrames();
+}
+
+function yamlOf(obj: unknown): string {
+  // JSON is valid YAML; the gateway reads either.
+  return `${JSON.stringify(obj, null, 2)}\n`;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  rmSync(o.dir, { recursive: true, force: true });
+  mkdirSync(o.dir, { recursive: true });
+  const say = (who: string) => (line: string) => o.onLine?.(who, line);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const nats = await startNatsServer({ storeDir: join(o.dir, 'nats') });
+    cleanups.push(() => nats.dispose());
+    const central = await startCentral({
+      natsUrl: nats.url,
+      dataDir: join(o.dir, 'central'),
+      port: o.centralPort ?? 0,
+      onLine: say('central'),
+    });
+    cleanups.push(() => central.proc.stop());
+
+    const cameras: OnvifCamera[] = [];
+    let checkpoint: ManagedProcess | undefined;
+    if (o.cameras?.length) {
+      const list = [];
+      for (const c of o.cameras) {
+        const cam = await startOnvifCamera({
+          name: c.name,
+          username: 'admin',
+          password: `pw-${c.id}`,
+          snapshotAuth: 'digest',
+          frames: await sceneFrames(c.scene),
+          advance: 'request',
+          loop: true,
+        });
+        cameras.push(cam);
+        cleanups.push(() => cam.stop());
+        list.push({
+          id: c.id,
+          name: c.name,
+          xaddr: cam.xaddr,
+          username: 'admin',
+          password: `pw-${c.id}`,
+          snapshotIntervalS: c.snapshotIntervalS ?? 1,
+          location: { lat: c.lat, lon: c.lon },
+          zones: c.zones,
+        });
+      }
+      const cfgPath = join(o.dir, 'checkpoint.yaml');
+      writeFileSync(
+        cfgPath,
+        yamlOf({
+          gatewayId: 'cp-xihu-01',
+          kind: 'checkpoint',
+          name: '西湖路执勤点',
+          nats: { servers: nats.url },
+          dataDir: join(o.dir, 'checkpoint'),
+          heartbeatS: o.heartbeatS ?? 5,
+          cameras: {
+            models: { detector: DETECTOR, ...(existsSync(CLASSIFIER) ? { classifier: CLASSIFIER } : {}) },
+            ...o.cameraSectionExtra,
+            list,
+          },
+        }),
+      );
+      checkpoint = await startGatewayProcess({
+        configPath: cfgPath,
+        name: 'checkpoint',
+        onLine: say('checkpoint'),
+      });
+      cleanups.push(() => checkpoint!.stop());
+    }
+
+    const ptys: PtyPair[] = [];
+    let vehicle: ManagedProcess | undefined;
+    let truck: TruckSimulator | undefined;
+    if (o.truckScenario) {
+      const ptyDir = join(o.dir, 'pty');
+      mkdirSync(ptyDir, { recursive: true });
+      const gps = await startPtyPair(ptyDir, 'gps');
+      const can = await startPtyPair(ptyDir, 'can');
+      ptys.push(gps, can);
+      cleanups.push(
+        () => gps.stop(),
+        () => can.stop(),
+      );
+      const demo = join(REPO_ROOT, 'edge/vehicle/demo');
+      const cfgPath = join(o.dir, 'vehicle.yaml');
+      writeFileSync(
+        cfgPath,
+        yamlOf({
+          gatewayId: 'veh-zj-a12345',
+          kind: 'vehicle',
+          name: '渣土车 浙A·D1234',
+          nats: { servers: nats.url },
+          dataDir: join(o.dir, 'vehicle'),
+          heartbeatS: o.heartbeatS ?? 5,
+          vehicle: {
+            id: 'truck-zj-a12345',
+            plate: '浙A·D1234',
+            gnss: { port: gps.b, baud: 9600 },
+            can: {
+              port: can.b,
+              baud: 115200,
+              bitrate: 250000,
+              dbc: join(REPO_ROOT, 'edge/vehicle/can/muck-truck.dbc'),
+              signals: { dumpBodyRaised: { signal: 'DumpBodyRaised' }, coverOpen: { signal: 'CoverOpen' } },
+            },
+            geo: {
+              route: join(demo, 'route.geojson'),
+              sites: join(demo, 'sites.geojson'),
+              zones: join(demo, 'zones.geojson'),
+            },
+          },
+        }),
+      );
+      vehicle = await startGatewayProcess({ configPath: cfgPath, name: 'vehicle', onLine: say('vehicle') });
+      cleanups.push(() => vehicle!.stop());
+      truck = await startTruckSimulator({
+        gnssPort: gps.a,
+        canPort: can.a,
+        scenario: o.truckScenario,
+        intervalMs: o.truckIntervalMs ?? 1000,
+        loop: o.truckLoop,
+      });
+      cleanups.push(() => truck!.stop());
+    }
+    return { nats, central, cameras, checkpoint, vehicle, truck, ptys, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
