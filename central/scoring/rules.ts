@@ -62,6 +62,10 @@ export const RulesSchema = z.strictObject({
       categories: z
         .record(CategoryCode, z.enum(['offline', 'unanswered']))
         .describe('equipment case categories (confirmed cases become equipment facts)'),
+      owners: z
+        .record(z.string(), z.string())
+        .default({})
+        .describe('gateway id → the unit that operates it (for offline hours from heartbeats)'),
       offlineCase: Points.describe(
         'each confirmed offline case (the edge reports a device offline past its threshold)',
       ),

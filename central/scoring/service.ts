@@ -11,7 +11,14 @@
  */
 import type { CaseRecord } from '../cases/model.js';
 import { ProblemError } from '../http/problem.js';
-import { type BonusItem, type LevelResult, round, scoreLevel } from './engine.js';
+import {
+  type BonusItem,
+  type CollectorQuota,
+  collectorQuotas,
+  type LevelResult,
+  round,
+  scoreLevel,
+} from './engine.js';
 import { type DeviceMonthFacts, extractEvents, type ScoreEvent, type ValidReport } from './events.js';
 import { collectorIndicators, unitIndicators } from './indicators.js';
 import { addMonths, monthsOfYear, monthWindow } from './month.js';
@@ -191,6 +198,23 @@ export class ScoringService {
       levelId: id,
       units: unitIndicators(cases, w, this.tree, members),
       collectors: collectorIndicators(cases, w, this.tree),
+    };
+  }
+
+  /** Collectors' valid reports against the quota (frozen when the month is closed), optionally of one unit's subtree. */
+  collectors(
+    month: string,
+    unitId?: string,
+  ): { status: 'closed' | 'provisional'; collectors: CollectorQuota[] } {
+    if (unitId && !this.tree.units.has(unitId))
+      throw new ProblemError(404, 'unknown-unit', `no unit ${unitId}`);
+    const closed = this.store.closed(month)?.levels[this.tree.root().id];
+    const all = closed
+      ? closed.members.flatMap((m) => m.collectors)
+      : collectorQuotas(this.eventsOf(month).validReports, this.tree, this.rules);
+    return {
+      status: closed ? 'closed' : 'provisional',
+      collectors: all.filter((c) => !unitId || this.tree.path(c.unitId).includes(unitId)),
     };
   }
 

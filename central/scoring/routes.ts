@@ -1,0 +1,215 @@
+/**
+ * @module central/scoring/routes
+ * /api/scoring — scores per month and level, a unit's items with the events behind them,
+ * annual results, indicators, collectors' quotas, bonus items (the office creates, a leader
+ * decides), month close/reopen, per-month included items, the audit log. Every list can be
+ * downloaded with `?format=csv` (UTF-8 with BOM) or `?format=xlsx`; JSON is the default.
+ * Reading: operator, leader, admin, unit handlers; bonus items: operator/admin create, edit,
+ * delete, leader/admin decide; closing, reopening and item selection: leader/admin.
+ */
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { newId } from '../../protocol/index.js';
+import type { AuthEnv, Role, UserDirectory } from '../auth/index.js';
+import { requireUser } from '../auth/index.js';
+import { ProblemError } from '../http/problem.js';
+import { jsonBody, query } from '../http/validate.js';
+import { attachment, CONTENT_TYPES, type Table, toCsv, toXlsx } from './export.js';
+import { MONTH_RE } from './month.js';
+import { ITEM_KEYS } from './rules.js';
+import type { ScoringService } from './service.js';
+import { annualTable, collectorsTable, eventsTable, indicatorsTable, scoresTable } from './tables.js';
+
+const READ: Role[] = ['operator', 'leader', 'admin', 'unit_handler'];
+const OFFICE: Role[] = ['operator', 'admin'];
+const LEAD: Role[] = ['leader', 'admin'];
+
+const Month = z.string().regex(MONTH_RE, 'a month as YYYY-MM');
+const Format = z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).default('json') });
+const LevelQuery = Format.extend({ level: z.string().max(64).optional() });
+const Points = z.number().positive().max(100);
+const BonusCreate = z.strictObject({
+  month: Month,
+  unitId: z.string().min(1).max(64),
+  points: Points,
+  reason: z.string().min(1).max(500),
+});
+const BonusPatch = z.strictObject({
+  unitId: z.string().min(1).max(64).optional(),
+  points: Points.optional(),
+  reason: z.string().min(1).max(500).optional(),
+});
+const Decision = z.strictObject({ note: z.string().max(500).optional() });
+const Reopen = z.strictObject({ reason: z.string().min(2).max(500) });
+const Close = z.strictObject({ note: z.string().max(500).optional() });
+const Items = z.strictObject({ includedItems: z.array(z.enum(ITEM_KEYS)).max(6) });
+
+function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.output<S> {
+  const r = schema.safeParse(c.req.param(name));
+  if (!r.success) throw new ProblemError(400, 'invalid-path', `${name}: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+async function send(
+  c: Context,
+  format: 'json' | 'csv' | 'xlsx',
+  json: unknown,
+  tables: () => Table[],
+): Promise<Response> {
+  if (format === 'json') return c.json(json);
+  const t = tables();
+  if (format === 'csv')
+    return c.body(toCsv(t[0]), 200, {
+      'content-type': CONTENT_TYPES.csv,
+      'content-disposition': attachment(t[0].title, 'csv'),
+    });
+  const buf = await toXlsx(t);
+  return c.body(new Uint8Array(buf), 200, {
+    'content-type': CONTENT_TYPES.xlsx,
+    'content-disposition': attachment(t[0].title, 'xlsx'),
+  });
+}
+
+/** `ready` resolves when the scoring store is open (routes wait for it). */
+export function scoringRoutes(
+  svc: ScoringService,
+  users: UserDirectory,
+  ready: Promise<void>,
+): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.use('*', async (_c, next) => {
+    await ready;
+    await next();
+  });
+  const read = requireUser(users, READ);
+
+  app.get('/rules', read, (c) => c.json(svc.rules));
+  app.get('/levels', read, (c) =>
+    c.json(
+      svc.tree.levels(svc.rules).map((l) => ({
+        id: l.id,
+        name: l.name,
+        members: svc.tree.members(l.id, svc.rules).map((m) => m.id),
+      })),
+    ),
+  );
+
+  app.get('/months/:month', read, async (c) => {
+    const month = param(c, 'month', Month);
+    const q = query(c, LevelQuery);
+    const s = svc.monthScores(month, q.level);
+    return send(c, q.format, s, () => [scoresTable(s), eventsTable(s.result)]);
+  });
+
+  app.get('/months/:month/events', read, async (c) => {
+    const month = param(c, 'month', Month);
+    const q = query(c, LevelQuery.extend({ unit: z.string().max(64).optional() }));
+    const s = svc.monthScores(month, q.level);
+    const t = eventsTable(s.result, q.unit);
+    return send(c, q.format, { status: s.status, month, levelId: s.result.levelId, events: t.rows }, () => [
+      t,
+    ]);
+  });
+
+  app.get('/months/:month/units/:unitId', read, (c) => {
+    const month = param(c, 'month', Month);
+    const unitId = param(c, 'unitId', z.string().max(64));
+    const q = query(c, z.strictObject({ level: z.string().max(64).optional() }));
+    const level = q.level ?? svc.tree.units.get(unitId)?.parentId;
+    if (!level) throw new ProblemError(404, 'unknown-unit', `no assessed unit ${unitId}`);
+    const s = svc.monthScores(month, level);
+    const m = s.result.members.find((x) => x.unitId === unitId);
+    if (!m) throw new ProblemError(404, 'unknown-unit', `${unitId} is not assessed at level ${level}`);
+    return c.json({ status: s.status, month, levelId: level, includedItems: s.result.includedItems, ...m });
+  });
+
+  app.get('/years/:year', read, async (c) => {
+    const year = param(c, 'year', z.coerce.number().int().min(2000).max(2100));
+    const q = query(c, LevelQuery);
+    const a = svc.annual(year, q.level);
+    const name = svc.tree.units.get(a.levelId)?.name ?? a.levelId;
+    return send(c, q.format, a, () => [annualTable(year, name, a.rows)]);
+  });
+
+  app.get('/months/:month/indicators', read, async (c) => {
+    const month = param(c, 'month', Month);
+    const q = query(c, LevelQuery);
+    const ind = svc.indicators(month, q.level);
+    return send(c, q.format, ind, () => [indicatorsTable(month, ind.units)]);
+  });
+
+  app.get('/months/:month/collectors', read, async (c) => {
+    const month = param(c, 'month', Month);
+    const q = query(c, Format.extend({ unit: z.string().max(64).optional() }));
+    const quotas = svc.collectors(month, q.unit);
+    const ind = new Map(svc.indicators(month).collectors.map((x) => [x.collectorId, x]));
+    const rows = quotas.collectors.map((x) => ({
+      ...x,
+      unitName: svc.tree.units.get(x.unitId)?.name ?? x.unitId,
+      indicators: ind.get(x.collectorId),
+    }));
+    return send(c, q.format, { month, status: quotas.status, collectors: rows }, () => [
+      collectorsTable(month, rows),
+    ]);
+  });
+
+  // ---- month close ----
+  app.get('/months/:month/status', read, (c) => {
+    const month = param(c, 'month', Month);
+    const closed = svc.store.closed(month);
+    return c.json({
+      month,
+      status: closed ? 'closed' : 'provisional',
+      closedAt: closed?.closedAt,
+      closedBy: closed?.closedBy,
+      includedItems: svc.includedItems(month),
+    });
+  });
+  app.post('/months/:month/close', requireUser(users, LEAD), async (c) => {
+    const month = param(c, 'month', Month);
+    const body = c.req.header('content-type') ? await jsonBody(c, Close) : {};
+    const s = await svc.close(month, c.get('user').id, body.note);
+    return c.json({ month, status: s.status, closedAt: s.closedAt, closedBy: s.closedBy });
+  });
+  app.post('/months/:month/reopen', requireUser(users, LEAD), async (c) => {
+    const month = param(c, 'month', Month);
+    const body = await jsonBody(c, Reopen);
+    await svc.reopen(month, c.get('user').id, body.reason);
+    return c.json({ month, status: 'provisional' });
+  });
+  app.put('/months/:month/items', requireUser(users, LEAD), async (c) => {
+    const month = param(c, 'month', Month);
+    const body = await jsonBody(c, Items);
+    await svc.setIncludedItems(month, body.includedItems, c.get('user').id);
+    return c.json({ month, includedItems: svc.includedItems(month) });
+  });
+  app.get('/audit', requireUser(users, LEAD), (c) => c.json(svc.audit()));
+
+  // ---- bonus items ----
+  app.get('/bonuses', read, (c) => {
+    const q = query(c, z.strictObject({ month: Month.optional() }));
+    return c.json(svc.bonuses(q.month));
+  });
+  app.post('/bonuses', requireUser(users, OFFICE), async (c) => {
+    const body = await jsonBody(c, BonusCreate);
+    return c.json(await svc.createBonus({ id: newId(), ...body }, c.get('user').id), 201);
+  });
+  app.patch('/bonuses/:id', requireUser(users, OFFICE), async (c) => {
+    const body = await jsonBody(c, BonusPatch);
+    return c.json(await svc.updateBonus(c.req.param('id'), body, c.get('user').id));
+  });
+  app.delete('/bonuses/:id', requireUser(users, OFFICE), async (c) => {
+    await svc.deleteBonus(c.req.param('id'), c.get('user').id);
+    return c.body(null, 204);
+  });
+  for (const [verb, state] of [
+    ['approve', 'approved'],
+    ['reject', 'rejected'],
+  ] as const)
+    app.post(`/bonuses/:id/${verb}`, requireUser(users, LEAD), async (c) => {
+      const body = c.req.header('content-type') ? await jsonBody(c, Decision) : {};
+      return c.json(await svc.decideBonus(c.req.param('id'), state, c.get('user').id, body.note));
+    });
+  return app;
+}
