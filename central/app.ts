@@ -5,7 +5,7 @@
  *   { path: '/api/scoring', build: (d) => scoringRoutes(d) }
  * Errors anywhere become problem details (application/problem+json).
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { UserDirectory } from './auth/index.js';
 import { requireUser } from './auth/index.js';
 import { caseRoutes, workflowRoutes } from './cases/routes.js';
@@ -41,8 +41,14 @@ export interface RouteGroup {
   build(deps: AppDeps): Hono<any>;
 }
 
-export function buildApp(deps: AppDeps, extraRoutes: RouteGroup[] = []): Hono {
+export function buildApp(
+  deps: AppDeps,
+  extraRoutes: RouteGroup[] = [],
+  /** run before every route, in order (e.g. the gateways module's API guard) */
+  middleware: MiddlewareHandler[] = [],
+): Hono {
   const app = new Hono();
+  for (const mw of middleware) app.use('*', mw);
   app.onError((e, c) => {
     if (e instanceof ProblemError) return problemResponse(c, e);
     console.error(e);

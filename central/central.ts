@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import pino from 'pino';
 import { buildApp, type RouteGroup } from './app.js';
 import { loadUsers, type UserDirectory } from './auth/index.js';
@@ -45,6 +45,8 @@ export interface CentralOptions {
   fsync?: boolean;
   now?: () => Date;
   extraRoutes?: RouteGroup[];
+  /** middleware run before every route (rate/body limits) */
+  middleware?: MiddlewareHandler[];
   logLevel?: string;
 }
 
@@ -91,6 +93,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       maxUploadBytes: o.maxUploadBytes ?? 8 * 1024 * 1024,
     },
     o.extraRoutes,
+    o.middleware,
   );
   let server: ServerType | undefined;
 

@@ -4,9 +4,11 @@
  *   npx tsx central/main.ts --port 8080 --nats nats://127.0.0.1:4222 --data .data/central
  * Prints `central listening on http://127.0.0.1:<port>` once ready; stops cleanly on
  * SIGINT/SIGTERM. Env fallbacks: CG_HTTP_PORT, CG_HTTP_HOST, CG_NATS_URL, CG_DATA_DIR, CG_SEED_DIR.
+ * Mounts the gateway-config route group and the API guard (central/gateways) as well.
  */
 import { Command } from 'commander';
 import { createCentral } from './central.js';
+import { apiGuard, gatewayRouteGroup } from './gateways/index.js';
 
 const program = new Command()
   .name('central')
@@ -33,7 +35,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const central = await createCentral({ dataDir: o.data, natsUrl: o.nats, seedDir: o.seed, fsync: o.fsync });
+const MAX_UPLOAD = 8 * 1024 * 1024;
+const guard = apiGuard({ largeBody: { '/api/attachments': MAX_UPLOAD } });
+const gateways = gatewayRouteGroup({ natsUrl: o.nats, guard });
+const central = await createCentral({
+  dataDir: o.data,
+  natsUrl: o.nats,
+  seedDir: o.seed,
+  fsync: o.fsync,
+  maxUploadBytes: MAX_UPLOAD,
+  middleware: [guard.middleware],
+  extraRoutes: [gateways],
+});
 const { url } = await central.start({ port, host: o.host });
 process.stdout.write(`central listening on ${url}\n`);
 
@@ -44,7 +57,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
     stopping = true;
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    central.stop().then(
+    Promise.all([central.stop(), gateways.stop()]).then(
       () => process.exit(0),
       (e) => {
         console.error(`central: stop failed: ${(e as Error).message}`);

@@ -24,6 +24,8 @@ export interface CaseStore {
   /** case ids whose evidence names this object */
   casesByEvidence(name: string): string[];
   commit(changes: ChangeSet): Promise<void>;
+  /** call `listener` after each change set is durable (live console, caches); returns unsubscribe */
+  onCommit(listener: (changes: ChangeSet) => void): () => void;
   close(): Promise<void>;
 }
 

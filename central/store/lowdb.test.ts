@@ -74,3 +74,25 @@ describe('store - lowdb', () => {
     await c.close();
   });
 });
+
+describe('store - onCommit', () => {
+  it('tells listeners after the change is durable, and survives a throwing listener', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-store-'));
+    dirs.push(dir);
+    const s = new LowdbCaseStore({ dir });
+    await s.open();
+    const seen: string[] = [];
+    s.onCommit(() => {
+      throw new Error('broken listener');
+    });
+    const off = s.onCommit((ch) => {
+      seen.push(...(ch.cases ?? []).map((c) => c.id));
+      expect(readdirSync(dir).some((f) => f.startsWith('journal-'))).toBe(true);
+    });
+    await s.commit({ cases: [fakeCase('C1', '2026-11-03T00:00:00.000Z')] });
+    off();
+    await s.commit({ cases: [fakeCase('C2', '2026-11-03T00:00:00.000Z')] });
+    expect(seen).toEqual(['C1']);
+    await s.close();
+  });
+});

@@ -116,10 +116,10 @@ export class LowdbCaseStore extends MemoryCaseStore {
 
   override commit(ch: ChangeSet): Promise<void> {
     this.#applyAndIndex(ch, undefined, true);
-    return new Promise((done, fail) => {
+    return new Promise<void>((done, fail) => {
       this.#pending.push({ line: JSON.stringify(ch) + '\n', done, fail });
       if (this.#pending.length === 1) queueMicrotask(() => this.#flushJournal());
-    });
+    }).then(() => this.committed(ch));
   }
 
   #flushJournal(): void {

@@ -11,6 +11,7 @@ export class MemoryCaseStore implements CaseStore {
   protected readonly idem = new Map<string, IdempotencyRecord>();
   readonly #byEvidence = new Map<string, Set<string>>();
   #sorted: CaseRecord[] | undefined;
+  readonly #listeners = new Set<(ch: ChangeSet) => void>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -83,5 +84,22 @@ export class MemoryCaseStore implements CaseStore {
 
   async commit(ch: ChangeSet): Promise<void> {
     this.apply(ch);
+    this.committed(ch);
+  }
+
+  onCommit(listener: (ch: ChangeSet) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Tell listeners a change set is durable; a throwing listener never fails the commit. */
+  protected committed(ch: ChangeSet): void {
+    for (const l of this.#listeners) {
+      try {
+        l(ch);
+      } catch {
+        // listeners are best effort (a closed SSE stream)
+      }
+    }
   }
 }
