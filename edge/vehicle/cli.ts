@@ -1,0 +1,101 @@
+/**
+ * @module edge/vehicle/cli
+ * The field engineer's tool: decode recorded logs offline, JSON lines on stdout, a summary of
+ * rejected input on stderr.
+ *   npm run vehicle -- decode-nmea drive.nmea
+ *   npm run vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc } from './can/index.js';
+import { decodeNmea } from './gnss/fix.js';
+
+function read(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+const round = (v: number | undefined, d: number) =>
+  v === undefined ? null : Math.round(v * 10 ** d) / 10 ** d;
+
+export function decodeNmeaCommand(file: string, opts: { rolloverPivot?: string }): void {
+  const pivot = opts.rolloverPivot ? Date.parse(`${opts.rolloverPivot}T00:00:00Z`) : undefined;
+  if (opts.rolloverPivot && Number.isNaN(pivot))
+    throw new Error(`--rollover-pivot: not a date: ${opts.rolloverPivot}`);
+  const { fixes, counters } = decodeNmea(read(file), { rolloverPivotMs: pivot });
+  const out: string[] = [];
+  for (const f of fixes)
+    out.push(
+      JSON.stringify({
+        time: f.t === undefined ? null : new Date(f.t).toISOString(),
+        lat: round(f.lat, 9),
+        lon: round(f.lon, 9),
+        speed: round(f.speedMps, 3),
+        track: f.track ?? null,
+        alt: f.altM ?? null,
+        mode: f.mode,
+        talker: f.talker,
+      }),
+    );
+  if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+  const { sentences, ...rejected } = counters;
+  process.stderr.write(`${JSON.stringify({ file, fixes: fixes.length, sentences, rejected })}\n`);
+}
+
+export function decodeCanCommand(file: string, opts: { dbc: string }): void {
+  const dec = new CanSignalDecoder(parseDbc(read(opts.dbc).toString('utf8')));
+  const rejected: Record<string, number> = {};
+  let messages = 0;
+  const out: string[] = [];
+  for (const line of read(file).toString('latin1').split(/\r?\n/)) {
+    if (!line.trim() || line.startsWith('#')) continue;
+    const f = parseCandumpLine(line);
+    if (typeof f === 'string') {
+      rejected[f] = (rejected[f] ?? 0) + 1;
+      continue;
+    }
+    const m = dec.push(f as CanFrame);
+    if (!m) continue;
+    messages++;
+    out.push(
+      JSON.stringify({
+        time: m.t === undefined ? null : new Date(m.t).toISOString(),
+        pgn: m.pgn,
+        sa: m.sa,
+        priority: m.priority,
+        name: m.name,
+        signals: Object.fromEntries(m.signals.map((s) => [s.name, s.value])),
+        units: Object.fromEntries(m.signals.filter((s) => s.unit).map((s) => [s.name, s.unit])),
+      }),
+    );
+  }
+  if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+  const summary = { file, messages, unknownPgn: dec.unknownPgn, rejected, j1939: dec.j1939.counters };
+  process.stderr.write(`${JSON.stringify(summary)}\n`);
+}
+
+const program = new Command()
+  .name('vehicle')
+  .description('车载终端工具 vehicle unit tools: decode recorded NMEA and CAN logs to JSON lines');
+program
+  .command('decode-nmea')
+  .argument('<file>', 'NMEA log (.log/.nmea); lines starting with # are ignored')
+  .option('--rollover-pivot <date>', 'move receiver dates before this (YYYY-MM-DD) forward 1024 weeks')
+  .description('one JSON line per fix: time, lat, lon, speed (m/s), track, alt, mode, talker')
+  .action(decodeNmeaCommand);
+program
+  .command('decode-can')
+  .argument('<file>', 'candump log: (ts) can0 ID#DATA')
+  .requiredOption('--dbc <file>', 'DBC file; messages matched by J1939 PGN, source address ignored')
+  .description('one JSON line per decoded J1939 message: pgn, sa, signals')
+  .action(decodeCanCommand);
+
+try {
+  program.parse();
+} catch (e) {
+  process.stderr.write(`vehicle: ${(e as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,77 @@
+/** The field engineer's CLI on real recorded logs: JSON lines on stdout, rejected input on stderr. */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DATA = path.resolve(ROOT, '../shared/testdata');
+const present = fs.existsSync(DATA);
+if (!present) console.warn(`skipping vehicle CLI tests on recorded logs: ${DATA} is absent`);
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'edge/vehicle/cli.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  return { code: r.status, lines, stderr: r.stderr };
+}
+
+describe.skipIf(!present)('vehicle cli', () => {
+  it('cli - decode-nmea: a cold-boot log (NULs, glued and bad sentences) to fixes, rejects summarised on stderr', () => {
+    const r = cli('decode-nmea', path.join(DATA, 'nmea/gpsd/gp-320fw-2019-04-07-coldboot.log'));
+    expect(r.code).toBe(0);
+    const fix = r.lines.find((l) => l.time === '2019-04-07T00:03:45.030Z');
+    expect(fix).toEqual({
+      time: '2019-04-07T00:03:45.030Z',
+      lat: 48.149988333,
+      lon: 11.584663333,
+      speed: 0.051,
+      track: 0,
+      alt: 459.9,
+      mode: '3d',
+      talker: 'GP',
+    });
+    const summary = JSON.parse(r.stderr.trim().split('\n').at(-1)!);
+    expect(summary.rejected.badChecksum).toBeGreaterThan(10);
+    expect(summary.rejected.nulBytes).toBeGreaterThan(0);
+  });
+
+  it('cli - decode-nmea --rollover-pivot moves 1999 dates forward 1024 weeks', () => {
+    const r = cli(
+      'decode-nmea',
+      path.join(DATA, 'nmea/gpsd/gp-320fw-2019-04-07-coldboot.log'),
+      '--rollover-pivot',
+      '2010-01-01',
+    );
+    expect(r.lines.some((l) => l.time?.startsWith('1999'))).toBe(false);
+    expect(r.lines.some((l) => l.time === '2019-04-07T00:04:30.000Z')).toBe(true);
+  });
+
+  it('cli - decode-can: candump + DBC to J1939 signals with PGN and source address', () => {
+    const r = cli(
+      'decode-can',
+      path.join(DATA, 'can/pretty_j1939/candump.log'),
+      '--dbc',
+      path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.lines.map((l) => [l.pgn, l.sa, l.name])).toEqual([
+      [65248, 0, 'VD'],
+      [61444, 0, 'EEC1'],
+    ]);
+    expect(r.lines[1].signals).toEqual({ ActualEnginePercentTorque: 10, EngineSpeed: 649 });
+    expect(JSON.parse(r.stderr.trim()).unknownPgn).toBe(1);
+  });
+
+  it('cli - a missing file is one clear error line and exit code 1', () => {
+    const r = cli('decode-nmea', '/nonexistent.nmea');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^vehicle: cannot read \/nonexistent\.nmea/);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The GNSS serial line through real socat ptys: a port missing at start gives one log line and
+ * retries; a port that vanishes is reported offline (and, after deviceOfflineAfterS, as a
+ * device_offline incident) and is reopened when it comes back at the same path.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { IncidentDraft } from '../edge/unit.js';
+import { createVehicleUnit } from '../edge/vehicle/index.js';
+import {
+  type PtyPair,
+  startPtyPair,
+  startTruckSimulator,
+  type TruckSimulator,
+} from './simulators/serial/index.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vehicle-serial-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('vehicle serial - port lifecycle', () => {
+  it('serial - missing at start, then vanishes and returns: reported, reopened, one incident episode per outage', async () => {
+    const logs: { level: string; msg?: string; obj: object }[] = [];
+    const mk = (level: string) => (obj: object, msg?: string) => logs.push({ level, msg, obj });
+    const log = { info: mk('info'), warn: mk('warn'), error: mk('error'), debug() {} };
+    const drafts: IncidentDraft[] = [];
+    const port = path.join(dir, 'gps-b');
+    const unit = await createVehicleUnit(
+      {
+        id: 'truck-9',
+        plate: '浙A·00009',
+        gnss: { port, staleAfterS: 1 },
+        deviceOfflineAfterS: 1,
+        rules: {
+          dumping: { enabled: false },
+          coverOpen: { enabled: false },
+          routeDeviation: { enabled: false },
+        },
+      },
+      { gatewayId: 'gw-v9', dataDir: dir, log },
+    );
+    let pair: PtyPair | undefined;
+    let sim: TruckSimulator | undefined;
+    const drive = async () =>
+      startTruckSimulator({
+        gnssPort: pair!.a,
+        scenario: 'clean',
+        t0: Date.now() - 3_600_000,
+        intervalMs: 20,
+        loop: true,
+      });
+    const gps = () => unit.devices().find((d) => d.type === 'gps')!;
+    try {
+      await unit.start({
+        async incident(d) {
+          drafts.push(d);
+        },
+        telemetry() {},
+      });
+      await until(() => gps().error?.includes('No such file'), 5000, 'missing port reported');
+      expect(gps().online).toBe(false);
+      // missing longer than deviceOfflineAfterS: the first offline episode
+      await until(() => drafts.some((d) => d.kind === 'device_offline'), 5000, 'offline incident at start');
+
+      pair = await startPtyPair(dir, 'gps');
+      sim = await drive();
+      await until(() => gps().online, 10_000, 'gps online');
+      // several retries happened before the port appeared, yet one log line said so
+      expect(logs.filter((l) => l.msg?.includes('not available'))).toHaveLength(1);
+
+      const ends = () => drafts.filter((d) => d.kind === 'device_offline' && d.lifecycle === 'end');
+      await until(() => ends().length === 1, 5000, 'first offline episode ended');
+
+      await sim.stop();
+      await pair.stop();
+      await until(() => !gps().online && gps().error?.includes(port), 5000, 'vanished port reported');
+      const news = () => drafts.filter((d) => d.kind === 'device_offline' && d.lifecycle === 'new');
+      await until(() => news().length === 2, 5000, 'offline incident');
+
+      await pair.restart();
+      sim = await drive();
+      await until(() => gps().online, 10_000, 'gps back online');
+      expect(gps().counters!.reopens).toBeGreaterThanOrEqual(1);
+      await until(() => ends().length === 2, 5000, 'offline ended');
+      expect(logs.filter((l) => l.msg?.includes('lost'))).toHaveLength(1);
+      const offline = drafts.filter((d) => d.kind === 'device_offline');
+      // two outages (missing at start, pulled later): two episodes, each new → end under one id
+      expect(offline.map((d) => d.lifecycle)).toEqual(['new', 'end', 'new', 'end']);
+      expect(offline[2].details).toMatchObject({ device: 'gps', deviceId: 'truck-9-gps' });
+      expect(offline[0].id).toBe(offline[1].id);
+      expect(offline[2].id).toBe(offline[3].id);
+      expect(offline[0].id).not.toBe(offline[2].id);
+    } finally {
+      await sim?.stop();
+      await unit.stop();
+      await pair?.stop();
+    }
+  });
+});
