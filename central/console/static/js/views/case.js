@@ -103,6 +103,8 @@ export async function mount(root, ctx, [id]) {
                 {},
                 h('b', {}, t(`action.${e.action}`)),
                 e.to ? ` → ${ctx.stateLabel(e.to)}` : '',
+                e.data?.unitId ? ` · ${unitName(rd, e.data.unitId)}` : '',
+                e.data?.reason ? ` · ${t(`reject.${e.data.reason}`)}` : '',
                 h('span', { class: 'muted' }, ` · ${fmtDateTime(e.at)} · ${e.actor?.id ?? ''}`),
                 e.note ? h('p', {}, e.note) : null,
                 e.attachments?.length ? h('div', { class: 'thumbs' }, ...e.attachments.map(thumb)) : null,

@@ -282,5 +282,5 @@ export async function mount(root, ctx) {
     }
   }
 
-  await load();
+  await reload();
 }

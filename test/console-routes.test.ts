@@ -1,0 +1,106 @@
+/**
+ * The console's server side through `app.request()`: static files (no traversal, deep links
+ * fall back to the shell), the workflow vocabulary, and the live stream's role filter.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadUsers } from '../central/auth/index.js';
+import type { CaseRecord } from '../central/cases/model.js';
+import { consoleRoutes } from '../central/console/index.js';
+import { MemoryCaseStore } from '../central/store/index.js';
+import { ROOT } from './central-helpers.js';
+
+const users = loadUsers(join(ROOT, 'central/seed/users.json'));
+const auth = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
+
+function caseRecord(id: string, unitId: string | undefined, state: CaseRecord['state']): CaseRecord {
+  const at = new Date().toISOString();
+  return {
+    id,
+    createdAt: at,
+    updatedAt: at,
+    source: 'ai',
+    reporter: { id: 'cp-01', role: 'system' },
+    refs: { incidentIds: [] },
+    state,
+    category: '01.04',
+    description: '',
+    location: {},
+    unitId,
+    deadlineSpec: { value: 1, unit: 'workDays' },
+    counts: { dispatches: 0, returns: 0, reworks: 0, extensions: 0 },
+    evidence: [],
+    verificationEvidence: [],
+    duplicateCandidates: [],
+    mergedFrom: [],
+    history: [],
+  };
+}
+
+/** Read SSE frames from a response until `n` case events arrived or the stream is cancelled. */
+async function caseEvents(res: Response, n: number): Promise<{ id: string }[]> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const out: { id: string }[] = [];
+  let buf = '';
+  while (out.length < n) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    for (const m of buf.matchAll(/event: case\ndata: (.*)\n\n/g)) out.push(JSON.parse(m[1]));
+    buf = buf.replace(/[\s\S]*\n\n/, '');
+  }
+  await reader.cancel();
+  return out;
+}
+
+describe('console - static app', () => {
+  const app = consoleRoutes({ users });
+  it('serves the shell, modules with their types, and deep links', async () => {
+    const html = await app.request('/console/');
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(await html.text()).toContain('/console/js/main.js');
+    const js = await app.request('/console/js/views/queue.js');
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+    const etag = js.headers.get('etag')!;
+    expect(
+      (await app.request('/console/js/views/queue.js', { headers: { 'if-none-match': etag } })).status,
+    ).toBe(304);
+    expect(await (await app.request('/console/cases')).text()).toContain('<main id="main"');
+  });
+  it('never serves files outside its folder', async () => {
+    for (const p of [
+      '/console/../central.ts',
+      '/console/%2e%2e/app.ts',
+      '/console/js/../../index.ts',
+      '/console/nope.js',
+    ])
+      expect((await app.request(p)).status).toBe(404);
+  });
+  it('publishes the workflow table it hides actions by', async () => {
+    const meta = await (await app.request('/console/meta.json')).json();
+    expect(meta.transitions.feedback).toMatchObject({ roles: ['unit_handler'], ownUnit: true });
+    expect(meta.states.reported.zh).toBe('待确认');
+    expect(meta.rejectReasons).toContain('false_positive');
+  });
+});
+
+describe('console - live stream', () => {
+  it('refuses a missing or unknown token', async () => {
+    const app = consoleRoutes({ users, store: new MemoryCaseStore() });
+    expect((await app.request('/api/console/events')).status).toBe(401);
+    expect((await app.request('/api/console/events', auth('nope'))).status).toBe(401);
+  });
+  it("sends committed cases; a unit handler gets only its own unit's", async () => {
+    const store = new MemoryCaseStore();
+    const app = consoleRoutes({ users, store, keepAliveMs: 50 });
+    const handler = await app.request('/api/console/events', auth('demo-handler-hwc'));
+    const operator = await app.request('/api/console/events', auth('demo-operator'));
+    expect(handler.headers.get('content-type')).toContain('text/event-stream');
+    await store.commit({ cases: [caseRecord('c-other', 'ylc', 'dispatched')] });
+    await store.commit({ cases: [caseRecord('c-new', undefined, 'reported')] });
+    await store.commit({ cases: [caseRecord('c-mine', 'hwc', 'dispatched')] });
+    expect((await caseEvents(handler, 1)).map((e) => e.id)).toEqual(['c-mine']);
+    expect((await caseEvents(operator, 3)).map((e) => e.id)).toEqual(['c-other', 'c-new', 'c-mine']);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Helpers for the console's browser tests: Debian's Chromium through playwright-core (no browser
+ * download), real JPEG evidence made with sharp, screenshots into docs/screenshots.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { ROOT } from './central-helpers.js';
+
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+export const SHOTS = join(ROOT, 'docs', 'screenshots');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A street-scene-like JPEG; `annotated` draws a labelled detection box as the edge does. */
+export async function sceneJpeg(annotated: boolean, label = 'litter 0.87'): Promise<Uint8Array> {
+  const W = 640;
+  const H = 360;
+  const box = annotated
+    ? `<rect x="250" y="190" width="120" height="90" fill="none" stroke="#ff2d2d" stroke-width="4"/>
+       <rect x="250" y="164" width="150" height="26" fill="#ff2d2d"/>
+       <text x="256" y="184" font-family="sans-serif" font-size="18" fill="#fff">${label}</text>`
+    : '';
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
+    <rect width="${W}" height="${H}" fill="#87a9c6"/>
+    <rect y="150" width="${W}" height="${H - 150}" fill="#6d6f73"/>
+    <rect x="0" y="250" width="${W}" height="8" fill="#e6e6e6"/>
+    <rect x="40" y="60" width="140" height="110" fill="#b5835a"/>
+    <rect x="470" y="40" width="130" height="130" fill="#9c9c8a"/>
+    <ellipse cx="310" cy="245" rx="34" ry="18" fill="#3b6e2f"/>
+    ${box}
+  </svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).jpeg({ quality: 70 }).toBuffer());
+}
+
+/** Save a small PNG of the page (CSS pixels, no device scaling). */
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** Sign in through the form, as a person would. */
+export async function signIn(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.fill('#token', token);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#nav a');
+}
