@@ -2,8 +2,11 @@
  * camera - rules: tracker, zones and rules as pure state machines driven by timed detection
  * sequences (no clocks, no sleeps). Times are seconds from a Monday 10:00 Asia/Shanghai.
  */
+
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CameraSection } from '../edge/camera/config.js';
+import { normaliseTables, README, renderReadme } from '../edge/camera/config-doc.js';
 import type { Detection } from '../edge/camera/detect/index.js';
 import { initialEngine, judgeFrame, personsToJudge, trackFrame } from '../edge/camera/engine.js';
 import { initialRules, type Rule, stepRules } from '../edge/camera/rules/index.js';
@@ -290,6 +293,13 @@ describe('camera - config', () => {
     expect(msgs).toContain('camera gate-1: needs xaddr or discovery');
     expect(msgs).toContain('camera gate-1 zone p: post zones need models.classifier (uniform model)');
     expect(msgs).toContain('camera gate-1 zone flat: polygon has no area');
+  });
+
+  it('the README config reference is generated from the schema and up to date', () => {
+    const text = readFileSync(README, 'utf8');
+    expect(normaliseTables(renderReadme(text)), 'run: npx tsx edge/camera/config-doc.ts --write').toBe(
+      normaliseTables(text),
+    );
   });
 
   it('unknown keys are rejected', () => {

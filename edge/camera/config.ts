@@ -52,7 +52,7 @@ export const ZoneConfig = z
     persistS: z.number().min(0).max(86400).default(30).describe('litter: present this long = incident'),
     absenceS: z
       .number()
-      .min(10)
+      .min(1)
       .max(86400)
       .default(600)
       .describe('post: no uniformed staff this long = absence'),
@@ -77,7 +77,7 @@ export const CameraConfig = z
   .object({
     id: Token.describe('camera id, unique in the gateway; the incident deviceId'),
     name: z.string().max(128).optional().describe('human name, e.g. 西湖路东门'),
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe('false: keep the camera configured but do not poll it'),
     xaddr: z
       .url()
       .optional()
@@ -92,15 +92,15 @@ export const CameraConfig = z
       .describe('find the camera by WS-Discovery instead of xaddr'),
     snapshotUri: z.url().optional().describe("override the camera's own snapshot URI (e.g. behind NAT)"),
     profile: z.string().optional().describe('media profile token; default the first'),
-    username: z.string().max(128).optional(),
-    password: z.string().max(128).optional(),
+    username: z.string().max(128).optional().describe('ONVIF user (WS-Security and snapshot Basic/Digest)'),
+    password: z.string().max(128).optional().describe('never logged'),
     snapshotIntervalS: z.number().min(0.05).max(3600).default(2).describe('seconds between snapshots'),
     timeoutS: z.number().min(0.05).max(120).default(5).describe('per request (init, snapshot)'),
     backoff: z
       .object({
-        initialS: z.number().min(0.05).max(600).default(2),
-        maxS: z.number().min(0.05).max(3600).default(60),
-        factor: z.number().min(1).max(10).default(2),
+        initialS: z.number().min(0.05).max(600).default(2).describe('first retry delay, s'),
+        maxS: z.number().min(0.05).max(3600).default(60).describe('longest retry delay, s'),
+        factor: z.number().min(1).max(10).default(2).describe('growth per failure'),
       })
       .strict()
       .prefault({})
@@ -113,17 +113,18 @@ export const CameraConfig = z
       .describe('no frame this long → device_offline incident'),
     location: z
       .object({
-        lat: z.number().min(-90).max(90),
-        lon: z.number().min(-180).max(180),
+        lat: z.number().min(-90).max(90).describe('WGS-84 latitude'),
+        lon: z.number().min(-180).max(180).describe('WGS-84 longitude'),
         gridCode: z
           .string()
           .regex(/^\d{15}$/, 'GB/T 30428 15-digit grid code')
-          .optional(),
-        address: z.string().max(256).optional(),
+          .optional()
+          .describe('GB/T 30428 grid (网格) code, routes the case'),
+        address: z.string().max(256).optional().describe('street address shown to operators'),
       })
       .strict()
       .describe("the camera's surveyed position"),
-    zones: z.array(ZoneConfig).max(32).default([]),
+    zones: z.array(ZoneConfig).max(32).default([]).describe("zones in this camera's image"),
     scoreThreshold: z.number().min(0).max(1).optional().describe('detector score override for this camera'),
   })
   .strict();
@@ -153,19 +154,29 @@ export const CameraSection = z
           .optional()
           .describe('uniform classifier manifest; needed by post zones'),
       })
-      .strict(),
+      .strict()
+      .describe('model manifests, paths relative to the gateway config file'),
     labels: z
       .object({
-        vehicle: z.array(z.string()).default(['vehicle', 'car', 'truck', 'bus', 'motorcycle']),
-        person: z.array(z.string()).default(['person']),
-        litter: z.array(z.string()).default(['litter', 'garbage', 'trash']),
+        vehicle: z
+          .array(z.string())
+          .default(['vehicle', 'car', 'truck', 'bus', 'motorcycle'])
+          .describe('detector labels that are vehicles (illegal parking)'),
+        person: z
+          .array(z.string())
+          .default(['person'])
+          .describe('detector labels that are people (post zones)'),
+        litter: z
+          .array(z.string())
+          .default(['litter', 'garbage', 'trash'])
+          .describe('detector labels that are litter / exposed garbage'),
         uniform: z.array(z.string()).default(['uniform']).describe('classifier labels meaning "in uniform"'),
       })
       .strict()
       .prefault({})
       .describe('which detector/classifier labels mean what'),
     timezone: z.string().default('Asia/Shanghai').describe('IANA zone for schedules'),
-    tracker: TrackerParams.prefault({}),
+    tracker: TrackerParams.prefault({}).describe('object tracker'),
     updateEveryS: z
       .number()
       .min(0)
@@ -173,9 +184,18 @@ export const CameraSection = z
       .default(600)
       .describe('re-report an ongoing incident (update revision) this often; 0 = never'),
     evidence: z
-      .object({ jpegQuality: z.number().int().min(30).max(100).default(80) })
+      .object({
+        jpegQuality: z
+          .number()
+          .int()
+          .min(30)
+          .max(100)
+          .default(80)
+          .describe('JPEG quality of annotated evidence'),
+      })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('evidence images'),
     list: z.array(CameraConfig).min(1).max(64).describe('the cameras of this gateway'),
   })
   .strict()
