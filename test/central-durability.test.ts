@@ -59,6 +59,8 @@ describe('central durability - SIGKILL', () => {
     proc = await spawnCentral({ natsUrl: NATS });
     dataDir = proc.dataDir;
     const first = await burst(proc.url, 12, 'a');
+    // NATS unreachable: a clear retry line, and the HTTP API served meanwhile
+    expect(proc.output()).toMatch(/NATS not reachable, retrying/);
     await proc.kill(); // right after the last 2xx, before any checkpoint had a chance to matter
     expect(proc.child.signalCode).toBe('SIGKILL');
 

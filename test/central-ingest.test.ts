@@ -133,6 +133,56 @@ describe('central ingest - incidents', () => {
   });
 });
 
+describe('central ingest - resilience', () => {
+  it('proposes a second incident from the same camera zone as a duplicate', async () => {
+    const a = litterIncident({
+      location: { source: 'fixed', lat: 30.31, lon: 120.2, cameraId: 'cam-09', zoneId: 'z3' },
+      deviceId: 'cam-09',
+    });
+    const b = litterIncident({
+      location: { source: 'fixed', lat: 30.312, lon: 120.202, cameraId: 'cam-09', zoneId: 'z3' },
+      deviceId: 'cam-09',
+    });
+    await publish(a);
+    await publish(b);
+    const second = await until('second case', async () => {
+      const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
+      return r.body.items.find((k: any) => k.refs.incidentIds.includes(b.id));
+    });
+    const first = (await api(central.url, '/api/cases?source=ai&limit=500', op)).body.items.find((k: any) =>
+      k.refs.incidentIds.includes(a.id),
+    );
+    expect(second.duplicateCandidates).toContain(first.id);
+  });
+
+  it('keeps consuming after NATS restarts', async () => {
+    await server.stop();
+    await server.start();
+    const inc = litterIncident({ category: '01.02', kind: 'exposed_garbage' });
+    await until(
+      'publish after restart',
+      async () => {
+        try {
+          await publish(inc);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+    );
+    await until(
+      'case after restart',
+      async () => {
+        const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
+        return r.body.items.some((k: any) => k.refs.incidentIds.includes(inc.id));
+      },
+      30_000,
+    );
+    expect((await api(central.url, '/api/health', undefined)).body.nats).toBe('connected');
+  });
+});
+
 describe('central ingest - devices', () => {
   it('keeps gateway status and vehicle tracks; invalid telemetry is dead-lettered', async () => {
     const js = nc.jetstream();
