@@ -2,6 +2,7 @@
  * camera - ONVIF: node-onvif init + snapshots against the simulator with real cameras' quirks,
  * replay of recorded Bosch and Dahua answers, digest concurrency, fault isolation, discovery.
  */
+import { spawnSync } from 'node:child_process';
 import onvif from 'node-onvif';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -289,5 +290,25 @@ describe('camera - WS-Discovery (loopback unicast only)', () => {
     } finally {
       await cam.stop();
     }
+  });
+});
+
+// WS-Discovery's real multicast path, in a private network namespace whose only interface is lo.
+const netnsCmd =
+  'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && ' +
+  'exec node --import tsx test/simulators/onvif/netns-discovery.ts';
+const canNetns = (() => {
+  if (process.getuid?.() !== 0) return false;
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { timeout: 5000 });
+  return r.status === 0;
+})();
+
+describe('camera - WS-Discovery multicast in a private network namespace', () => {
+  it.skipIf(!canNetns)('the multicast probe finds a camera (skips without root/unshare/ip)', () => {
+    const r = spawnSync('unshare', ['-n', 'sh', '-c', netnsCmd], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+    expect(out.found).toHaveLength(1);
+    expect(out.found[0]).toMatchObject({ xaddrs: [out.xaddr], name: '南门 Camera' });
   });
 });

@@ -13,10 +13,15 @@ export interface DiscoveryInfo {
   uuid: string;
 }
 
+/**
+ * `multicast`: join 239.255.255.250:3702 on 127.0.0.1 like a real camera — only ever used inside
+ * a private network namespace whose sole interface is lo (see netns-discovery.ts).
+ */
 export async function startDiscoveryResponder(
   info: () => DiscoveryInfo,
+  multicast = false,
 ): Promise<{ port: number; probes: () => number; stop(): Promise<void> }> {
-  const sock = dgram.createSocket('udp4');
+  const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
   let probes = 0;
   sock.on('message', (buf, rinfo) => {
     const xml = buf.toString();
@@ -39,7 +44,12 @@ export async function startDiscoveryResponder(
   });
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
-    sock.bind(0, '127.0.0.1', () => resolve());
+    if (multicast)
+      sock.bind(3702, '0.0.0.0', () => {
+        sock.addMembership('239.255.255.250', '127.0.0.1');
+        resolve();
+      });
+    else sock.bind(0, '127.0.0.1', () => resolve());
   });
   return {
     port: sock.address().port,

@@ -64,8 +64,8 @@ export interface OnvifCameraOptions {
   quirks?: Partial<Quirks>;
   /** answer with a real camera's recorded responses (ops it lacks are generated) */
   replay?: ReplayCamera;
-  /** also answer WS-Discovery probes on a 127.0.0.1 UDP port */
-  discovery?: boolean;
+  /** also answer WS-Discovery probes on a 127.0.0.1 UDP port; 'multicast' only inside a private netns */
+  discovery?: boolean | 'multicast';
   /** WS-Security Created tolerance, s */
   maxDriftS?: number;
 }
@@ -239,17 +239,20 @@ export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<O
   let disco: Awaited<ReturnType<typeof startDiscoveryResponder>> | undefined;
   if (opts.discovery) {
     const enc = (s: string) => (quirks.percentScopes ? encodeURIComponent(s) : s.replace(/\s+/g, '_'));
-    disco = await startDiscoveryResponder(() => ({
-      uuid,
-      xaddrs: [xaddr],
-      scopes: [
-        'onvif://www.onvif.org/type/video_encoder',
-        'onvif://www.onvif.org/Profile/Streaming',
-        `onvif://www.onvif.org/hardware/${enc(opts.model ?? 'SimCam-1')}`,
-        `onvif://www.onvif.org/name/${enc(opts.name ?? 'Sim Camera')}`,
-        `onvif://www.onvif.org/location/${enc(opts.location ?? 'city')}`,
-      ],
-    }));
+    disco = await startDiscoveryResponder(
+      () => ({
+        uuid,
+        xaddrs: [xaddr],
+        scopes: [
+          'onvif://www.onvif.org/type/video_encoder',
+          'onvif://www.onvif.org/Profile/Streaming',
+          `onvif://www.onvif.org/hardware/${enc(opts.model ?? 'SimCam-1')}`,
+          `onvif://www.onvif.org/name/${enc(opts.name ?? 'Sim Camera')}`,
+          `onvif://www.onvif.org/location/${enc(opts.location ?? 'city')}`,
+        ],
+      }),
+      opts.discovery === 'multicast',
+    );
     stats.probes = disco.probes;
   }
 
