@@ -51,20 +51,15 @@ export class ConsoleHub {
 
 const observed = new WeakMap<CaseStore, ConsoleHub>();
 
-/**
- * The hub that publishes every case this store commits. Central has no change hook of its own,
- * so this wraps `commit` once per store and publishes only after the change is durable.
- */
+/** The hub that publishes every case this store commits (after it is durable), one per store. */
 export function observeStore(store: CaseStore): ConsoleHub {
   const known = observed.get(store);
   if (known) return known;
   const hub = new ConsoleHub();
   observed.set(store, hub);
-  const commit = store.commit.bind(store);
-  store.commit = async (ch: ChangeSet) => {
-    await commit(ch);
+  store.onCommit((ch: ChangeSet) => {
     for (const c of ch.cases ?? []) hub.publishCase(c);
-  };
+  });
   return hub;
 }
 

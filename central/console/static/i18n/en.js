@@ -155,6 +155,8 @@ export default {
   'map.pause': 'Pause',
   'map.position': 'Playback position',
   'map.violations': '{n} violations on this track',
+  'scores.status.provisional': 'provisional',
+  'scores.status.closed': 'closed',
   'scores.month': 'Month',
   'scores.level': 'Level',
   'scores.rank': 'Rank',

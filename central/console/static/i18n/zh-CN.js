@@ -155,6 +155,8 @@ export default {
   'map.pause': '暂停',
   'map.position': '回放位置',
   'map.violations': '轨迹上的违规 {n} 起',
+  'scores.status.provisional': '暂算',
+  'scores.status.closed': '已结算',
   'scores.month': '月份',
   'scores.level': '考核层级',
   'scores.rank': '排名',

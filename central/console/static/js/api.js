@@ -80,6 +80,10 @@ export const api = {
   track: (vehicleId) => get(`/api/devices/vehicles/${encodeURIComponent(vehicleId)}/track`),
   /** a level's month (LevelResult: members with items, events, bonus, raw, weighted, rank) */
   scores: (month, level) => get(`/api/scoring/months/${month}${qs({ level })}`),
+  /** `[{ id, name, members }]`: the levels of the organisation tree that assess members */
+  levels: () => get('/api/scoring/levels'),
+  /** `{ rows: [{ unitId, name, months: [{ month, raw, weighted, status }] }] }` */
+  annual: (year, level) => get(`/api/scoring/years/${year}${qs({ level })}`),
   bonuses: (month) => get(`/api/scoring/bonus${qs({ month })}`),
   decideBonus: (id, decision) =>
     request('POST', `/api/scoring/bonus/${encodeURIComponent(id)}/${decision}`, {}),

@@ -17,8 +17,7 @@ const thisMonth = () => {
 
 export async function mount(root, ctx) {
   const rd = await refdata();
-  const parents = new Set(rd.units.map((u) => u.parentId).filter(Boolean));
-  const levels = rd.units.filter((u) => parents.has(u.id) && u.kind !== 'centre' && u.kind !== 'street');
+  const levels = await api.levels().catch(() => [{ id: 'bureau' }]);
   const month = h('input', {
     type: 'month',
     id: 'sc-month',
@@ -120,7 +119,11 @@ export async function mount(root, ctx) {
     const table = h(
       'table',
       { class: 'grid scores', id: 'score-table' },
-      h('caption', {}, `${r.levelName ?? unitName(rd, r.levelId)} · ${month.value}`),
+      h(
+        'caption',
+        {},
+        `${r.levelName ?? unitName(rd, r.levelId)} · ${month.value} · ${t(`scores.status.${r.status ?? 'provisional'}`)}`,
+      ),
       h(
         'thead',
         {},
@@ -195,22 +198,28 @@ export async function mount(root, ctx) {
     clear(body).append(table, detail, h('div', { class: 'cols2' }, await trend(r), quota), await bonuses());
   }
 
+  /** The year so far, one line per unit (top five of this month), from scoring's annual view. */
   async function trend(r) {
-    const [y, m] = month.value.split('-').map(Number);
-    const months = Array.from({ length: m }, (_, i) => `${y}-${String(i + 1).padStart(2, '0')}`);
-    const results = await Promise.all(
-      months.map((mm) => (mm === month.value ? r : api.scores(mm, level.value).catch(() => null))),
-    );
-    const top = (r.members ?? []).slice(0, 5);
-    const series = top.map((u) => ({
+    const y = Number(month.value.slice(0, 4));
+    const a = await api.annual(y, level.value).catch(() => null);
+    const upto = month.value;
+    const rows = new Map((a?.rows ?? []).map((x) => [x.unitId, x]));
+    const months = (a?.rows?.[0]?.months ?? []).map((m) => m.month).filter((m) => m <= upto);
+    const series = (r.members ?? []).slice(0, 5).map((u) => ({
       name: getLang() === 'en' ? unitName(rd, u.unitId) : u.name,
-      values: results.map((res) => res?.members?.find((x) => x.unitId === u.unitId)?.raw ?? null),
+      values: months.map((m) => rows.get(u.unitId)?.months.find((x) => x.month === m)?.raw ?? null),
     }));
     return h(
       'section',
-      { class: 'card' },
+      { class: 'card', id: 'trend' },
       h('h2', {}, t('scores.trend', { year: y })),
-      lineChart({ labels: months.map((mm) => mm.slice(5)), series, title: t('scores.trend', { year: y }) }),
+      months.length
+        ? lineChart({
+            labels: months.map((mm) => mm.slice(5)),
+            series,
+            title: t('scores.trend', { year: y }),
+          })
+        : h('p', { class: 'muted' }, '—'),
     );
   }
 
