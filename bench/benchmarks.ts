@@ -8,4 +8,7 @@ export const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> =
   nmea: () => import('./nmea.bench.js'),
   can: () => import('./can.bench.js'),
   camera: () => import('./camera.bench.js'),
+  ingest: () => import('./ingest.bench.js'),
+  api: () => import('./api.bench.js'),
+  scoring: () => import('./scoring.bench.js'),
 };

@@ -1,0 +1,143 @@
+/**
+ * @module bench/api
+ * Central's HTTP API under concurrent load (autocannon, 16 connections, from this process) with
+ * a year of cases in the store, against the same requests on a central holding one day of
+ * cases: case list (first page, all cases, as an operator), the operator's work queue (state
+ * filter), and `register` transitions on distinct unconfirmed cases. Central runs as its own
+ * process (`central/main.ts`), so the load generator does not share its event loop, but it does
+ * share the 2 cores. BENCH_YEAR_CASES (default 240000 = 20,000 a month) sets the year.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { spawnCentral } from '../test/central-helpers.js';
+import { startNatsServer } from '../test/support/nats-server.js';
+import { generateCases, writePartitions } from './lib/cases.js';
+import { demoCity } from './lib/central.js';
+import { type Summary, summarize } from './lib/stats.js';
+import type { Benchmark, Ratio } from './lib/types.js';
+
+const YEAR = Number(process.env.BENCH_YEAR_CASES ?? 240_000);
+const DAY_CASES = Math.round(YEAR / 365);
+const DURATION_S = 8;
+const CONNECTIONS = 16;
+const TRANSITIONS = 1500;
+const AUTH = { authorization: 'Bearer demo-operator', 'content-type': 'application/json' };
+
+interface Load {
+  p50: number;
+  p99: number;
+  rps: number;
+  non2xx: number;
+}
+
+async function cannon(o: autocannon.Options): Promise<Load> {
+  const r = await autocannon({ connections: CONNECTIONS, headers: AUTH, ...o });
+  return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, non2xx: r.non2xx + r.errors };
+}
+
+async function scenario(n: number, natsUrl: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cg-bench-api-'));
+  const cases = generateCases(demoCity(), {
+    n,
+    days: n === DAY_CASES ? 1 : 365,
+    end: new Date(),
+    reported: TRANSITIONS,
+  });
+  const reported = cases.filter((c) => c.state === 'reported').map((c) => c.id);
+  writePartitions(join(dataDir, 'cases'), cases);
+  cases.length = 0;
+  const t0 = Date.now();
+  const central = await spawnCentral({ natsUrl, dataDir });
+  const startS = (Date.now() - t0) / 1000;
+  try {
+    const list = await cannon({ url: `${central.url}/api/cases?limit=50`, duration: DURATION_S });
+    const queue = await cannon({
+      url: `${central.url}/api/cases?state=dispatched,processing,feedback&limit=50`,
+      duration: DURATION_S,
+    });
+    let i = 0;
+    const act = await cannon({
+      url: central.url,
+      amount: reported.length,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/cases/${reported[i++ % reported.length]}/actions/register`,
+            body: '{}',
+          }),
+        },
+      ],
+    });
+    const rss =
+      Number(
+        /VmHWM:\s+(\d+)/.exec(
+          await import('node:fs').then((fs) => fs.readFileSync(`/proc/${central.child.pid}/status`, 'utf8')),
+        )?.[1] ?? 0,
+      ) / 1024;
+    return { list, queue, act, startS, rss };
+  } finally {
+    await central.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const lat = (l: Load): Summary => ({
+  unit: 'ms',
+  median: l.p50,
+  min: l.p50,
+  max: l.p99,
+  n: 1,
+  p50: l.p50,
+  p99: l.p99,
+});
+
+const bench: Benchmark = {
+  name: 'api',
+  title: 'API list + transition latency under load, a year of cases vs one day',
+  async run() {
+    const nats = await startNatsServer();
+    try {
+      const day = await scenario(DAY_CASES, nats.url);
+      const year = await scenario(YEAR, nats.url);
+      const ratio = (label: string, y: Load, d: Load): Ratio => ({
+        label: `${label} p99 year/day`,
+        value: summarize([y.p99 / d.p99], 'x'),
+        subject: `${label} with ${YEAR} cases (a year)`,
+        baseline: `the same requests with ${DAY_CASES} cases (a day)`,
+        meaning: '1.0 = latency does not grow with stored cases; higher = slower with a year loaded',
+      });
+      const figures: Record<string, Summary> = {};
+      for (const [k, y, d] of [
+        ['list', year.list, day.list],
+        ['queue', year.queue, day.queue],
+        ['register', year.act, day.act],
+      ] as const) {
+        figures[`${k} @year`] = lat(y);
+        figures[`${k} @day`] = lat(d);
+        figures[`${k} @year throughput`] = summarize([y.rps], 'req/s');
+      }
+      figures['central start @year'] = summarize([year.startS], 's');
+      figures['central peak RSS @year'] = summarize([year.rss], 'MB');
+      const bad = [year, day].flatMap((s) => [s.list, s.queue, s.act]).reduce((a, l) => a + l.non2xx, 0);
+      return {
+        ratios: [
+          ratio('list', year.list, day.list),
+          ratio('queue', year.queue, day.queue),
+          ratio('register', year.act, day.act),
+        ],
+        figures,
+        notes: [
+          `autocannon ${CONNECTIONS} connections, ${DURATION_S} s per list scenario, ${TRANSITIONS} register requests (each on a distinct case); non-2xx/errors: ${bad}`,
+          "latency figures: median column = p50, spread column = p50..p99 of autocannon's histogram (one load run each)",
+        ],
+      };
+    } finally {
+      await nats.dispose();
+    }
+  },
+};
+export default bench;

@@ -1,0 +1,146 @@
+/**
+ * @module bench/ingest
+ * Central ingest from a JetStream backlog: incidents/s persisted as cases (decode + validate +
+ * case creation + duplicate search + journal append, ack after commit) by central's real
+ * `NatsIngest`, against a bare pull consume-and-ack of the same messages (same stream, same
+ * batch size, new durable each round). Then the same with 10k / 100k (/ 1M) cases already in
+ * the store, plus transition latency (`register`, in-process `CaseService.act`) at each size:
+ * storage must not make either O(all cases).
+ * BENCH_STORE_SIZES=10000,100000,1000000 changes the sweep (1M needs ~3 GB heap and minutes).
+ */
+import { CONSUMERS, STREAMS } from '../protocol/index.js';
+import { nats, provisionStreams } from '../protocol/transport.js';
+import { startNatsServer } from '../test/support/nats-server.js';
+import { centralWithCases, connect, incidents, publishBacklog, waitFor } from './lib/central.js';
+import { latency, ms, summarize } from './lib/stats.js';
+import type { Benchmark, Ratio } from './lib/types.js';
+
+const BACKLOG = 2000;
+const ROUNDS = 3;
+const SIZES = (process.env.BENCH_STORE_SIZES ?? '10000,100000').split(',').filter(Boolean).map(Number);
+/** at large sizes time only the first incidents of the backlog (each may cost O(n)) */
+const measuredAt = (size: number) => (size >= 100_000 ? 200 : size >= 10_000 ? 1000 : BACKLOG);
+
+const bench: Benchmark = {
+  name: 'ingest',
+  title: 'central ingest incidents/s vs bare JetStream consume+ack; store size sweep',
+  async run() {
+    const server = await startNatsServer();
+    const nc = await connect(server.url);
+    try {
+      await provisionStreams(nc);
+      await publishBacklog(nc, incidents(BACKLOG));
+      const jsm = await nc.jetstreamManager();
+
+      const bare = async (round: number) => {
+        const durable = `bench-bare-${round}`;
+        await jsm.consumers.add(STREAMS.incidents.name, {
+          durable_name: durable,
+          ack_policy: nats.AckPolicy.Explicit,
+          deliver_policy: nats.DeliverPolicy.All,
+          max_ack_pending: 1000,
+        });
+        const c2 = await connect(server.url);
+        const t0 = process.hrtime.bigint();
+        const consumer = await c2.jetstream().consumers.get(STREAMS.incidents.name, durable);
+        const msgs = await consumer.consume({ max_messages: 256 });
+        let n = 0;
+        for await (const m of msgs) {
+          m.ack();
+          if (++n === BACKLOG) break;
+        }
+        const s = ms(t0) / 1000;
+        await c2.close();
+        return BACKLOG / s;
+      };
+
+      const central = async (size: number) => {
+        // central's durable starts over: the whole backlog is new to a fresh store
+        await jsm.consumers.delete(STREAMS.incidents.name, CONSUMERS.centralIngest).catch(() => undefined);
+        const lc = await centralWithCases(size, { natsUrl: server.url });
+        try {
+          // transitions at this size first, while nothing else runs: register unconfirmed cases
+          const op = lc.central.users.byToken('demo-operator');
+          if (!op) throw new Error('demo operator missing from the users seed');
+          const reported = lc.central.store
+            .allCases()
+            .filter((c) => c.state === 'reported')
+            .slice(0, 200);
+          const lat: number[] = [];
+          for (const c of reported) {
+            const t1 = process.hrtime.bigint();
+            await lc.central.svc.act(c.id, 'register', {}, op);
+            lat.push(ms(t1));
+          }
+          const want = measuredAt(size);
+          const done = () => (lc.central.counters.ingested.incident ?? 0) >= want;
+          const t0 = process.hrtime.bigint();
+          await lc.central.start({ port: 0 });
+          await waitFor(done, 240_000, `${want} incidents ingested at ${size} stored cases`);
+          const rate = want / (ms(t0) / 1000);
+          return { rate, openS: lc.openS, transitions: lat, measured: want };
+        } finally {
+          await lc.dispose();
+        }
+      };
+
+      await bare(0); // warm the server's page cache and the client
+      const bareRates: number[] = [];
+      const emptyRates: number[] = [];
+      const ratio: number[] = [];
+      for (let r = 1; r <= ROUNDS; r++) {
+        const b = await bare(r);
+        const c = await central(0);
+        bareRates.push(b);
+        emptyRates.push(c.rate);
+        ratio.push(c.rate / b);
+      }
+      const ratios: Ratio[] = [
+        {
+          label: 'central/bare-consume (empty store)',
+          value: summarize(ratio, 'x'),
+          subject: `central NatsIngest → cases (lowdb journal), ${BACKLOG} incidents`,
+          baseline: 'bare JetStream pull consume + ack of the same messages',
+          meaning: '1.0 = ingest costs nothing beyond consuming; lower = slower',
+        },
+      ];
+      const figures: Record<string, ReturnType<typeof summarize>> = {
+        'bare consume+ack': summarize(bareRates, 'msgs/s'),
+        'ingest @0 cases': summarize(emptyRates, 'incidents/s'),
+      };
+      const notes = [
+        `backlog ${BACKLOG} incidents from 8 gateways; ${ROUNDS} paired rounds at 0 stored cases; 1 round per larger size`,
+      ];
+      const empty = summarize(emptyRates, '').median;
+      let smallRegister = Number.NaN;
+      for (const size of [1000, ...SIZES]) {
+        const c = await central(size);
+        const reg = latency(c.transitions);
+        if (size === 1000) smallRegister = reg.p50 ?? Number.NaN;
+        else
+          ratios.push({
+            label: `register p50 @${size / 1000}k / @1k cases`,
+            value: summarize([(reg.p50 ?? 0) / smallRegister], 'x'),
+            subject: `CaseService.act register, ${c.transitions.length} cases one by one, ${size} stored`,
+            baseline: 'the same with 1000 stored cases',
+            meaning: '1.0 = transitions do not grow with the store; higher = slower',
+          });
+        ratios.push({
+          label: `ingest @${size / 1000}k / @0 cases`,
+          value: summarize([c.rate / empty], 'x'),
+          subject: `ingest rate with ${size} stored cases (first ${c.measured} of the backlog)`,
+          baseline: 'ingest rate with an empty store (median above)',
+          meaning: '1.0 = store size does not matter; ~1/size = O(all cases) per incident',
+        });
+        figures[`ingest @${size / 1000}k cases`] = summarize([c.rate], 'incidents/s');
+        figures[`register @${size / 1000}k cases`] = reg;
+        figures[`store open @${size / 1000}k cases`] = summarize([c.openS], 's');
+      }
+      return { ratios, figures, notes };
+    } finally {
+      await nc.close();
+      await server.dispose();
+    }
+  },
+};
+export default bench;

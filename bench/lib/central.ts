@@ -1,0 +1,100 @@
+/**
+ * @module bench/lib/central
+ * Central-side helpers shared by the ingest, API and end-to-end benchmarks: a quiet logger,
+ * incidents spread over the demo city, a JetStream backlog, and a central whose store holds
+ * `n` generated cases.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Central, createCentral, SEED_DIR } from '../../central/central.js';
+import { type City, loadCity } from '../../central/city/index.js';
+import { encode, Incident, type IncidentInput, subjects } from '../../protocol/index.js';
+import { connectNats, type NatsConnection } from '../../protocol/transport.js';
+import { litterIncident } from '../../test/central-helpers.js';
+import { generateCases, prng, writePartitions } from './cases.js';
+
+export const quiet = { info() {}, warn() {}, error() {} };
+export const connect = (url: string) => connectNats({ servers: url, name: 'bench', log: quiet });
+
+let city: City | undefined;
+export const demoCity = () => (city ??= loadCity(SEED_DIR));
+
+/** `n` new litter incidents from 8 gateways, each at a different point of the city. */
+export function incidents(n: number, seed = 7): IncidentInput[] {
+  const rnd = prng(seed);
+  const grids = [...demoCity().grids.values()];
+  return Array.from({ length: n }, (_, i) => {
+    const g = grids[i % grids.length];
+    const [lon0, lat0, lon1, lat1] = g.bbox;
+    const gw = `cp-0${(i % 8) + 1}`;
+    return litterIncident({
+      gatewayId: gw,
+      deviceId: `cam-${i % 64}`,
+      location: {
+        source: 'fixed',
+        lat: lat0 + (lat1 - lat0) * rnd(),
+        lon: lon0 + (lon1 - lon0) * rnd(),
+        cameraId: `cam-${i % 64}`,
+        zoneId: `z${i}`,
+      },
+    });
+  });
+}
+
+/** Publish and wait for every JetStream ack: the backlog central will consume. */
+export async function publishBacklog(nc: NatsConnection, list: IncidentInput[]): Promise<void> {
+  const js = nc.jetstream();
+  for (let i = 0; i < list.length; i += 500)
+    await Promise.all(
+      list
+        .slice(i, i + 500)
+        .map((inc) => js.publish(subjects.incident(inc.gatewayId), encode(Incident, inc))),
+    );
+}
+
+export interface LoadedCentral {
+  central: Central;
+  dataDir: string;
+  /** seconds `createCentral` took, mostly reading the store */
+  openS: number;
+  dispose(): Promise<void>;
+}
+
+/** A central (not started) over a data dir pre-filled with `n` cases spanning `days`. */
+export async function centralWithCases(
+  n: number,
+  o: { natsUrl?: string; days?: number; reported?: number; end?: Date } = {},
+): Promise<LoadedCentral> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cg-bench-central-'));
+  if (n > 0)
+    writePartitions(
+      join(dataDir, 'cases'),
+      generateCases(demoCity(), {
+        n,
+        days: o.days ?? 365,
+        end: o.end ?? new Date(),
+        reported: o.reported ?? Math.min(n, 500),
+      }),
+    );
+  const t0 = Date.now();
+  const central = await createCentral({ dataDir, natsUrl: o.natsUrl, logLevel: 'silent' });
+  const openS = (Date.now() - t0) / 1000;
+  return {
+    central,
+    dataDir,
+    openS,
+    async dispose() {
+      await central.stop().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
