@@ -219,6 +219,27 @@ describe('central ingest - devices', () => {
     expect(board.gateways[0].devices['gps-1'].online).toBe(true);
     const track = await api(central.url, '/api/devices/vehicles/truck-7/track', op);
     expect(track.body.points).toHaveLength(1);
+    // a burst of batches: all kept, in time order (pipelined persistence keeps the order)
+    const t0 = Date.now() + 1000;
+    for (let i = 0; i < 40; i++) {
+      const t = new Date(t0 + i * 1000).toISOString();
+      await js.publish(
+        subjects.telemetry('veh-7'),
+        encode(Telemetry, {
+          v: 1,
+          gatewayId: 'veh-7',
+          vehicleId: 'truck-7',
+          sentAt: t,
+          points: [{ t, lat: 30.27 + i * 1e-4, lon: 120.15 }],
+        }),
+      );
+    }
+    const full = await until('burst stored', async () => {
+      const r = await api(central.url, '/api/devices/vehicles/truck-7/track', op);
+      return r.body.points.length === 41 && r.body;
+    });
+    const times = full.points.map((p: { t: string }) => p.t);
+    expect([...times].sort()).toEqual(times);
     await until('telemetry dead letter counted', async () => {
       const r = await api(central.url, '/api/metrics', undefined);
       return /cg_central_dead_letters_total\{kind="telemetry"\} 1/.test(r.body);

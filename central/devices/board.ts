@@ -54,7 +54,8 @@ export class DeviceBoard {
 
   constructor(
     dir: string | undefined,
-    readonly maxTrackPoints = 2000,
+    /** per vehicle; older points stay in the CG_TELEMETRY stream (7 days) */
+    readonly maxTrackPoints = 500,
   ) {
     if (dir) {
       mkdirSync(dir, { recursive: true });

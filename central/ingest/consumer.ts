@@ -18,6 +18,12 @@ export interface ConsumerSpec<S extends z.ZodType> {
   /** gateway id inside the message, checked against the subject */
   gatewayOf(v: z.output<S>): string;
   handle(v: z.output<S>, subject: string): Promise<void>;
+  /**
+   * Take the next message while the previous one's persistence is still running (its ack waits
+   * for it). For handlers whose in-memory effect is applied synchronously before the first
+   * await and whose writes coalesce (heartbeats, telemetry). Incidents stay strictly in order.
+   */
+  pipelined?: boolean;
 }
 
 export interface IngestCounters {
@@ -87,20 +93,30 @@ export async function runConsumer<S extends z.ZodType>(
       let reason = r.ok ? undefined : r.reason;
       if (r.ok && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
         reason = `gatewayId ${spec.gatewayOf(r.value)} does not match subject ${m.subject}`;
-      try {
-        if (reason !== undefined) {
-          await deadLetter(js, spec.kind, m.subject, m.data, reason);
-          counters.deadLetters[spec.kind] = (counters.deadLetters[spec.kind] ?? 0) + 1;
-          log.warn({ kind: spec.kind, subject: m.subject, reason }, 'invalid message dead-lettered');
-        } else if (r.ok) await spec.handle(r.value, m.subject);
-        m.ack();
-      } catch (e) {
+      const failed = (e: unknown) => {
         counters.handlerErrors[spec.kind] = (counters.handlerErrors[spec.kind] ?? 0) + 1;
         log.error(
           { kind: spec.kind, subject: m.subject, err: (e as Error).message },
           'ingest failed, will retry',
         );
         m.nak(5000);
+      };
+      try {
+        if (reason !== undefined) {
+          await deadLetter(js, spec.kind, m.subject, m.data, reason);
+          counters.deadLetters[spec.kind] = (counters.deadLetters[spec.kind] ?? 0) + 1;
+          log.warn({ kind: spec.kind, subject: m.subject, reason }, 'invalid message dead-lettered');
+        } else if (r.ok) {
+          const done = spec.handle(r.value, m.subject);
+          if (spec.pipelined) {
+            done.then(() => m.ack(), failed);
+            continue;
+          }
+          await done;
+        }
+        m.ack();
+      } catch (e) {
+        failed(e);
       }
     }
   } finally {

@@ -108,11 +108,12 @@ export class NatsIngest {
             durable: CONSUMERS.centralStatus,
             kind: 'status',
             schema: GatewayStatus,
+            pipelined: true,
             gatewayOf: (v) => v.gatewayId,
-            handle: async (v) => {
+            handle: (v) => {
               board.applyStatus(v);
-              await board.save();
               bump(counters.ingested, 'status');
+              return board.save();
             },
           },
           counters,
@@ -128,11 +129,12 @@ export class NatsIngest {
             durable: CONSUMERS.centralTelemetry,
             kind: 'telemetry',
             schema: Telemetry,
+            pipelined: true,
             gatewayOf: (v) => v.gatewayId,
-            handle: async (v) => {
+            handle: (v) => {
               board.applyTelemetry(v);
-              await board.save();
               bump(counters.ingested, 'telemetry');
+              return board.save();
             },
           },
           counters,
