@@ -50,6 +50,15 @@ export class CameraUnit implements EdgeUnit {
     this.watchdog = setInterval(() => void this.checkOffline(), Math.min(1000, this.cam.offlineAfterS * 250));
   }
 
+  /**
+   * Replay: feed recorded frames with their own times through the same pipeline (no capture, no
+   * offline watchdog), e.g. a scene whose dwell is minutes long, in milliseconds of test time.
+   */
+  async replay(sinks: EdgeSinks, frames: Iterable<Frame> | AsyncIterable<Frame>): Promise<void> {
+    this.sinks = sinks;
+    for await (const f of frames) await this.process(f);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.watchdog);
     await this.source.stop();
