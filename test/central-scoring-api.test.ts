@@ -158,7 +158,7 @@ describe('scoring API - a month from real case lives', () => {
     const r = await call('/api/scoring/months/2026-11?level=dc', OP);
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('provisional');
-    const zf = r.body.result.members.find((m: { unitId: string }) => m.unitId === 'dc-zf');
+    const zf = r.body.members.find((m: { unitId: string }) => m.unitId === 'dc-zf');
     expect(zf.items.cases.events.map((e: { kind: string }) => e.kind).sort()).toEqual([
       'closedOverdue',
       'openOverdueAtMonthEnd',
@@ -168,7 +168,7 @@ describe('scoring API - a month from real case lives', () => {
     expect(zf).toMatchObject({ deductions: 3.5, bonus: 2, raw: 98.5, weight: 0.2, weighted: 19.7 });
 
     const bureau = await call('/api/scoring/months/2026-11', LEADER);
-    const dc = bureau.body.result.members.find((m: { unitId: string }) => m.unitId === 'dc');
+    const dc = bureau.body.members.find((m: { unitId: string }) => m.unitId === 'dc');
     expect(dc.items.cases.deduction).toBe(3.5);
     expect(dc.collectors.find((c: { collectorId: string }) => c.collectorId === 'col-001')).toMatchObject({
       valid: 2,
@@ -216,9 +216,9 @@ describe('scoring API - a month from real case lives', () => {
     await act(caseC, 'close', OP);
     const nov = await call('/api/scoring/months/2026-11?level=dc', OP);
     expect(nov.body.status).toBe('closed');
-    expect(nov.body.result.members.find((m: { unitId: string }) => m.unitId === 'dc-zf').raw).toBe(98.5);
+    expect(nov.body.members.find((m: { unitId: string }) => m.unitId === 'dc-zf').raw).toBe(98.5);
     const dec = await call('/api/scoring/months/2026-12?level=dc', OP);
-    const zf = dec.body.result.members.find((m: { unitId: string }) => m.unitId === 'dc-zf');
+    const zf = dec.body.members.find((m: { unitId: string }) => m.unitId === 'dc-zf');
     expect(zf.items.cases.events).toMatchObject([{ kind: 'closedOverdue', caseId: caseC }]);
 
     // closed months refuse changes to their bonus items; problem+json
@@ -229,6 +229,8 @@ describe('scoring API - a month from real case lives', () => {
     expect(refused.type).toContain('application/problem+json');
     const reopen = await call('/api/scoring/months/2026-11/reopen', LEADER, { body: { reason: '更正' } });
     expect(reopen.status).toBe(200);
+    // the console reads bonus items at /bonus too
+    expect((await call('/api/scoring/bonus?month=2026-11', OP)).body).toHaveLength(2);
     const audit = await call('/api/scoring/audit', LEADER);
     expect(audit.body.map((e: { action: string }) => e.action)).toEqual(
       expect.arrayContaining(['bonus_create', 'bonus_approve', 'bonus_reject', 'close', 'reopen']),
@@ -236,7 +238,7 @@ describe('scoring API - a month from real case lives', () => {
   });
 
   it('exports CSV (UTF-8 with BOM, Chinese headers) and Excel', async () => {
-    const csv = await call('/api/scoring/months/2026-11?level=dc&format=csv', OP);
+    const csv = await call('/api/scoring/months/2026-11/export.csv?level=dc', OP);
     expect(csv.status).toBe(200);
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(csv.body);
     expect(text.charCodeAt(0)).toBe(0xfeff);

@@ -144,8 +144,10 @@ export function scoreLevel(input: LevelInput, tree: OrgTree, rules: Rules): Leve
   const dp = rules.decimals;
 
   const eventsOf = new Map<string, ScoreEvent[]>();
+  const memberOf = new Map<string, string | undefined>();
   const push = (unitId: string, e: ScoreEvent) => {
-    const m = tree.memberFor(unitId, memberIds);
+    if (!memberOf.has(unitId)) memberOf.set(unitId, tree.memberFor(unitId, memberIds));
+    const m = memberOf.get(unitId);
     if (!m) return;
     const list = eventsOf.get(m) ?? [];
     list.push(e);
@@ -174,10 +176,11 @@ export function scoreLevel(input: LevelInput, tree: OrgTree, rules: Rules): Leve
   }
 
   const scores: UnitScore[] = members.map((m) => {
-    const evs = eventsOf.get(m.id) ?? [];
+    const byItem = new Map<ItemKey, ScoreEvent[]>(ITEM_KEYS.map((k) => [k, []]));
+    for (const e of eventsOf.get(m.id) ?? []) byItem.get(e.item)?.push(e);
     const items = {} as Record<ItemKey, ItemResult>;
     for (const k of ITEM_KEYS) {
-      const mine = evs.filter((e) => e.item === k).sort((a, b) => a.at.localeCompare(b.at));
+      const mine = (byItem.get(k) as ScoreEvent[]).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
       const sum = mine.reduce((s, e) => s + e.points, 0);
       items[k] = {
         item: k,
@@ -220,8 +223,9 @@ export function scoreLevel(input: LevelInput, tree: OrgTree, rules: Rules): Leve
       },
     };
   });
-  const sorted = [...scores].sort((a, b) => b.raw - a.raw);
-  for (const s of scores) s.rank = 1 + sorted.filter((o) => o.raw > s.raw).length;
+  // competition ranking (1, 2, 2, 4): a member's rank is 1 + how many scored strictly higher
+  const raws = scores.map((s) => s.raw).sort((a, b) => b - a);
+  for (const s of scores) s.rank = 1 + raws.findIndex((r) => r <= s.raw);
   scores.sort((a, b) => a.rank - b.rank || a.unitId.localeCompare(b.unitId));
   return {
     month: input.month,

@@ -13,7 +13,7 @@
 import type { CaseRecord, HistoryEntry } from '../cases/model.js';
 import type { CaseState } from '../cases/workflow.js';
 import { isWithUnit } from '../cases/workflow.js';
-import { inWindow, type MonthWindow } from './month.js';
+import { inWindow, isBefore, type MonthWindow } from './month.js';
 import type { OrgTree } from './org.js';
 import type { ItemKey, Rules } from './rules.js';
 
@@ -107,10 +107,10 @@ export function itemOfCase(c: CaseRecord, rules: Rules): ItemKey | undefined {
 }
 
 /** The state a case was in just before `t`, replaying its append-only history. */
-export function stateAt(c: CaseRecord, t: number): CaseState | undefined {
+export function stateAt(c: CaseRecord, t: number, tIso = new Date(t).toISOString()): CaseState | undefined {
   let s: CaseState | undefined;
   for (const h of c.history) {
-    if (Date.parse(h.at) >= t) break;
+    if (!isBefore(h.at, t, tIso)) break;
     if (h.to) s = h.to;
   }
   return s;
@@ -259,8 +259,8 @@ function handling(
         });
     }
   }
-  const s = stateAt(c, w.end);
-  if (s && isWithUnit(s) && c.unitId && c.deadline && Date.parse(c.deadline) < w.end)
+  const s = stateAt(c, w.end, w.endIso);
+  if (s && isWithUnit(s) && c.unitId && c.deadline && isBefore(c.deadline, w.end, w.endIso))
     emit({
       key: `openOverdueAtMonthEnd:${c.id}:${w.month}`,
       kind: 'openOverdueAtMonthEnd',

@@ -11,6 +11,8 @@ export interface MonthWindow {
   start: number;
   /** exclusive */
   end: number;
+  startIso: string;
+  endIso: string;
 }
 
 export function monthWindow(month: string, utcOffsetMinutes: number): MonthWindow {
@@ -18,7 +20,9 @@ export function monthWindow(month: string, utcOffsetMinutes: number): MonthWindo
   const y = Number(month.slice(0, 4));
   const m = Number(month.slice(5, 7));
   const off = utcOffsetMinutes * 60_000;
-  return { month, start: Date.UTC(y, m - 1, 1) - off, end: Date.UTC(y, m, 1) - off };
+  const start = Date.UTC(y, m - 1, 1) - off;
+  const end = Date.UTC(y, m, 1) - off;
+  return { month, start, end, startIso: new Date(start).toISOString(), endIso: new Date(end).toISOString() };
 }
 
 /** The local month a moment falls in. */
@@ -38,8 +42,16 @@ export function monthsOfYear(year: number): string[] {
   return Array.from({ length: 12 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
 }
 
+/** Canonical UTC ISO strings (what central writes) compare as strings: no parsing on the hot path. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export const inWindow = (iso: string | undefined, w: MonthWindow): boolean => {
   if (!iso) return false;
+  if (iso.length === 24 && CANONICAL.test(iso)) return iso >= w.startIso && iso < w.endIso;
   const t = Date.parse(iso);
   return t >= w.start && t < w.end;
 };
+
+/** `iso` is before the instant `t` (ms), parsing only non-canonical strings. */
+export const isBefore = (iso: string, t: number, tIso: string): boolean =>
+  iso.length === 24 && CANONICAL.test(iso) ? iso < tIso : Date.parse(iso) < t;

@@ -99,8 +99,14 @@ export function scoringRoutes(
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery);
     const s = svc.monthScores(month, q.level);
-    return send(c, q.format, s, () => [scoresTable(s), eventsTable(s.result)]);
+    const { result, ...meta } = s;
+    return send(c, q.format, { ...meta, ...result }, () => [scoresTable(s), eventsTable(result)]);
   });
+  for (const format of ['csv', 'xlsx'] as const)
+    app.get(`/months/:month/export.${format}`, read, async (c) => {
+      const s = svc.monthScores(param(c, 'month', Month), query(c, LevelQuery.omit({ format: true })).level);
+      return send(c, format, s, () => [scoresTable(s), eventsTable(s.result)]);
+    });
 
   app.get('/months/:month/events', read, async (c) => {
     const month = param(c, 'month', Month);
@@ -186,20 +192,28 @@ export function scoringRoutes(
   });
   app.get('/audit', requireUser(users, LEAD), (c) => c.json(svc.audit()));
 
-  // ---- bonus items ----
-  app.get('/bonuses', read, (c) => {
+  // ---- bonus items (also at /bonus, the path the console uses) ----
+  const bonus = bonusRoutes(svc, users);
+  app.route('/bonuses', bonus);
+  app.route('/bonus', bonus);
+  return app;
+}
+
+function bonusRoutes(svc: ScoringService, users: UserDirectory): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  app.get('/', requireUser(users, READ), (c) => {
     const q = query(c, z.strictObject({ month: Month.optional() }));
     return c.json(svc.bonuses(q.month));
   });
-  app.post('/bonuses', requireUser(users, OFFICE), async (c) => {
+  app.post('/', requireUser(users, OFFICE), async (c) => {
     const body = await jsonBody(c, BonusCreate);
     return c.json(await svc.createBonus({ id: newId(), ...body }, c.get('user').id), 201);
   });
-  app.patch('/bonuses/:id', requireUser(users, OFFICE), async (c) => {
+  app.patch('/:id', requireUser(users, OFFICE), async (c) => {
     const body = await jsonBody(c, BonusPatch);
     return c.json(await svc.updateBonus(c.req.param('id'), body, c.get('user').id));
   });
-  app.delete('/bonuses/:id', requireUser(users, OFFICE), async (c) => {
+  app.delete('/:id', requireUser(users, OFFICE), async (c) => {
     await svc.deleteBonus(c.req.param('id'), c.get('user').id);
     return c.body(null, 204);
   });
@@ -207,7 +221,7 @@ export function scoringRoutes(
     ['approve', 'approved'],
     ['reject', 'rejected'],
   ] as const)
-    app.post(`/bonuses/:id/${verb}`, requireUser(users, LEAD), async (c) => {
+    app.post(`/:id/${verb}`, requireUser(users, LEAD), async (c) => {
       const body = c.req.header('content-type') ? await jsonBody(c, Decision) : {};
       return c.json(await svc.decideBonus(c.req.param('id'), state, c.get('user').id, body.note));
     });
