@@ -3,7 +3,7 @@
  * online/offline changes, attributed to the unit that operates the gateway.
  */
 import { describe, expect, it } from 'vitest';
-import { deviceFacts, offlineMs } from '../central/scoring/devices.js';
+import { type DeviceHistorySource, deviceFacts, offlineMs } from '../central/scoring/devices.js';
 import { monthWindow } from '../central/scoring/month.js';
 
 const NOV = monthWindow('2026-11', 480); // 2026-10-31T16:00Z .. 2026-11-30T16:00Z
@@ -24,7 +24,7 @@ describe('scoring devices - offline hours from heartbeats', () => {
   });
 
   it('gives facts only for gateways with a known operating unit, up to now', () => {
-    const board = {
+    const board: DeviceHistorySource = {
       gateways: () => [
         {
           gatewayId: 'gw-1',
