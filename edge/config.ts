@@ -21,6 +21,11 @@ export const NatsSection = z
     user: z.string().optional().describe("this gateway's own NATS user (see the deployment docs)"),
     pass: z.string().optional(),
     token: z.string().optional(),
+    inboxPrefix: z
+      .string()
+      .regex(/^_INBOX[A-Za-z0-9_-]*$/)
+      .optional()
+      .describe('reply-subject prefix; default _INBOX_<gatewayId>, which its NATS user may subscribe to'),
     tls: z
       .object({
         caFile: z.string().optional(),

@@ -18,6 +18,7 @@ import {
   decode,
   encode,
   GatewayStatus,
+  gatewayInboxPrefix,
   Incident,
   incidentMsgId,
   newId,
@@ -289,7 +290,13 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
   };
 
   // Connect in the background: detection and the outbox work with NATS down.
-  const linkReady = connectNats({ ...cfg.nats, name: `gateway ${cfg.gatewayId}`, log }, abort.signal)
+  const link = {
+    ...cfg.nats,
+    inboxPrefix: cfg.nats.inboxPrefix ?? gatewayInboxPrefix(cfg.gatewayId),
+    name: `gateway ${cfg.gatewayId}`,
+    log,
+  };
+  const linkReady = connectNats(link, abort.signal)
     .then((conn) => {
       nc = conn;
       deliverer = new Deliverer(outbox, conn, log);

@@ -28,3 +28,11 @@ export function gatewayOfSubject(subject: string): string | undefined {
   const parts = subject.split('.');
   return parts.length === 4 && `${parts[0]}.${parts[1]}` === SUBJECT_ROOT ? parts[3] : undefined;
 }
+
+/**
+ * Reply-subject prefix of a gateway's connection. Its NATS user may subscribe only below it, so
+ * no gateway can read the replies (JetStream acks, KV deliveries) meant for another.
+ */
+export function gatewayInboxPrefix(gatewayId: string): string {
+  return `_INBOX_${gatewayId}`;
+}

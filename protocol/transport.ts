@@ -37,6 +37,8 @@ export interface LinkOptions {
   pass?: string;
   token?: string;
   tls?: ConnectionOptions['tls'];
+  /** reply subjects start with this instead of `_INBOX` (per-gateway inboxes, see deploy/) */
+  inboxPrefix?: string;
   log: LinkLogger;
 }
 
@@ -55,6 +57,7 @@ export async function connectNats(opts: LinkOptions, signal?: AbortSignal): Prom
         pass: opts.pass,
         token: opts.token,
         tls: opts.tls,
+        inboxPrefix: opts.inboxPrefix,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 1000,
         pingInterval: 10_000,
