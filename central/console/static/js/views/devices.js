@@ -54,14 +54,22 @@ export async function mount(root, ctx) {
       const r = await api.command(g.gatewayId, verb, deviceId);
       const reply = r.reply ?? r;
       if (!reply.ok) throw new Error(reply.error ?? 'no answer');
-      const name = reply.data?.evidence?.name ?? reply.data?.name;
       clear(out).append(
         h('h2', {}, t(`dev.${verb}`), ' · ', deviceId ?? g.gatewayId, ' · ', fmtDateTime(reply.answeredAt)),
       );
-      if (name) {
+      // a camera answers with the annotated frame inline (edge/camera/unit.ts) or as evidence
+      const inline = reply.data?.image?.base64;
+      const name = reply.data?.evidence?.name;
+      if (inline || name) {
         const img = h('img', { class: 'evidence', alt: `${t('dev.snapshot')} ${deviceId}` });
         out.append(img);
-        img.src = await imageUrl(name);
+        img.src = inline
+          ? `data:${reply.data.image.contentType ?? 'image/jpeg'};base64,${inline}`
+          : await imageUrl(name);
+        const dets = reply.data?.detections ?? [];
+        out.append(
+          h('p', { class: 'muted' }, dets.map((d) => `${d.label} ${fmtPct(d.score)}`).join(' · ') || '—'),
+        );
       } else out.append(h('pre', {}, JSON.stringify(reply.data ?? {}, null, 2)));
     } catch (e) {
       clear(out).append(h('p', { class: 'error', role: 'alert' }, `${t('dev.noanswer')}: ${e.message}`));
@@ -99,8 +107,15 @@ export async function mount(root, ctx) {
           h(
             'td',
             {},
+            // a vehicle unit answers `where` (position, speed, signals); a checkpoint `ping`
             canCommand
-              ? h('button', { type: 'button', onclick: () => command(g, 'ping') }, t('dev.ping'))
+              ? g.gatewayKind === 'vehicle'
+                ? h(
+                    'button',
+                    { type: 'button', dataset: { call: g.gatewayId }, onclick: () => command(g, 'where') },
+                    t('dev.where'),
+                  )
+                : h('button', { type: 'button', onclick: () => command(g, 'ping') }, t('dev.ping'))
               : null,
           ),
         ),
@@ -119,12 +134,6 @@ export async function mount(root, ctx) {
               onclick: () => command(g, 'snapshot', d.id),
             },
             t('dev.snapshot'),
-          );
-        if (canCommand && (d.type === 'gps' || d.type === 'can'))
-          btn = h(
-            'button',
-            { type: 'button', dataset: { call: d.id }, onclick: () => command(g, 'where', d.id) },
-            t('dev.where'),
           );
         rows.push(
           h(
