@@ -24,18 +24,11 @@ describe('scoring devices - offline hours from heartbeats', () => {
   });
 
   it('gives facts only for gateways with a known operating unit, up to now', () => {
-    const board: DeviceHistorySource = {
-      gateways: () => [
-        {
-          gatewayId: 'gw-1',
-          devices: { cam1: { id: 'cam1', changes: [{ at: '2026-11-01T00:00:00.000Z', online: false }] } },
-        },
-        {
-          gatewayId: 'gw-x',
-          devices: { cam9: { id: 'cam9', changes: [{ at: '2026-11-01T00:00:00.000Z', online: false }] } },
-        },
-      ],
-    };
+    const down = (gatewayId: string, id: string) => ({
+      gatewayId,
+      devices: { [id]: { id, changes: [{ at: '2026-11-01T00:00:00.000Z', online: false }] } },
+    });
+    const board: DeviceHistorySource = { gateways: () => [down('gw-1', 'cam1'), down('gw-x', 'cam9')] };
     const facts = deviceFacts(board, NOV, { 'gw-1': 'dc-zf' }, new Date('2026-11-03T00:00:00.000Z'));
     expect(facts).toEqual([
       { deviceId: 'gw-1/cam1', unitId: 'dc-zf', month: '2026-11', offlineHours: 48, unansweredCalls: [] },
