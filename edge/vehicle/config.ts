@@ -9,12 +9,7 @@ import { z } from 'zod';
 import { Token } from '../../protocol/index.js';
 
 const BAUDS = [4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600] as const;
-const baud = (def: number) =>
-  z
-    .number()
-    .int()
-    .refine((b) => (BAUDS as readonly number[]).includes(b), `baud must be one of ${BAUDS.join(', ')}`)
-    .default(def);
+const baud = (def: (typeof BAUDS)[number]) => z.literal([...BAUDS]).default(def);
 
 const HourWindow = z
   .string()
@@ -24,7 +19,7 @@ const HourWindow = z
 /** A boolean vehicle signal taken from a decoded CAN signal. */
 const CanSignalMap = z
   .object({
-    signal: z.string().min(1).max(64).describe('DBC signal name, e.g. DumpBodyRaised'),
+    signal: z.string().min(1).max(64).describe('DBC signal name, e.g. DumpBodyRaised or CoverOpen'),
     threshold: z.number().default(0.5).describe('value >= threshold means true (default 0.5)'),
   })
   .strict();
@@ -84,9 +79,11 @@ export const CanSection = z
   })
   .strict();
 
+const enabled = (what: string) => z.boolean().default(true).describe(`run the ${what} rule`);
+
 const Overspeed = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: enabled('overspeed (超速)'),
     defaultLimitKmh: z
       .number()
       .min(5)
@@ -106,7 +103,7 @@ const Overspeed = z
 
 const RouteDeviation = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: enabled('route deviation (偏离路线)'),
     corridorM: z
       .number()
       .min(10)
@@ -126,7 +123,7 @@ const RouteDeviation = z
 
 const Dumping = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: enabled('dumping outside approved sites (违规倾倒)'),
     stationaryBelowKmh: z
       .number()
       .min(0)
@@ -150,7 +147,7 @@ const Dumping = z
 
 const CoverOpen = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: enabled('cover open while moving (未密闭行驶)'),
     aboveKmh: z.number().min(0).max(100).default(10).describe('moving faster than this with the cover open'),
     minDurationS: z.number().min(0).max(3600).default(20).describe('for at least this long'),
     endAfterS: z.number().min(0).max(3600).default(5).describe('closed or slow this long ends the episode'),
@@ -159,7 +156,7 @@ const CoverOpen = z
 
 const Restricted = z
   .object({
-    enabled: z.boolean().default(true),
+    enabled: enabled('restricted zones and hours (限行区/限行时段)'),
     minDurationS: z
       .number()
       .min(0)
@@ -206,8 +203,8 @@ export const VehicleSection = z
     can: CanSection.optional().describe('SLCAN CAN adapter; absent = no CAN'),
     di: z
       .object({
-        dumpBodyRaised: DigitalInput.optional(),
-        coverOpen: DigitalInput.optional(),
+        dumpBodyRaised: DigitalInput.optional().describe('input line: dump body raised'),
+        coverOpen: DigitalInput.optional().describe('input line: cargo cover open'),
         pollMs: z
           .number()
           .int()
@@ -231,18 +228,24 @@ export const VehicleSection = z
           ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('places, as GeoJSON files (WGS-84 lon/lat)'),
     rules: z
       .object({
-        overspeed: Overspeed.prefault({}),
-        routeDeviation: RouteDeviation.prefault({}),
-        dumping: Dumping.prefault({}),
-        coverOpen: CoverOpen.prefault({}),
-        restricted: Restricted.prefault({}),
+        overspeed: Overspeed.prefault({}).describe(
+          'speed over the zone (or default) limit for a minimum time',
+        ),
+        routeDeviation: RouteDeviation.prefault({}).describe('outside the buffered corridor of geo.route'),
+        dumping: Dumping.prefault({}).describe(
+          'body raised while stationary outside every geo.sites polygon',
+        ),
+        coverOpen: CoverOpen.prefault({}).describe('driving with the cargo cover open (spillage risk)'),
+        restricted: Restricted.prefault({}).describe('inside a restricted zone outside its allowedHours'),
       })
       .strict()
-      .prefault({}),
-    telemetry: Telemetry.prefault({}),
+      .prefault({})
+      .describe('rule parameters; every rule yields one incident per episode: new → update → end'),
+    telemetry: Telemetry.prefault({}).describe('track points up at a bounded rate, batched'),
     deviceOfflineAfterS: z
       .number()
       .min(1)

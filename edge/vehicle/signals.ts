@@ -34,20 +34,22 @@ export function applyCanMessage(
 
 type DiSection = NonNullable<VehicleSection['di']>;
 
-/** Read each configured input file once; returns the error text when one is unreadable. */
+/** Read each configured input file once, then apply them together; returns the error text of an unreadable one. */
 export async function pollDigitalInputs(s: SignalState, di: DiSection): Promise<string | undefined> {
   let error: string | undefined;
+  const next: Partial<Record<SignalName, boolean | undefined>> = {};
   for (const name of SIGNAL_NAMES) {
     const line = di[name];
     if (!line) continue;
     try {
       const c = (await readFile(line.path, 'latin1')).trim()[0];
       if (c !== '0' && c !== '1') throw new Error(`expected 0 or 1, read ${JSON.stringify(c ?? '')}`);
-      s[name] = (c === '1') !== line.activeLow;
+      next[name] = (c === '1') !== line.activeLow;
     } catch (e) {
-      s[name] = undefined;
+      next[name] = undefined;
       error = `${name} (${line.path}): ${(e as Error).message}`;
     }
   }
+  Object.assign(s, next);
   return error;
 }

@@ -18,7 +18,7 @@ export interface TruckSimulatorOptions {
   scenario?: ScenarioName;
   /** a custom plan instead of a named scenario */
   plan?: Leg[];
-  /** simulated time of the first fix (ms); default now */
+  /** simulated time of the first fix (ms); default now, or in fast-forward so that the last fix is now */
   t0?: number;
   /** real milliseconds between fixes: 1000 = real time; small = fast-forward */
   intervalMs?: number;
@@ -82,7 +82,13 @@ function slcanAdapter(port: SerialPort, onOpen: () => void): { isOpen(): boolean
 export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<TruckSimulator> {
   const interval = o.intervalMs ?? 1000;
   const plan = o.plan ?? scenario(o.scenario ?? 'clean');
-  const samples = timeline(plan, o.t0 ?? Date.now());
+  // fast-forward without a t0: end the simulated drive at "now", so no fix lies in the future
+  let samples = timeline(plan, o.t0 ?? 0);
+  if (o.t0 === undefined) {
+    const span = samples.length ? samples[samples.length - 1].t : 0;
+    const t0 = interval < 1000 ? Date.now() - span - 1000 : Date.now();
+    samples = samples.map((s) => ({ ...s, t: s.t + t0 }));
+  }
   const gnss = await openPort(o.gnssPort, 9600);
   const can = o.canPort ? await openPort(o.canPort, 115200) : undefined;
   let opened: () => void = () => {};

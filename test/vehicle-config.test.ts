@@ -1,0 +1,116 @@
+/** The vehicle section: strict schema, named cross-field checks, docs generated from it, example config. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { configRows } from '../edge/vehicle/config-doc.js';
+import { createVehicleUnit, VehicleSection } from '../edge/vehicle/index.js';
+import { formatIssues } from '../protocol/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DEMO = path.join(ROOT, 'edge/vehicle/demo');
+const log = { info() {}, warn() {}, error() {}, debug() {} };
+const dir = mkdtempSync(path.join(tmpdir(), 'vehicle-cfg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const minimal = { id: 'truck-3', plate: '浙A·00003', gnss: { port: '/dev/ttyUSB9' } };
+const gnssOnly = {
+  dumping: { enabled: false },
+  coverOpen: { enabled: false },
+  routeDeviation: { enabled: false },
+};
+
+function issues(raw: unknown): string {
+  const r = VehicleSection.safeParse(raw);
+  return r.success ? '' : formatIssues(r.error);
+}
+
+describe('vehicle config', () => {
+  it('config - unknown keys are rejected with their path', () => {
+    expect(issues({ ...minimal, rules: gnssOnly, gnss: { port: 'x', baudrate: 9600 } })).toMatch(
+      /gnss.*baudrate/,
+    );
+  });
+
+  it('config - a rule without what it needs is an error naming the vehicle', () => {
+    const msg = issues(minimal);
+    expect(msg).toContain(
+      'vehicle truck-3: rule dumping needs can.signals.dumpBodyRaised or di.dumpBodyRaised',
+    );
+    expect(msg).toContain('vehicle truck-3: rule routeDeviation needs geo.route');
+    expect(issues({ ...minimal, rules: gnssOnly })).toBe('');
+  });
+
+  it('config - bounds and enumerations are enforced', () => {
+    expect(issues({ ...minimal, rules: { ...gnssOnly, overspeed: { defaultLimitKmh: 500 } } })).toMatch(
+      /defaultLimitKmh/,
+    );
+    expect(issues({ ...minimal, rules: gnssOnly, gnss: { port: 'x', baud: 12345 } })).toMatch(/gnss.baud/);
+    expect(
+      issues({ ...minimal, rules: gnssOnly, telemetry: { minIntervalS: 60, maxIntervalS: 30 } }),
+    ).toContain('vehicle truck-3: telemetry.minIntervalS must not exceed maxIntervalS');
+  });
+
+  it('config - the README table is generated from the schema and up to date', () => {
+    const readme = readFileSync(path.join(ROOT, 'edge/vehicle/README.md'), 'utf8');
+    const table = readme.split('<!-- config-table:start -->')[1].split('<!-- config-table:end -->')[0];
+    // compare cells, not padding: the formatter aligns markdown tables
+    const cells = (rows: string[]) =>
+      rows
+        .map((r) => r.trim())
+        .filter(Boolean)
+        .map((r) => r.split(/(?<!\\)\|/).map((c) => (/^\s*-+\s*$/.test(c) ? '---' : c.trim())));
+    expect(cells(table.split('\n'))).toEqual(cells(configRows()));
+  });
+
+  it('config - the example section loads with its GeoJSON and DBC', async () => {
+    const raw = parseYaml(readFileSync(path.join(DEMO, 'vehicle.example.yaml'), 'utf8')).vehicle;
+    const ctx = { gatewayId: 'gw-1', dataDir: dir, log, configDir: DEMO };
+    const unit = await createVehicleUnit(raw, ctx);
+    expect(unit.name).toBe('vehicle:truck-zj-a12345');
+  });
+
+  it('config - a mapped CAN signal missing from the DBC names the vehicle and the signal', async () => {
+    const raw = parseYaml(readFileSync(path.join(DEMO, 'vehicle.example.yaml'), 'utf8')).vehicle;
+    raw.can.signals.coverOpen.signal = 'Tarp';
+    await expect(
+      createVehicleUnit(raw, { gatewayId: 'gw-1', dataDir: dir, log, configDir: DEMO } as never),
+    ).rejects.toThrow(
+      'vehicle truck-zj-a12345: can.signals.coverOpen.signal "Tarp" is not in ../can/muck-truck.dbc',
+    );
+  });
+
+  it('config - digital input lines give the body and cover state', async () => {
+    const body = path.join(dir, 'gpio17');
+    const cover = path.join(dir, 'gpio18');
+    writeFileSync(body, '1\n');
+    writeFileSync(cover, '1\n');
+    const unit = await createVehicleUnit(
+      {
+        ...minimal,
+        gnss: { port: path.join(dir, 'no-such-tty') },
+        di: { dumpBodyRaised: { path: body }, coverOpen: { path: cover, activeLow: true }, pollMs: 50 },
+        geo: { sites: path.join(DEMO, 'sites.geojson') },
+        rules: { routeDeviation: { enabled: false } },
+      },
+      { gatewayId: 'gw-1', dataDir: dir, log },
+    );
+    await unit.start({ async incident() {}, telemetry() {} });
+    try {
+      const where = async () =>
+        (await unit.command!(
+          { v: 1, requestId: 'q', verb: 'where', sentAt: new Date().toISOString() },
+          undefined as never,
+        ))!;
+      const end = Date.now() + 5000;
+      while (!('dumpBodyRaised' in ((await where()).signals as object)) && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 25));
+      expect((await where()).signals).toEqual({ dumpBodyRaised: true, coverOpen: false });
+      expect((await where()).position).toBeNull();
+      expect(unit.devices().find((d) => d.type === 'di')).toMatchObject({ online: true });
+      expect(unit.devices().find((d) => d.type === 'gps')).toMatchObject({ online: false });
+    } finally {
+      await unit.stop();
+    }
+  });
+});
