@@ -28,7 +28,7 @@ export function makeCtx(me, meta) {
     /** May this person take `action` on case `c` now (role, own unit, state)? */
     can(action, c) {
       const tr = meta.transitions?.[action];
-      if (!tr || !tr.roles.includes(me.role)) return false;
+      if (!tr?.roles.includes(me.role)) return false;
       if (tr.ownUnit && (!me.unitId || me.unitId !== c?.unitId)) return false;
       return !c || tr.from.includes(c.state);
     },

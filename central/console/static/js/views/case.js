@@ -134,7 +134,14 @@ export async function mount(root, ctx, [id]) {
       .catch(() => (img.alt = `${name} ✗`));
     return h(
       'a',
-      { href: '#', class: 'thumb', onclick: (ev) => (ev.preventDefault(), zoom(img)) },
+      {
+        href: '#',
+        class: 'thumb',
+        onclick: (ev) => {
+          ev.preventDefault();
+          zoom(img);
+        },
+      },
       img,
       role ? h('span', {}, t(`evrole.${role}`)) : null,
     );

@@ -18,6 +18,7 @@ const COLUMNS = [
   ['feedback'],
   ['suspended'],
 ];
+const UNIT_COLUMNS = [['dispatched'], ['processing', 'extension_pending'], ['feedback']];
 
 export async function mount(root, ctx) {
   const rd = await refdata();
@@ -144,7 +145,8 @@ export async function mount(root, ctx) {
     );
 
   function board(list) {
-    const cols = f.state ? [[f.state]] : COLUMNS;
+    // a unit sees the steps it works in; the centre sees every open step
+    const cols = f.state ? [[f.state]] : ctx.me.role === 'unit_handler' ? UNIT_COLUMNS : COLUMNS;
     return h(
       'div',
       { class: 'board' },

@@ -100,7 +100,10 @@ export async function mount(root, ctx, [vehicleId]) {
         'button',
         {
           type: 'button',
-          onclick: () => (localStorage.setItem('cg.tileUrl', tileInput.value.trim()), draw()),
+          onclick: () => {
+            localStorage.setItem('cg.tileUrl', tileInput.value.trim());
+            draw();
+          },
         },
         t('apply'),
       ),

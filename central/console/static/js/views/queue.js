@@ -201,7 +201,13 @@ export async function mount(root, ctx) {
         ctx.can('register', c)
           ? h(
               'form',
-              { class: 'qform', onsubmit: (ev) => (ev.preventDefault(), confirm()) },
+              {
+                class: 'qform',
+                onsubmit: (ev) => {
+                  ev.preventDefault();
+                  confirm();
+                },
+              },
               field(t('f.category'), cat),
               field(t('f.grid'), grid),
               field(t('f.note'), note),
@@ -290,7 +296,7 @@ export async function mount(root, ctx) {
         detail.querySelector('#q-confirm')?.focus();
       } else if (/^[1-9]$/.test(ev.key)) {
         const r = detail.querySelector('#q-reason');
-        if (r && r.options[Number(ev.key) - 1]) r.selectedIndex = Number(ev.key) - 1;
+        if (r?.options[Number(ev.key) - 1]) r.selectedIndex = Number(ev.key) - 1;
       } else if (ev.key === 'Enter') reject();
       else return;
       ev.preventDefault();

@@ -227,7 +227,10 @@ export async function mount(root, ctx) {
     const list = await api.bonuses(month.value).catch(() => null);
     const sec = h('section', { class: 'card', id: 'bonus' }, h('h2', {}, t('scores.bonusItems')));
     const all = list?.items ?? (Array.isArray(list) ? list : []);
-    if (!all.length) return (sec.append(h('p', { class: 'muted' }, '—')), sec);
+    if (!all.length) {
+      sec.append(h('p', { class: 'muted' }, '—'));
+      return sec;
+    }
     const mayDecide = ctx.me.role === 'leader' || ctx.me.role === 'admin';
     sec.append(
       h(
