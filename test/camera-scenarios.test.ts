@@ -108,3 +108,26 @@ describe('camera - scenario replay (virtual time)', () => {
     }
   });
 });
+
+describe('camera - model and zone labels', () => {
+  it('a zone whose labels the detector lacks fails at start, naming camera and zone', async () => {
+    const units = createCameraUnits(
+      {
+        models: { detector: td('yolov8.manifest.json') },
+        labels: { vehicle: ['car'] },
+        list: [
+          {
+            id: 'cam-x',
+            xaddr: 'http://127.0.0.1:9/onvif/device_service',
+            location: { lat: 30, lon: 120 },
+            zones: [{ id: 'np', type: 'no_parking', polygon: FULL }],
+          },
+        ],
+      },
+      { gatewayId: 'gw', dataDir: os.tmpdir(), log },
+    );
+    await expect(units).rejects.toThrow(
+      /camera cam-x zone np: detector labels \[person,vehicle,litter\] have none of \[car\]/,
+    );
+  });
+});

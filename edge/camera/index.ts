@@ -26,6 +26,29 @@ export function parseCameraSection(section: unknown): CameraSection {
   return r.data;
 }
 
+/**
+ * The models must know the labels the zones rely on: a no_parking zone needs a vehicle label in
+ * the detector, a post zone a person label and a classifier that can say "uniform".
+ */
+export function verifyModelLabels(
+  s: CameraSection,
+  detectorLabels: string[],
+  classifierLabels?: string[],
+): string[] {
+  const has = (want: string[], labels: string[]) => want.some((l) => labels.includes(l));
+  const errors: string[] = [];
+  const need = { no_parking: s.labels.vehicle, litter: s.labels.litter, post: s.labels.person } as const;
+  for (const c of s.list)
+    for (const z of c.zones)
+      if (!has(need[z.type], detectorLabels))
+        errors.push(
+          `camera ${c.id} zone ${z.id}: detector labels [${detectorLabels}] have none of [${need[z.type]}] needed by ${z.type}`,
+        );
+  if (classifierLabels && !has(s.labels.uniform, classifierLabels))
+    errors.push(`classifier labels [${classifierLabels}] have none of labels.uniform [${s.labels.uniform}]`);
+  return errors;
+}
+
 /** Find a discovery-configured camera by its urn or scope name (multicast on the site network). */
 async function discoveryResolver(c: CameraConfig): Promise<string> {
   if (c.xaddr) return c.xaddr;
@@ -56,6 +79,11 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
   } catch (e) {
     await detector.close();
     throw e;
+  }
+  const labelErrors = verifyModelLabels(s, detector.manifest.labels, classifier?.manifest.labels);
+  if (labelErrors.length) {
+    await Promise.all([detector.close(), classifier?.close()]);
+    throw new Error(`cameras: ${labelErrors.join('; ')}`);
   }
   ctx.log.info(
     {

@@ -19,7 +19,7 @@ export interface Models {
   classifier?: Classifier;
 }
 
-const MAX_MARKS = 256;
+const MAX_MARKS = 64;
 
 export class CameraUnit implements EdgeUnit {
   readonly name: string;
@@ -167,6 +167,10 @@ export class CameraUnit implements EdgeUnit {
         'rule failed; skipped this frame',
       );
     }
+    // Start frames of causes whose track is gone will never be used.
+    const alive = new Set(tr.tracks.map((t) => String(t.id)));
+    for (const k of this.marks.keys())
+      if (!alive.has(k.split(':')[2] ?? '') && !this.open.has(k)) this.marks.delete(k);
     if (!out.marks.length && !out.events.length) return;
     const boxes = tr.tracks
       .filter((t) => t.seen)

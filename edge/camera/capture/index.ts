@@ -75,7 +75,7 @@ export class CameraSource {
       type: 'camera',
       online: this.failures === 0 && this.lastSeenAt !== undefined,
       lastSeenAt: this.lastSeenAt ? new Date(this.lastSeenAt).toISOString() : undefined,
-      error: this.failures ? this.lastError?.slice(0, 500) : undefined,
+      error: this.failures ? this.lastError?.slice(0, 500) : this.lastSeenAt ? undefined : 'connecting',
       counters: { ...this.counters },
     };
   }
