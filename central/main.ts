@@ -9,6 +9,7 @@
 import { Command } from 'commander';
 import { createCentral } from './central.js';
 import { apiGuard, gatewayRouteGroup } from './gateways/index.js';
+import { scoringRouteGroup } from './scoring/index.js';
 
 const program = new Command()
   .name('central')
@@ -45,7 +46,7 @@ const central = await createCentral({
   fsync: o.fsync,
   maxUploadBytes: MAX_UPLOAD,
   middleware: [guard.middleware],
-  extraRoutes: [gateways],
+  extraRoutes: [gateways, scoringRouteGroup({ dataDir: o.data })],
 });
 const { url } = await central.start({ port, host: o.host });
 process.stdout.write(`central listening on ${url}\n`);
