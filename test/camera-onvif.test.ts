@@ -97,6 +97,26 @@ describe('camera - onvif init and snapshot', () => {
     }
   });
 
+  it('frame sequences: per request holding the last frame, or manual', async () => {
+    const hold = await startOnvifCamera({ frames, loop: false });
+    const manual = await startOnvifCamera({ frames, advance: 'manual' });
+    const idx = (b: Buffer) => frames.findIndex((f) => f.equals(b));
+    try {
+      const u = `http://127.0.0.1:${hold.port}/snapshot.jpg`;
+      const seq = [];
+      for (let i = 0; i < 5; i++) seq.push(idx(await fetchSnapshot(u, { timeoutMs: 5000 })));
+      expect(seq).toEqual([0, 1, 2, 2, 2]);
+      const m = `http://127.0.0.1:${manual.port}/snapshot.jpg`;
+      expect(idx(await fetchSnapshot(m, { timeoutMs: 5000 }))).toBe(0);
+      manual.setFrame(2);
+      expect(idx(await fetchSnapshot(m, { timeoutMs: 5000 }))).toBe(2);
+      expect(idx(await fetchSnapshot(m, { timeoutMs: 5000 }))).toBe(2);
+    } finally {
+      await hold.stop();
+      await manual.stop();
+    }
+  });
+
   it('an unknown operation gets an empty body (quirk) or a fault', async () => {
     const cam = await startOnvifCamera({ frames, quirks: { emptyUnknownOps: true } });
     const body =
