@@ -158,6 +158,7 @@ export class NatsIngest {
   async stop(): Promise<void> {
     this.#abort.abort();
     if (this.#nc && !this.#nc.isClosed()) await this.#nc.close();
-    await this.#running;
+    // connectNats sleeps between attempts without watching the signal: do not wait for that sleep
+    await Promise.race([this.#running, new Promise((r) => setTimeout(r, 1000).unref())]);
   }
 }
