@@ -90,6 +90,20 @@ describe.skipIf(!hasChromium)(
         return !!img && img.complete && img.naturalWidth === 640;
       });
       expect(await op.textContent('.qdetail')).toContain('litter_persist');
+      // a later revision of the same incident joins its timeline live
+      const update = Incident.parse({
+        ...inc,
+        rev: 1,
+        lifecycle: 'update',
+        observedAt: new Date().toISOString(),
+      });
+      await nc
+        .jetstream()
+        .publish(subjects.incident(inc.gatewayId), encode(Incident, update), {
+          msgID: incidentMsgId(update),
+        });
+      await op.waitForFunction(() => document.querySelectorAll('.qdetail .timeline li').length === 2);
+      expect(await op.textContent('.qdetail .timeline')).toContain('更新');
       await shot(op, 'queue');
       const annotatedSrc = await op.getAttribute('.qdetail img.evidence', 'src');
       await op.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());

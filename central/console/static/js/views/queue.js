@@ -25,7 +25,7 @@ export async function mount(root, ctx) {
   let busy = false;
   const fresh = new Set();
 
-  const listEl = h('ol', { class: 'qlist', 'aria-label': t('queue.list') });
+  const listEl = h('ol', { class: 'qlist', role: 'listbox', 'aria-label': t('queue.list') });
   const detail = h('section', { class: 'qdetail', 'aria-live': 'polite' });
   const count = h('span', { class: 'badge', id: 'queue-count' });
   root.append(
@@ -38,19 +38,18 @@ export async function mount(root, ctx) {
     h('div', { class: 'queue' }, listEl, detail),
   );
 
-  async function load() {
-    const all = await Promise.all(
-      QUEUE_SOURCES.map((source) => api.cases({ state: 'reported', source, limit: 200 })),
-    );
+  /** `changed`: a case id the live stream reported; its detail is redrawn unless being edited */
+  async function load(changed) {
+    const r = await api.cases({ state: 'reported', source: QUEUE_SOURCES.join(','), limit: 500 });
     const prev = list[sel]?.id;
-    list = all
-      .flatMap(items)
+    list = items(r)
       .filter((c) => c.state === 'reported' && QUEUE_SOURCES.includes(c.source))
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
     const i = list.findIndex((c) => c.id === prev);
     sel = i >= 0 ? i : Math.min(sel, Math.max(0, list.length - 1));
     renderList();
-    if (list[sel]?.id !== prev || !prev) await renderDetail();
+    const editing = rejecting || detail.contains(document.activeElement);
+    if (list[sel]?.id !== prev || !prev || (changed === prev && !editing)) await renderDetail();
   }
 
   function renderList() {
@@ -63,9 +62,16 @@ export async function mount(root, ctx) {
           'li',
           {
             class: `qitem${i === sel ? ' sel' : ''}${fresh.has(c.id) ? ' fresh' : ''}`,
+            role: 'option',
+            tabindex: i === sel ? 0 : -1,
             'aria-selected': i === sel ? 'true' : 'false',
             dataset: { id: c.id },
             onclick: () => select(i),
+            onkeydown: (ev) => {
+              if (ev.key !== ' ') return;
+              ev.preventDefault();
+              select(i);
+            },
           },
           h('b', {}, catName(rd, c.category)),
           h('span', {}, c.refs?.deviceId ?? c.reporter?.id ?? ''),
@@ -326,7 +332,7 @@ export async function mount(root, ctx) {
       fresh.add(e.id);
       toast(t('queue.new'), 'info');
     }
-    load().catch(() => {});
+    load(e.id).catch(() => {});
   });
   await load();
   return () => {
