@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IncidentDraft } from '../edge/unit.js';
 import { createVehicleUnit } from '../edge/vehicle/index.js';
-import type { TrackPoint } from '../protocol/index.js';
+import { Incident, Telemetry, type TrackPoint, validate } from '../protocol/index.js';
 import { EXPECTED, type ScenarioName, startPtyPair, startTruckSimulator } from './simulators/serial/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -20,7 +20,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // 10:00 Beijing time, in the past so the sanity check accepts it
 const T0 = Date.parse('2026-06-01T02:00:00Z');
 
-const log = { info() {}, warn() {}, error() {}, debug() {} };
+const errors: object[] = [];
+const log = { info() {}, warn() {}, error: (o: object) => errors.push(o), debug() {} };
 
 async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
   const end = Date.now() + ms;
@@ -37,6 +38,7 @@ async function runScenario(name: ScenarioName, corruptEvery?: number) {
   const can = await startPtyPair(dir, `${name}-can`);
   const drafts: IncidentDraft[] = [];
   const batches: TrackPoint[][] = [];
+  const invalid: string[] = [];
   const unit = await createVehicleUnit(
     {
       id: 'truck-zj-1',
@@ -63,9 +65,15 @@ async function runScenario(name: ScenarioName, corruptEvery?: number) {
   try {
     await unit.start({
       async incident(d) {
+        // what the gateway core does with a draft: it must be a valid wire incident
+        const checked = validate(Incident, { ...d, v: 1, gatewayId: 'gw-v1', evidence: [] });
+        if (!checked.ok) invalid.push(`incident: ${checked.reason}`);
         drafts.push(d);
       },
-      telemetry(_id, pts) {
+      telemetry(vehicleId, pts) {
+        const msg = { v: 1, gatewayId: 'gw-v1', vehicleId, sentAt: new Date().toISOString(), points: pts };
+        const checked = validate(Telemetry, msg);
+        if (!checked.ok) invalid.push(`telemetry: ${checked.reason}`);
         batches.push(pts);
       },
     });
@@ -83,6 +91,8 @@ async function runScenario(name: ScenarioName, corruptEvery?: number) {
       undefined as never,
     );
     await unit.stop();
+    expect(invalid).toEqual([]);
+    expect(errors).toEqual([]);
     return { drafts, batches, reply, devices: unit.devices(), sim };
   } finally {
     await sim.stop();

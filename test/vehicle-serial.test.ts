@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IncidentDraft } from '../edge/unit.js';
 import { createVehicleUnit } from '../edge/vehicle/index.js';
+import { Incident, validate } from '../protocol/index.js';
 import {
   type PtyPair,
   startPtyPair,
@@ -64,6 +65,9 @@ describe('vehicle serial - port lifecycle', () => {
     try {
       await unit.start({
         async incident(d) {
+          // what the gateway core does with a draft: it must be a valid wire incident
+          const checked = validate(Incident, { ...d, v: 1, gatewayId: 'gw-v9', evidence: [] });
+          if (!checked.ok) logs.push({ level: 'invalid', msg: checked.reason, obj: d });
           drafts.push(d);
         },
         telemetry() {},
@@ -94,6 +98,7 @@ describe('vehicle serial - port lifecycle', () => {
       expect(gps().counters!.reopens).toBeGreaterThanOrEqual(1);
       await until(() => ends().length === 2, 5000, 'offline ended');
       expect(logs.filter((l) => l.msg?.includes('lost'))).toHaveLength(1);
+      expect(logs.filter((l) => l.level === 'invalid' || l.level === 'error')).toEqual([]);
       const offline = drafts.filter((d) => d.kind === 'device_offline');
       // two outages (missing at start, pulled later): two episodes, each new → end under one id
       expect(offline.map((d) => d.lifecycle)).toEqual(['new', 'end', 'new', 'end']);

@@ -97,7 +97,13 @@ class VehicleUnit implements EdgeUnit {
     const pivot = Date.parse(`${cfg.gnss.rolloverPivot}T00:00:00Z`);
     this.fixes = new FixAssembler((f) => this.onFix(f), { rolloverPivotMs: pivot });
     this.nmea = new NmeaReader((s) => this.fixes.push(s));
-    this.telemetry = new TelemetryBatcher(cfg.telemetry, (pts) => this.sinks?.telemetry(cfg.id, pts));
+    this.telemetry = new TelemetryBatcher(cfg.telemetry, (pts) => {
+      try {
+        this.sinks?.telemetry(cfg.id, pts);
+      } catch (e) {
+        ctx.log.error({ vehicle: cfg.id, err: (e as Error).message }, 'telemetry batch not taken');
+      }
+    });
     if (dbc && cfg.can) {
       const dec = new CanSignalDecoder(dbc);
       const map = cfg.can.signals;
