@@ -217,6 +217,13 @@ describe('scoring API - a month from real case lives', () => {
     const nov = await call('/api/scoring/months/2026-11?level=dc', OP);
     expect(nov.body.status).toBe('closed');
     expect(nov.body.members.find((m: { unitId: string }) => m.unitId === 'dc-zf').raw).toBe(98.5);
+    const ind = await call('/api/scoring/months/2026-11/indicators?level=dc', OP);
+    expect(ind.body.status).toBe('closed');
+    expect(ind.body.units.find((u: { unitId: string }) => u.unitId === 'dc-zf')).toMatchObject({
+      due: 3,
+      closed: 2,
+      overdue: 2,
+    });
     const dec = await call('/api/scoring/months/2026-12?level=dc', OP);
     const zf = dec.body.members.find((m: { unitId: string }) => m.unitId === 'dc-zf');
     expect(zf.items.cases.events).toMatchObject([{ kind: 'closedOverdue', caseId: caseC }]);

@@ -62,8 +62,11 @@ describe('scoring service - month close', () => {
         steps: [['register', '2026-11-02T01:30:00Z']],
       }),
     );
-    // late 2: a backdated record: an absence-from-post case registered "on 30 Oct" arrives after the close
-    cases.push(confirmed('late-absence', 'ai', '91.02', '2026-10-30T03:00:00Z', 'dc-zf', G1));
+    // late 2: a backdated record: an absence-from-post case whose history says "registered on 30 Oct",
+    // written by central after the close (its updatedAt is central's write time)
+    const backdated = confirmed('late-absence', 'ai', '91.02', '2026-10-30T03:00:00Z', 'dc-zf', G1);
+    backdated.updatedAt = '2026-11-02T01:40:00.000Z';
+    cases.push(backdated);
 
     const oct = svc.monthScores('2026-10');
     expect(oct.status).toBe('closed');
@@ -96,7 +99,9 @@ describe('scoring service - month close', () => {
     const now = { t: '2026-11-05T00:00:00Z' };
     const { svc, dataDir } = await setup(cases, now);
     await svc.close('2026-10', 'u-leader');
-    cases.push(confirmed('late', 'vehicle', '92.03', '2026-10-20T03:00:00Z', 'zfzd'));
+    const late = confirmed('late', 'vehicle', '92.03', '2026-10-20T03:00:00Z', 'zfzd');
+    late.updatedAt = '2026-11-05T00:00:00.000Z';
+    cases.push(late);
     expect(unit(svc.monthScores('2026-10'), 'zfzd').raw).toBe(100);
     await expect(
       svc.createBonus({ id: 'b', month: '2026-10', unitId: 'zfzd', points: 1, reason: 'x' }, 'u-op'),

@@ -5,9 +5,10 @@
  * closes/reopens months (audited), keeps bonus items and per-month item selections.
  *
  * Late events: every event time is a time central recorded the fact, so a fact arriving after a
- * month closed normally falls in the open month. Should one still carry a time inside a closed
- * month (a backdated record), it counts in the first open month after it — never in the frozen
- * one, and never twice (its key is checked against every frozen month).
+ * month closed normally falls in the open month. Should a record changed after the close
+ * (`updatedAt`) still carry a time inside the closed month (a backdated record), its event
+ * counts in the first open month after it — never in the frozen one, and never twice (its key
+ * is checked against every frozen month).
  */
 import type { CaseRecord } from '../cases/model.js';
 import { ProblemError } from '../http/problem.js';
@@ -20,7 +21,7 @@ import {
   scoreLevel,
 } from './engine.js';
 import { type DeviceMonthFacts, extractEvents, type ScoreEvent, type ValidReport } from './events.js';
-import { collectorIndicators, unitIndicators } from './indicators.js';
+import { collectorIndicators, type UnitIndicators, unitIndicators } from './indicators.js';
 import { addMonths, monthsOfYear, monthWindow } from './month.js';
 import { type OrgInput, OrgTree } from './org.js';
 import type { ItemKey, Rules } from './rules.js';
@@ -106,15 +107,30 @@ export class ScoringService {
   /** The month's events: its own, plus late ones of the closed months just before it. */
   eventsOf(month: string): { events: ScoreEvent[]; validReports: ValidReport[] } {
     const cases = this.#o.cases.allCases();
-    const one = (m: string) =>
-      extractEvents({ cases, devices: this.#o.devices?.(m) ?? [] }, this.window(m), this.tree, this.rules);
-    const own = one(month);
+    const own = extractEvents(
+      { cases, devices: this.#o.devices?.(month) ?? [] },
+      this.window(month),
+      this.tree,
+      this.rules,
+    );
     const frozen = new Set<string>();
     for (const m of this.store.closedMonths())
       for (const k of this.store.closed(m)?.keys ?? []) frozen.add(k);
     let m = addMonths(month, -1);
-    for (let i = 0; i < MAX_CARRY_MONTHS && this.store.closed(m); i++, m = addMonths(m, -1)) {
-      const late = one(m);
+    for (
+      let c = this.store.closed(m), i = 0;
+      c && i < MAX_CARRY_MONTHS;
+      i++, m = addMonths(m, -1), c = this.store.closed(m)
+    ) {
+      // only a record changed after the close can hold a fact the frozen month has not seen
+      const closedAt = Date.parse(c.closedAt);
+      const changed = cases.filter((k) => Date.parse(k.updatedAt) > closedAt);
+      const late = extractEvents(
+        { cases: changed, devices: this.#o.devices?.(m) ?? [] },
+        this.window(m),
+        this.tree,
+        this.rules,
+      );
       own.events.push(...late.events.filter((e) => !frozen.has(e.key)));
       own.validReports.push(...late.validReports.filter((r) => !frozen.has(r.key)));
     }
@@ -188,14 +204,19 @@ export class ScoringService {
     return { year, levelId: id, rows: list };
   }
 
+  /** Indicators of a level's members and of every collector (frozen once the month is closed). */
   indicators(month: string, levelId?: string) {
     const id = this.level(levelId);
+    const frozen = this.store.closed(month)?.indicators;
+    if (frozen?.units[id])
+      return { month, levelId: id, status: 'closed', units: frozen.units[id], collectors: frozen.collectors };
     const cases = this.#o.cases.allCases();
     const w = this.window(month);
     const members = this.tree.members(id, this.rules).map((u) => u.id);
     return {
       month,
       levelId: id,
+      status: 'provisional',
       units: unitIndicators(cases, w, this.tree, members),
       collectors: collectorIndicators(cases, w, this.tree),
     };
@@ -231,11 +252,24 @@ export class ScoringService {
       );
     const ev = this.eventsOf(month);
     const levels: Record<string, LevelResult> = {};
-    for (const l of this.tree.levels(this.rules)) levels[l.id] = this.compute(month, l.id, ev);
+    const cases = this.#o.cases.allCases();
+    const indicators = {
+      units: {} as Record<string, UnitIndicators[]>,
+      collectors: collectorIndicators(cases, w, this.tree),
+    };
+    for (const l of this.tree.levels(this.rules)) {
+      levels[l.id] = this.compute(month, l.id, ev);
+      indicators.units[l.id] = unitIndicators(
+        cases,
+        w,
+        this.tree,
+        this.tree.members(l.id, this.rules).map((u) => u.id),
+      );
+    }
     const at = this.now().toISOString();
     const keys = [...ev.events.map((e) => e.key), ...ev.validReports.map((r) => r.key)];
     await this.store.putClosed(
-      { month, closedAt: at, closedBy: by, levels, keys },
+      { month, closedAt: at, closedBy: by, levels, indicators, keys },
       { at, by, action: 'close', month, note },
     );
     return this.monthScores(month);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { BonusItem, LevelResult } from './engine.js';
+import type { CollectorIndicators, UnitIndicators } from './indicators.js';
 import type { ItemKey } from './rules.js';
 
 export interface MonthConfig {
@@ -40,6 +41,8 @@ export interface ClosedMonth {
   closedBy: string;
   /** every level's frozen result */
   levels: Record<string, LevelResult>;
+  /** indicators of every level's members and of every collector, as at the close */
+  indicators?: { units: Record<string, UnitIndicators[]>; collectors: CollectorIndicators[] };
   /** keys of the events and valid reports counted in this month: never counted again */
   keys: string[];
 }
