@@ -175,6 +175,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
   log.info({ gatewayId: cfg.gatewayId, units: units.map((u) => u.name) }, 'gateway started');
 
   let nc: NatsConnection | undefined;
+  let linkUp = false;
   let deliverer: Deliverer | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   const abort = new AbortController();
@@ -299,6 +300,14 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
   const linkReady = connectNats(link, abort.signal)
     .then((conn) => {
       nc = conn;
+      linkUp = true;
+      // isClosed() stays false while the client reconnects: follow the link's real state
+      void (async () => {
+        for await (const s of conn.status()) {
+          if (s.type === 'disconnect') linkUp = false;
+          else if (s.type === 'reconnect') linkUp = true;
+        }
+      })();
       deliverer = new Deliverer(outbox, conn, log);
       deliverer.start();
       const sub = conn.subscribe(subjects.all.command(cfg.gatewayId));
@@ -326,7 +335,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
     outbox,
     sinks,
     counters,
-    connected: () => !!nc && !nc.isClosed(),
+    connected: () => !!nc && !nc.isClosed() && linkUp,
     status,
     deliveryStats: () => deliverer?.stats,
     syncStats: () => sync.stats,

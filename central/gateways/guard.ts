@@ -20,9 +20,9 @@ export interface GuardOptions {
   maxBodyBytes?: number;
   /** larger limits by path prefix (uploads); the route's own limit still applies */
   largeBody?: Record<string, number>;
-  /** sustained requests per second per client */
+  /** sustained requests per second per client (default env CG_API_RATE_PER_S or 50) */
   ratePerS?: number;
-  /** burst a client may use at once */
+  /** burst a client may use at once (default env CG_API_BURST or 200) */
   burst?: number;
   /** how many clients to remember (least recently seen are forgotten) */
   maxClients?: number;
@@ -58,8 +58,9 @@ function peerAddress(env: unknown): string {
 
 export function apiGuard(o: GuardOptions = {}): ApiGuard {
   const maxBody = o.maxBodyBytes ?? 1024 * 1024;
-  const rate = o.ratePerS ?? 50;
-  const burst = o.burst ?? 200;
+  // env knobs let an operator tune the limits without a code change (docs/DEPLOYMENT.md)
+  const rate = o.ratePerS ?? (Number(process.env.CG_API_RATE_PER_S) || 50);
+  const burst = o.burst ?? (Number(process.env.CG_API_BURST) || Math.max(200, rate * 4));
   const maxClients = o.maxClients ?? 10_000;
   const now = o.now ?? Date.now;
   const buckets = new Map<string, Bucket>();

@@ -1,0 +1,112 @@
+/**
+ * Fault: NATS stopped while gateways keep detecting. Real processes: nats-server, central, two
+ * gateway processes replaying recorded incidents (the replay unit, edge/sync/replay.ts). NATS is
+ * stopped once both are producing and stays down until both have produced everything into their
+ * outboxes; after the restart every incident arrives at central as exactly one case.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectNats } from '../protocol/transport.js';
+import {
+  census,
+  expectExactlyOnce,
+  incidents,
+  metric,
+  startCentralProcess,
+  startGateway,
+  streamCount,
+  untilAllCases,
+  writeGatewayConfig,
+  writeReplayFile,
+} from './fault-kit.js';
+import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { type ManagedProcess, until } from './support/processes.js';
+
+const N = 120; // per gateway
+/** minimum outage; the issue says minutes, CI keeps it short: CG_FAULT_OUTAGE_S=180 for the real drill */
+const OUTAGE_S = Number(process.env.CG_FAULT_OUTAGE_S ?? 10);
+const quiet = { info() {}, warn() {} };
+const procs: ManagedProcess[] = [];
+let server: NatsServerHandle | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'cg-fault-nats-'));
+
+afterAll(async () => {
+  for (const p of procs) await p.stop();
+  await server?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('fault - NATS outage', () => {
+  it(`gateways keep detecting while NATS is down; after restart all incidents arrive, none twice (outage >= ${OUTAGE_S} s)`, {
+    timeout: 120_000 + OUTAGE_S * 1000,
+  }, async () => {
+    server = await startNatsServer();
+    const central = await startCentralProcess(server.url, join(dir, 'central'));
+    procs.push(central.proc);
+    await until(async () => {
+      const h = await (await fetch(`${central.url}/api/health`)).json();
+      return h.nats === 'connected' ? true : undefined;
+    }, 'central connected');
+
+    const produced: string[] = [];
+    const gws: { id: string; metrics: string }[] = [];
+    for (const id of ['cp-n1', 'cp-n2']) {
+      const list = incidents(N, id);
+      produced.push(...list.map((i) => i.id));
+      writeReplayFile(join(dir, `${id}.jsonl`), list);
+      const cfg = await writeGatewayConfig(dir, {
+        gatewayId: id,
+        natsUrl: server.url,
+        replayFile: join(dir, `${id}.jsonl`),
+        ratePerS: 15,
+      });
+      procs.push(await startGateway(cfg.path, id));
+      gws.push({ id, metrics: `http://127.0.0.1:${cfg.metricsPort}/metrics` });
+    }
+    const emitted = async (g: { metrics: string }) =>
+      (await metric(g.metrics, 'cg_incidents_emitted_total')) ?? 0;
+    await until(
+      async () => ((await Promise.all(gws.map(emitted))).every((n) => n >= 10) ? true : undefined),
+      'gateways producing',
+      60_000,
+    );
+
+    await server.stop();
+    const downAt = Date.now();
+    const during = await Promise.all(gws.map(emitted));
+    await until(
+      async () => ((await Promise.all(gws.map(emitted))).every((n) => n === N) ? true : undefined),
+      'all produced while NATS is down',
+      60_000,
+    );
+    const pending = await Promise.all(
+      gws.map((g) => metric(g.metrics, 'cg_outbox_depth', 'kind="incident"')),
+    );
+    const connected = await Promise.all(gws.map((g) => metric(g.metrics, 'cg_nats_connected')));
+    expect(connected).toEqual([0, 0]);
+    expect(pending.every((n) => (n ?? 0) > 0)).toBe(true);
+    while (Date.now() - downAt < OUTAGE_S * 1000) await new Promise((r) => setTimeout(r, 250));
+    await server.start();
+    const outageS = ((Date.now() - downAt) / 1000).toFixed(1);
+
+    const result = await untilAllCases(central.url, produced, 120_000);
+    const nc = await connectNats({ servers: server.url, name: 'check', log: quiet });
+    const delivered = await streamCount(nc);
+    await nc.close();
+    const again = await census(central.url); // nothing arrives late as a second case
+    expectExactlyOnce('nats-outage', {
+      produced,
+      census: again,
+      delivered,
+      extra: {
+        outageS,
+        producedBeforeOutage: during.reduce((a, b) => a + b, 0),
+        pendingAtRestart: pending.reduce((a, b) => a! + b!, 0)!,
+      },
+    });
+    expect(result.cases).toBe(produced.length);
+    expect(delivered).toBe(produced.length);
+  });
+});
