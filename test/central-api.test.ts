@@ -199,7 +199,17 @@ describe('central api - deadlines, overdue, extension, suspension', () => {
     clock = new Date('2026-12-07T10:00:00+08:00');
     await act(k.id, 'feedback', h, { note: '已处理', attachments: [photo.body.name] });
     const closed = await act(k.id, 'close', op);
-    expect(closed.body.evaluation).toMatchObject({ onTime: false, reworkCount: 0, returnCount: 0 });
+    // Friday 16:00 → Monday 10:00 = 1.5 h + 1.5 h of working time
+    expect(closed.body.evaluation).toMatchObject({
+      onTime: false,
+      reworkCount: 0,
+      returnCount: 0,
+      handlingWorkMinutes: 180,
+    });
+    // evidence of this unit's case is not for another unit's handler
+    const other = d.body.unitId === 'zfzd' ? 'hwc' : 'zfzd';
+    expect((await call(`/api/evidence/${photo.body.name}`, TOKENS.handler(other))).status).toBe(403);
+    expect((await call(`/api/evidence/${photo.body.name}`, h)).status).toBe(200);
   });
 });
 

@@ -157,6 +157,9 @@ export function applyAction(
         closedAt: iso,
         deadline: c.deadline!,
         unitId: c.unitId!,
+        handlingWorkMinutes: Math.round(
+          city.calendar.workingMinutesBetween(new Date(c.firstDispatchedAt!), new Date(c.lastFeedbackAt!)),
+        ),
       };
       return {};
     case 'suspend':

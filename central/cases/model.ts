@@ -60,6 +60,8 @@ export interface Evaluation {
   closedAt: string;
   deadline: string;
   unitId: string;
+  /** working minutes from the first dispatch to the last feedback; always set on close (optional for older records) */
+  handlingWorkMinutes?: number;
 }
 
 export interface CaseRecord {
