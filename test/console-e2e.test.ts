@@ -70,6 +70,9 @@ describe.skipIf(!hasChromium)(
     });
 
     it('console - an AI incident arrives live, its evidence opens, Enter confirms it', async () => {
+      await op.goto(`${central.url}/console/`);
+      await op.waitForSelector('#token:focus');
+      await shot(op, 'signin');
       await signIn(op, central.url, TOKENS.operator);
       await op.goto(`${central.url}/console/#/queue`);
       await op.waitForSelector('.qlist .empty');
@@ -97,11 +100,9 @@ describe.skipIf(!hasChromium)(
         lifecycle: 'update',
         observedAt: new Date().toISOString(),
       });
-      await nc
-        .jetstream()
-        .publish(subjects.incident(inc.gatewayId), encode(Incident, update), {
-          msgID: incidentMsgId(update),
-        });
+      await nc.jetstream().publish(subjects.incident(inc.gatewayId), encode(Incident, update), {
+        msgID: incidentMsgId(update),
+      });
       await op.waitForFunction(() => document.querySelectorAll('.qdetail .timeline li').length === 2);
       expect(await op.textContent('.qdetail .timeline')).toContain('更新');
       await shot(op, 'queue');
@@ -328,17 +329,7 @@ describe.skipIf(!hasChromium)(
 
     it('console - the scores page shows the month; a leader approves a bonus item; English on a click', async () => {
       const month = new Date().toISOString().slice(0, 7);
-      // scoring is built in parallel (issue 4); when the spawned process does not mount it yet,
-      // the same central runs in this process on a real port with scoring's route group
-      let base = central.url;
-      let local: { stop(): Promise<void> } | undefined;
-      if ((await api(base, `/api/scoring/months/${month}`, TOKENS.operator)).status === 404) {
-        const { createCentral } = await import('../central/central.js');
-        const { scoringRouteGroup } = await import('../central/scoring/index.js');
-        const c = await createCentral({ extraRoutes: [scoringRouteGroup()], logLevel: 'silent' });
-        base = (await c.start({ port: 0 })).url;
-        local = c;
-      }
+      const base = central.url;
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
       try {
         const bonus = await api(base, '/api/scoring/bonus', TOKENS.operator, {
@@ -367,7 +358,6 @@ describe.skipIf(!hasChromium)(
         expect(await lp.textContent('#score-table thead')).toContain('Weighted');
       } finally {
         await ctx.close();
-        await local?.stop();
       }
     });
   },
