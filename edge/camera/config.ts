@@ -134,6 +134,18 @@ export const TrackerParams = z
   .object({
     iouMatch: z.number().min(0.05).max(0.95).default(0.3).describe('min IoU to continue a track'),
     maxMissedS: z.number().min(0).max(600).default(8).describe('a track survives missed frames this long'),
+    maxMissedStationaryS: z
+      .number()
+      .min(0)
+      .max(3600)
+      .default(60)
+      .describe('…and this long once it has stood still (a parked car hidden by a passing bus)'),
+    stationaryAfterS: z
+      .number()
+      .min(0)
+      .max(3600)
+      .default(10)
+      .describe('standing still this long makes a track stationary for maxMissedStationaryS'),
     stationaryTolerance: z
       .number()
       .min(0)

@@ -46,7 +46,12 @@ export function trackFrame(
   p: EngineParams,
 ): { state: EngineState; tracks: Track[]; fresh: boolean } {
   const fresh = t > s.tracker.lastT;
-  const r = stepTracker(s.tracker, { t, detections }, p.section.tracker);
+  const { vehicle, litter } = p.section.labels;
+  const r = stepTracker(
+    s.tracker,
+    { t, detections },
+    { ...p.section.tracker, stationaryLabels: [...vehicle, ...litter] },
+  );
   return { state: { ...s, tracker: r.state }, tracks: r.state.tracks, fresh };
 }
 

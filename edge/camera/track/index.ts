@@ -3,7 +3,7 @@
  * IoU tracker with a centroid fallback, as a pure state machine:
  * `stepTracker(state, { t, detections }, params) → { state, started, ended }`.
  * Ids are stable while an object is matched frame to frame; a track survives missed frames for
- * `maxMissedS`. Stationary = the centre stays within a fraction of the box diagonal of its anchor;
+ * `maxMissedS`, or `maxMissedStationaryS` once it has stood still (occlusions of parked cars). Stationary = the centre stays within a fraction of the box diagonal of its anchor;
  * `stationarySince` is when it last moved.
  */
 import type { Box, Detection } from '../detect/index.js';
@@ -31,7 +31,20 @@ export interface TrackerState {
 export interface TrackerParams {
   iouMatch: number;
   maxMissedS: number;
+  /** a track that had stood still for stationaryAfterS survives this long unseen (occlusion) */
+  maxMissedStationaryS: number;
+  stationaryAfterS: number;
   stationaryTolerance: number;
+  /** labels that get the long occlusion allowance (vehicles, litter); people walk off */
+  stationaryLabels?: readonly string[];
+}
+
+/** How long this track may go unseen: longer for things that stood still (a bus passing a parked car). */
+export function missedLimitMs(tr: Track, p: TrackerParams): number {
+  const stood =
+    (p.stationaryLabels?.includes(tr.label) ?? false) &&
+    tr.lastSeen - tr.stationarySince >= p.stationaryAfterS * 1000;
+  return (stood ? Math.max(p.maxMissedS, p.maxMissedStationaryS) : p.maxMissedS) * 1000;
 }
 
 export const initialTracker = (): TrackerState => ({
@@ -112,7 +125,7 @@ export function stepTracker(
     tracks.push(tr);
     started.push(tr);
   });
-  const ended = tracks.filter((tr) => t - tr.lastSeen > p.maxMissedS * 1000);
-  const alive = tracks.filter((tr) => t - tr.lastSeen <= p.maxMissedS * 1000);
+  const ended = tracks.filter((tr) => t - tr.lastSeen > missedLimitMs(tr, p));
+  const alive = tracks.filter((tr) => t - tr.lastSeen <= missedLimitMs(tr, p));
   return { state: { nextId, lastT: t, tracks: alive }, started, ended };
 }
