@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
-import { scoringRouteGroup } from '../central/scoring/index.js';
+import { scoringOpenApiPaths, scoringRouteGroup } from '../central/scoring/index.js';
 
 const G1 = '330102001001001'; // 东城湖滨东坡社区 (dc-s001-c001); 05.04 routes to dc-zf
 const clock = { t: Date.parse('2026-11-02T01:00:00Z') }; // Mon 2 Nov 09:00 +08:00
@@ -258,5 +258,10 @@ describe('scoring API - a month from real case lives', () => {
     const bad = await call('/api/scoring/months/2026-13', OP);
     expect(bad.status).toBe(400);
     expect((await call('/api/scoring/months/2026-11', 'nope')).status).toBe(401);
+  });
+
+  it('describes its paths for the OpenAPI document from the zod schemas it validates with', () => {
+    const reopen = scoringOpenApiPaths()['/api/scoring/months/{month}/reopen'] as any;
+    expect(reopen.post.requestBody.content['application/json'].schema.required).toEqual(['reason']);
   });
 });

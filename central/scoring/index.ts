@@ -21,6 +21,7 @@ import { ScoringStore } from './store.js';
 export { type BonusItem, type LevelResult, scoreLevel, type UnitScore } from './engine.js';
 export { type DeviceMonthFacts, extractEvents, type ScoreEvent } from './events.js';
 export { monthWindow } from './month.js';
+export { scoringOpenApiPaths } from './openapi.js';
 export { type OrgInput, OrgTree, orgFromCity } from './org.js';
 export { ITEMS, loadRules, parseRules, type Rules } from './rules.js';
 export { ScoringService } from './service.js';

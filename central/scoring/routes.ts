@@ -29,21 +29,21 @@ const Month = z.string().regex(MONTH_RE, 'a month as YYYY-MM');
 const Format = z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).default('json') });
 const LevelQuery = Format.extend({ level: z.string().max(64).optional() });
 const Points = z.number().positive().max(100);
-const BonusCreate = z.strictObject({
+export const BonusCreate = z.strictObject({
   month: Month,
   unitId: z.string().min(1).max(64),
   points: Points,
   reason: z.string().min(1).max(500),
 });
-const BonusPatch = z.strictObject({
+export const BonusPatch = z.strictObject({
   unitId: z.string().min(1).max(64).optional(),
   points: Points.optional(),
   reason: z.string().min(1).max(500).optional(),
 });
-const Decision = z.strictObject({ note: z.string().max(500).optional() });
-const Reopen = z.strictObject({ reason: z.string().min(2).max(500) });
-const Close = z.strictObject({ note: z.string().max(500).optional() });
-const Items = z.strictObject({ includedItems: z.array(z.enum(ITEM_KEYS)).max(6) });
+export const Decision = z.strictObject({ note: z.string().max(500).optional() });
+export const Reopen = z.strictObject({ reason: z.string().min(2).max(500) });
+export const Close = z.strictObject({ note: z.string().max(500).optional() });
+export const Items = z.strictObject({ includedItems: z.array(z.enum(ITEM_KEYS)).max(6) });
 
 function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.output<S> {
   const r = schema.safeParse(c.req.param(name));
