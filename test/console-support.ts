@@ -49,10 +49,13 @@ export async function sceneJpeg(annotated: boolean, label = 'litter 0.87'): Prom
   return new Uint8Array(await sharp(Buffer.from(svg)).jpeg({ quality: 70 }).toBuffer());
 }
 
-/** Save a small PNG of the page (CSS pixels, no device scaling). */
+/** Save a small PNG of the page (CSS pixels, 256-colour palette: the README shows them). */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  const png = await page.screenshot();
+  await sharp(png)
+    .png({ palette: true, colours: 256, compressionLevel: 9 })
+    .toFile(join(SHOTS, `${name}.png`));
 }
 
 /** Sign in through the form, as a person would. */
