@@ -4,7 +4,7 @@
  * (the lead's end-to-end test covers NATS and central). Each rule fires exactly once per episode
  * with the right details, and none on a clean run, even with corrupt input mixed in.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { Incident, Telemetry, type TrackPoint, validate } from '../protocol/inde
 import { EXPECTED, type ScenarioName, startPtyPair, startTruckSimulator } from './simulators/serial/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+const CANDUMP = path.resolve(ROOT, '../shared/testdata/can/pretty_j1939/candump.log');
 const DEMO = path.join(ROOT, 'edge/vehicle/demo');
 const dir = mkdtempSync(path.join(tmpdir(), 'vehicle-scn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +34,7 @@ async function until<T>(f: () => T | undefined | false, ms: number, what: string
   }
 }
 
-async function runScenario(name: ScenarioName, corruptEvery?: number) {
+async function runScenario(name: ScenarioName, o: { corruptEvery?: number; canReplay?: string } = {}) {
   const gps = await startPtyPair(dir, `${name}-gps`);
   const can = await startPtyPair(dir, `${name}-can`);
   const drafts: IncidentDraft[] = [];
@@ -60,7 +61,7 @@ async function runScenario(name: ScenarioName, corruptEvery?: number) {
     scenario: name,
     t0: T0,
     intervalMs: 4,
-    corruptEvery,
+    ...o,
   });
   try {
     await unit.start({
@@ -112,13 +113,15 @@ const endOf = (drafts: IncidentDraft[], kind: string) =>
 
 describe('vehicle scenarios - through socat ptys', () => {
   it('scenario - clean run with corrupt input mixed in: no incidents, corrupt input counted', async () => {
-    const r = await runScenario('clean', 20);
+    const r = await runScenario('clean', { corruptEvery: 20 });
     expect(opened(r.drafts)).toEqual([]);
     const gpsDev = r.devices.find((d) => d.type === 'gps')!;
     expect(r.sim.corrupt()).toBeGreaterThan(10);
     expect(gpsDev.counters!.badChecksum).toBeGreaterThan(0);
     expect(gpsDev.counters!.garbageBytes).toBeGreaterThan(0);
     expect(gpsDev.counters!.cut).toBeGreaterThan(0);
+    // receiver health from the last fix
+    expect(gpsDev.counters).toMatchObject({ satellitesUsed: 12, hdop: 0.8, fixMode: 3 });
     // telemetry at a bounded rate, in order, batched
     const pts = r.batches.flat();
     const spanS = (r.sim.samples.at(-1)!.t - r.sim.samples[0].t) / 1000;
@@ -178,4 +181,21 @@ describe('vehicle scenarios - through socat ptys', () => {
     expect(end.details!.maxSpeedKmh).toBeCloseTo(40, 0);
     expect(end.details!.durationS).toBeGreaterThan(50);
   });
+
+  it.skipIf(!existsSync(CANDUMP))(
+    'scenario - a real truck candump replayed over SLCAN decodes by PGN',
+    async () => {
+      const r = await runScenario('clean', { canReplay: CANDUMP });
+      expect(opened(r.drafts)).toEqual([]);
+      expect(r.reply!.signals).toMatchObject({
+        EngineSpeed: 649,
+        ActualEnginePercentTorque: 10,
+        TotalVehicleDistance: 854934,
+      });
+      const can = r.devices.find((d) => d.type === 'can')!;
+      // 10FDA300 has a PGN the example DBC does not describe
+      expect(can.counters!.unknownPgn).toBeGreaterThan(0);
+      expect(can.counters!.malformed).toBe(0);
+    },
+  );
 });

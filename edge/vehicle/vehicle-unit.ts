@@ -84,6 +84,8 @@ class VehicleUnit implements EdgeUnit {
   private diError: string | undefined;
   private readonly offline: Record<DeviceKey, EpisodeState> = { gps: idleEpisode(), can: idleEpisode() };
   private readonly rejected: Record<string, number> = {};
+  /** receiver health from the last good fix, for the heartbeat */
+  private receiver: { sats?: number; hdop?: number; mode?: number } = {};
   private readonly telemetry: TelemetryBatcher;
 
   constructor(
@@ -196,6 +198,7 @@ class VehicleUnit implements EdgeUnit {
       return;
     }
     this.lastFixAt = Date.now();
+    this.receiver = { sats: f.sats, hdop: f.hdop, mode: f.mode === '3d' ? 3 : 2 };
     const input: VehicleInput = {
       t: f.t!,
       lat: f.lat!,
@@ -326,6 +329,13 @@ class VehicleUnit implements EdgeUnit {
           outOfOrder: this.vstate.dropped.outOfOrder,
           jumps: this.vstate.dropped.jumps,
           reopens: this.gps!.state.reopens,
+          ...Object.fromEntries(
+            Object.entries({
+              satellitesUsed: this.receiver.sats,
+              hdop: this.receiver.hdop,
+              fixMode: this.receiver.mode,
+            }).filter(([, v]) => v !== undefined && Number.isFinite(v)),
+          ),
           ruleErrors: this.rstate.errors,
           telemetryPoints: this.telemetry.sampled,
         },

@@ -20,6 +20,7 @@ const program = new Command()
   .option('--interval-ms <ms>', 'real ms between fixes (1000 = real time)', '1000')
   .option('--talker <id>', 'NMEA talker: GN, GP, BD, GB, GL, GA', 'GN')
   .option('--loop', 'drive the scenario again and again', false)
+  .option('--candump <file>', 'replay this candump log on the CAN port instead of the truck frames')
   .parse();
 
 const o = program.opts<{
@@ -30,6 +31,7 @@ const o = program.opts<{
   intervalMs: string;
   talker: string;
   loop: boolean;
+  candump?: string;
 }>();
 
 async function main() {
@@ -54,6 +56,7 @@ async function main() {
     intervalMs: Number(o.intervalMs),
     talker: o.talker,
     loop: o.loop,
+    canReplay: o.candump,
   });
   const shutdown = async () => {
     await sim.stop();

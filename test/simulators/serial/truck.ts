@@ -8,7 +8,10 @@
  * const sim = await startTruckSimulator({ gnssPort: gps.a, canPort: can.a, scenario: 'speeding', intervalMs: 5 });
  * await sim.done;
  */
+import { readFileSync } from 'node:fs';
 import { SerialPort } from 'serialport';
+import { type CanFrame, parseCandumpLine } from '../../../edge/vehicle/can/frame.js';
+import { encodeSlcan } from '../../../edge/vehicle/can/slcan.js';
 import { type Leg, type ScenarioName, scenario } from './scenarios.js';
 import { nmeaFor, type Sample, slcanFor, timeline } from './timeline.js';
 
@@ -29,6 +32,8 @@ export interface TruckSimulatorOptions {
   loop?: boolean;
   /** with a CAN port: drive only once the reader has opened the SLCAN channel (default true) */
   waitForCanOpen?: boolean;
+  /** replay this candump log on the CAN port (one frame per step, looping) instead of the truck's own frames */
+  canReplay?: string;
 }
 
 export interface TruckSimulator {
@@ -91,6 +96,12 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
   }
   const gnss = await openPort(o.gnssPort, 9600);
   const can = o.canPort ? await openPort(o.canPort, 115200) : undefined;
+  const replay: CanFrame[] = o.canReplay
+    ? readFileSync(o.canReplay, 'latin1')
+        .split(/\r?\n/)
+        .map(parseCandumpLine)
+        .filter((f): f is CanFrame => typeof f !== 'string')
+    : [];
   let opened: () => void = () => {};
   const canOpen = new Promise<void>((r) => {
     opened = r;
@@ -115,7 +126,7 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
       offset += shift;
     }
     const s = { ...samples[i], t: samples[i].t + offset };
-    if (adapter?.isOpen()) can!.write(slcanFor(s));
+    if (adapter?.isOpen()) can!.write(replay.length ? encodeSlcan(replay[i % replay.length]) : slcanFor(s));
     let out = nmeaFor(s, o.talker);
     if (o.corruptEvery && i % o.corruptEvery === o.corruptEvery - 1) {
       out = CORRUPT[corrupt % CORRUPT.length] + out;
