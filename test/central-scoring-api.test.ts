@@ -175,6 +175,15 @@ describe('scoring API - a month from real case lives', () => {
       shortfall: 20,
     });
 
+    const quota = await call('/api/scoring/months/2026-11/collectors?unit=dc-s001-c001', OP);
+    expect(quota.body.grids).toEqual([
+      { gridCode: G1, collectorIds: ['col-001'], valid: 2, quota: 22, shortfall: 20 },
+    ]);
+    const future = await call('/api/scoring/bonuses', OP, {
+      body: { month: '2027-01', unitId: 'dc-zf', points: 1, reason: 'x' },
+    });
+    expect(future.status).toBe(422);
+
     const detail = await call('/api/scoring/months/2026-11/units/dc-zf', UNIT);
     expect(detail.body.items.cases.deduction).toBe(3.5);
 

@@ -155,7 +155,7 @@ export function scoringRoutes(
       unitName: svc.tree.units.get(x.unitId)?.name ?? x.unitId,
       indicators: ind.get(x.collectorId),
     }));
-    return send(c, q.format, { month, status: quotas.status, collectors: rows }, () => [
+    return send(c, q.format, { month, status: quotas.status, collectors: rows, grids: quotas.grids }, () => [
       collectorsTable(month, rows),
     ]);
   });

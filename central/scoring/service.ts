@@ -65,6 +65,14 @@ export interface AnnualRow {
   rank: number;
 }
 
+export interface GridQuota {
+  gridCode: string;
+  collectorIds: string[];
+  valid: number;
+  quota: number;
+  shortfall: number;
+}
+
 const MAX_CARRY_MONTHS = 24;
 
 export class ScoringService {
@@ -222,21 +230,32 @@ export class ScoringService {
     };
   }
 
-  /** Collectors' valid reports against the quota (frozen when the month is closed), optionally of one unit's subtree. */
+  /**
+   * Collectors' valid reports against the quota (frozen when the month is closed), optionally of
+   * one unit's subtree; also per grid (a collector counts for their first grid, as for their unit).
+   */
   collectors(
     month: string,
     unitId?: string,
-  ): { status: 'closed' | 'provisional'; collectors: CollectorQuota[] } {
+  ): { status: 'closed' | 'provisional'; collectors: CollectorQuota[]; grids: GridQuota[] } {
     if (unitId && !this.tree.units.has(unitId))
       throw new ProblemError(404, 'unknown-unit', `no unit ${unitId}`);
     const closed = this.store.closed(month)?.levels[this.tree.root().id];
     const all = closed
       ? closed.members.flatMap((m) => m.collectors)
       : collectorQuotas(this.eventsOf(month).validReports, this.tree, this.rules);
-    return {
-      status: closed ? 'closed' : 'provisional',
-      collectors: all.filter((c) => !unitId || this.tree.path(c.unitId).includes(unitId)),
-    };
+    const collectors = all.filter((c) => !unitId || this.tree.path(c.unitId).includes(unitId));
+    const grids = new Map<string, GridQuota>();
+    for (const c of collectors)
+      for (const code of c.gridCodes.slice(0, 1)) {
+        const g = grids.get(code) ?? { gridCode: code, collectorIds: [], valid: 0, quota: 0, shortfall: 0 };
+        g.collectorIds.push(c.collectorId);
+        g.valid += c.valid;
+        g.quota += c.quota;
+        g.shortfall += c.shortfall;
+        grids.set(code, g);
+      }
+    return { status: closed ? 'closed' : 'provisional', collectors, grids: [...grids.values()] };
   }
 
   // ---- month close -------------------------------------------------------------------------
@@ -319,6 +338,12 @@ export class ScoringService {
   ): Promise<BonusItem> {
     this.#assertOpen(b.month);
     if (!this.tree.units.has(b.unitId)) throw new ProblemError(422, 'unknown-unit', `no unit ${b.unitId}`);
+    if (this.window(b.month).start > this.now().getTime())
+      throw new ProblemError(
+        422,
+        'future-month',
+        `bonus items are compiled for past or current months, not ${b.month}`,
+      );
     const at = this.now().toISOString();
     const item: BonusItem = { ...b, state: 'pending', createdBy: by, createdAt: at };
     this.store.state.bonuses.push(item);
