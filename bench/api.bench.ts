@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { spawnCentral } from '../test/central-helpers.js';
 import { startNatsServer } from '../test/support/nats-server.js';
+import { spawnTs } from '../test/support/processes.js';
 import { generateCases, writePartitions } from './lib/cases.js';
 import { demoCity } from './lib/central.js';
 import { type Summary, summarize } from './lib/stats.js';
@@ -49,7 +49,22 @@ async function scenario(n: number, natsUrl: string) {
   writePartitions(join(dataDir, 'cases'), cases);
   cases.length = 0;
   const t0 = Date.now();
-  const central = await spawnCentral({ natsUrl, dataDir });
+  // a year takes a while to load on a busy 2-core box: wait longer than the tests' helper does
+  const { proc, match } = await spawnTs({
+    name: 'central',
+    script: 'central/main.ts',
+    args: ['--port', '0', '--nats', natsUrl, '--data', dataDir],
+    // the per-token rate limit (50/s by default) would answer most load-test requests 429
+    env: {
+      LOG_LEVEL: 'warn',
+      NODE_OPTIONS: '--max-old-space-size=4096',
+      CG_API_RATE_PER_S: '1000000',
+      CG_API_BURST: '1000000',
+    },
+    readyLine: /central listening on (http:\/\/\S+)/,
+    readyTimeoutMs: 240_000,
+  });
+  const central = { url: match![1], child: proc.child, stop: () => proc.stop() };
   const startS = (Date.now() - t0) / 1000;
   try {
     const list = await cannon({ url: `${central.url}/api/cases?limit=50`, duration: DURATION_S });
@@ -122,7 +137,9 @@ const bench: Benchmark = {
       }
       figures['central start @year'] = summarize([year.startS], 's');
       figures['central peak RSS @year'] = summarize([year.rss], 'MB');
-      const bad = [year, day].flatMap((s) => [s.list, s.queue, s.act]).reduce((a, l) => a + l.non2xx, 0);
+      const bad = [year, day].flatMap((s) => [s.list, s.queue, s.act]).map((l) => l.non2xx);
+      if (bad.some((b) => b > 0))
+        throw new Error(`non-2xx answers under load (list/queue/register, year then day): ${bad}`);
       return {
         ratios: [
           ratio('list', year.list, day.list),
@@ -131,7 +148,7 @@ const bench: Benchmark = {
         ],
         figures,
         notes: [
-          `autocannon ${CONNECTIONS} connections, ${DURATION_S} s per list scenario, ${TRANSITIONS} register requests (each on a distinct case); non-2xx/errors: ${bad}`,
+          `autocannon ${CONNECTIONS} connections, ${DURATION_S} s per list scenario, ${TRANSITIONS} register requests (each on a distinct case); no non-2xx answers; central's API rate limit lifted (CG_API_RATE_PER_S) for the load test`,
           "latency figures: median column = p50, spread column = p50..p99 of autocannon's histogram (one load run each)",
         ],
       };

@@ -8,7 +8,9 @@ export const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> =
   nmea: () => import('./nmea.bench.js'),
   can: () => import('./can.bench.js'),
   camera: () => import('./camera.bench.js'),
+  gateway: () => import('./gateway.bench.js'),
   ingest: () => import('./ingest.bench.js'),
   api: () => import('./api.bench.js'),
+  e2e: () => import('./e2e.bench.js'),
   scoring: () => import('./scoring.bench.js'),
 };

@@ -27,7 +27,10 @@ const top = Number(topArg ?? 25);
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
-p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+for (let i = 0; i < p.samples.length; i++) {
+  const id = p.samples[i];
+  self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+}
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const short = (url: string) =>
   url.replace(/^file:\/\/.*?\/(node_modules|central|edge|bench|protocol|test)\//, '$1/') || '(native)';

@@ -100,9 +100,9 @@ export function writePartitions(dir: string, cases: readonly CaseRecord[]): void
   const byMonth = new Map<string, CaseRecord[]>();
   for (const c of cases) {
     const m = c.createdAt.slice(0, 7);
-    let l = byMonth.get(m);
-    if (!l) byMonth.set(m, (l = []));
-    l.push(c);
+    const l = byMonth.get(m);
+    if (l) l.push(c);
+    else byMonth.set(m, [c]);
   }
   for (const [m, l] of byMonth)
     writeFileSync(join(dir, `${m}.json`), JSON.stringify({ cases: l, incidents: [], idempotency: [] }));
