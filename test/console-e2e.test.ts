@@ -316,6 +316,10 @@ describe.skipIf(!hasChromium)(
       await op.waitForSelector('#devices [data-snapshot="cam-01"]');
       expect(await op.textContent('#devices')).toContain('离线');
       await shot(op, 'devices');
+      // no gateway process answers in this test: the call reports "no answer" instead of hanging
+      await op.click('#devices [data-snapshot="cam-01"]');
+      await op.waitForSelector('#cmd-out .error');
+      expect(await op.textContent('#cmd-out')).toContain('未应答');
 
       await op.goto(`${central.url}/console/#/map/truck-01`);
       await op.waitForSelector('svg.map .gridcell');
@@ -325,6 +329,32 @@ describe.skipIf(!hasChromium)(
       await op.mouse.move(1, 1);
       expect(await op.$$eval('svg.map .gridcell', (p) => p.length)).toBe(185);
       await shot(op, 'map');
+    });
+
+    it('console - without the event stream the console falls back to polling and says so', async () => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+      try {
+        // a proxy that drops SSE: the stream answers 503
+        await ctx.route('**/api/console/events', (r) => r.fulfill({ status: 503, body: 'no streams here' }));
+        const pp = await ctx.newPage();
+        await signIn(pp, central.url, TOKENS.operator);
+        await pp.goto(`${central.url}/console/#/cases`);
+        await pp.waitForSelector('.board');
+        await pp.waitForSelector('#live.poll', { timeout: 20_000 });
+        expect(await pp.textContent('#live')).toContain('轮询');
+        const r = await api(central.url, '/api/cases', TOKENS.operator, {
+          body: {
+            source: 'citizen',
+            category: '01.02',
+            description: '垃圾桶满溢',
+            location: { lat: 30.27, lon: 120.15 },
+          },
+        });
+        expect(r.status).toBe(201);
+        await pp.waitForSelector(`.ccard[data-id="${r.body.id}"]`, { timeout: 20_000 });
+      } finally {
+        await ctx.close();
+      }
     });
 
     it('console - the scores page shows the month; a leader approves a bonus item; English on a click', async () => {
