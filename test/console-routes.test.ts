@@ -74,6 +74,7 @@ describe('console - static app', () => {
       '/console/%2e%2e/app.ts',
       '/console/js/../../index.ts',
       '/console/nope.js',
+      '/console/%E0%A4%A.js',
     ])
       expect((await app.request(p)).status).toBe(404);
   });
@@ -88,7 +89,9 @@ describe('console - static app', () => {
 describe('console - live stream', () => {
   it('refuses a missing or unknown token', async () => {
     const app = consoleRoutes({ users, store: new MemoryCaseStore() });
-    expect((await app.request('/api/console/events')).status).toBe(401);
+    const anon = await app.request('/api/console/events');
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get('content-type')).toBe('application/problem+json');
     expect((await app.request('/api/console/events', auth('nope'))).status).toBe(401);
   });
   it("sends committed cases; a unit handler gets only its own unit's", async () => {

@@ -2,10 +2,10 @@
  * @module central/console
  * The operator console: a small single-page app (hand-written ES modules, no build step) served
  * as static files under `/console/`, plus a server-sent-events stream of case changes at
- * `/api/console/events` for live updates. Mounted by the central app with one line.
+ * `/api/console/events` for live updates, fed by the case store's `onCommit` hook. Mounted by
+ * the central app with one line.
  * @example
- *   app.route('/', consoleRoutes({ users, hub }));
- *   hub.publish({ type: 'case', id: c.id, state: c.state }); // from wherever cases change
+ *   app.route('/', consoleRoutes({ users, store: svc.store }));
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { bearerToken } from '../auth/index.js';
 import { ROLES } from '../auth/roles.js';
 import { REJECT_REASONS, SOURCES } from '../cases/model.js';
 import { CASE_STATES, TRANSITIONS } from '../cases/workflow.js';
+import { ProblemError, problemResponse } from '../http/problem.js';
 import type { CaseStore } from '../store/index.js';
 import { ConsoleHub, observeStore, sseStream } from './events.js';
 
@@ -64,9 +65,9 @@ function loadAssets(dir: string): Map<string, Asset> {
 export interface ConsoleOptions {
   /** who may open the live stream; without it the stream is not served */
   users?: UserDirectory;
-  /** case-change events; central's ingest and case routes publish into it */
+  /** case-change events; default: a hub fed by `store.onCommit` */
   hub?: ConsoleHub;
-  /** without a hub fed by central, the console publishes what this store commits */
+  /** the case store whose committed changes the live stream sends */
   store?: CaseStore;
   /** static folder (tests may point elsewhere) */
   dir?: string;
@@ -95,7 +96,12 @@ export function consoleRoutes(opts: ConsoleOptions = {}): Hono {
     c.body(meta, 200, { 'content-type': 'application/json; charset=utf-8' }),
   );
   app.get('/console/*', (c) => {
-    let rel = decodeURIComponent(c.req.path.slice('/console/'.length));
+    let rel: string;
+    try {
+      rel = decodeURIComponent(c.req.path.slice('/console/'.length));
+    } catch {
+      return c.text('not found', 404); // malformed %-escape
+    }
     // deep links (#/ routes are client-side; plain paths fall back to the shell)
     if (!assets.has(rel)) rel = rel.includes('.') ? rel : 'index.html';
     const a = assets.get(rel);
@@ -113,15 +119,12 @@ export function consoleRoutes(opts: ConsoleOptions = {}): Hono {
     const token = bearerToken(h);
     return token && opts.users ? opts.users.byToken(token) : undefined;
   };
-  const unauthorized = {
-    type: 'about:blank',
-    title: 'unauthorized',
-    status: 401,
-    detail: 'missing or unknown bearer token',
-  };
   app.get('/api/console/events', (c) => {
     const user = who(c.req.header('authorization'));
-    if (!user) return c.json(unauthorized, 401);
+    if (!user) {
+      c.header('WWW-Authenticate', 'Bearer realm="citygrid"');
+      return problemResponse(c, new ProblemError(401, 'unauthorized', 'missing or unknown bearer token'));
+    }
     return sseStream(c.req.raw.signal, hub, user, opts.keepAliveMs ?? 15_000);
   });
   return app;
