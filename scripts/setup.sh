@@ -9,6 +9,8 @@ command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_a
 command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# A CJK font, so the console's Chinese labels render in Chromium (tests' screenshots).
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 # Model training/evaluation smoke tests use Debian's torch and onnx with the system python.
 /usr/bin/python3 -c 'import torch, onnx, numpy, PIL' >/dev/null 2>&1 || need_apt+=(python3-torch python3-onnx python3-numpy python3-pil)
 
