@@ -55,13 +55,11 @@ describe('fault - central SIGKILL during backlog ingest', () => {
     const list = gateways.flatMap((g) => incidents(N / gateways.length, g));
     for (let i = 0; i < list.length; i += 500) {
       await Promise.all(
-        list
-          .slice(i, i + 500)
-          .map((inc) =>
-            js.publish(subjects.incident(inc.gatewayId), encode(Incident, inc), {
-              msgID: incidentMsgId(inc),
-            }),
-          ),
+        list.slice(i, i + 500).map((inc) =>
+          js.publish(subjects.incident(inc.gatewayId), encode(Incident, inc), {
+            msgID: incidentMsgId(inc),
+          }),
+        ),
       );
     }
     const produced = list.map((i) => i.id);

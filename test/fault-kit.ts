@@ -148,7 +148,10 @@ export async function untilAllCases(centralUrl: string, ids: string[], ms: numbe
   }
 }
 
-export async function streamCount(nc: NatsConnection, stream = STREAMS.incidents.name): Promise<number> {
+export async function streamCount(
+  nc: NatsConnection,
+  stream: string = STREAMS.incidents.name,
+): Promise<number> {
   const jsm = await nc.jetstreamManager();
   return (await jsm.streams.info(stream)).state.messages;
 }

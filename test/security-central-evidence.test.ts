@@ -62,11 +62,9 @@ describe('security - evidence access', () => {
     const name = `${inc.id}-r0-annotated.jpg`;
     const ref = await putEvidence(await evidenceStore(nc.jetstream()), name, jpeg, 'annotated');
     const withEvidence = { ...inc, evidence: [ref] };
-    await nc
-      .jetstream()
-      .publish(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
-        msgID: incidentMsgId(withEvidence),
-      });
+    await nc.jetstream().publish(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
+      msgID: incidentMsgId(withEvidence),
+    });
     await until(async () => ((await census(c.url)).byIncident.has(inc.id) ? true : undefined), 'case opened');
     const list = await (
       await fetch(`${c.url}/api/cases?source=ai`, { headers: { authorization: `Bearer ${OPERATOR}` } })
