@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCHMARKS } from './benchmarks.js';
+import { consoleTable, updateBenchmarksMd } from './lib/report.js';
 import type { BenchResult } from './lib/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,11 +49,15 @@ function machine() {
 function runOne(name: string): Promise<BenchResult> {
   const file = join(mkdtempSync(join(tmpdir(), 'cg-bench-')), 'result.json');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'child.ts'), name, file], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=8192', '--import', 'tsx', join(HERE, 'child.ts'), name, file],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' },
+      },
+    );
     const timer = setTimeout(() => child.kill('SIGKILL'), PER_BENCH_S * 1000);
     child.on('exit', (code, sig) => {
       clearTimeout(timer);
@@ -69,44 +74,6 @@ function runOne(name: string): Promise<BenchResult> {
   });
 }
 
-const fmt = (v: number | undefined) =>
-  v === undefined || Number.isNaN(v)
-    ? '-'
-    : Math.abs(v) >= 1000
-      ? Math.round(v).toLocaleString('en-US')
-      : Math.abs(v) >= 10
-        ? v.toFixed(1)
-        : v.toFixed(3);
-
-function table(results: BenchResult[]): string {
-  const rows: string[][] = [['benchmark', 'measure', 'median', 'min..max / p50,p99', 'n']];
-  for (const r of results) {
-    if (r.error) {
-      rows.push([r.name, 'FAILED', r.error.split('\n')[0], '', '']);
-      continue;
-    }
-    for (const q of r.ratios)
-      rows.push([
-        r.name,
-        `ratio ${q.label}`,
-        `${fmt(q.value.median)}x`,
-        `${fmt(q.value.min)}..${fmt(q.value.max)}`,
-        String(q.value.n),
-      ]);
-    for (const [k, s] of Object.entries(r.figures))
-      rows.push([
-        r.name,
-        `${k} (${s.unit})`,
-        fmt(s.median),
-        s.p99 !== undefined ? `p50 ${fmt(s.p50)}, p99 ${fmt(s.p99)}` : `${fmt(s.min)}..${fmt(s.max)}`,
-        String(s.n),
-      ]);
-    rows.push([r.name, 'peak RSS (MB) / wall (s)', String(r.peakRssMB), String(r.wallS), '']);
-  }
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
-}
-
 const before = machine();
 console.log(
   `bench: ${names.join(', ')} on ${before.nproc}x ${before.cpu}, node ${before.node}, load ${before.loadavg}`,
@@ -118,7 +85,7 @@ for (const n of names) {
   results.push(r);
   if (r.error) console.log(`${n} FAILED: ${r.error}`);
 }
-console.log(`\n${table(results)}`);
+console.log(`\n${consoleTable(results)}`);
 
 mkdirSync(dirname(OUT), { recursive: true });
 const prev = existsSync(OUT)
@@ -126,10 +93,14 @@ const prev = existsSync(OUT)
   : {};
 const merged = { ...(prev.results ?? {}) };
 for (const r of results) merged[r.name] = r;
-const after = machine();
-writeFileSync(
-  OUT,
-  `${JSON.stringify({ machine: { ...after, loadavgBefore: before.loadavg }, ran: names, results: merged }, null, 1)}\n`,
+const ordered = Object.fromEntries(
+  Object.keys(BENCHMARKS)
+    .filter((k) => merged[k])
+    .map((k) => [k, merged[k]]),
 );
+const m = { ...machine(), loadavgBefore: before.loadavg };
+writeFileSync(OUT, `${JSON.stringify({ machine: m, ran: names, results: ordered }, null, 1)}\n`);
 console.log(`\nwrote ${OUT}`);
+if (updateBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), ordered, m))
+  console.log('updated the results section of BENCHMARKS.md');
 process.exit(results.some((r) => r.error) ? 1 : 0);
