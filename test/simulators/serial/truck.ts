@@ -32,6 +32,8 @@ export interface TruckSimulatorOptions {
   loop?: boolean;
   /** with a CAN port: drive only once the reader has opened the SLCAN channel (default true) */
   waitForCanOpen?: boolean;
+  /** fast-forward: pause this long before a body/cover change (default 250 ms; 0 in real time) */
+  settleMs?: number;
   /** replay this candump log on the CAN port (one frame per step, looping) instead of the truck's own frames */
   canReplay?: string;
 }
@@ -118,6 +120,11 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
   const shift = samples.length ? samples[samples.length - 1].t - samples[0].t + 1000 : 0;
   let offset = 0;
 
+  // Fast-forward squeezes a simulated second into a few ms, and the reader may take the GNSS and
+  // CAN ptys in chunks of many steps. Before a body/cover change, pause long enough for the
+  // reader to finish the epochs it has (its quiet-gap flush), so signals line up with fixes.
+  const settleMs = o.settleMs ?? (interval < 1000 ? 250 : 0);
+  let lastState = '';
   const step = () => {
     if (stopped) return;
     if (i >= samples.length) {
@@ -126,6 +133,13 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
       offset += shift;
     }
     const s = { ...samples[i], t: samples[i].t + offset };
+    const state = `${s.dumpBodyRaised}/${s.coverOpen}`;
+    if (state !== lastState && lastState !== '' && settleMs > 0 && !replay.length) {
+      lastState = state;
+      timer = setTimeout(step, settleMs);
+      return;
+    }
+    lastState = state;
     if (adapter?.isOpen()) can!.write(replay.length ? encodeSlcan(replay[i % replay.length]) : slcanFor(s));
     let out = nmeaFor(s, o.talker);
     if (o.corruptEvery && i % o.corruptEvery === o.corruptEvery - 1) {
