@@ -16,6 +16,7 @@ import {
   census,
   expectExactlyOnce,
   incidents,
+  metric,
   startCentralProcess,
   streamCount,
   untilAllCases,
@@ -67,6 +68,7 @@ describe('fault - central SIGKILL during backlog ingest', () => {
 
     const dataDir = join(dir, 'central');
     const seenAtKill: number[] = [];
+    const pendingAtKill: number[] = [];
     for (let k = 0; k < KILLS; k++) {
       const c = await startCentralProcess(server.url, dataDir);
       central = c.proc;
@@ -79,6 +81,13 @@ describe('fault - central SIGKILL during backlog ingest', () => {
         `central ingesting past ${target}`,
         120_000,
       );
+      pendingAtKill.push(
+        (await metric(
+          `${c.url}/api/gateways/metrics`,
+          'cg_central_ingest_pending',
+          'stream="CG_INCIDENTS"',
+        )) ?? -1,
+      );
       await c.proc.kill('SIGKILL');
       seenAtKill.push(n);
     }
@@ -90,7 +99,11 @@ describe('fault - central SIGKILL during backlog ingest', () => {
       produced,
       census: result,
       delivered: await streamCount(nc),
-      extra: { kills: KILLS, casesAtEachKill: seenAtKill.join(',') },
+      extra: {
+        kills: KILLS,
+        casesAtEachKill: seenAtKill.join(','),
+        ingestPendingAtEachKill: pendingAtKill.join(','),
+      },
     });
   });
 });

@@ -20,6 +20,7 @@ import { loadUsers } from '../auth/index.js';
 import { ProblemError, problemResponse } from '../http/problem.js';
 import { apiGuard } from './guard.js';
 import { GatewayConfigHub } from './hub.js';
+import { renderGatewayMetrics } from './metrics.js';
 import { gatewayRoutes } from './routes.js';
 
 const quiet = { info() {}, warn() {} };
@@ -132,6 +133,10 @@ describe('gateways - configuration API', () => {
     expect(list.gateways).toEqual([expect.objectContaining({ gatewayId: 'cp-01', inSync: true })]);
     const handler = await app.request('/api/gateways', as('demo-handler-hwc'));
     expect(handler.status).toBe(403);
+    const text = await renderGatewayMetrics(hub, nc);
+    expect(text).toMatch(/^cg_central_gateway_config_in_sync\{gateway="cp-01"\} 1$/m);
+    expect(text).toMatch(/^cg_central_gateway_heartbeat_age_seconds\{gateway="cp-01"\} \d/m);
+    expect(text).toMatch(/^cg_central_gateway_config_puts_total 2$/m);
   });
 });
 

@@ -4,7 +4,8 @@
  * app composition:
  *   - `gatewayRouteGroup({ natsUrl })`: a RouteGroup for `extraRoutes`; connects its own NATS link
  *     (retrying while NATS is down), creates the config KV bucket, follows heartbeats, and serves
- *     `/api/gateways` (see routes.ts) plus `/api/gateways/metrics` (Prometheus text).
+ *     `/api/gateways` (see routes.ts) plus `/api/gateways/metrics` (Prometheus text: config
+ *     sync, heartbeat age, ingest lag of central's consumers, the guard's counters).
  *   - `apiGuard()`: body size and rate limits for every route (guard.ts), mounted first.
  * @example
  *   const gateways = gatewayRouteGroup({ natsUrl, guard });
@@ -16,6 +17,7 @@ import { connectNats, type LinkOptions, type NatsConnection } from '../../protoc
 import type { AppDeps, RouteGroup } from '../app.js';
 import type { ApiGuard } from './guard.js';
 import { GatewayConfigHub } from './hub.js';
+import { renderGatewayMetrics } from './metrics.js';
 import { gatewayRoutes } from './routes.js';
 
 export { type ApiGuard, apiGuard, type GuardOptions } from './guard.js';
@@ -69,19 +71,10 @@ export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGrou
     build(deps: AppDeps): Hono<any> {
       connect();
       const app = gatewayRoutes(hub, deps.users);
-      app.get('/metrics', (c) =>
-        c.text(
-          [
-            '# HELP cg_central_gateway_config_puts_total configuration versions stored',
-            '# TYPE cg_central_gateway_config_puts_total counter',
-            `cg_central_gateway_config_puts_total ${hub.counters.puts}`,
-            `cg_central_gateway_config_rejected_total ${hub.counters.rejected}`,
-            `cg_central_gateway_config_conflicts_total ${hub.counters.conflicts}`,
-            o.guard?.metrics() ?? '',
-          ].join('\n'),
-          200,
-          { 'content-type': 'text/plain; version=0.0.4' },
-        ),
+      app.get('/metrics', async (c) =>
+        c.text(await renderGatewayMetrics(hub, nc, o.guard), 200, {
+          'content-type': 'text/plain; version=0.0.4',
+        }),
       );
       return app;
     },

@@ -15,6 +15,7 @@ import { until } from '../../test/support/processes.js';
 import { type GatewayConfig, parseGatewayConfig } from '../config.js';
 import { type Gateway, startGateway } from '../gateway.js';
 import type { EdgeUnit } from '../unit.js';
+import { renderSyncMetrics } from './metrics.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let server: NatsServerHandle;
@@ -113,6 +114,9 @@ describe('config sync - gateway', () => {
     await kv.put('cp-sync', new TextEncoder().encode('{"not":"a doc"'));
     await until(() => (gw.syncStats().refused === 4 ? true : undefined), 'garbage refused');
     expect(gw.status().configVersion).toBe('sync-4');
+    const text = renderSyncMetrics('cp-sync', gw.syncStats());
+    expect(text).toMatch(/^cg_config_version\{gateway="cp-sync"\} 4$/m);
+    expect(text).toMatch(/^cg_config_refused_total\{gateway="cp-sync"\} 4$/m);
     expect(gw.config.nats.servers).toBe(server.url);
   });
 
