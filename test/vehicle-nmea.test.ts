@@ -93,4 +93,15 @@ describe('nmea - reader', () => {
     expect(f.speedMps).toBeCloseTo(10 * 0.514444, 4);
     expect(f.mode).toBe('2d');
   });
+
+  it('nmea - GNS (multi-constellation GGA): mode letters per system, N everywhere = no fix', () => {
+    const date = nmea('GNZDA,074155.799,25,02,2015,,');
+    const fix = decodeNmea(
+      date + nmea('GNGNS,074155.799,3114.8770,N,12135.2463,E,ANNA,05,1.3,156.9,8.3,,0000'),
+    ).fixes[0];
+    expect(fix).toMatchObject({ mode: '3d', altM: 156.9, sats: 5, talker: 'GN' });
+    expect(fix.lat).toBeCloseTo(31 + 14.877 / 60, 9);
+    const none = decodeNmea(date + nmea('GNGNS,074155.799,,,,,NNNN,00,,,0.0,,0000')).fixes[0];
+    expect(none.mode).toBe('none');
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * @module edge/vehicle/gnss/fix
- * Merges the sentences of one receiver epoch (same time of day: RMC, GGA, VTG, GSA, GLL, ZDA) into
+ * Merges the sentences of one receiver epoch (same time of day: RMC, GGA, GNS, VTG, GSA, GLL, ZDA) into
  * one fix, the way gpsd does: the date is carried from the last RMC/ZDA, the fix mode from the last
  * GSA, and a 10-bit GPS week rollover can be undone. Also the shared sanity check every decoded
  * fix passes before the vehicle state sees it (Traccar's manner).
@@ -118,6 +118,19 @@ export class FixAssembler {
           }
           f.sats = s.sats;
           f.hdop = s.hdop;
+          break;
+        case 'GNS':
+          if (!s.valid) invalid = true;
+          else {
+            if (s.lat !== undefined && s.lon !== undefined && !hasPos) {
+              f.lat = s.lat;
+              f.lon = s.lon;
+              hasPos = true;
+            }
+            if (s.altM !== undefined && f.altM === undefined) f.altM = s.altM;
+          }
+          f.sats ??= s.sats;
+          f.hdop ??= s.hdop;
           break;
         case 'GLL':
           if (s.valid && !hasPos && s.lat !== undefined && s.lon !== undefined) {

@@ -59,6 +59,19 @@ export interface Gga {
   hdop?: number;
   altM?: number;
 }
+/** GNS (NMEA 3.0+): GGA for multi-constellation receivers; one mode letter per system. */
+export interface Gns {
+  type: 'GNS';
+  talker: string;
+  tod?: TimeOfDay;
+  /** any system with a fix (mode letter other than N) */
+  valid: boolean;
+  lat?: number;
+  lon?: number;
+  sats?: number;
+  hdop?: number;
+  altM?: number;
+}
 export interface Vtg {
   type: 'VTG';
   talker: string;
@@ -95,7 +108,7 @@ export interface Zda {
   tod?: TimeOfDay;
   day?: number;
 }
-export type Sentence = Rmc | Gga | Vtg | Gsa | Gsv | Gll | Zda;
+export type Sentence = Rmc | Gga | Gns | Vtg | Gsa | Gsv | Gll | Zda;
 
 /** Talkers we take positions from: GPS, combined GNSS, BeiDou (BD and GB), GLONASS, Galileo. */
 const TALKERS = new Set(['GP', 'GN', 'BD', 'GB', 'GL', 'GA']);
@@ -182,6 +195,20 @@ export function decodeFields(talker: string, type: string, f: string[]): Sentenc
         altM: num(f[8]),
       };
       return bad(s.tod, s.lat, s.lon, s.quality, s.altM) || f.length < 9 ? null : s;
+    }
+    case 'GNS': {
+      const s: Gns = {
+        type,
+        talker,
+        tod: tod(f[0]),
+        lat: coord(f[1], f[2], 2),
+        lon: coord(f[3], f[4], 3),
+        valid: /[^N]/.test(f[5] ?? 'N') && (f[5] ?? '') !== '',
+        sats: num(f[6]),
+        hdop: num(f[7]),
+        altM: num(f[8]),
+      };
+      return bad(s.tod, s.lat, s.lon, s.altM) || f.length < 9 ? null : s;
     }
     case 'VTG': {
       // Old-style VTG (pre NMEA 2.3) has no unit letters; both forms carry track first.
@@ -272,22 +299,31 @@ export class NmeaReader {
 
   push(chunk: string | Uint8Array): void {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
-    for (let i = 0; i < text.length; i++) {
+    // The open sentence is this.buf (carried over from earlier chunks) + text[seg, i): slices,
+    // not per-character concatenation, keep the hot path cheap.
+    let seg = this.inSentence ? 0 : -1;
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 0) {
         this.counters.nulBytes++;
+        if (seg >= 0) {
+          this.buf += text.slice(seg, i);
+          seg = i + 1;
+        }
         continue;
       }
       if (c === 36 /* $ */) {
         // A new start while a sentence is open: either two sentences glued without a line end
         // (the open one ends in *hh) or the open one was cut short.
         if (this.inSentence) {
-          const n = this.buf.length;
-          if (n > 3 && this.buf.charCodeAt(n - 3) === 42 /* * */) this.finish(this.buf);
+          const open = this.buf + text.slice(seg, i);
+          if (open.length > 3 && open.charCodeAt(open.length - 3) === 42 /* * */) this.finish(open);
           else this.counters.cut++;
         }
         this.inSentence = true;
         this.buf = '';
+        seg = i + 1;
         continue;
       }
       if (!this.inSentence) {
@@ -295,19 +331,21 @@ export class NmeaReader {
         continue;
       }
       if (c === 13 || c === 10) {
+        const body = this.buf + text.slice(seg, i);
         this.inSentence = false;
-        this.finish(this.buf);
         this.buf = '';
+        seg = -1;
+        this.finish(body);
         continue;
       }
-      if (c < 32 || c > 126 || this.buf.length >= MAX_LEN) {
+      if (c < 32 || c > 126 || this.buf.length + (i - seg) >= MAX_LEN) {
         this.counters[c < 32 || c > 126 ? 'malformed' : 'tooLong']++;
         this.inSentence = false;
         this.buf = '';
-        continue;
+        seg = -1;
       }
-      this.buf += text[i];
     }
+    if (this.inSentence && seg >= 0) this.buf += text.slice(seg);
   }
 
   /** Decode one sentence body (between `$` and the line end). */
