@@ -117,7 +117,7 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
   const done = new Promise<void>((r) => {
     finish = r;
   });
-  const shift = samples.length ? samples[samples.length - 1].t - samples[0].t + 1000 : 0;
+  const span = samples.length ? samples[samples.length - 1].t - samples[0].t : 0;
   let offset = 0;
 
   // Fast-forward squeezes a simulated second into a few ms, and the reader may take the GNSS and
@@ -129,8 +129,19 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
     if (stopped) return;
     if (i >= samples.length) {
       if (!o.loop) return finish();
+      // The next lap starts after this one; in fast-forward it must not run far into the future
+      // (the unit's sanity check rejects fixes > 10 min ahead), so wait until it ends ≤ 5 min ahead.
+      const prevEnd = samples[samples.length - 1].t + offset;
+      const start = Math.max(prevEnd + 1000, Date.now() - span);
+      offset = start - samples[0].t;
       i = 0;
-      offset += shift;
+      // how far ahead of the wall clock the lap ends, given k simulated ms per real ms
+      const ahead = start - Date.now() + span * Math.max(0, 1 - interval / 1000);
+      const wait = ahead - 300_000;
+      if (wait > 0) {
+        timer = setTimeout(step, wait);
+        return;
+      }
     }
     const s = { ...samples[i], t: samples[i].t + offset };
     const state = `${s.dumpBodyRaised}/${s.coverOpen}`;
