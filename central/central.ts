@@ -8,7 +8,7 @@
  *   const central = await createCentral({ dataDir: '.data/central', natsUrl: 'nats://127.0.0.1:4222' });
  *   const { url } = await central.start({ port: 0 });
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,9 +74,9 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   await store.open();
   const board = new DeviceBoard(o.dataDir ? join(o.dataDir, 'devices') : undefined);
   await board.open();
-  const attachments = new AttachmentStore(
-    o.dataDir ? join(o.dataDir, 'attachments') : mkdtempSync(join(tmpdir(), 'cg-attachments-')),
-  );
+  // without a data directory (tests) uploads go to a temporary folder removed by stop()
+  const tmpAttachments = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-attachments-'));
+  const attachments = new AttachmentStore(tmpAttachments ?? join(o.dataDir!, 'attachments'));
   const svc = new CaseService({ store, city, attachments, duplicateMetres: o.duplicateMetres, now: o.now });
   const counters = newCounters();
   const ingest = o.natsUrl ? new NatsIngest({ url: o.natsUrl, svc, board, counters, log }) : undefined;
@@ -122,6 +122,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       await board.save();
       await store.close();
+      if (tmpAttachments) rmSync(tmpAttachments, { recursive: true, force: true });
     },
   };
 }

@@ -48,7 +48,10 @@ const central = await createCentral({
   middleware: [guard.middleware],
   extraRoutes: [gateways, scoringRouteGroup({ dataDir: o.data })],
 });
-const { url } = await central.start({ port, host: o.host });
+const { url } = await central.start({ port, host: o.host }).catch((e: Error) => {
+  console.error(`central: cannot listen on ${o.host}:${port}: ${e.message}`);
+  process.exit(1);
+});
 process.stdout.write(`central listening on ${url}\n`);
 
 let stopping = false;

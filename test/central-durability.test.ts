@@ -61,8 +61,10 @@ describe('central durability - SIGKILL', () => {
     const first = await burst(proc.url, 12, 'a');
     // NATS unreachable: a clear retry line, and the HTTP API served meanwhile
     expect(proc.output()).toMatch(/NATS not reachable, retrying/);
-    await proc.kill(); // right after the last 2xx, before any checkpoint had a chance to matter
+    await proc.kill(); // right after the last 2xx
     expect(proc.child.signalCode).toBe('SIGKILL');
+    // the killed pid is central itself (no launcher in between): it is gone
+    expect(() => process.kill(proc!.child.pid!, 0)).toThrow(/ESRCH/);
 
     proc = await spawnCentral({ natsUrl: NATS, dataDir });
     await verify(proc.url, first);

@@ -3,7 +3,7 @@
  * make incidents, poll with a deadline.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ export interface CentralProcess {
   dataDir: string;
   child: ChildProcess;
   output(): string;
-  /** SIGTERM and wait */
+  /** SIGTERM and wait; removes the data directory if this helper made it */
   stop(): Promise<void>;
   /** SIGKILL and wait */
   kill(): Promise<void>;
@@ -24,8 +24,20 @@ export interface CentralProcess {
 
 export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }): Promise<CentralProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cg-central-'));
-  const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, ['central/main.ts', '--port', '0', '--nats', opts.natsUrl, '--data', dataDir], {
+  // node itself with tsx's loader: one process, so a signal reaches central and not a launcher
+  // (the `tsx` CLI runs central in a child that outlives a SIGKILL of the launcher)
+  const args = [
+    '--import',
+    'tsx',
+    'central/main.ts',
+    '--port',
+    '0',
+    '--nats',
+    opts.natsUrl,
+    '--data',
+    dataDir,
+  ];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -38,7 +50,10 @@ export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }):
     out += b.toString();
   });
   const url = await new Promise<string>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`central did not start in 30 s:\n${out}`)), 30_000);
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`central did not start in 30 s:\n${out}`));
+    }, 30_000);
     const onData = () => {
       const m = /central listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) {
@@ -64,6 +79,7 @@ export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }):
     async stop() {
       child.kill('SIGTERM');
       await waitExit();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     async kill() {
       child.kill('SIGKILL');
