@@ -178,6 +178,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
   let linkUp = false;
   let deliverer: Deliverer | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let beatNow: (() => void) | undefined;
   const abort = new AbortController();
 
   const status = (): GatewayStatus => {
@@ -282,8 +283,15 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
         for (const u of previous) await u.start(sinks);
         throw e;
       }
+      const rearm = next.heartbeatS !== cfg.heartbeatS;
       cfg = next;
       units = nextUnits;
+      // tell central at once which version runs now, and follow a new heartbeat period
+      if (heartbeat && beatNow && rearm) {
+        clearInterval(heartbeat);
+        heartbeat = setInterval(beatNow, cfg.heartbeatS * 1000);
+      }
+      setTimeout(() => beatNow?.(), 0); // after the caller recorded the version
       log.info({ gatewayId: cfg.gatewayId, units: units.map((u) => u.name) }, 'configuration applied');
     });
     applying = run.catch(() => undefined);
@@ -317,9 +325,9 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
           if (m.reply) m.respond(encode(CommandReply, reply));
         }
       })();
-      const beat = () => {
+      const beat = (beatNow = () => {
         if (!conn.isClosed()) conn.publish(subjects.status(cfg.gatewayId), encode(GatewayStatus, status()));
-      };
+      });
       beat();
       heartbeat = setInterval(beat, cfg.heartbeatS * 1000);
       if (cfg.configSync) sync.start(conn);
