@@ -106,6 +106,8 @@ export function openApiDocument(): object {
             q('gridCode', '15-digit grid code'),
             q('category', 'category code MM.SS'),
             q('source', `comma-separated: ${SOURCE_NAMES.join(', ')}`),
+            q('reporterId', 'user or gateway id that reported'),
+            q('collectorId', 'collector id (城管通 reports)'),
             q('from', 'created at or after (ISO time)'),
             q('to', 'created before (ISO time)'),
             q('overdue', 'true/false (computed now)'),

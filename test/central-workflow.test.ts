@@ -200,6 +200,8 @@ describe('central workflow - other sources', () => {
     });
     expect(c.status).toBe(409);
     expect((await api(central.url, '/api/cases', op)).body.total).toBe(total);
+    const byCollector = await api(central.url, '/api/cases?collectorId=col-001', op);
+    expect(byCollector.body.items.map((x: { id: string }) => x.id)).toEqual([a.body.id]);
     // the collector sees their own report, not the AI cases
     const mine = await api(central.url, '/api/cases', TOKENS.collector);
     expect(mine.body.items.every((x: { reporter: { id: string } }) => x.reporter.id === 'u-collector')).toBe(

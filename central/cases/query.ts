@@ -29,6 +29,8 @@ export const CaseQuery = z.strictObject({
     .regex(/^\d{2}\.\d{2}$/)
     .optional(),
   source: csv(SOURCE_NAMES).optional(),
+  reporterId: z.string().max(64).optional().describe('user or gateway id that reported'),
+  collectorId: z.string().max(64).optional(),
   from: z.iso.datetime({ offset: true }).optional().describe('created at or after'),
   to: z.iso.datetime({ offset: true }).optional().describe('created before'),
   overdue: z.enum(['true', 'false']).optional(),
@@ -48,6 +50,8 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
     (!q.gridCode || c.location.gridCode === q.gridCode) &&
     (!q.category || c.category === q.category) &&
     (!q.source || q.source.includes(c.source)) &&
+    (!q.reporterId || c.reporter.id === q.reporterId) &&
+    (!q.collectorId || c.reporter.collectorId === q.collectorId) &&
     (!from || c.createdAt >= from) &&
     (!to || c.createdAt < to) &&
     (!q.overdue || svc.isOverdue(c, now) === (q.overdue === 'true'));
