@@ -129,14 +129,33 @@ describe('gateways - configuration API', () => {
     });
     beat('sync-2');
     await until(async () => ((await hub.get('cp-01')).inSync ? true : undefined), 'in sync');
+    const put = await app.request(
+      '/api/gateways/cp-01/config',
+      as('demo-admin', {
+        method: 'PUT',
+        body: JSON.stringify({
+          ...cfg,
+          cameras: [{ id: 'gate-1', username: 'admin', password: 'cam-secret' }],
+        }),
+      }),
+    );
+    expect(put.status).toBe(200);
+    beat('sync-3');
+    const asOperator = await (await app.request('/api/gateways/cp-01/config', as('demo-operator'))).text();
+    expect(asOperator).not.toContain('cam-secret');
+    expect(asOperator).toContain('"password":"***"');
+    const asAdmin = await (await app.request('/api/gateways/cp-01/config', as('demo-admin'))).text();
+    expect(asAdmin).toContain('cam-secret');
+    await until(async () => ((await hub.get('cp-01')).inSync ? true : undefined), 'in sync with 3');
     const list = await (await app.request('/api/gateways', as('demo-leader'))).json();
+    expect(JSON.stringify(list)).not.toContain('cam-secret');
     expect(list.gateways).toEqual([expect.objectContaining({ gatewayId: 'cp-01', inSync: true })]);
     const handler = await app.request('/api/gateways', as('demo-handler-hwc'));
     expect(handler.status).toBe(403);
     const text = await renderGatewayMetrics(hub, nc);
     expect(text).toMatch(/^cg_central_gateway_config_in_sync\{gateway="cp-01"\} 1$/m);
     expect(text).toMatch(/^cg_central_gateway_heartbeat_age_seconds\{gateway="cp-01"\} \d/m);
-    expect(text).toMatch(/^cg_central_gateway_config_puts_total 2$/m);
+    expect(text).toMatch(/^cg_central_gateway_config_puts_total 3$/m);
   });
 });
 

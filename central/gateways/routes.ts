@@ -21,7 +21,14 @@ export function gatewayRoutes(hub: GatewayConfigHub, users: UserDirectory): Hono
   };
   app.get('/', requireUser(users, READERS), async (c) => {
     ready();
-    return c.json({ gateways: await hub.list() });
+    // the list shows versions and sync state; documents only through /:id/config
+    const list = await hub.list();
+    return c.json({
+      gateways: list.map(({ desired, ...v }) => ({
+        ...v,
+        desired: desired && { ...desired, config: undefined },
+      })),
+    });
   });
   app.get('/:id/config', requireUser(users, READERS), async (c) => {
     ready();
@@ -32,6 +39,12 @@ export function gatewayRoutes(hub: GatewayConfigHub, users: UserDirectory): Hono
         'gateway-not-found',
         `no configuration or heartbeat for ${c.req.param('id')}`,
       );
+    // camera passwords travel in the cameras section: only an admin sees them
+    if (view.desired && c.get('user').role !== 'admin')
+      view.desired = {
+        ...view.desired,
+        config: redactSecrets(view.desired.config) as Record<string, unknown>,
+      };
     return c.json(view);
   });
   app.put('/:id/config', requireUser(users, ['admin']), async (c) => {
@@ -56,4 +69,19 @@ export function gatewayRoutes(hub: GatewayConfigHub, users: UserDirectory): Hono
     }
   });
   return app;
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|credential|private/i;
+
+/** A copy with the values of secret-looking keys replaced, at any depth. */
+export function redactSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redactSecrets);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        SECRET_KEY.test(k) && typeof x !== 'object' ? '***' : redactSecrets(x),
+      ]),
+    );
+  return v;
 }
