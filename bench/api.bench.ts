@@ -15,7 +15,7 @@ import { startNatsServer } from '../test/support/nats-server.js';
 import { spawnTs } from '../test/support/processes.js';
 import { generateCases, writePartitions } from './lib/cases.js';
 import { demoCity } from './lib/central.js';
-import { type Summary, summarize } from './lib/stats.js';
+import { latency, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
 const YEAR = Number(process.env.BENCH_YEAR_CASES ?? 240_000);
@@ -67,6 +67,20 @@ async function scenario(n: number, natsUrl: string) {
   const central = { url: match![1], child: proc.child, stop: () => proc.stop() };
   const startS = (Date.now() - t0) / 1000;
   try {
+    // one request at a time first: the cost of a request without queueing behind others
+    const single = async (path: string) => {
+      const l: number[] = [];
+      for (let k = 0; k < 25; k++) {
+        const t1 = process.hrtime.bigint();
+        const r = await fetch(central.url + path, { headers: AUTH });
+        await r.arrayBuffer();
+        if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status}`);
+        if (k >= 5) l.push(Number(process.hrtime.bigint() - t1) / 1e6);
+      }
+      return latency(l);
+    };
+    const listOne = await single('/api/cases?limit=50');
+    const queueOne = await single('/api/cases?state=dispatched,processing,feedback&limit=50');
     const list = await cannon({ url: `${central.url}/api/cases?limit=50`, duration: DURATION_S });
     const queue = await cannon({
       url: `${central.url}/api/cases?state=dispatched,processing,feedback&limit=50`,
@@ -93,7 +107,7 @@ async function scenario(n: number, natsUrl: string) {
           await import('node:fs').then((fs) => fs.readFileSync(`/proc/${central.child.pid}/status`, 'utf8')),
         )?.[1] ?? 0,
       ) / 1024;
-    return { list, queue, act, startS, rss };
+    return { list, queue, act, startS, rss, listOne, queueOne };
   } finally {
     await central.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -135,6 +149,10 @@ const bench: Benchmark = {
         figures[`${k} @day`] = lat(d);
         figures[`${k} @year throughput`] = summarize([y.rps], 'req/s');
       }
+      figures['list, one request at a time @year'] = year.listOne;
+      figures['list, one request at a time @day'] = day.listOne;
+      figures['queue, one request at a time @year'] = year.queueOne;
+      figures['queue, one request at a time @day'] = day.queueOne;
       figures['central start @year'] = summarize([year.startS], 's');
       figures['central peak RSS @year'] = summarize([year.rss], 'MB');
       const bad = [year, day].flatMap((s) => [s.list, s.queue, s.act]).map((l) => l.non2xx);

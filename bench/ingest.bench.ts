@@ -10,7 +10,8 @@
  * 1M peaks at ~6 GB RSS and takes ~2 minutes, most of it generating and loading the store).
  */
 import { totalmem } from 'node:os';
-import { CONSUMERS, STREAMS } from '../protocol/index.js';
+import { findDuplicates } from '../central/cases/records.js';
+import { CONSUMERS, Incident, STREAMS } from '../protocol/index.js';
 import { nats, provisionStreams } from '../protocol/transport.js';
 import { startNatsServer } from '../test/support/nats-server.js';
 import { centralWithCases, connect, incidents, publishBacklog, waitFor } from './lib/central.js';
@@ -76,13 +77,28 @@ const bench: Benchmark = {
             await lc.central.svc.act(c.id, 'register', {}, op);
             lat.push(ms(t1));
           }
+          // where an incident's time goes at this size, in-process (no NATS): the whole handler,
+          // the re-sort allCases() does after a new case, and the duplicate scan alone
+          const parts = { handler: [] as number[], resort: [] as number[], dupScan: [] as number[] };
+          if (size > 0)
+            for (const inc of incidents(20, size)) {
+              const t1 = process.hrtime.bigint();
+              await lc.central.svc.ingestIncident(Incident.parse(inc));
+              parts.handler.push(ms(t1));
+              const t2 = process.hrtime.bigint();
+              const all = lc.central.store.allCases();
+              parts.resort.push(ms(t2));
+              const t3 = process.hrtime.bigint();
+              findDuplicates(all, all[0], 50);
+              parts.dupScan.push(ms(t3));
+            }
           const want = measuredAt(size);
           const done = () => (lc.central.counters.ingested.incident ?? 0) >= want;
           const t0 = process.hrtime.bigint();
           await lc.central.start({ port: 0 });
           await waitFor(done, 240_000, `${want} incidents ingested at ${size} stored cases`);
           const rate = want / (ms(t0) / 1000);
-          return { rate, openS: lc.openS, transitions: lat, measured: want };
+          return { rate, openS: lc.openS, transitions: lat, measured: want, parts };
         } finally {
           await lc.dispose();
         }
@@ -138,6 +154,11 @@ const bench: Benchmark = {
         });
         figures[`ingest @${size / 1000}k cases`] = summarize([c.rate], 'incidents/s');
         figures[`register @${size / 1000}k cases`] = reg;
+        if (size >= 10_000) {
+          figures[`handler per incident @${size / 1000}k (in-process)`] = latency(c.parts.handler);
+          figures[`  of which allCases() re-sort @${size / 1000}k`] = latency(c.parts.resort);
+          figures[`  of which findDuplicates scan @${size / 1000}k`] = latency(c.parts.dupScan);
+        }
         figures[`store open @${size / 1000}k cases`] = summarize([c.openS], 's');
       }
       return { ratios, figures, notes };
