@@ -7,7 +7,7 @@
  * process (`central/main.ts`), so the load generator does not share its event loop, but it does
  * share the 2 cores. BENCH_YEAR_CASES (default 240000 = 20,000 a month) sets the year.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -48,31 +48,34 @@ async function scenario(n: number, natsUrl: string) {
   const reported = cases.filter((c) => c.state === 'reported').map((c) => c.id);
   writePartitions(join(dataDir, 'cases'), cases);
   cases.length = 0;
-  const t0 = Date.now();
-  // a year takes a while to load on a busy 2-core box: wait longer than the tests' helper does
-  const { proc, match } = await spawnTs({
-    name: 'central',
-    script: 'central/main.ts',
-    args: ['--port', '0', '--nats', natsUrl, '--data', dataDir],
-    // the per-token rate limit (50/s by default) would answer most load-test requests 429
-    env: {
-      LOG_LEVEL: 'warn',
-      NODE_OPTIONS: '--max-old-space-size=4096',
-      CG_API_RATE_PER_S: '1000000',
-      CG_API_BURST: '1000000',
-    },
-    readyLine: /central listening on (http:\/\/\S+)/,
-    readyTimeoutMs: 240_000,
-  });
-  const central = { url: match![1], child: proc.child, stop: () => proc.stop() };
-  const startS = (Date.now() - t0) / 1000;
+  let stop: (() => Promise<void>) | undefined;
   try {
+    const t0 = Date.now();
+    // a year takes a while to load on a busy 2-core box: wait longer than the tests' helper does
+    const { proc, match } = await spawnTs({
+      name: 'central',
+      script: 'central/main.ts',
+      args: ['--port', '0', '--nats', natsUrl, '--data', dataDir],
+      // the per-token rate limit (50/s by default) would answer most load-test requests 429
+      env: {
+        LOG_LEVEL: 'warn',
+        NODE_OPTIONS: '--max-old-space-size=4096',
+        CG_API_RATE_PER_S: '1000000',
+        CG_API_BURST: '1000000',
+      },
+      readyLine: /central listening on (http:\/\/\S+)/,
+      readyTimeoutMs: 240_000,
+    });
+    stop = () => proc.stop();
+    const url = match![1];
+    const pid = proc.child.pid;
+    const startS = (Date.now() - t0) / 1000;
     // one request at a time first: the cost of a request without queueing behind others
     const single = async (path: string) => {
       const l: number[] = [];
       for (let k = 0; k < 25; k++) {
         const t1 = process.hrtime.bigint();
-        const r = await fetch(central.url + path, { headers: AUTH });
+        const r = await fetch(url + path, { headers: AUTH });
         await r.arrayBuffer();
         if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status}`);
         if (k >= 5) l.push(Number(process.hrtime.bigint() - t1) / 1e6);
@@ -81,14 +84,14 @@ async function scenario(n: number, natsUrl: string) {
     };
     const listOne = await single('/api/cases?limit=50');
     const queueOne = await single('/api/cases?state=dispatched,processing,feedback&limit=50');
-    const list = await cannon({ url: `${central.url}/api/cases?limit=50`, duration: DURATION_S });
+    const list = await cannon({ url: `${url}/api/cases?limit=50`, duration: DURATION_S });
     const queue = await cannon({
-      url: `${central.url}/api/cases?state=dispatched,processing,feedback&limit=50`,
+      url: `${url}/api/cases?state=dispatched,processing,feedback&limit=50`,
       duration: DURATION_S,
     });
     let i = 0;
     const act = await cannon({
-      url: central.url,
+      url: url,
       amount: reported.length,
       requests: [
         {
@@ -101,15 +104,10 @@ async function scenario(n: number, natsUrl: string) {
         },
       ],
     });
-    const rss =
-      Number(
-        /VmHWM:\s+(\d+)/.exec(
-          await import('node:fs').then((fs) => fs.readFileSync(`/proc/${central.child.pid}/status`, 'utf8')),
-        )?.[1] ?? 0,
-      ) / 1024;
+    const rss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     return { list, queue, act, startS, rss, listOne, queueOne };
   } finally {
-    await central.stop();
+    await stop?.();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

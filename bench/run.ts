@@ -6,7 +6,7 @@
  * per benchmark, each with its own time, plus the machine it ran on).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,8 @@ function machine() {
 }
 
 function runOne(name: string): Promise<BenchResult> {
-  const file = join(mkdtempSync(join(tmpdir(), 'cg-bench-')), 'result.json');
+  const dir = mkdtempSync(join(tmpdir(), 'cg-bench-'));
+  const file = join(dir, 'result.json');
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -61,7 +62,9 @@ function runOne(name: string): Promise<BenchResult> {
     const timer = setTimeout(() => child.kill('SIGKILL'), PER_BENCH_S * 1000);
     child.on('exit', (code, sig) => {
       clearTimeout(timer);
-      if (existsSync(file)) return resolve(JSON.parse(readFileSync(file, 'utf8')) as BenchResult);
+      const result = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BenchResult) : undefined;
+      rmSync(dir, { recursive: true, force: true });
+      if (result) return resolve(result);
       resolve({
         name,
         title: name,
