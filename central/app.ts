@@ -14,6 +14,7 @@ import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
 import { consoleRoutes } from './console/index.js';
 import type { DeviceBoard } from './devices/board.js';
+import type { GatewayCaller } from './devices/commands.js';
 import { deviceRoutes } from './devices/routes.js';
 import type { AttachmentStore } from './evidence/attachments.js';
 import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   /** NATS link state for /api/health */
   natsConnected(): boolean;
   maxUploadBytes: number;
+  /** calls gateways over NATS (request/reply); absent without NATS */
+  caller?: GatewayCaller;
 }
 
 /** A route group a later module contributes: mounted at `path`, built from the shared deps. */
@@ -86,7 +89,7 @@ export function buildApp(
   app.route('/api/workflow', workflowRoutes());
   app.route('/api/attachments', ev.attachments);
   app.route('/api/evidence', ev.evidence);
-  app.route('/api/devices', deviceRoutes(deps.board, users));
+  app.route('/api/devices', deviceRoutes(deps.board, users, deps.caller));
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));

@@ -21,6 +21,7 @@ import { loadUsers, type UserDirectory } from './auth/index.js';
 import { CaseService } from './cases/service.js';
 import { type City, loadCity } from './city/index.js';
 import { DeviceBoard } from './devices/board.js';
+import { GatewayCaller } from './devices/commands.js';
 import { AttachmentStore } from './evidence/attachments.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { NatsIngest } from './ingest/index.js';
@@ -91,6 +92,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       objects: { get: (name) => (ingest ? ingest.getEvidence(name) : Promise.resolve(undefined)) },
       natsConnected: () => !!ingest?.connected,
       maxUploadBytes: o.maxUploadBytes ?? 8 * 1024 * 1024,
+      caller: ingest ? new GatewayCaller(() => ingest.nc, board) : undefined,
     },
     o.extraRoutes,
     o.middleware,

@@ -8,6 +8,7 @@ import { ACTION_INPUTS } from './cases/actions.js';
 import { SOURCE_NAMES } from './cases/model.js';
 import { IntakeInput } from './cases/service.js';
 import { ACTIONS, CASE_STATE_NAMES, TRANSITIONS } from './cases/workflow.js';
+import { scoringOpenApiPaths } from './scoring/openapi.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const problem = { $ref: '#/components/responses/Problem' };
@@ -204,6 +205,41 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'track' }, ...errors },
         },
       },
+      '/api/devices/{gatewayId}/commands/{verb}': {
+        post: {
+          summary:
+            'call a gateway over NATS: ping, where (vehicle position), snapshot (fresh camera frame), reload_config',
+          parameters: [
+            { name: 'gatewayId', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'verb',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', enum: ['ping', 'where', 'snapshot', 'reload_config'] },
+            },
+          ],
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { deviceId: { type: 'string' } } },
+              },
+            },
+          },
+          responses: {
+            '200': { description: '{ reply: CommandReply }' },
+            '504': { description: 'the gateway did not answer (recorded)' },
+            ...errors,
+          },
+        },
+      },
+      '/api/devices/calls': {
+        get: {
+          summary: 'calls made to gateways, answered or not (设备未应答)',
+          parameters: [{ name: 'gatewayId', in: 'query', required: false, schema: { type: 'string' } }],
+          responses: { '200': { description: 'calls per gateway' }, ...errors },
+        },
+      },
+      ...scoringOpenApiPaths(),
       '/api/city/catalog': {
         get: {
           summary: 'categories with deadlines and routing rules',

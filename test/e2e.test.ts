@@ -97,6 +97,43 @@ describe.skipIf(!cameraReady)('e2e - camera frame to case', () => {
   });
 });
 
+async function call(gatewayId: string, verb: string, body?: object): Promise<Response> {
+  return fetch(`${stack.central.url}/api/devices/${gatewayId}/commands/${verb}`, {
+    method: 'POST',
+    headers: { ...OPERATOR, 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+}
+
+describe('e2e - central calls a gateway', () => {
+  it('asks the truck where it is over NATS request/reply and gets its position', async () => {
+    const reply = await until(
+      async () => {
+        const r = await call('veh-zj-a12345', 'where');
+        const j = (await r.json()) as {
+          reply?: { ok: boolean; data?: { position?: { lat: number; lon: number } | null } };
+        };
+        return r.status === 200 && j.reply?.ok && j.reply.data?.position ? j.reply : undefined;
+      },
+      'a where reply with a position',
+      60_000,
+    );
+    expect(reply.data?.position?.lat).toBeCloseTo(30.27, 1);
+    expect(reply.data?.position?.lon).toBeCloseTo(120.15, 1);
+  });
+
+  it('a gateway that does not answer is a 504 and recorded as an unanswered call', async () => {
+    const r = await call('cp-nobody', 'ping');
+    expect(r.status).toBe(504);
+    expect(((await r.json()) as { type: string }).type).toMatch(/gateway-no-answer/);
+    const calls = await api<Record<string, { answered: boolean; verb: string }[]>>(
+      '/api/devices/calls?gatewayId=cp-nobody',
+    );
+    expect(calls['cp-nobody']).toEqual([expect.objectContaining({ answered: false, verb: 'ping' })]);
+    expect((await call('cp-xihu-01', 'format_disk')).status).toBe(422);
+  });
+});
+
 describe('e2e - serial NMEA to case', () => {
   it('a speeding truck on a real pty becomes one reported overspeed case', async () => {
     const c = await until(

@@ -39,9 +39,19 @@ export interface VehicleTrack {
   lastAt: string;
   points: TrackPoint[];
 }
+/** One call from central to a gateway (request/reply); unanswered calls are equipment findings. */
+export interface CallRecord {
+  at: string;
+  verb: string;
+  deviceId?: string;
+  by?: string;
+  answered: boolean;
+  error?: string;
+}
 interface BoardData {
   gateways: Record<string, GatewayState>;
   vehicles: Record<string, VehicleTrack>;
+  calls?: Record<string, CallRecord[]>;
 }
 
 const MAX_CHANGES = 500;
@@ -91,6 +101,19 @@ export class DeviceBoard {
       outbox: s.outbox,
       devices,
     };
+  }
+
+  recordCall(gatewayId: string, call: CallRecord): void {
+    this.#data.calls ??= {};
+    const list = (this.#data.calls[gatewayId] ??= []);
+    list.push(call);
+    if (list.length > MAX_CHANGES) list.splice(0, list.length - MAX_CHANGES);
+  }
+
+  /** calls to each gateway, oldest first */
+  calls(gatewayId?: string): Record<string, CallRecord[]> {
+    const all = this.#data.calls ?? {};
+    return gatewayId ? { [gatewayId]: all[gatewayId] ?? [] } : all;
   }
 
   applyTelemetry(t: Telemetry): void {
