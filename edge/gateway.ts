@@ -325,9 +325,10 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
           if (m.reply) m.respond(encode(CommandReply, reply));
         }
       })();
-      const beat = (beatNow = () => {
+      const beat = () => {
         if (!conn.isClosed()) conn.publish(subjects.status(cfg.gatewayId), encode(GatewayStatus, status()));
-      });
+      };
+      beatNow = beat;
       beat();
       heartbeat = setInterval(beat, cfg.heartbeatS * 1000);
       if (cfg.configSync) sync.start(conn);
