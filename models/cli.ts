@@ -1,0 +1,94 @@
+/**
+ * @module models/cli
+ * The `models` command: `npm run models -- <command>`.
+ *   validate <manifest>                       schema, sha256, shapes, labels, a test inference
+ *   run <manifest> <images...> [--annotate d] JSON lines: file, label, score, box (image pixels)
+ *   eval [--detector m] [--classifier m]      AP@0.5 per class and no_uniform precision/recall
+ *        [--seed 7] [--images 200] [--crops 400] on a held-out set generated with another seed
+ */
+import path from 'node:path';
+import { Command } from 'commander';
+import { ensureHeldout, evalClassifier, evalDetector, MODELS_DIR } from './eval/index.js';
+import { runModel, validateModel } from './tools.js';
+
+const program = new Command('models').description(
+  'validate, run and evaluate ONNX models described by a manifest',
+);
+
+function fail(e: unknown): never {
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  process.exit(1);
+}
+
+program
+  .command('validate <manifest>')
+  .description('check a model against its manifest (shapes, labels, a test inference)')
+  .action(async (manifest: string) => {
+    try {
+      process.stdout.write(`${JSON.stringify(await validateModel(manifest), null, 2)}\n`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('run <manifest> <images...>')
+  .description('detections (or a class) per image as JSON lines on stdout')
+  .option('--annotate <dir>', 'write <name>.annotated.jpg with the boxes drawn')
+  .option('--score <n>', 'minimum score (default: the manifest threshold)', Number.parseFloat)
+  .action(async (manifest: string, images: string[], o: { annotate?: string; score?: number }) => {
+    try {
+      const r = await runModel(
+        manifest,
+        images,
+        (line) => process.stdout.write(`${JSON.stringify(line)}\n`),
+        {
+          annotateDir: o.annotate,
+          score: o.score,
+        },
+      );
+      if (r.errors) process.exitCode = 2;
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('eval')
+  .description('metrics on a held-out generated set (different seed than training)')
+  .option('--detector <manifest>', 'detector manifest', path.join(MODELS_DIR, 'detector', 'manifest.json'))
+  .option('--classifier <manifest>', 'classifier manifest', path.join(MODELS_DIR, 'uniform', 'manifest.json'))
+  .option('--seed <n>', 'generator seed of the held-out set', (v) => Number.parseInt(v, 10), 7)
+  .option('--images <n>', 'held-out detection images', (v) => Number.parseInt(v, 10), 200)
+  .option('--crops <n>', 'held-out person crops', (v) => Number.parseInt(v, 10), 400)
+  .option('--data <dir>', 'where held-out sets are generated', path.join(MODELS_DIR, 'data', 'heldout'))
+  .action(
+    async (o: {
+      detector: string;
+      classifier: string;
+      seed: number;
+      images: number;
+      crops: number;
+      data: string;
+    }) => {
+      try {
+        const set = await ensureHeldout({ root: o.data, seed: o.seed, detect: o.images, classify: o.crops });
+        const d = await evalDetector(o.detector, set.detect);
+        process.stdout.write(`detector ${d.model} on ${d.images} held-out images (seed ${o.seed}):\n`);
+        for (const l of d.labels)
+          process.stdout.write(
+            `  AP@0.5 ${l.padEnd(8)} ${d.ap[l].toFixed(3)}  (${d.groundTruth[l]} objects)\n`,
+          );
+        process.stdout.write(`  mAP@0.5  ${d.mAP.toFixed(3)}\n`);
+        const c = await evalClassifier(o.classifier, set.classify);
+        process.stdout.write(
+          `classifier ${c.model} on ${c.n} held-out crops: ${c.positive} precision ${c.precision.toFixed(3)} recall ${c.recall.toFixed(3)} accuracy ${c.accuracy.toFixed(3)}\n`,
+        );
+        process.stdout.write(`${JSON.stringify({ detector: d, classifier: c })}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    },
+  );
+
+await program.parseAsync(process.argv);
