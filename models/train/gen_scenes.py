@@ -58,7 +58,7 @@ def write(out: str, name: str, st: Street, frames: list[list[Placed]], zones: di
             {'label': CLASSES[c], 'box': [round(x0), round(y0), round(x1), round(y1)], **m} for c, x0, y0, x1, y1, m in labels]})
     with open(os.path.join(d, 'scene.json'), 'w') as f:
         json.dump({'name': name, 'description': description, 'width': W, 'height': H, 'frameCount': len(frames),
-                   'suggestedIntervalSeconds': 1, 'zones': zones, 'frames': meta}, f, indent=1)
+                   'intervalS': 1, 'zones': zones, 'frames': meta}, f, indent=1)
         f.write('\n')
     print(f'{name}: {len(frames)} frames', flush=True)
 
