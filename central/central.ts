@@ -24,7 +24,7 @@ import { DeviceBoard } from './devices/board.js';
 import { GatewayCaller } from './devices/commands.js';
 import { AttachmentStore } from './evidence/attachments.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
-import { NatsIngest } from './ingest/index.js';
+import { type NatsAuth, NatsIngest } from './ingest/index.js';
 import type { CaseStore } from './store/index.js';
 import { LowdbCaseStore } from './store/lowdb.js';
 import { MemoryCaseStore } from './store/memory.js';
@@ -36,6 +36,8 @@ export interface CentralOptions {
   dataDir?: string;
   /** NATS url; undefined runs without ingest (HTTP only) */
   natsUrl?: string;
+  /** central's NATS user/password/token and TLS files */
+  natsAuth?: NatsAuth;
   /** seed directory with catalog/grids/org/collectors/calendar (default central/seed) */
   seedDir?: string;
   /** users file (default <seedDir>/users.json) */
@@ -80,7 +82,9 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   const attachments = new AttachmentStore(tmpAttachments ?? join(o.dataDir!, 'attachments'));
   const svc = new CaseService({ store, city, attachments, duplicateMetres: o.duplicateMetres, now: o.now });
   const counters = newCounters();
-  const ingest = o.natsUrl ? new NatsIngest({ url: o.natsUrl, svc, board, counters, log }) : undefined;
+  const ingest = o.natsUrl
+    ? new NatsIngest({ url: o.natsUrl, auth: o.natsAuth, svc, board, counters, log })
+    : undefined;
   const app = buildApp(
     {
       svc,

@@ -6,6 +6,7 @@
  * SIGINT/SIGTERM. Env fallbacks: CG_HTTP_PORT, CG_HTTP_HOST, CG_NATS_URL, CG_DATA_DIR, CG_SEED_DIR.
  * Mounts the gateway-config route group and the API guard (central/gateways) as well.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createCentral } from './central.js';
 import { apiGuard, gatewayRouteGroup } from './gateways/index.js';
@@ -19,6 +20,11 @@ const program = new Command()
   .option('--nats <url>', 'NATS server url', process.env.CG_NATS_URL ?? 'nats://127.0.0.1:4222')
   .option('--data <dir>', 'data directory', process.env.CG_DATA_DIR ?? '.data/central')
   .option('--seed <dir>', 'seed directory (catalog, grids, org, users)', process.env.CG_SEED_DIR)
+  .option('--nats-user <user>', "central's NATS user", process.env.CG_NATS_USER)
+  .option('--nats-pass-file <file>', "file holding central's NATS password (env CG_NATS_PASS also works)")
+  .option('--nats-ca <file>', 'CA certificate (PEM) for TLS to NATS', process.env.CG_NATS_CA)
+  .option('--nats-cert <file>', 'client certificate (PEM) for TLS to NATS', process.env.CG_NATS_CERT)
+  .option('--nats-key <file>', 'client key (PEM) for TLS to NATS', process.env.CG_NATS_KEY)
   .option('--fsync', 'fsync the journal on every commit (survive power loss)', false)
   .parse();
 
@@ -29,6 +35,11 @@ const o = program.opts<{
   data: string;
   seed?: string;
   fsync: boolean;
+  natsUser?: string;
+  natsPassFile?: string;
+  natsCa?: string;
+  natsCert?: string;
+  natsKey?: string;
 }>();
 const port = Number(o.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -36,12 +47,20 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+// Credentials never come from the command line (visible in ps): a file or the environment.
+const natsAuth = {
+  user: o.natsUser,
+  pass: o.natsPassFile ? readFileSync(o.natsPassFile, 'utf8').trim() : process.env.CG_NATS_PASS,
+  tls: o.natsCa || o.natsCert ? { caFile: o.natsCa, certFile: o.natsCert, keyFile: o.natsKey } : undefined,
+};
+
 const MAX_UPLOAD = 8 * 1024 * 1024;
 const guard = apiGuard({ largeBody: { '/api/attachments': MAX_UPLOAD } });
-const gateways = gatewayRouteGroup({ natsUrl: o.nats, guard });
+const gateways = gatewayRouteGroup({ natsUrl: o.nats, nats: natsAuth, guard });
 const central = await createCentral({
   dataDir: o.data,
   natsUrl: o.nats,
+  natsAuth,
   seedDir: o.seed,
   fsync: o.fsync,
   maxUploadBytes: MAX_UPLOAD,

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Gateway } from './gateway.js';
+import { renderSyncMetrics } from './sync/metrics.js';
 
 export function renderGatewayMetrics(gw: Gateway): string {
   const s = gw.status();
@@ -45,7 +46,7 @@ export function renderGatewayMetrics(gw: Gateway): string {
       lines.push(
         `cg_device_counter{${gid},device="${dev.id}",counter="${k.replace(/[^A-Za-z0-9_]/g, '_')}"} ${v}`,
       );
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${renderSyncMetrics(s.gatewayId, gw.syncStats())}`;
 }
 
 export function serveGatewayMetrics(gw: Gateway, port: number, host = '127.0.0.1'): Promise<Server> {
@@ -54,16 +55,14 @@ export function serveGatewayMetrics(gw: Gateway, port: number, host = '127.0.0.1
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderGatewayMetrics(gw));
     } else if (req.url === '/health') {
       const s = gw.status();
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            ok: true,
-            nats: gw.connected(),
-            outboxDepth: s.outbox?.depth,
-            devices: s.devices,
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          ok: true,
+          nats: gw.connected(),
+          outboxDepth: s.outbox?.depth,
+          devices: s.devices,
+        }),
+      );
     } else res.writeHead(404).end();
   });
   return new Promise((resolve) => srv.listen(port, host, () => resolve(srv)));

@@ -196,5 +196,6 @@ describe('gateway - metrics', () => {
     expect(text).toMatch(/^cg_delivered_total\{gateway="cp-test"\} [1-9]\d*$/m);
     expect(text).toMatch(/^cg_device_online\{gateway="cp-test",device="cam-1",type="camera"\} 1$/m);
     expect(text).toMatch(/^cg_invalid_drafts_total\{gateway="cp-test"\} 1$/m);
+    expect(text).toMatch(/^cg_config_watching\{gateway="cp-test"\} [01]$/m);
   });
 });

@@ -9,10 +9,13 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
+  type LinkOptions,
   type NatsConnection,
   type ObjectStore,
   provisionStreams,
 } from '../../protocol/transport.js';
+export type NatsAuth = Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
+
 import type { CaseService } from '../cases/service.js';
 import type { DeviceBoard } from '../devices/board.js';
 import type { CentralCounters } from '../http/metrics.js';
@@ -20,6 +23,8 @@ import { type Log, runConsumer } from './consumer.js';
 
 export interface IngestOptions {
   url: string;
+  /** central's own NATS credentials and TLS, when the server requires them */
+  auth?: NatsAuth;
   svc: CaseService;
   board: DeviceBoard;
   counters: CentralCounters;
@@ -51,7 +56,7 @@ export class NatsIngest {
   async #run(): Promise<void> {
     const { log, svc, board, counters } = this.#o;
     const signal = this.#abort.signal;
-    const nc = await connectNats({ servers: this.#o.url, name: 'central', log }, signal);
+    const nc = await connectNats({ servers: this.#o.url, name: 'central', log, ...this.#o.auth }, signal);
     this.#nc = nc;
     if (signal.aborted) return;
     this.connected = true;
