@@ -169,8 +169,10 @@ export class CameraUnit implements EdgeUnit {
     }
     // Start frames of causes whose track is gone will never be used.
     const alive = new Set(tr.tracks.map((t) => String(t.id)));
-    for (const k of this.marks.keys())
-      if (!alive.has(k.split(':')[2] ?? '') && !this.open.has(k)) this.marks.delete(k);
+    for (const k of this.marks.keys()) {
+      const track = k.split(':')[2]; // zone-level keys (litter, absence) have none: one per zone, overwritten
+      if (track !== undefined && !alive.has(track) && !this.open.has(k)) this.marks.delete(k);
+    }
     if (!out.marks.length && !out.events.length) return;
     const boxes = tr.tracks
       .filter((t) => t.seen)
