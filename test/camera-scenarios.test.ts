@@ -74,7 +74,7 @@ describe('camera - scenario replay (virtual time)', () => {
         new Date(T0 + 310_000).toISOString(),
       ]);
       expect(d.details).toMatchObject({ dwellS: 310, allowedS: 310 });
-      expect(got[0].images.map((i) => i.role)).toEqual(['start', 'violation', 'clean']);
+      expect(got[0].images.map((i) => i.role)).toEqual(['annotated', 'clean', 'start']);
     } finally {
       await unit.stop();
       rmSync(dir, { recursive: true, force: true });

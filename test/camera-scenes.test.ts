@@ -96,9 +96,9 @@ describe.skipIf(!ready)('camera - scenes with the trained models (skips until mo
     expect(n.draft.startedAt).toBe(new Date(T0 + 8 * 20_000).toISOString());
     expect(n.draft.detections?.[0]).toMatchObject({ label: 'vehicle' });
     expect(n.draft.producer.model).toMatchObject({ name: 'cg-detector' });
-    expect(n.images.map((i) => i.role)).toEqual(['start', 'violation', 'clean']);
+    expect(n.images.map((i) => i.role)).toEqual(['annotated', 'clean', 'start']);
     expect(e.images.map((i) => i.role)).toEqual(['end', 'clean']);
-    expect((await sharp(n.images[1].bytes).metadata()).width).toBe(640);
+    expect((await sharp(n.images[0].bytes).metadata()).width).toBe(640);
   });
 
   it('brief-stop: a car that only stops briefly produces nothing', async () => {
@@ -112,7 +112,7 @@ describe.skipIf(!ready)('camera - scenes with the trained models (skips until mo
     expect(summary).toEqual(['litter:new@12', 'litter:end@27']);
     expect(got[0].draft.details).toMatchObject({ pieces: 2 });
     expect(got[0].draft.category).toBe('01.04');
-    expect(got[0].images.map((i) => i.role)).toEqual(['start', 'violation', 'clean']);
+    expect(got[0].images.map((i) => i.role)).toEqual(['annotated', 'clean', 'start']);
   });
 
   it('post: a post left empty during duty hours produces an absence incident; uniformed staff no uniform incident', async () => {

@@ -100,10 +100,10 @@ describe('camera - units end to end into sinks', () => {
     });
     expect(draft.detections?.[0]).toMatchObject({ label: 'vehicle', trackId: expect.any(Number) });
     expect(Incident.safeParse({ ...draft, v: 1, gatewayId: 'gw-1' }).success).toBe(true);
-    expect(images.map((i) => i.role)).toEqual(['start', 'violation', 'clean']);
+    expect(images.map((i) => i.role)).toEqual(['annotated', 'clean', 'start']);
     for (const i of images) expect((await sharp(i.bytes).metadata()).format).toBe('jpeg');
     // The annotated frame differs from the clean one (boxes and zones drawn).
-    expect(Buffer.from(images[1].bytes).equals(Buffer.from(images[2].bytes))).toBe(false);
+    expect(Buffer.from(images[0].bytes).equals(Buffer.from(images[1].bytes))).toBe(false);
   });
 
   it('an out-of-uniform person in a post zone: one incident after consensus', async () => {

@@ -87,7 +87,11 @@ export function draftFor(
   };
 }
 
-/** Evidence per revision: parking's new carries the start frame too; an end shows the scene after. */
+/**
+ * Evidence per revision: always the annotated and the clean frame (the contract with the core);
+ * a new incident adds the frame where its cause started (the car as it stopped, the first piece
+ * of litter); an end shows the scene after, for central's verification step.
+ */
 export function evidenceFor(
   phase: 'new' | 'update' | 'end',
   annotated: Buffer,
@@ -100,7 +104,7 @@ export function evidenceFor(
     contentType: 'image/jpeg',
   });
   if (phase === 'end') return [img('end', annotated), img('clean', clean)];
-  if (phase === 'new' && start)
-    return [img('start', start), img('violation', annotated), img('clean', clean)];
-  return [img('annotated', annotated), img('clean', clean)];
+  const out = [img('annotated', annotated), img('clean', clean)];
+  if (phase === 'new' && start) out.push(img('start', start));
+  return out;
 }
