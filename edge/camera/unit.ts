@@ -146,15 +146,18 @@ export class CameraUnit implements EdgeUnit {
 
   private async process(f: Frame): Promise<void> {
     const p = { camera: this.cam, section: this.section };
-    const raw = await decodeRgb(f.jpeg); // a corrupt JPEG throws here: counted by the source, skipped
-    const dets = await this.models.detector.detect(raw, { score: this.cam.scoreThreshold });
+    // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
+    const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
     const tr = trackFrame(this.engine, f.t, dets, p);
     this.engine = tr.state;
     if (!tr.fresh) return;
     this.counters.frames++;
     const judgements: Record<number, boolean> = {};
-    if (this.models.classifier)
-      for (const person of personsToJudge(tr.tracks, f.t, p)) {
+    const persons = this.models.classifier ? personsToJudge(tr.tracks, f.t, p) : [];
+    // Full-size pixels only when a person is to be judged: decode once, crop each.
+    const raw = persons.length ? await decodeRgb(f.jpeg) : undefined;
+    if (this.models.classifier && raw)
+      for (const person of persons) {
         const c = await this.models.classifier.classify(raw, person.box);
         judgements[person.id] = this.section.labels.uniform.includes(c.label);
       }

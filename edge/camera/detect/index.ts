@@ -106,7 +106,7 @@ export async function loadDetector(manifestPath: string): Promise<Detector> {
     throw new Error(`model manifest ${manifestPath}: task is "${m.task}", expected "detect"`);
   const decoder = decoderFor(m.output.layout);
   const sess = await openSession(lm.bytes, m, manifestPath, (dims) => decoder.checkDims(dims, m));
-  const preprocess = async (image: ImageInput | RawImage) => prepare(await toRaw(image), m.input);
+  const preprocess = (image: ImageInput | RawImage) => prepare(image, m.input);
   const infer = (p: Prepared) => sess.run(p.data, p.dims);
   const postprocess: Detector['postprocess'] = (out, t, opts) => {
     const minScore = opts?.score ?? m.thresholds.score;
@@ -171,9 +171,7 @@ export async function loadClassifier(manifestPath: string): Promise<Classifier> 
     manifest: m,
     model: { name: m.name, version: m.version, sha256: lm.sha256 },
     async classify(image, box) {
-      let raw = await toRaw(image);
-      if (box) raw = await cropRaw(raw, box);
-      const p = await prepare(raw, m.input);
+      const p = await prepare(box ? await cropRaw(await toRaw(image), box) : image, m.input);
       const out = await sess.run(p.data, p.dims);
       const probs = m.output.layout === 'logits' ? softmax(out.data) : Array.from(out.data);
       const scores = Object.fromEntries(m.labels.map((l, i) => [l, probs[i]]));
