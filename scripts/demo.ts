@@ -39,7 +39,7 @@ const cameras: CameraPlan[] = [
     scene: 'parking',
     lat: 30.2742,
     lon: 120.1553,
-    zones: [{ id: 'no-park', name: '禁停区', type: 'no_parking', polygon: sceneZones('parking').no_parking ?? full, stoppedAfterS: 5, dwellS: 20 }],
+    zones: [{ id: 'no-park', name: '禁停区', type: 'no_parking', polygon: sceneZones('parking').noParking ?? full, stoppedAfterS: 5, dwellS: 20 }],
   },
   {
     id: 'cam-sidewalk',
