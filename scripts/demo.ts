@@ -1,10 +1,10 @@
 /**
  * @module scripts/demo
  * `npm run demo`: the whole stack on this machine — NATS (JetStream), central with the console,
- * a checkpoint gateway with three simulated ONVIF cameras (a no-parking street, a sidewalk, a
- * duty post) and a muck truck on a simulated serial GPS/CAN device driving its scenarios in a
+ * a checkpoint gateway with four simulated ONVIF cameras (a no-parking street, a sidewalk, two
+ * duty posts) and a muck truck on a simulated serial GPS/CAN device driving its scenarios in a
  * loop. Prints the console URL and demo sign-in tokens; Ctrl-C stops everything cleanly.
- * Options: --port <n> (central, default 8080, 0 = any), --fast (truck in fast-forward).
+ * Options: --port <n> (central, default 8080, 0 = any), --realtime (truck at 1 fix/s), --verbose.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,10 +15,14 @@ import { type CameraPlan, startStack } from '../test/support/stack.js';
 const opts = new Command()
   .name('demo')
   .option('--port <n>', 'central HTTP port (0 = any free port)', process.env.CG_DEMO_PORT ?? '8080')
-  .option('--fast', 'run the truck in fast-forward (10x)', false)
+  .option(
+    '--realtime',
+    'drive the truck in real time (default: 5x fast-forward, so its violations show within a minute)',
+    false,
+  )
   .option('--verbose', 'print every process log line', false)
   .parse()
-  .opts<{ port: string; fast: boolean; verbose: boolean }>();
+  .opts<{ port: string; realtime: boolean; verbose: boolean }>();
 
 type SceneZones = Record<string, [number, number][]>;
 function sceneZones(scene: string): SceneZones {
@@ -32,6 +36,8 @@ const full: [number, number][] = [
   [0, 359],
 ];
 
+const allDay = [{ from: '00:00', to: '24:00' }];
+
 const cameras: CameraPlan[] = [
   {
     id: 'cam-street',
@@ -39,7 +45,17 @@ const cameras: CameraPlan[] = [
     scene: 'parking',
     lat: 30.2742,
     lon: 120.1553,
-    zones: [{ id: 'no-park', name: '禁停区', type: 'no_parking', polygon: sceneZones('parking').noParking ?? full, stoppedAfterS: 5, dwellS: 20 }],
+    // the scene's car stays 16 s: short demo timings (a city uses minutes)
+    zones: [
+      {
+        id: 'no-park',
+        name: '禁停区',
+        type: 'no_parking',
+        polygon: sceneZones('parking').noParking ?? full,
+        stoppedAfterS: 3,
+        dwellS: 10,
+      },
+    ],
   },
   {
     id: 'cam-sidewalk',
@@ -47,7 +63,15 @@ const cameras: CameraPlan[] = [
     scene: 'litter',
     lat: 30.2589,
     lon: 120.1622,
-    zones: [{ id: 'walk', name: '人行道', type: 'litter', polygon: sceneZones('litter').litter ?? full, persistS: 5 }],
+    zones: [
+      {
+        id: 'walk',
+        name: '人行道',
+        type: 'litter',
+        polygon: sceneZones('litter').litter ?? full,
+        persistS: 5,
+      },
+    ],
   },
   {
     id: 'cam-post',
@@ -55,7 +79,33 @@ const cameras: CameraPlan[] = [
     scene: 'post',
     lat: 30.2675,
     lon: 120.1486,
-    zones: [{ id: 'post', name: '执勤岗', type: 'post', polygon: sceneZones('post').post ?? full, absenceS: 30 }],
+    zones: [
+      {
+        id: 'post',
+        name: '执勤岗',
+        type: 'post',
+        polygon: sceneZones('post').post ?? full,
+        absenceS: 10,
+        schedule: allDay,
+      },
+    ],
+  },
+  {
+    id: 'cam-gate',
+    name: '南门岗',
+    scene: 'no-uniform',
+    lat: 30.2512,
+    lon: 120.1705,
+    zones: [
+      {
+        id: 'gate-post',
+        name: '南门执勤岗',
+        type: 'post',
+        polygon: sceneZones('no-uniform').post ?? full,
+        absenceS: 600,
+        schedule: allDay,
+      },
+    ],
   },
 ];
 
@@ -66,17 +116,18 @@ const stack = await startStack({
   centralPort: Number(opts.port),
   cameras,
   truckScenario: 'speeding',
-  truckIntervalMs: opts.fast ? 100 : 1000,
+  truckIntervalMs: opts.realtime ? 1000 : 200,
   truckLoop: true,
   onLine: (who, line) => {
-    if (opts.verbose || interesting.test(line)) console.log(`[${who}] ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
+    if (opts.verbose || interesting.test(line))
+      console.log(`[${who}] ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
   },
 });
 
 console.log(`
 ════════════════════════════════════════════════════════════════════
  数字城管 演示 / citygrid demo is running
-   控制台 Console:   ${stack.central.url}/
+   控制台 Console:   ${stack.central.url}/console/
    API:              ${stack.central.url}/api/cases   (OpenAPI: /api/openapi.json)
    NATS:             ${stack.nats.url}
  登录令牌 Sign-in tokens (demo only):
