@@ -81,7 +81,7 @@ export function incidentChange(
       `incident ${inc.id} rev ${inc.rev} (${inc.lifecycle})`,
     );
     if (inc.lifecycle === 'end') c.verificationEvidence.push(...evidence);
-    c.duplicateCandidates = findDuplicates(store.allCases(), c, dupMetres);
+    c.duplicateCandidates = findDuplicates(store.duplicateCandidates(c, dupMetres), c, dupMetres);
     const rec: IncidentRecord = {
       id: inc.id,
       caseId: c.id,

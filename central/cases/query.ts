@@ -5,7 +5,7 @@
  * their own cases, whatever the filter says.
  */
 import { z } from 'zod';
-import type { User } from '../auth/roles.js';
+import { seesAll, type User } from '../auth/roles.js';
 import type { CaseRecord } from './model.js';
 import { SOURCE_NAMES } from './model.js';
 import type { CaseService } from './service.js';
@@ -39,8 +39,26 @@ export const CaseQuery = z.strictObject({
 });
 export type CaseQuery = z.infer<typeof CaseQuery>;
 
+const newestFirst = (a: CaseRecord, b: CaseRecord) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/** Where to look, newest first: the state index when states are asked for (few open cases among a year's closed ones), else every case. */
+function candidates(svc: CaseService, q: CaseQuery): CaseRecord[] {
+  if (!q.state) return svc.store.allCases();
+  return [...new Set(q.state)].flatMap((s) => svc.store.casesInState(s)).sort(newestFirst);
+}
+
+/** No filter at all for a role that sees everything: a page of the list, no scan. */
+function unfiltered(q: CaseQuery, u: User): boolean {
+  const { offset: _o, limit: _l, ...filters } = q;
+  return seesAll(u.role) && Object.values(filters).every((v) => v === undefined);
+}
+
 export function listCases(svc: CaseService, q: CaseQuery, u: User) {
   const now = svc.now();
+  if (unfiltered(q, u)) {
+    const all = svc.store.allCases();
+    return { total: all.length, offset: q.offset, limit: q.limit, items: page(svc, all, q, now) };
+  }
   const from = q.from ? new Date(q.from).toISOString() : undefined;
   const to = q.to ? new Date(q.to).toISOString() : undefined;
   const match = (c: CaseRecord) =>
@@ -55,10 +73,13 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
     (!from || c.createdAt >= from) &&
     (!to || c.createdAt < to) &&
     (!q.overdue || svc.isOverdue(c, now) === (q.overdue === 'true'));
-  const all = svc.store.allCases().filter(match);
-  const items = all.slice(q.offset, q.offset + q.limit).map((c) => {
+  const all = candidates(svc, q).filter(match);
+  return { total: all.length, offset: q.offset, limit: q.limit, items: page(svc, all, q, now) };
+}
+
+function page(svc: CaseService, all: CaseRecord[], q: CaseQuery, now: Date) {
+  return all.slice(q.offset, q.offset + q.limit).map((c) => {
     const { history, ...rest } = svc.view(c, now);
     return { ...rest, historyLength: history.length };
   });
-  return { total: all.length, offset: q.offset, limit: q.limit, items };
 }

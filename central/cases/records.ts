@@ -50,7 +50,11 @@ export function addHistory(c: CaseRecord, e: Omit<HistoryEntry, 'seq'>): void {
   c.updatedAt = e.at;
 }
 
-/** Open cases of the same category near this one or from the same camera zone. */
+/**
+ * Open cases of the same category near this one or from the same camera zone: the first five of
+ * `all` in its order (newest first). `all` is every case or, as the service passes it, the
+ * store's indexed `duplicateCandidates` (the same answer without a scan).
+ */
 export function findDuplicates(all: CaseRecord[], c: CaseRecord, maxMetres: number): string[] {
   const out: string[] = [];
   const { lat, lon } = c.location;

@@ -148,7 +148,7 @@ export class CaseService {
     } else if (!n.location.gridCode || !this.city.grids.has(n.location.gridCode))
       throw new ProblemError(422, 'unknown-grid', `unknown grid ${n.location.gridCode}`);
     const c = newCase(this.city, n, actor, this.now());
-    c.duplicateCandidates = findDuplicates(this.store.allCases(), c, this.#dupM);
+    c.duplicateCandidates = findDuplicates(this.store.duplicateCandidates(c, this.#dupM), c, this.#dupM);
     return c;
   }
 

@@ -30,7 +30,7 @@ const byKind = (r: Record<string, number>, kinds: string[]) =>
 export function renderMetrics(counters: CentralCounters, store: CaseStore, overdue: number): string {
   const kinds = ['incident', 'status', 'telemetry'];
   const states = new Map<string, number>(CASE_STATE_NAMES.map((s) => [s, 0]));
-  for (const c of store.allCases()) states.set(c.state, (states.get(c.state) ?? 0) + 1);
+  for (const [s, n] of store.countByState()) states.set(s, n);
   return (
     [
       family(

@@ -23,6 +23,15 @@ export interface CaseStore {
   getIdempotency(key: string): IdempotencyRecord | undefined;
   /** case ids whose evidence names this object */
   casesByEvidence(name: string): string[];
+  /** cases per state, kept current per change (metrics without a scan) */
+  countByState(): Map<string, number>;
+  /** the cases now in this state, in no particular order */
+  casesInState(state: string): CaseRecord[];
+  /**
+   * Open cases of c's category that may be duplicates of c (same camera zone, or possibly within
+   * `maxMetres`), newest first: a superset from an index, which `findDuplicates` narrows.
+   */
+  duplicateCandidates(c: CaseRecord, maxMetres: number): CaseRecord[];
   commit(changes: ChangeSet): Promise<void>;
   /** call `listener` after each change set is durable (live console, caches); returns unsubscribe */
   onCommit(listener: (changes: ChangeSet) => void): () => void;

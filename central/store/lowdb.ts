@@ -20,6 +20,7 @@ import { JSONFile } from 'lowdb/node';
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
 import type { ChangeSet } from './index.js';
 import { MemoryCaseStore } from './memory.js';
+import { addTo } from './open-index.js';
 
 interface PartitionData {
   cases: CaseRecord[];
@@ -40,6 +41,8 @@ export class LowdbCaseStore extends MemoryCaseStore {
   readonly #checkpointMs: number;
   readonly #fsync: boolean;
   readonly #partitionOf = new Map<string, string>();
+  /** partition → its record keys, so a checkpoint reads only the dirty partitions' records */
+  readonly #members = new Map<string, Set<string>>();
   readonly #dirty = new Set<string>();
   #journalNo = 0;
   #pending: { line: string; done: () => void; fail: (e: unknown) => void }[] = [];
@@ -105,6 +108,7 @@ export class LowdbCaseStore extends MemoryCaseStore {
       if (!p) {
         p = partition ?? monthOf(createdIso);
         this.#partitionOf.set(id, p);
+        addTo(this.#members, p, id);
       }
       if (dirty) this.#dirty.add(p);
     };
@@ -171,19 +175,14 @@ export class LowdbCaseStore extends MemoryCaseStore {
     const dirty = [...this.#dirty];
     this.#dirty.clear();
     if (!dirty.length) return;
-    const data = new Map<string, PartitionData>(
-      dirty.map((p) => [p, { cases: [], incidents: [], idempotency: [] }]),
-    );
-    // one pass over the index; partitions are small enough that this is cheaper than per-partition maps
-    for (const [key, p] of this.#partitionOf) {
-      const d = data.get(p);
-      if (!d) continue;
-      const id = key.slice(2);
-      if (key[0] === 'c') d.cases.push(this.cases.get(id)!);
-      else if (key[0] === 'i') d.incidents.push(this.incidents.get(id)!);
-      else d.idempotency.push(this.idem.get(id)!);
-    }
-    for (const [p, d] of data) {
+    for (const p of dirty) {
+      const d: PartitionData = { cases: [], incidents: [], idempotency: [] };
+      for (const key of this.#members.get(p) ?? []) {
+        const id = key.slice(2);
+        if (key[0] === 'c') d.cases.push(this.cases.get(id)!);
+        else if (key[0] === 'i') d.incidents.push(this.incidents.get(id)!);
+        else d.idempotency.push(this.idem.get(id)!);
+      }
       const db = new Low<PartitionData>(new JSONFile(join(this.#dir, `${p}.json`)), d);
       db.data = d;
       await db.write();

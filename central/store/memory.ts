@@ -1,16 +1,27 @@
 /**
  * @module central/store/memory
  * The in-memory view and its indexes; `LowdbCaseStore` adds persistence around it.
+ * Every index is kept current per change (O(1) or O(log n) per case), so ingest and transitions
+ * never touch all cases: by id, by evidence name, by state (metrics, list filters), open cases by
+ * place and camera zone (duplicate search), and the newest-first list (new cases are appended to
+ * a pending list and merged on the next `allCases()` read, not spliced in per insert).
  */
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
 import type { CaseStore, ChangeSet } from './index.js';
+import { addTo, OpenCaseIndex } from './open-index.js';
+
+const newestFirst = (a: CaseRecord, b: CaseRecord) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
 export class MemoryCaseStore implements CaseStore {
   protected readonly cases = new Map<string, CaseRecord>();
   protected readonly incidents = new Map<string, IncidentRecord>();
   protected readonly idem = new Map<string, IdempotencyRecord>();
   readonly #byEvidence = new Map<string, Set<string>>();
+  readonly #byState = new Map<string, Set<string>>();
+  readonly #open = new OpenCaseIndex();
   #sorted: CaseRecord[] | undefined;
+  /** ids of cases added since `#sorted` was last merged */
+  #unsorted: string[] = [];
   readonly #listeners = new Set<(ch: ChangeSet) => void>();
 
   async open(): Promise<void> {}
@@ -20,8 +31,25 @@ export class MemoryCaseStore implements CaseStore {
     return this.cases.get(id);
   }
   allCases(): CaseRecord[] {
-    // ULID ids sort by creation time; kept sorted incrementally (new cases are nearly always newest)
-    this.#sorted ??= [...this.cases.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    // ULID ids sort by creation time
+    if (!this.#sorted) {
+      this.#sorted = [...this.cases.values()].sort(newestFirst);
+      this.#unsorted = [];
+    } else if (this.#unsorted.length) {
+      const add = this.#unsorted.map((id) => this.cases.get(id)!).sort(newestFirst);
+      this.#unsorted = [];
+      const old = this.#sorted;
+      // new cases are nearly always newer than every stored one: then this is a concat
+      if (old.length === 0 || add.at(-1)!.id > old[0].id) this.#sorted = [...add, ...old];
+      else {
+        const out: CaseRecord[] = new Array(old.length + add.length);
+        let i = 0;
+        let j = 0;
+        for (let k = 0; k < out.length; k++)
+          out[k] = j >= add.length || (i < old.length && old[i].id > add[j].id) ? old[i++] : add[j++];
+        this.#sorted = out;
+      }
+    }
     return this.#sorted;
   }
 
@@ -37,18 +65,6 @@ export class MemoryCaseStore implements CaseStore {
     return s[lo]?.id === id ? lo : -1;
   }
 
-  #insertSorted(c: CaseRecord): void {
-    const s = this.#sorted;
-    if (!s) return;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid].id > c.id) lo = mid + 1;
-      else hi = mid;
-    }
-    s.splice(lo, 0, c);
-  }
   getIncident(id: string): IncidentRecord | undefined {
     return this.incidents.get(id);
   }
@@ -58,25 +74,34 @@ export class MemoryCaseStore implements CaseStore {
   casesByEvidence(name: string): string[] {
     return [...(this.#byEvidence.get(name) ?? [])];
   }
+  countByState(): Map<string, number> {
+    return new Map([...this.#byState].map(([s, ids]) => [s, ids.size]));
+  }
+  casesInState(state: string): CaseRecord[] {
+    return [...(this.#byState.get(state) ?? [])].map((id) => this.cases.get(id)!);
+  }
+  duplicateCandidates(c: CaseRecord, maxMetres: number): CaseRecord[] {
+    return [...this.#open.candidates(c, maxMetres)].map((id) => this.cases.get(id)!).sort(newestFirst);
+  }
 
   /** Apply to memory and keep indexes current. Subclasses persist. */
   protected apply(ch: ChangeSet): void {
     for (const c of ch.cases ?? []) {
       const prev = this.cases.get(c.id);
       this.cases.set(c.id, c);
-      if (!prev) this.#insertSorted(c);
-      else if (this.#sorted) {
+      if (!prev) {
+        if (this.#sorted) this.#unsorted.push(c.id);
+      } else if (this.#sorted) {
+        // a case still in #unsorted is read from the map when merged
         const i = this.#findSorted(c.id);
         if (i >= 0) this.#sorted[i] = c;
       }
-      for (const e of [...c.evidence, ...c.verificationEvidence]) {
-        let s = this.#byEvidence.get(e.name);
-        if (!s) {
-          s = new Set();
-          this.#byEvidence.set(e.name, s);
-        }
-        s.add(c.id);
+      if (prev?.state !== c.state) {
+        if (prev) this.#byState.get(prev.state)?.delete(c.id);
+        addTo(this.#byState, c.state, c.id);
       }
+      this.#open.set(c);
+      for (const e of [...c.evidence, ...c.verificationEvidence]) addTo(this.#byEvidence, e.name, c.id);
     }
     for (const i of ch.incidents ?? []) this.incidents.set(i.id, i);
     for (const k of ch.idempotency ?? []) this.idem.set(k.key, k);
