@@ -88,7 +88,11 @@ async function deviceUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUn
     return mod.createCameraUnits(cfg.cameras, ctx);
   }
   const mod = (await import(['./vehicle', 'index.js'].join('/'))) as VehicleModule;
-  return [await mod.createVehicleUnit(cfg.vehicle, ctx)];
+  const vehicle = await mod.createVehicleUnit(cfg.vehicle, ctx);
+  if (cfg.cameras === undefined) return [vehicle];
+  // a vehicle camera runs the same vision pipeline; `where` then carries a fresh frame
+  const cams = (await import(['./camera', 'index.js'].join('/'))) as CameraModule;
+  return [vehicle, ...(await cams.createCameraUnits(cfg.cameras, ctx))];
 }
 
 export function configVersion(cfg: GatewayConfig): string {
@@ -210,6 +214,20 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
     };
   };
 
+  /** "Where are you" to a vehicle with a camera also answers "what do you see now". */
+  const vehicleSnapshot = async (answered: EdgeUnit, req: CommandRequest): Promise<unknown> => {
+    for (const u of units) {
+      if (u === answered || !u.command) continue;
+      try {
+        const snap = await u.command({ ...req, verb: 'snapshot', deviceId: undefined }, sinks);
+        if (snap !== undefined) return snap;
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    }
+    return undefined;
+  };
+
   const handleCommand = async (data: Uint8Array): Promise<CommandReply> => {
     const answeredAt = () => new Date().toISOString();
     const r = decode(CommandRequest, data);
@@ -250,8 +268,9 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
       }
       for (const u of units) {
         const out = await u.command?.(req, sinks);
-        if (out !== undefined)
-          return { v: 1, requestId: req.requestId, ok: true, answeredAt: answeredAt(), data: out };
+        if (out === undefined) continue;
+        if (req.verb === 'where' && cfg.kind === 'vehicle') out.snapshot = await vehicleSnapshot(u, req);
+        return { v: 1, requestId: req.requestId, ok: true, answeredAt: answeredAt(), data: out };
       }
       throw new Error(`no device here answers ${req.verb}${req.deviceId ? ` for ${req.deviceId}` : ''}`);
     } catch (e) {

@@ -56,6 +56,7 @@ beforeAll(async () => {
         ],
     truckScenario: 'speeding',
     truckIntervalMs: 40,
+    truckCamera: cameraReady,
     heartbeatS: 1,
   });
 }, 120_000);
@@ -120,6 +121,13 @@ describe('e2e - central calls a gateway', () => {
     );
     expect(reply.data?.position?.lat).toBeCloseTo(30.27, 1);
     expect(reply.data?.position?.lon).toBeCloseTo(120.15, 1);
+    if (cameraReady) {
+      // the truck's camera answers "what do you see now" with a fresh annotated frame
+      const snap = (reply.data as { snapshot?: { cameraId: string; image: { base64: string } } }).snapshot;
+      expect(snap?.cameraId).toBe('truck-cam');
+      const meta = await sharp(Buffer.from(snap!.image.base64, 'base64')).metadata();
+      expect(meta.format).toBe('jpeg');
+    }
   });
 
   it('a gateway that does not answer is a 504 and recorded as an unanswered call', async () => {

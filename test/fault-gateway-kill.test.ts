@@ -53,7 +53,8 @@ describe('fault - gateway SIGKILL', () => {
       gatewayId: 'cp-k',
       natsUrl: server.url,
       replayFile: join(dir, 'cp-k.jsonl'),
-      ratePerS: 60,
+      // slow enough that most kills land mid-stream whatever the machine's speed
+      ratePerS: 15,
     });
 
     const progress: number[] = [];
@@ -78,6 +79,6 @@ describe('fault - gateway SIGKILL', () => {
     });
     // the kills really happened while publishing: the stream grew between some of them
     expect(new Set(progress).size).toBeGreaterThan(1);
-    expect(progress.at(-1)).toBeLessThan(N);
+    expect(progress.filter((p) => p < N).length).toBeGreaterThanOrEqual(KILLS / 2);
   });
 });

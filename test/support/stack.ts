@@ -47,6 +47,8 @@ export interface StackOptions {
   /** real milliseconds between simulated fixes (1000 = real time) */
   truckIntervalMs?: number;
   truckLoop?: boolean;
+  /** give the truck a camera (an ONVIF simulator) so `where` also returns a fresh frame */
+  truckCamera?: boolean;
   /** extra camera-section keys (e.g. tracker timings for fast tests) */
   cameraSectionExtra?: Record<string, unknown>;
   heartbeatS?: number;
@@ -159,6 +161,28 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         () => can.stop(),
       );
       const demo = join(REPO_ROOT, 'edge/vehicle/demo');
+      let truckCameras: unknown;
+      if (o.truckCamera) {
+        const cam = await startOnvifCamera({
+          name: 'dashcam',
+          frames: await sceneFrames('parking'),
+          advance: 'request',
+          loop: true,
+        });
+        cleanups.push(() => cam.stop());
+        truckCameras = {
+          models: { detector: DETECTOR },
+          list: [
+            {
+              id: 'truck-cam',
+              name: '车载摄像头',
+              xaddr: cam.xaddr,
+              snapshotIntervalS: 5,
+              location: { lat: 30.27, lon: 120.15 },
+            },
+          ],
+        };
+      }
       const cfgPath = join(o.dir, 'vehicle.yaml');
       writeFileSync(
         cfgPath,
@@ -186,6 +210,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
               zones: join(demo, 'zones.geojson'),
             },
           },
+          cameras: truckCameras,
         }),
       );
       vehicle = await startGatewayProcess({ configPath: cfgPath, name: 'vehicle', onLine: say('vehicle') });
