@@ -8,7 +8,8 @@
  *   const central = await createCentral({ dataDir: '.data/central', natsUrl: 'nats://127.0.0.1:4222' });
  *   const { url } = await central.start({ port: 0 });
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -62,7 +63,12 @@ export interface Central {
   board: DeviceBoard;
   counters: CentralCounters;
   ingest: NatsIngest | undefined;
-  start(listen?: { port?: number; host?: string }): Promise<{ url: string; port: number }>;
+  /** listen; with `tls` (PEM files) it serves HTTPS */
+  start(listen?: {
+    port?: number;
+    host?: string;
+    tls?: { certFile: string; keyFile: string };
+  }): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
 }
 
@@ -115,13 +121,22 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
     async start(listen = {}) {
       const host = listen.host ?? '127.0.0.1';
       const port = await new Promise<number>((res, rej) => {
-        server = serve({ fetch: app.fetch, port: listen.port ?? 8080, hostname: host }, (info: AddressInfo) =>
-          res(info.port),
-        );
+        const base = { fetch: app.fetch, port: listen.port ?? 8080, hostname: host };
+        const opts = listen.tls
+          ? {
+              ...base,
+              createServer: createHttpsServer,
+              serverOptions: {
+                cert: readFileSync(listen.tls.certFile),
+                key: readFileSync(listen.tls.keyFile),
+              },
+            }
+          : base;
+        server = serve(opts, (info: AddressInfo) => res(info.port));
         server.once('error', rej);
       });
       ingest?.start();
-      return { url: `http://${host}:${port}`, port };
+      return { url: `${listen.tls ? 'https' : 'http'}://${host}:${port}`, port };
     },
     async stop() {
       await ingest?.stop();

@@ -25,6 +25,8 @@ const program = new Command()
   .option('--nats-ca <file>', 'CA certificate (PEM) for TLS to NATS', process.env.CG_NATS_CA)
   .option('--nats-cert <file>', 'client certificate (PEM) for TLS to NATS', process.env.CG_NATS_CERT)
   .option('--nats-key <file>', 'client key (PEM) for TLS to NATS', process.env.CG_NATS_KEY)
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)', process.env.CG_TLS_CERT)
+  .option('--tls-key <file>', 'private key (PEM) for --tls-cert', process.env.CG_TLS_KEY)
   .option('--fsync', 'fsync the journal on every commit (survive power loss)', false)
   .parse();
 
@@ -35,6 +37,8 @@ const o = program.opts<{
   data: string;
   seed?: string;
   fsync: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
   natsUser?: string;
   natsPassFile?: string;
   natsCa?: string;
@@ -67,7 +71,12 @@ const central = await createCentral({
   middleware: [guard.middleware],
   extraRoutes: [gateways, scoringRouteGroup({ dataDir: o.data })],
 });
-const { url } = await central.start({ port, host: o.host }).catch((e: Error) => {
+if (!!o.tlsCert !== !!o.tlsKey) {
+  console.error('central: give both --tls-cert and --tls-key');
+  process.exit(2);
+}
+const tls = o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
+const { url } = await central.start({ port, host: o.host, tls }).catch((e: Error) => {
   console.error(`central: cannot listen on ${o.host}:${port}: ${e.message}`);
   process.exit(1);
 });
