@@ -21,7 +21,8 @@ export interface ConsumerSpec<S extends z.ZodType> {
   /**
    * Take the next message while the previous one's persistence is still running (its ack waits
    * for it). For handlers whose in-memory effect is applied synchronously before the first
-   * await and whose writes coalesce (heartbeats, telemetry). Incidents stay strictly in order.
+   * await and whose writes coalesce (heartbeats, telemetry, incidents: the case store's journal
+   * group-commits what is in flight), so effects stay in message order.
    */
   pipelined?: boolean;
 }
