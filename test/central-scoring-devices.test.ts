@@ -34,4 +34,27 @@ describe('scoring devices - offline hours from heartbeats', () => {
       { deviceId: 'gw-1/cam1', unitId: 'dc-zf', month: '2026-11', offlineHours: 48, unansweredCalls: [] },
     ]);
   });
+
+  it('counts calls the gateway did not answer inside the month, per gateway', () => {
+    const board: DeviceHistorySource = {
+      gateways: () => [{ gatewayId: 'gw-1', devices: {} }],
+      calls: () => ({
+        'gw-1': [
+          { at: '2026-10-20T00:00:00.000Z', answered: false }, // October: not this month
+          { at: '2026-11-02T01:00:00.000Z', answered: true }, // answered: nothing
+          { at: '2026-11-02T02:00:00.000Z', answered: false },
+        ],
+      }),
+    };
+    const facts = deviceFacts(board, NOV, { 'gw-1': 'dc-zf' }, new Date('2026-11-03T00:00:00.000Z'));
+    expect(facts).toEqual([
+      {
+        deviceId: 'gw-1',
+        unitId: 'dc-zf',
+        month: '2026-11',
+        offlineHours: 0,
+        unansweredCalls: [{ id: 'gw-1@2026-11-02T02:00:00.000Z', at: '2026-11-02T02:00:00.000Z' }],
+      },
+    ]);
+  });
 });

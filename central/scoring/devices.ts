@@ -3,8 +3,9 @@
  * Equipment facts from central's devices board (gateway heartbeats): for each device of a
  * gateway whose operating unit is known (`rules.items.equipment.owners`), the hours it was
  * reported offline within the month. The board keeps each device's online/offline changes;
- * before its first report a device counts as online. Unanswered calls are not recorded by
- * central yet, so they come only from confirmed 93.02 cases.
+ * before its first report a device counts as online. Calls the command centre made to a
+ * gateway that it did not answer (recorded by central/devices/commands) count per gateway;
+ * confirmed 93.02 cases count as well.
  */
 import type { DeviceMonthFacts } from './events.js';
 import type { MonthWindow } from './month.js';
@@ -15,6 +16,8 @@ export interface DeviceHistorySource {
     gatewayId: string;
     devices: Record<string, { id: string; changes: { at: string; online: boolean }[] }>;
   }[];
+  /** calls made to each gateway (answered or not) */
+  calls?(): Record<string, readonly { at: string; answered: boolean }[]>;
 }
 
 const HOUR = 3_600_000;
@@ -50,9 +53,21 @@ export function deviceFacts(
   const to = Math.min(w.end, now.getTime());
   if (to <= w.start) return [];
   const out: DeviceMonthFacts[] = [];
+  const calls = board.calls?.() ?? {};
   for (const g of board.gateways(now)) {
     const unitId = owners[g.gatewayId];
     if (!unitId) continue;
+    const unanswered = (calls[g.gatewayId] ?? [])
+      .filter((c) => !c.answered && Date.parse(c.at) >= w.start && Date.parse(c.at) < to)
+      .map((c) => ({ id: `${g.gatewayId}@${c.at}`, at: c.at }));
+    if (unanswered.length)
+      out.push({
+        deviceId: g.gatewayId,
+        unitId,
+        month: w.month,
+        offlineHours: 0,
+        unansweredCalls: unanswered,
+      });
     for (const d of Object.values(g.devices)) {
       const hours = Math.round((offlineMs(d.changes, w.start, to) / HOUR) * 100) / 100;
       out.push({
