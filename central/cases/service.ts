@@ -96,7 +96,10 @@ export class CaseService {
   /** Persist one incident revision; 'duplicate' when (id, rev) was seen before. */
   async ingestIncident(inc: Incident): Promise<'created' | 'updated' | 'duplicate'> {
     const r = incidentChange(this.store, this.city, inc, this.now(), this.#dupM);
-    if (r.kind !== 'duplicate') await this.store.commit(r.changes);
+    // seen before, but that commit may have failed (disk full) and be awaiting its retry: the
+    // caller acks a duplicate too, so only once what memory holds is durable
+    if (r.kind === 'duplicate') await this.store.durable();
+    else await this.store.commit(r.changes);
     return r.kind;
   }
 

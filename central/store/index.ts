@@ -33,6 +33,11 @@ export interface CaseStore {
    */
   duplicateCandidates(c: CaseRecord, maxMetres: number): CaseRecord[];
   commit(changes: ChangeSet): Promise<void>;
+  /**
+   * Resolves when everything applied to memory so far is durable (rejects while it cannot be
+   * written): what answers a re-delivered message whose first commit failed.
+   */
+  durable(): Promise<void>;
   /** call `listener` after each change set is durable (live console, caches); returns unsubscribe */
   onCommit(listener: (changes: ChangeSet) => void): () => void;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 /** store - lowdb journal + month partitions: reopen sees every commit, torn journal lines are skipped. */
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,5 +94,30 @@ describe('store - onCommit', () => {
     await s.commit({ cases: [fakeCase('C2', '2026-11-03T00:00:00.000Z')] });
     expect(seen).toEqual(['C1']);
     await s.close();
+  });
+});
+
+describe('store - a failed journal write', () => {
+  it('fails its commit, keeps the change for the next write, and durable() waits for that write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-store-'));
+    dirs.push(dir);
+    const a = new LowdbCaseStore({ dir, checkpointMs: 60_000 });
+    await a.open();
+    // a directory where the journal file goes: every append fails (EISDIR), like a full disk
+    const journal = join(dir, 'journal-000001.jsonl');
+    mkdirSync(journal);
+    await expect(a.commit({ cases: [fakeCase('D1', '2026-11-03T00:00:00.000Z')] })).rejects.toThrow();
+    expect(a.getCase('D1')?.state).toBe('reported'); // memory has it: a re-delivery sees a duplicate
+    await expect(a.durable()).rejects.toThrow();
+    rmdirSync(journal);
+    await a.durable();
+    await a.commit({ cases: [fakeCase('D2', '2026-11-03T00:00:00.000Z')] });
+    // a second store over the same files, as after a SIGKILL: the journal holds both
+    const b = new LowdbCaseStore({ dir, checkpointMs: 60_000 });
+    await b.open();
+    expect(b.getCase('D1')?.state).toBe('reported');
+    expect(b.getCase('D2')?.state).toBe('reported');
+    await b.close();
+    await a.close();
   });
 });

@@ -45,7 +45,9 @@ export class LowdbCaseStore extends MemoryCaseStore {
   readonly #members = new Map<string, Set<string>>();
   readonly #dirty = new Set<string>();
   #journalNo = 0;
-  #pending: { line: string; done: () => void; fail: (e: unknown) => void }[] = [];
+  #pending: { ch: ChangeSet; line: string; done: () => void; fail: (e: unknown) => void }[] = [];
+  /** records whose journal write failed (disk full): memory holds them, the next write carries them */
+  #retry = { cases: new Set<string>(), incidents: new Set<string>(), idempotency: new Set<string>() };
   #writing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<void> | undefined;
@@ -120,10 +122,32 @@ export class LowdbCaseStore extends MemoryCaseStore {
 
   override commit(ch: ChangeSet): Promise<void> {
     this.#applyAndIndex(ch, undefined, true);
+    return this.#enqueue(ch).then(() => this.committed(ch));
+  }
+
+  /** Resolves once everything applied so far is in the journal (a failed write retried first). */
+  override durable(): Promise<void> {
+    return this.#enqueue({}, '');
+  }
+
+  #enqueue(ch: ChangeSet, line = `${JSON.stringify(ch)}\n`): Promise<void> {
     return new Promise<void>((done, fail) => {
-      this.#pending.push({ line: JSON.stringify(ch) + '\n', done, fail });
+      this.#pending.push({ ch, line, done, fail });
       if (this.#pending.length === 1) queueMicrotask(() => this.#flushJournal());
-    }).then(() => this.committed(ch));
+    });
+  }
+
+  /** The latest versions of records whose write failed: newer than anything journaled for them. */
+  #retryLine(): string {
+    const r = this.#retry;
+    if (!r.cases.size && !r.incidents.size && !r.idempotency.size) return '';
+    const ch: ChangeSet = {
+      cases: [...r.cases].map((id) => this.cases.get(id)!),
+      incidents: [...r.incidents].map((id) => this.incidents.get(id)!),
+      idempotency: [...r.idempotency].map((k) => this.idem.get(k)!),
+    };
+    // the leading newline ends a line torn by the failed write, so replay skips only that fragment
+    return `\n${JSON.stringify(ch)}\n`;
   }
 
   #flushJournal(): void {
@@ -131,23 +155,35 @@ export class LowdbCaseStore extends MemoryCaseStore {
       const batch = this.#pending;
       this.#pending = [];
       if (!batch.length) return;
+      const text = this.#retryLine() + batch.map((b) => b.line).join('');
       try {
-        const path = this.#journalPath(this.#journalNo);
-        if (this.#fsync) {
-          const fh = await open(path, 'a');
-          try {
-            await fh.write(batch.map((b) => b.line).join(''));
-            await fh.datasync();
-          } finally {
-            await fh.close();
-          }
-        } else await appendFile(path, batch.map((b) => b.line).join(''));
-        this.#journalHasData = true;
+        if (text) await this.#append(text);
+        this.#retry = { cases: new Set(), incidents: new Set(), idempotency: new Set() };
         for (const b of batch) b.done();
       } catch (e) {
+        for (const b of batch) {
+          for (const c of b.ch.cases ?? []) this.#retry.cases.add(c.id);
+          for (const i of b.ch.incidents ?? []) this.#retry.incidents.add(i.id);
+          for (const k of b.ch.idempotency ?? []) this.#retry.idempotency.add(k.key);
+        }
         for (const b of batch) b.fail(e);
       }
     });
+  }
+
+  async #append(text: string): Promise<void> {
+    const path = this.#journalPath(this.#journalNo);
+    // before the write: a failed write may still have left lines, which the checkpoint must drop
+    this.#journalHasData = true;
+    if (this.#fsync) {
+      const fh = await open(path, 'a');
+      try {
+        await fh.write(text);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    } else await appendFile(path, text);
   }
 
   /** Write dirty partitions and drop the journal they cover. */

@@ -107,6 +107,8 @@ export class MemoryCaseStore implements CaseStore {
     for (const k of ch.idempotency ?? []) this.idem.set(k.key, k);
   }
 
+  async durable(): Promise<void> {}
+
   async commit(ch: ChangeSet): Promise<void> {
     this.apply(ch);
     this.committed(ch);
