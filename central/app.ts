@@ -71,12 +71,15 @@ export function buildApp(
     c.json({
       status: 'ok',
       nats: deps.natsConnected() ? 'connected' : 'disconnected',
-      cases: svc.store.allCases().length,
+      cases: [...svc.store.countByState().values()].reduce((a, b) => a + b, 0),
     }),
   );
   app.get('/api/metrics', (c) => {
     const now = svc.now();
-    const overdue = svc.store.allCases().filter((k) => svc.isOverdue(k, now)).length;
+    // only cases with a unit can be overdue: read those states, not every case
+    const overdue = (['dispatched', 'processing', 'extension_pending'] as const)
+      .flatMap((st) => svc.store.casesInState(st))
+      .filter((k) => svc.isOverdue(k, now)).length;
     return c.text(renderMetrics(deps.counters, svc.store, overdue), 200, {
       'content-type': 'text/plain; version=0.0.4',
     });

@@ -216,6 +216,7 @@ describe('central api - deadlines, overdue, extension, suspension', () => {
 describe('central api - documents', () => {
   it('serves health, the workflow and an OpenAPI document with every action', async () => {
     expect((await call('/api/health', undefined)).body).toMatchObject({ status: 'ok', nats: 'disconnected' });
+    expect((await call('/api/health', undefined)).body.cases).toBeGreaterThan(0);
     const wf = await call('/api/workflow', undefined);
     expect(wf.body.transitions.register.from).toEqual(['reported']);
     const doc = (await call('/api/openapi.json', undefined)).body;
