@@ -14,7 +14,6 @@ import {
   connect,
   DiscardPolicy,
   type JetStreamClient,
-  type JetStreamManager,
   type NatsConnection,
   type ObjectStore,
   StorageType,

@@ -105,7 +105,8 @@ export class DeviceBoard {
 
   recordCall(gatewayId: string, call: CallRecord): void {
     this.#data.calls ??= {};
-    const list = (this.#data.calls[gatewayId] ??= []);
+    this.#data.calls[gatewayId] ??= [];
+    const list = this.#data.calls[gatewayId];
     list.push(call);
     if (list.length > MAX_CHANGES) list.splice(0, list.length - MAX_CHANGES);
   }
