@@ -61,8 +61,20 @@ const bench: Benchmark = {
       };
       const p = await paired(month, floor, { runs: 7, warmup: 1 });
       const toMs = (rates: number[]) => rates.map((r) => 1000 / r);
-      const ind = await rate(() => (svc.indicators(MONTH), 1), { runs: 5 });
-      const annual = await rate(() => (svc.annual(2026), 1), { runs: 3 });
+      const ind = await rate(
+        () => {
+          svc.indicators(MONTH);
+          return 1;
+        },
+        { runs: 5 },
+      );
+      const annual = await rate(
+        () => {
+          svc.annual(2026);
+          return 1;
+        },
+        { runs: 3 },
+      );
       return {
         ratios: [
           {
