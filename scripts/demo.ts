@@ -79,6 +79,8 @@ const cameras: CameraPlan[] = [
     scene: 'post',
     lat: 30.2675,
     lon: 120.1486,
+    // one frame per 2 s: the post stays empty ~28 s, longer than a person's track outlives them
+    snapshotIntervalS: 2,
     zones: [
       {
         id: 'post',
