@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type IncidentInput, newId } from '../protocol/index.js';
+import { encode, Incident, type IncidentInput, incidentMsgId, newId, subjects } from '../protocol/index.js';
+import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -86,6 +88,42 @@ export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }):
       await waitExit();
     },
   };
+}
+
+export interface CentralWithNats {
+  server: NatsServerHandle;
+  nc: NatsConnection;
+  central: CentralProcess;
+}
+
+/** A real nats-server with provisioned streams, a test connection to it and a central process on it. */
+export async function startCentralWithNats(): Promise<CentralWithNats> {
+  const server = await startNatsServer();
+  let nc: NatsConnection | undefined;
+  try {
+    nc = await connectNats({ servers: server.url, name: 'test', log: { info() {}, warn() {} } });
+    await provisionStreams(nc);
+    const central = await spawnCentral({ natsUrl: server.url });
+    return { server, nc, central };
+  } catch (e) {
+    await nc?.close();
+    await server.dispose();
+    throw e;
+  }
+}
+
+/** Undoes startCentralWithNats; tolerates a setup that never finished. */
+export async function stopCentralWithNats(env: CentralWithNats | undefined): Promise<void> {
+  await env?.central.stop();
+  await env?.nc.close();
+  await env?.server.dispose();
+}
+
+/** Publishes an incident the way a gateway does (msgID = id.rev for JetStream de-duplication). */
+export function publishIncident(nc: NatsConnection, inc: IncidentInput) {
+  return nc
+    .jetstream()
+    .publish(subjects.incident(inc.gatewayId), encode(Incident, inc), { msgID: incidentMsgId(inc) });
 }
 
 export async function api(

@@ -9,50 +9,38 @@ import {
   encode,
   GatewayStatus,
   Incident,
-  incidentMsgId,
   STREAMS,
   subjects,
   Telemetry,
 } from '../protocol/index.js';
-import {
-  connectNats,
-  evidenceStore,
-  type NatsConnection,
-  nats,
-  provisionStreams,
-  putEvidence,
-} from '../protocol/transport.js';
+import { evidenceStore, type NatsConnection, nats, putEvidence } from '../protocol/transport.js';
 import {
   api,
   type CentralProcess,
+  type CentralWithNats,
   fakeJpeg,
   litterIncident,
-  spawnCentral,
+  publishIncident,
+  startCentralWithNats,
+  stopCentralWithNats,
   TOKENS,
   until,
 } from './central-helpers.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import type { NatsServerHandle } from './support/nats-server.js';
 
-const quiet = { info() {}, warn() {} };
+let env: CentralWithNats | undefined;
 let server: NatsServerHandle;
 let nc: NatsConnection;
 let central: CentralProcess;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats({ servers: server.url, name: 'test', log: quiet });
-  await provisionStreams(nc);
-  central = await spawnCentral({ natsUrl: server.url });
+  env = await startCentralWithNats();
+  ({ server, nc, central } = env);
 });
-afterAll(async () => {
-  await central?.stop();
-  await nc?.close();
-  await server?.dispose();
-});
+afterAll(() => stopCentralWithNats(env));
 
 const op = TOKENS.operator;
-const publish = (i: ReturnType<typeof litterIncident>) =>
-  nc.jetstream().publish(subjects.incident(i.gatewayId), encode(Incident, i), { msgID: incidentMsgId(i) });
+const publish = (i: ReturnType<typeof litterIncident>) => publishIncident(nc, i);
 
 describe('central ingest - incidents', () => {
   it('opens a reported case with retrievable evidence, and is idempotent by (id, rev)', async () => {

@@ -6,42 +6,34 @@
  * duplicate merged; a unit handler refused another unit's case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import type { NatsConnection } from '../protocol/transport.js';
 import {
   api,
   type CentralProcess,
+  type CentralWithNats,
   fakeJpeg,
   litterIncident,
-  spawnCentral,
+  publishIncident,
+  startCentralWithNats,
+  stopCentralWithNats,
   TOKENS,
   until,
 } from './central-helpers.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
-const quiet = { info() {}, warn() {} };
-let server: NatsServerHandle;
+let env: CentralWithNats | undefined;
 let nc: NatsConnection;
 let central: CentralProcess;
 const op = TOKENS.operator;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connectNats({ servers: server.url, name: 'test', log: quiet });
-  await provisionStreams(nc);
-  central = await spawnCentral({ natsUrl: server.url });
+  env = await startCentralWithNats();
+  ({ nc, central } = env);
 });
-afterAll(async () => {
-  await central?.stop();
-  await nc?.close();
-  await server?.dispose();
-});
+afterAll(() => stopCentralWithNats(env));
 
 async function aiCase(over: Parameters<typeof litterIncident>[0] = {}) {
   const inc = litterIncident(over);
-  await nc
-    .jetstream()
-    .publish(subjects.incident(inc.gatewayId), encode(Incident, inc), { msgID: incidentMsgId(inc) });
+  await publishIncident(nc, inc);
   return until('AI case', async () => {
     const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
     return r.body.items?.find((k: { refs: { incidentIds: string[] } }) =>
