@@ -17,7 +17,6 @@ import {
   encode,
   GatewayStatus,
   Incident,
-  newId,
   STREAMS,
   subjects,
 } from '../protocol/index.js';
@@ -28,6 +27,7 @@ import {
   type NatsConnection,
   provisionStreams,
 } from '../protocol/transport.js';
+import { litterDraft } from './support/incident-draft.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -50,21 +50,7 @@ const unit: EdgeUnit = {
 };
 
 function draft(n: number) {
-  const t = new Date(Date.UTC(2026, 10, 28, 1, 0, n)).toISOString();
-  return {
-    id: newId(),
-    rev: 0,
-    lifecycle: 'new' as const,
-    kind: 'litter' as const,
-    category: '01.04',
-    deviceId: 'cam-1',
-    observedAt: t,
-    startedAt: t,
-    confidence: 0.8,
-    location: { source: 'fixed' as const, lat: 30.27, lon: 120.15 },
-    producer: { rule: 'litter' },
-    details: { n },
-  };
+  return litterDraft(new Date(Date.UTC(2026, 10, 28, 1, 0, n)).toISOString(), { details: { n } });
 }
 
 async function until<T>(

@@ -26,6 +26,7 @@ import {
   subjects,
 } from '../protocol/index.js';
 import { connectNats, type NatsConnection, nats, provisionStreams } from '../protocol/transport.js';
+import { litterDraft } from './support/incident-draft.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { until } from './support/processes.js';
 
@@ -42,21 +43,7 @@ const serverLog: string[] = [];
 const violations = () => serverLog.filter((l) => /Violation/i.test(l));
 
 function draft(gatewayId = 'cp-a') {
-  const t = new Date().toISOString();
-  return {
-    id: newId(),
-    rev: 0,
-    lifecycle: 'new' as const,
-    kind: 'litter' as const,
-    category: '01.04',
-    deviceId: 'cam-1',
-    observedAt: t,
-    startedAt: t,
-    confidence: 0.9,
-    location: { source: 'fixed' as const, lat: 30.27, lon: 120.15 },
-    producer: { rule: 'litter' },
-    gatewayId,
-  };
+  return { ...litterDraft(new Date().toISOString(), { confidence: 0.9 }), gatewayId };
 }
 
 beforeAll(async () => {
