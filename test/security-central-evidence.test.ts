@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HANDLER_UNITS } from '../central/seed/handler-units.js';
 import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
 import {
   connectNats,
@@ -20,22 +21,6 @@ import { census, incidents, OPERATOR, startCentralProcess } from './fault-kit.js
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, until } from './support/processes.js';
 
-const UNITS = [
-  'zfzd',
-  'gazf',
-  'hwc',
-  'ylc',
-  'ldc',
-  'bhfg',
-  'wygs',
-  'dc-zf',
-  'dc-hw',
-  'xc-zf',
-  'xc-hw',
-  'nh-hw',
-  'bs-hw',
-  'gx-zf',
-];
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle | undefined;
 let nc: NatsConnection | undefined;
@@ -82,8 +67,8 @@ describe('security - evidence access', () => {
     await act('register');
     const dispatched = await act('dispatch');
     const unit = dispatched.unitId as string;
-    expect(UNITS).toContain(unit);
-    const other = UNITS.find((u) => u !== unit)!;
+    expect(HANDLER_UNITS).toContain(unit);
+    const other = HANDLER_UNITS.find((u) => u !== unit)!;
 
     const get = (path: string, token?: string) =>
       fetch(`${c.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HANDLER_UNITS } from './handler-units.js';
 
 const out = dirname(fileURLToPath(import.meta.url));
 const write = (f: string, v: unknown) => writeFileSync(join(out, f), JSON.stringify(v, null, 1) + '\n');
@@ -448,26 +449,10 @@ const demo: [string, string, string, Record<string, string>][] = [
   ['u-hotline', '12345热线对接', 'integration', {}],
   ['u-open311', 'Open311 应用', 'integration', {}],
 ];
-const handlerUnits = [
-  'zfzd',
-  'gazf',
-  'hwc',
-  'ylc',
-  'ldc',
-  'bhfg',
-  'wygs',
-  'dc-zf',
-  'dc-hw',
-  'xc-zf',
-  'xc-hw',
-  'nh-hw',
-  'bs-hw',
-  'gx-zf',
-];
 const tokenOf = (id: string) => `demo-${id.slice(2)}`;
 const users = [
   ...demo.map(([id, name, role, extra]) => ({ id, name, role, ...extra, tokenSha256: sha(tokenOf(id)) })),
-  ...handlerUnits.map((u) => ({
+  ...HANDLER_UNITS.map((u) => ({
     id: `u-h-${u}`,
     name: `${units.find((x) => x.id === u)!.name}处置员`,
     role: 'unit_handler',
