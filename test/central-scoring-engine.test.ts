@@ -10,7 +10,15 @@ import { describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../central/cases/model.js';
 import { type BonusItem, type LevelResult, scoreLevel } from '../central/scoring/engine.js';
 import { type DeviceMonthFacts, extractEvents } from '../central/scoring/events.js';
-import { confirmed, G1, G2, mkCase, SMALL_ORG, validReports } from '../central/scoring/fixtures.js';
+import {
+  type CaseSpec,
+  confirmed,
+  G1,
+  G2,
+  mkCase,
+  SMALL_ORG,
+  validReports,
+} from '../central/scoring/fixtures.js';
 import { monthWindow } from '../central/scoring/month.js';
 import { OrgTree } from '../central/scoring/org.js';
 import { type ItemKey, loadRules, parseRules, type Rules } from '../central/scoring/rules.js';
@@ -46,6 +54,30 @@ const member = (r: LevelResult, id: string) => {
   if (!m) throw new Error(`no member ${id}`);
   return m;
 };
+
+/** Dispatched to `unit` on the 2nd, reworked once, closed on time on the 6th → rework 1 point. */
+const reworkedOnce = (
+  id: string,
+  unit: string,
+  spec: Pick<CaseSpec, 'source' | 'category' | 'grid'>,
+): CaseRecord =>
+  mkCase({
+    id,
+    ...spec,
+    createdAt: d(2),
+    deadline: d(28),
+    onTime: true,
+    steps: [
+      ['register', d(2)],
+      ['dispatch', d(2), unit],
+      ['accept', d(2, 3)],
+      ['feedback', d(3)],
+      ['rework', d(3, 4)],
+      ['accept', d(4)],
+      ['feedback', d(5)],
+      ['close', d(6)],
+    ],
+  });
 
 /** Dongcheng district (dc, weight 0.2) with a deduction in each of the six items. */
 function allSix(): { cases: CaseRecord[]; devices: DeviceMonthFacts[] } {
@@ -255,25 +287,7 @@ describe('scoring engine - worked examples', () => {
       confirmed(`m${i}`, 'vehicle', '92.03', d(3), 'zfzd'),
     );
     // hwc: two reworks = 2 points
-    const hw = (id: string) =>
-      mkCase({
-        id,
-        source: 'hotline_12345',
-        category: '01.12',
-        createdAt: d(2),
-        deadline: d(28),
-        onTime: true,
-        steps: [
-          ['register', d(2)],
-          ['dispatch', d(2), 'hwc'],
-          ['accept', d(2, 3)],
-          ['feedback', d(3)],
-          ['rework', d(3, 4)],
-          ['accept', d(4)],
-          ['feedback', d(5)],
-          ['close', d(6)],
-        ],
-      });
+    const hw = (id: string) => reworkedOnce(id, 'hwc', { source: 'hotline_12345', category: '01.12' });
     const cases = [...dumping, hw('h1'), hw('h2')];
     expect(member(score(cases), 'zfzd')).toMatchObject({ deductions: 125, raw: 0, weighted: 0 });
     const b = (id: string, unitId: string, points: number, state: BonusItem['state']): BonusItem => ({
@@ -310,24 +324,10 @@ describe('scoring engine - worked examples', () => {
 
   it('district vs bureau-unit weights: the same 98 points are 19.6 for a district and 9.8 for a bureau unit', () => {
     const rw = (id: string, unit: string) =>
-      mkCase({
-        id,
+      reworkedOnce(id, unit, {
         source: 'leader',
         category: '05.04',
-        createdAt: d(2),
         grid: unit === 'dc-zf' ? G1 : undefined,
-        deadline: d(28),
-        onTime: true,
-        steps: [
-          ['register', d(2)],
-          ['dispatch', d(2), unit],
-          ['accept', d(2, 3)],
-          ['feedback', d(3)],
-          ['rework', d(3, 4)],
-          ['accept', d(4)],
-          ['feedback', d(5)],
-          ['close', d(6)],
-        ],
       });
     // both collectors meet their quota, so dc loses only the two reworks
     const quota = [...validReports('col-1', 22, d(5), G1), ...validReports('col-2', 22, d(5), G2)];
