@@ -6,37 +6,31 @@
  * persisted, and ingest is idempotent by (incident id, rev): at the end every incident is exactly
  * one case.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { provisionStreams } from '../protocol/transport.js';
 import {
   census,
   expectExactlyOnce,
+  FaultRig,
   incidents,
   metric,
   startCentralProcess,
   streamCount,
   untilAllCases,
 } from './fault-kit.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, until } from './support/processes.js';
 
 const N = Number(process.env.CG_FAULT_BACKLOG ?? 10_000);
 const KILLS = 3;
-const quiet = { info() {}, warn() {} };
-let server: NatsServerHandle | undefined;
-let nc: NatsConnection | undefined;
+const rig = new FaultRig('central');
+const { dir } = rig;
+/** restarted after each kill, so kept apart from rig.procs and stopped before the rig */
 let central: ManagedProcess | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'cg-fault-central-'));
-
 afterAll(async () => {
   await central?.stop();
-  await nc?.close();
-  await server?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await rig.dispose();
 });
 
 async function casesNow(url: string): Promise<number> {
@@ -48,8 +42,8 @@ describe('fault - central SIGKILL during backlog ingest', () => {
   it(`ingests a ${N}-incident backlog through ${KILLS} kills: nothing lost, nothing twice`, {
     timeout: 300_000,
   }, async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'backlog', log: quiet });
+    const server = await rig.startNats();
+    const nc = await rig.connect('backlog');
     await provisionStreams(nc);
     const js = nc.jetstream();
     const gateways = ['cp-b1', 'cp-b2', 'cp-b3', 'cp-b4'];

@@ -5,48 +5,34 @@
  * same recording after the window: JetStream stores every message again, and central's ingest,
  * idempotent by (incident id, rev), opens no second case and counts each as a duplicate.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STREAMS } from '../protocol/index.js';
-import { connectNats, type NatsConnection, nats } from '../protocol/transport.js';
+import { nats } from '../protocol/transport.js';
 import {
   census,
   expectExactlyOnce,
+  FaultRig,
   incidents,
   metric,
-  startCentralProcess,
   startGateway,
   streamCount,
   untilAllCases,
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/processes.js';
 
 const N = 60;
-const quiet = { info() {}, warn() {} };
-const procs: ManagedProcess[] = [];
-let server: NatsServerHandle | undefined;
-let nc: NatsConnection | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'cg-fault-dedup-'));
-
-afterAll(async () => {
-  for (const p of procs) await p.stop();
-  await nc?.close();
-  await server?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = new FaultRig('dedup');
+const { dir, procs } = rig;
+afterAll(() => rig.dispose());
 
 describe('fault - replay after the de-duplication window', () => {
   it('a gateway replaying after the window opens no duplicate case', { timeout: 180_000 }, async () => {
-    server = await startNatsServer();
-    const central = await startCentralProcess(server.url, join(dir, 'central'));
-    procs.push(central.proc);
-    nc = await connectNats({ servers: server.url, name: 'check', log: quiet });
-    await until(async () => ((await streamCount(nc!)) === 0 ? true : undefined), 'streams provisioned');
+    const { server, central } = await rig.startNatsAndCentral();
+    const nc = await rig.connect('check');
+    await until(async () => ((await streamCount(nc)) === 0 ? true : undefined), 'streams provisioned');
     const jsm = await nc.jetstreamManager();
     const si = await jsm.streams.info(STREAMS.incidents.name);
     await jsm.streams.update(STREAMS.incidents.name, { ...si.config, duplicate_window: nats.nanos(1000) });
@@ -78,7 +64,7 @@ describe('fault - replay after the de-duplication window', () => {
     const gw2 = await startGateway(second.path, 'cp-d#2');
     procs.push(gw2);
     await until(
-      async () => ((await streamCount(nc!)) === 2 * N ? true : undefined),
+      async () => ((await streamCount(nc)) === 2 * N ? true : undefined),
       'replay stored past the window',
       90_000,
     );

@@ -4,46 +4,33 @@
  * on disk; a re-sent incident carries the same id and revision, so JetStream's message-id
  * de-duplication and central's idempotent ingest keep it to one case. Nothing lost, nothing twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectNats } from '../protocol/transport.js';
 import {
   census,
   expectExactlyOnce,
+  FaultRig,
   incidents,
-  startCentralProcess,
   startGateway,
   streamCount,
   untilAllCases,
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/processes.js';
 
 const KILLS = Number(process.env.CG_FAULT_KILLS ?? 20);
 const N = 400;
-const quiet = { info() {}, warn() {} };
-const procs: ManagedProcess[] = [];
-let server: NatsServerHandle | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'cg-fault-kill-'));
-
-afterAll(async () => {
-  for (const p of procs) await p.stop();
-  await server?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = new FaultRig('kill');
+const { dir, procs } = rig;
+afterAll(() => rig.dispose());
 
 describe('fault - gateway SIGKILL', () => {
   it(`a gateway killed ${KILLS} times at random points loses nothing and duplicates nothing`, {
     timeout: 240_000,
   }, async () => {
-    server = await startNatsServer();
-    const central = await startCentralProcess(server.url, join(dir, 'central'));
-    procs.push(central.proc);
-    const nc = await connectNats({ servers: server.url, name: 'check', log: quiet });
+    const { server, central } = await rig.startNatsAndCentral();
+    const nc = await rig.connect('check');
     await until(async () => ((await streamCount(nc)) === 0 ? true : undefined), 'streams provisioned');
 
     const list = incidents(N, 'cp-k');

@@ -4,12 +4,13 @@
  * gateway's replay unit, gateway config files, central and gateway processes, the census that
  * counts every incident produced against every case central created, and the printed report.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { Incident, type IncidentInput, newId, STREAMS } from '../protocol/index.js';
-import type { NatsConnection } from '../protocol/transport.js';
-import { freePort } from './support/nats-server.js';
+import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, spawnTs, until } from './support/processes.js';
 
 export const OPERATOR = 'demo-operator';
@@ -92,6 +93,51 @@ export async function startCentralProcess(
     readyTimeoutMs: 60_000,
   });
   return { proc, url: match![1]! };
+}
+
+/**
+ * What one fault test starts and must clean up: its temporary directory, the nats-server, the
+ * processes in `procs` and the checking connection. dispose() (from afterAll) stops the
+ * processes first, then the connection, then NATS, and removes the directory.
+ */
+export class FaultRig {
+  readonly dir: string;
+  readonly procs: ManagedProcess[] = [];
+  server?: NatsServerHandle;
+  nc?: NatsConnection;
+
+  constructor(name: string) {
+    this.dir = mkdtempSync(join(tmpdir(), `cg-fault-${name}-`));
+  }
+
+  async startNats(): Promise<NatsServerHandle> {
+    this.server = await startNatsServer();
+    return this.server;
+  }
+
+  /** nats-server, then central on it with its data in <dir>/central; central is one of `procs`. */
+  async startNatsAndCentral(): Promise<{
+    server: NatsServerHandle;
+    central: { proc: ManagedProcess; url: string };
+  }> {
+    const server = await this.startNats();
+    const central = await startCentralProcess(server.url, join(this.dir, 'central'));
+    this.procs.push(central.proc);
+    return { server, central };
+  }
+
+  /** The test's own connection to NATS (for checks or publishing); closed by dispose() if still open. */
+  async connect(name: string): Promise<NatsConnection> {
+    this.nc = await connectNats({ servers: this.server!.url, name, log: { info() {}, warn() {} } });
+    return this.nc;
+  }
+
+  async dispose(): Promise<void> {
+    for (const p of this.procs) await p.stop();
+    if (this.nc && !this.nc.isClosed()) await this.nc.close();
+    await this.server?.dispose();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** Scrape one Prometheus sample (first match of name + optional label text). */

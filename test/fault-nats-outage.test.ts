@@ -4,47 +4,34 @@
  * stopped once both are producing and stays down until both have produced everything into their
  * outboxes; after the restart every incident arrives at central as exactly one case.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectNats } from '../protocol/transport.js';
 import {
   census,
   expectExactlyOnce,
+  FaultRig,
   incidents,
   metric,
-  startCentralProcess,
   startGateway,
   streamCount,
   untilAllCases,
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/processes.js';
 
 const N = 120; // per gateway
 /** minimum outage; the issue says minutes, CI keeps it short: CG_FAULT_OUTAGE_S=180 for the real drill */
 const OUTAGE_S = Number(process.env.CG_FAULT_OUTAGE_S ?? 10);
-const quiet = { info() {}, warn() {} };
-const procs: ManagedProcess[] = [];
-let server: NatsServerHandle | undefined;
-const dir = mkdtempSync(join(tmpdir(), 'cg-fault-nats-'));
-
-afterAll(async () => {
-  for (const p of procs) await p.stop();
-  await server?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = new FaultRig('nats');
+const { dir, procs } = rig;
+afterAll(() => rig.dispose());
 
 describe('fault - NATS outage', () => {
   it(`gateways keep detecting while NATS is down; after restart all incidents arrive, none twice (outage >= ${OUTAGE_S} s)`, {
     timeout: 120_000 + OUTAGE_S * 1000,
   }, async () => {
-    server = await startNatsServer();
-    const central = await startCentralProcess(server.url, join(dir, 'central'));
-    procs.push(central.proc);
+    const { server, central } = await rig.startNatsAndCentral();
     await until(async () => {
       const h = await (await fetch(`${central.url}/api/health`)).json();
       return h.nats === 'connected' ? true : undefined;
@@ -92,7 +79,7 @@ describe('fault - NATS outage', () => {
     const outageS = ((Date.now() - downAt) / 1000).toFixed(1);
 
     const result = await untilAllCases(central.url, produced, 120_000);
-    const nc = await connectNats({ servers: server.url, name: 'check', log: quiet });
+    const nc = await rig.connect('check');
     const delivered = await streamCount(nc);
     await nc.close();
     const again = await census(central.url); // nothing arrives late as a second case
