@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { newId, STREAMS } from '../protocol/index.js';
+import { STREAMS } from '../protocol/index.js';
 import { connectNats, type NatsConnection, nats, provisionStreams } from '../protocol/transport.js';
+import { litterDraft } from './support/incident-draft.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, spawnTs, startGatewayProcess, until } from './support/processes.js';
 
@@ -139,20 +140,7 @@ describe.skipIf(!hasOpenssl)('security - issued credentials over TLS', () => {
   it('a gateway process with the issued section delivers over TLS and never logs its password', async () => {
     const t = new Date().toISOString();
     const lines = [1, 2, 3].map((n) =>
-      JSON.stringify({
-        id: newId(),
-        rev: 0,
-        lifecycle: 'new',
-        kind: 'litter',
-        category: '01.04',
-        deviceId: 'cam-1',
-        observedAt: t,
-        startedAt: t,
-        confidence: 0.9,
-        location: { source: 'fixed', lat: 30.27, lon: 120.15 },
-        producer: { rule: 'drill' },
-        details: { n },
-      }),
+      JSON.stringify(litterDraft(t, { confidence: 0.9, producer: { rule: 'drill' }, details: { n } })),
     );
     writeFileSync(join(dir, 'drill.jsonl'), `${lines.join('\n')}\n`);
     const cfg = gwYaml.replace('/etc/citygrid/nats-ca.pem', join(dir, 'cert.pem'));
