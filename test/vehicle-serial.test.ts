@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IncidentDraft } from '../edge/unit.js';
 import { createVehicleUnit } from '../edge/vehicle/index.js';
+import { SerialLine } from '../edge/vehicle/serial/line.js';
 import { Incident, validate } from '../protocol/index.js';
 import {
   type PtyPair,
@@ -88,9 +89,10 @@ describe('vehicle serial - port lifecycle', () => {
 
       await sim.stop();
       await pair.stop();
-      await until(() => !gps().online && gps().error?.includes(port), 5000, 'vanished port reported');
+      // reported from the port's error, or at the latest by the silence watchdog (10 s)
+      await until(() => !gps().online && gps().error?.includes(port), 20_000, 'vanished port reported');
       const news = () => drafts.filter((d) => d.kind === 'device_offline' && d.lifecycle === 'new');
-      await until(() => news().length === 2, 5000, 'offline incident');
+      await until(() => news().length === 2, 10_000, 'offline incident');
 
       await pair.restart();
       sim = await drive();
@@ -110,6 +112,31 @@ describe('vehicle serial - port lifecycle', () => {
       await sim?.stop();
       await unit.stop();
       await pair?.stop();
+    }
+  });
+
+  it('serial - a port that stays open but silent is reopened, with one log line for the whole silence', async () => {
+    const logs: string[] = [];
+    const log = { info() {}, warn: (_o: object, m?: string) => logs.push(m ?? ''), error() {}, debug() {} };
+    const pair = await startPtyPair(dir, 'quiet');
+    const got: Buffer[] = [];
+    const line = new SerialLine({
+      name: 'gps',
+      path: pair.b,
+      baudRate: 9600,
+      onData: (b) => got.push(b),
+      log,
+      retryMs: 50,
+      silentReopenMs: 300,
+    });
+    try {
+      line.start();
+      await until(() => line.state.reopens >= 2, 10_000, 'two silent reopens');
+      expect(logs.filter((m) => m.includes('lost'))).toHaveLength(1);
+      expect(line.state.error ?? '').toMatch(/no data for|^$/);
+    } finally {
+      await line.stop();
+      await pair.stop();
     }
   });
 });

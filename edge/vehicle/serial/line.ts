@@ -19,6 +19,11 @@ export interface SerialLineOptions {
   /** first retry delay; doubles up to maxRetryMs */
   retryMs?: number;
   maxRetryMs?: number;
+  /**
+   * An open port that has said nothing for this long is closed and reopened: a pty or USB
+   * device that vanished does not always raise an error on the old handle (default 10 s).
+   */
+  silentReopenMs?: number;
 }
 
 export interface SerialLineState {
@@ -43,6 +48,9 @@ export class SerialLine {
   private stopped = true;
   private delay: number;
   private everOpened = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** reopened for silence already, and nothing received since: log only the first */
+  private silentAgain = false;
 
   constructor(private readonly o: SerialLineOptions) {
     this.delay = o.retryMs ?? 500;
@@ -51,6 +59,21 @@ export class SerialLine {
   start(): void {
     this.stopped = false;
     this.open();
+    const silentMs = this.o.silentReopenMs ?? 10_000;
+    this.watchdog = setInterval(
+      () => {
+        const port = this.port;
+        if (!port || !this.state.open) return;
+        const last = Math.max(this.state.lastDataAt ?? 0, this.state.openedAt ?? 0);
+        if (Date.now() - last > silentMs) {
+          const quiet = this.silentAgain;
+          this.silentAgain = true;
+          this.lost(port, `no data for ${Math.round(silentMs / 1000)} s; reopening`, quiet);
+        }
+      },
+      Math.min(1000, silentMs),
+    );
+    this.watchdog.unref();
   }
 
   write(s: string): void {
@@ -63,6 +86,7 @@ export class SerialLine {
     this.port = port;
     port.on('data', (b: Buffer) => {
       this.state.lastDataAt = Date.now();
+      this.silentAgain = false;
       this.state.bytes += b.length;
       this.o.onData(b);
     });
@@ -89,11 +113,11 @@ export class SerialLine {
   }
 
   /** One log line per outage (not per retry), then retry with backoff. */
-  private lost(port: SerialPort, why: string): void {
+  private lost(port: SerialPort, why: string, quiet = false): void {
     if (port !== this.port || this.stopped) return;
     this.port = undefined;
     const wasOpen = this.state.open;
-    const first = wasOpen || this.state.error === undefined;
+    const first = !quiet && (wasOpen || this.state.error === undefined);
     this.state.open = false;
     this.state.error = `${this.o.path}: ${why}`;
     if (first)
@@ -111,6 +135,7 @@ export class SerialLine {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     const port = this.port;
     this.port = undefined;
     this.state.open = false;
