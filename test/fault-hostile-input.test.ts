@@ -13,7 +13,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
 import { connectNats, type NatsConnection } from '../protocol/transport.js';
-import { census, incidents, metric, OPERATOR, startCentralProcess, streamCount } from './fault-kit.js';
+import {
+  census,
+  fetchFresh,
+  incidents,
+  metric,
+  OPERATOR,
+  startCentralProcess,
+  streamCount,
+} from './fault-kit.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, until } from './support/processes.js';
 
@@ -262,7 +270,7 @@ describe('fault - hostile input', () => {
 
     // --- still alive and still working ---
     expect(central.exited()).toBe(false);
-    const health = await fetch(`${c.url}/api/health`);
+    const health = await fetchFresh(`${c.url}/api/health`);
     expect(health.status).toBe(200);
     const good = incidents(1, 'cp-h')[0]!;
     await nc

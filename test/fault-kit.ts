@@ -140,9 +140,25 @@ export class FaultRig {
   }
 }
 
+/**
+ * GET that survives a pooled keep-alive socket the server has just closed (after refusing a
+ * huge body central closes the connection; undici may hand that socket out once more): retry
+ * on a new connection. Only the test's own reads use this, never the requests under test.
+ */
+export async function fetchFresh(url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), connection: 'close' },
+    });
+  }
+}
+
 /** Scrape one Prometheus sample (first match of name + optional label text). */
 export async function metric(url: string, name: string, labels = ''): Promise<number | undefined> {
-  const text = await (await fetch(url)).text();
+  const text = await (await fetchFresh(url)).text();
   const re = new RegExp(
     `^${name}(\\{[^}]*${labels.replace(/[{}"]/g, (c) => `\\${c}`)}[^}]*\\})? ([0-9.e+-]+)$`,
     'm',
@@ -162,7 +178,7 @@ export async function census(centralUrl: string): Promise<Census> {
   const byIncident = new Map<string, number>();
   let cases = 0;
   for (let offset = 0; ; offset += 500) {
-    const r = await fetch(`${centralUrl}/api/cases?source=ai&limit=500&offset=${offset}`, {
+    const r = await fetchFresh(`${centralUrl}/api/cases?source=ai&limit=500&offset=${offset}`, {
       headers: { authorization: `Bearer ${OPERATOR}` },
     });
     if (r.status !== 200) throw new Error(`GET /api/cases: ${r.status} ${await r.text()}`);
