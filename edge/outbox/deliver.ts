@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { EvidenceRef } from '../../protocol/index.js';
-import { evidenceStore, type NatsConnection, putEvidence } from '../../protocol/transport.js';
+import {
+  evidenceStore,
+  type NatsConnection,
+  type ObjectStore,
+  putEvidence,
+} from '../../protocol/transport.js';
 import type { Outbox, OutboxEntry } from './index.js';
 
 export interface DeliveryLog {
@@ -27,6 +32,7 @@ export class Deliverer {
   private wake?: () => void;
   private failing = false;
   private loop?: Promise<void>;
+  private os?: ObjectStore;
 
   constructor(
     private readonly outbox: Outbox,
@@ -90,7 +96,9 @@ export class Deliverer {
       const refs: EvidenceRef[] = [];
       let dropped = 0;
       if (entry.evidence.length) {
-        const os = await evidenceStore(js);
+        // bind the bucket once per connection, not per entry
+        this.os ??= await evidenceStore(js);
+        const os = this.os;
         for (const ev of entry.evidence) {
           if (!ev.file) {
             dropped++;

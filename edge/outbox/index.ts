@@ -59,11 +59,20 @@ export interface OutboxOptions {
   now?: () => number;
 }
 
+/** Bytes an entry holds: its message plus the evidence files still on disk. */
+function entrySize(e: OutboxEntry): number {
+  let n = e.bytes;
+  for (const ev of e.evidence) if (ev.file) n += ev.size;
+  return n;
+}
+
 export class Outbox {
   private readonly dbs: Record<EntryKind, Low<Data>>;
   private readonly evidenceDir: string;
   private readonly now: () => number;
   private seq = 0;
+  /** bytes held now (messages + evidence files on disk), kept as entries come and go */
+  private used = 0;
   private listeners = new Set<() => void>();
 
   private constructor(private readonly opts: OutboxOptions) {
@@ -79,6 +88,7 @@ export class Outbox {
     const ob = new Outbox(opts);
     await Promise.all([ob.dbs.incident.read(), ob.dbs.telemetry.read()]);
     ob.seq = Math.max(ob.dbs.incident.data.nextSeq, ob.dbs.telemetry.data.nextSeq);
+    for (const db of Object.values(ob.dbs)) for (const e of db.data.entries) ob.used += entrySize(e);
     ob.dbs.incident.data.dropped ??= { telemetry: 0, evidence: 0, incidents: 0 };
     return ob;
   }
@@ -129,8 +139,10 @@ export class Outbox {
     };
     db.data.entries.push(entry);
     db.data.nextSeq = this.seq;
-    this.enforceBudget();
-    await Promise.all([this.dbs.incident.write(), this.dbs.telemetry.write()]);
+    this.used += entrySize(entry);
+    // rewrite only the files that changed: this kind's, and what the budget dropped from
+    const changed = new Set<EntryKind>([kind, ...this.enforceBudget()]);
+    await Promise.all([...changed].map((k) => this.dbs[k].write()));
     for (const l of this.listeners) l();
     return entry;
   }
@@ -146,6 +158,7 @@ export class Outbox {
     const i = db.data.entries.findIndex((e) => e.seq === entry.seq);
     if (i < 0) return;
     db.data.entries.splice(i, 1);
+    this.used -= entrySize(entry);
     await db.write();
     for (const ev of entry.evidence) if (ev.file) rmSync(ev.file, { force: true });
   }
@@ -166,48 +179,41 @@ export class Outbox {
       incidents: inc.length,
       telemetry: tel.length,
       oldestPendingAgeS: Number.isFinite(oldest) ? Math.max(0, (this.now() - oldest) / 1000) : 0,
-      bytes: this.usedBytes(),
+      bytes: this.used,
       droppedTelemetry: this.dropped.telemetry,
       droppedEvidence: this.dropped.evidence,
       droppedIncidents: this.dropped.incidents,
     };
   }
 
-  private usedBytes(): number {
-    let n = 0;
-    for (const db of Object.values(this.dbs))
-      for (const e of db.data.entries) {
-        n += e.bytes;
-        for (const ev of e.evidence) if (ev.file) n += ev.size;
-      }
-    return n;
-  }
-
   /**
    * Over budget: drop the oldest telemetry first, then the oldest incidents' evidence images,
    * and only then whole incidents, oldest first. Every drop is counted for the heartbeat.
    */
-  private enforceBudget(): void {
-    let used = this.usedBytes();
+  /** Returns the kinds it dropped from (the drop counters live in the incident file). */
+  private enforceBudget(): EntryKind[] {
+    const budget = this.opts.budgetBytes;
+    if (this.used <= budget) return [];
     const tel = this.dbs.telemetry.data.entries;
-    while (used > this.opts.budgetBytes && tel.length > 0) {
-      used -= tel.shift()!.bytes;
+    while (this.used > budget && tel.length > 0) {
+      this.used -= entrySize(tel.shift()!);
       this.dropped.telemetry++;
     }
     const inc = this.dbs.incident.data.entries;
     for (const e of inc) {
-      if (used <= this.opts.budgetBytes) break;
+      if (this.used <= budget) break;
       for (const ev of e.evidence) {
-        if (!ev.file || used <= this.opts.budgetBytes) continue;
+        if (!ev.file || this.used <= budget) continue;
         rmSync(ev.file, { force: true });
         ev.file = undefined;
-        used -= ev.size;
+        this.used -= ev.size;
         this.dropped.evidence++;
       }
     }
-    while (used > this.opts.budgetBytes && inc.length > 1) {
-      used -= inc.shift()!.bytes;
+    while (this.used > budget && inc.length > 1) {
+      this.used -= entrySize(inc.shift()!);
       this.dropped.incidents++;
     }
+    return ['telemetry', 'incident'];
   }
 }
