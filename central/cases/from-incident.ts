@@ -14,6 +14,8 @@ import { addEvidence, addHistory, findDuplicates, newCase } from './records.js';
 
 export type IngestOutcome =
   | { kind: 'duplicate' }
+  /** the incident id belongs to another gateway: nothing changes, the caller dead-letters it */
+  | { kind: 'foreign'; reason: string }
   | { kind: 'created' | 'updated'; caseId: string; changes: ChangeSet };
 
 /** Follow merges to the case that now carries this incident. */
@@ -31,6 +33,12 @@ export function incidentChange(
   dupMetres: number,
 ): IngestOutcome {
   const prev = store.getIncident(inc.id);
+  // an incident id is bound to the gateway that first published it (checked against the subject)
+  if (prev && prev.gatewayId !== inc.gatewayId)
+    return {
+      kind: 'foreign',
+      reason: `incident ${inc.id} belongs to gateway ${prev.gatewayId}, not ${inc.gatewayId}`,
+    };
   if (prev?.revs.includes(inc.rev)) return { kind: 'duplicate' };
   const at = receivedAt.toISOString();
   const evidence: EvidenceItem[] = inc.evidence.map((e) => ({

@@ -15,6 +15,7 @@ import { seesAll } from '../auth/roles.js';
 import type { City } from '../city/index.js';
 import type { AttachmentStore } from '../evidence/attachments.js';
 import { ProblemError } from '../http/problem.js';
+import { RefusedMessage } from '../ingest/refused.js';
 import type { CaseStore } from '../store/index.js';
 import { ACTION_INPUTS, applyAction } from './actions.js';
 import { incidentChange, liveCase } from './from-incident.js';
@@ -93,9 +94,13 @@ export class CaseService {
     this.now = o.now ?? (() => new Date());
   }
 
-  /** Persist one incident revision; 'duplicate' when (id, rev) was seen before. */
+  /**
+   * Persist one incident revision; 'duplicate' when (id, rev) was seen before. A revision of an
+   * incident another gateway opened throws `RefusedMessage` (the consumer dead-letters it).
+   */
   async ingestIncident(inc: Incident): Promise<'created' | 'updated' | 'duplicate'> {
     const r = incidentChange(this.store, this.city, inc, this.now(), this.#dupM);
+    if (r.kind === 'foreign') throw new RefusedMessage(r.reason);
     // seen before, but that commit may have failed (disk full) and be awaiting its retry: the
     // caller acks a duplicate too, so only once what memory holds is durable
     if (r.kind === 'duplicate') await this.store.durable();

@@ -74,7 +74,11 @@ export type Incident = z.infer<typeof Incident>;
 /** What a producer writes before defaults are applied. */
 export type IncidentInput = z.input<typeof Incident>;
 
-/** JetStream message id: unique per revision so every revision is stored once. */
-export function incidentMsgId(i: Pick<Incident, 'id' | 'rev'>): string {
-  return `${i.id}.${i.rev}`;
+/**
+ * JetStream message id: unique per gateway and revision so every revision is stored once. The
+ * gateway id is part of it because JetStream de-duplicates across the whole stream: without it a
+ * gateway could pre-empt another's revision by publishing the same id first.
+ */
+export function incidentMsgId(i: Pick<Incident, 'gatewayId' | 'id' | 'rev'>): string {
+  return `${i.gatewayId}.${i.id}.${i.rev}`;
 }
