@@ -10,7 +10,7 @@ import { INCIDENT_KINDS } from '../../protocol/index.js';
 import type { City } from '../city/index.js';
 import type { CaseStore, ChangeSet } from '../store/index.js';
 import type { Actor, CaseRecord, EvidenceItem, IncidentRecord } from './model.js';
-import { addEvidence, addHistory, findDuplicates, newCase } from './records.js';
+import { addEvidence, addHistory, bumpVersion, findDuplicates, newCase } from './records.js';
 
 export type IngestOutcome =
   | { kind: 'duplicate' }
@@ -129,5 +129,6 @@ export function incidentChange(
       data: { incidentId: inc.id, rev: inc.rev, confidence: inc.confidence },
     });
   }
+  bumpVersion(c);
   return { kind: 'updated', caseId: c.id, changes: { cases: [c], incidents: [rec] } };
 }

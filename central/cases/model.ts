@@ -115,6 +115,12 @@ export interface CaseRecord {
   extensionRequest?: { value: number; unit: 'workHours' | 'workDays'; reason: string; at: string };
   evaluation?: Evaluation;
   history: HistoryEntry[];
+  /**
+   * Incremented by every change (actions, edge revisions, merges). A client sends the version it
+   * read (`If-Match: "<version>"` or body `version`); a stale one gets 409 with the current case.
+   * Absent on records stored before it existed (read as 0).
+   */
+  version?: number;
 }
 
 export const REJECT_REASONS = ['false_positive', 'invalid', 'duplicate', 'out_of_scope'] as const;

@@ -59,7 +59,7 @@ export function evidenceRoutes(
           'attachment-type-mismatch',
           `declared ${declared} but the bytes are ${type}`,
         );
-      const ref = await attachments.put(bytes, type);
+      const ref = await attachments.put(bytes, type, c.get('user').id);
       return c.json({ ...ref, url: `/api/evidence/${ref.name}` }, 201);
     },
   );
