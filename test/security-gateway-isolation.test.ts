@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
-import { DeadLetter, decode, STREAMS } from '../protocol/index.js';
+import { DeadLetter, decode, evidenceBucket, STREAMS } from '../protocol/index.js';
 import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
 import { litterIncident, publishIncident, until } from './central-helpers.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
@@ -58,5 +58,30 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     console.log(
       `[security] forged revisions refused: ${central.counters.refused.incident}, B's revisions applied: ${central.store.getIncident(b0.id)!.revs.length}`,
     );
+  });
+
+  it("refuses evidence in another gateway's bucket or under a name another gateway's case uses", async () => {
+    const before = central.counters.refused.incident ?? 0;
+    const ref = (bucket: string, name: string) => ({
+      role: 'annotated' as const,
+      bucket,
+      name,
+      contentType: 'image/jpeg' as const,
+      size: 10,
+      sha256: 'a'.repeat(64),
+    });
+    const b = litterIncident({ gatewayId: 'cp-b', evidence: [] });
+    b.evidence = [ref(evidenceBucket('cp-b'), `${b.id}-r0-annotated.jpg`)];
+    await publishIncident(nc, b);
+    await until('B case', async () => central.store.getIncident(b.id));
+    const inB = litterIncident({ gatewayId: 'cp-a' });
+    inB.evidence = [ref(evidenceBucket('cp-b'), `${inB.id}-r0-annotated.jpg`)];
+    const reused = litterIncident({ gatewayId: 'cp-a' });
+    reused.evidence = [ref(evidenceBucket('cp-a'), `${b.id}-r0-annotated.jpg`)];
+    await publishIncident(nc, inB);
+    await publishIncident(nc, reused);
+    await until('both refused', async () => (central.counters.refused.incident ?? 0) >= before + 2);
+    expect(central.store.getIncident(inB.id)).toBeUndefined();
+    expect(central.store.getIncident(reused.id)).toBeUndefined();
   });
 });

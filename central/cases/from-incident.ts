@@ -6,7 +6,7 @@
  * before changes nothing.
  */
 import type { Incident } from '../../protocol/index.js';
-import { INCIDENT_KINDS } from '../../protocol/index.js';
+import { evidenceBucket, INCIDENT_KINDS } from '../../protocol/index.js';
 import type { City } from '../city/index.js';
 import type { CaseStore, ChangeSet } from '../store/index.js';
 import type { Actor, CaseRecord, EvidenceItem, IncidentRecord } from './model.js';
@@ -25,6 +25,21 @@ export function liveCase(store: CaseStore, id: string): CaseRecord | undefined {
   return c;
 }
 
+/** Evidence must be in the gateway's own bucket, under a name no other gateway's case uses. */
+function foreignEvidence(store: CaseStore, inc: Incident): string | undefined {
+  const own = evidenceBucket(inc.gatewayId);
+  for (const e of inc.evidence) {
+    if (e.bucket !== own)
+      return `evidence ${e.name} is in bucket ${e.bucket}, not ${own} of ${inc.gatewayId}`;
+    for (const id of store.casesByEvidence(e.name)) {
+      const other = store.getCase(id)?.refs.gatewayId;
+      if (other !== inc.gatewayId)
+        return `evidence name ${e.name} is already used by ${other ?? 'an upload'}`;
+    }
+  }
+  return undefined;
+}
+
 export function incidentChange(
   store: CaseStore,
   city: City,
@@ -40,12 +55,16 @@ export function incidentChange(
       reason: `incident ${inc.id} belongs to gateway ${prev.gatewayId}, not ${inc.gatewayId}`,
     };
   if (prev?.revs.includes(inc.rev)) return { kind: 'duplicate' };
+  const foreign = foreignEvidence(store, inc);
+  if (foreign) return { kind: 'foreign', reason: foreign };
   const at = receivedAt.toISOString();
   const evidence: EvidenceItem[] = inc.evidence.map((e) => ({
     name: e.name,
     contentType: e.contentType,
     role: e.role,
     origin: 'incident',
+    bucket: e.bucket,
+    sha256: e.sha256,
     incidentId: inc.id,
     incidentRev: inc.rev,
     addedAt: at,

@@ -32,6 +32,9 @@ export interface EvidenceItem {
   /** annotated/clean/start/violation/end from the edge; photo/voice for uploads */
   role: string;
   origin: 'incident' | 'upload';
+  /** edge evidence: the object store bucket (the gateway's own) and the sha256 it declared */
+  bucket?: string;
+  sha256?: string;
   incidentId?: string;
   incidentRev?: number;
   addedAt: string;

@@ -13,7 +13,10 @@ import { Detection, IsoTime, LatLon, ModelRef } from './common.js';
 /** Evidence images live in the JetStream object store; the message only names them. */
 export const EvidenceRef = z.object({
   role: z.enum(['annotated', 'clean', 'start', 'violation', 'end']).describe('what the image shows'),
-  bucket: Token.describe('object store bucket'),
+  bucket: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/)
+    .describe("object store bucket: the publishing gateway's cg_evidence_<gatewayId>"),
   name: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'evidence name: letters, digits, . _ - only')
