@@ -99,7 +99,9 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       attachments,
       board,
       counters,
-      objects: { get: (name) => (ingest ? ingest.getEvidence(name) : Promise.resolve(undefined)) },
+      objects: {
+        get: (bucket, name) => (ingest ? ingest.getEvidence(bucket, name) : Promise.resolve(undefined)),
+      },
       natsConnected: () => !!ingest?.connected,
       maxUploadBytes: o.maxUploadBytes ?? 8 * 1024 * 1024,
       caller: ingest ? new GatewayCaller(() => ingest.nc, board) : undefined,

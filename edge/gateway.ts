@@ -335,7 +335,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
           else if (s.type === 'reconnect') linkUp = true;
         }
       })();
-      deliverer = new Deliverer(outbox, conn, log);
+      deliverer = new Deliverer(outbox, conn, log, cfg.gatewayId);
       deliverer.start();
       const sub = conn.subscribe(subjects.all.command(cfg.gatewayId));
       void (async () => {

@@ -36,7 +36,7 @@ describe.skipIf(!hasChromium)(
     let caseId = '';
 
     const publishIncident = async (name: string, over: Parameters<typeof litterIncident>[0] = {}) => {
-      const os = await evidenceStore(nc.jetstream());
+      const os = await evidenceStore(nc.jetstream(), over.gatewayId ?? 'cp-01');
       const annotated = await putEvidence(os, `${name}-annotated.jpg`, await sceneJpeg(true), 'annotated');
       const clean = await putEvidence(os, `${name}-clean.jpg`, await sceneJpeg(false), 'clean');
       const inc = Incident.parse(litterIncident({ evidence: [annotated, clean], ...over }));

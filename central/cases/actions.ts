@@ -13,7 +13,16 @@ import type { CaseAction } from './workflow.js';
 
 const Note = z.string().trim().max(2000);
 const Attachments = z.array(z.string().max(128)).max(9).default([]);
-const Base = z.strictObject({ note: Note.optional(), attachments: Attachments });
+const Base = z.strictObject({
+  note: Note.optional(),
+  attachments: Attachments,
+  version: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('the case version the change was made against (as If-Match); stale → 409 with `current`'),
+});
 const NoteRequired = Base.extend({ note: Note.min(1, 'a note (reason) is required') });
 const Span = { value: z.number().positive().max(1000), unit: z.enum(['workHours', 'workDays']) };
 

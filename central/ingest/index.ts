@@ -4,14 +4,22 @@
  * unreachable), provision streams, and run three durable consumers — incidents into cases,
  * status heartbeats and telemetry into the devices board. Also reads evidence objects.
  */
-import { CONSUMERS, GatewayStatus, Incident, STREAMS, Telemetry } from '../../protocol/index.js';
 import {
+  CONSUMERS,
+  evidenceBucket,
+  GatewayStatus,
+  Incident,
+  STREAMS,
+  Telemetry,
+} from '../../protocol/index.js';
+import {
+  bucketStore,
   connectNats,
+  type EvidenceBucket,
   evidenceStore,
   getEvidence,
   type LinkOptions,
   type NatsConnection,
-  type ObjectStore,
   provisionStreams,
 } from '../../protocol/transport.js';
 export type NatsAuth = Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
@@ -39,7 +47,9 @@ export class NatsIngest {
   readonly #o: IngestOptions;
   readonly #abort = new AbortController();
   #nc: NatsConnection | undefined;
-  #os: ObjectStore | undefined;
+  /** bound evidence buckets by name (a gateway's is created when central first hears from it) */
+  readonly #buckets = new Map<string, Promise<EvidenceBucket>>();
+  #provisioned = false;
   #running: Promise<void> | undefined;
   connected = false;
 
@@ -67,7 +77,7 @@ export class NatsIngest {
       }
     })();
     await provisionStreams(nc);
-    this.#os = await evidenceStore(nc.jetstream());
+    this.#provisioned = true;
     const loop = async (name: string, run: () => Promise<void>) => {
       // consume() recovers from reconnects itself; restart the loop if it ends anyway
       while (!signal.aborted) {
@@ -120,6 +130,7 @@ export class NatsIngest {
             pipelined: true,
             gatewayOf: (v) => v.gatewayId,
             handle: (v) => {
+              this.#gatewayBucket(v.gatewayId);
               board.applyStatus(v);
               bump(counters.ingested, 'status');
               return board.save();
@@ -154,10 +165,30 @@ export class NatsIngest {
     ]);
   }
 
+  /** Create (once) the evidence bucket of a gateway central hears from; its uploads need it. */
+  #gatewayBucket(gatewayId: string): void {
+    const nc = this.#nc;
+    const bucket = evidenceBucket(gatewayId);
+    if (!nc || this.#buckets.has(bucket)) return;
+    const p = evidenceStore(nc.jetstream(), gatewayId);
+    this.#buckets.set(bucket, p);
+    p.catch((e: Error) => {
+      this.#buckets.delete(bucket);
+      this.#o.log.warn({ gatewayId, bucket, err: e.message }, 'cannot create evidence bucket, will retry');
+    });
+  }
+
   /** Evidence bytes; null when the object does not exist; undefined while NATS is not up. */
-  async getEvidence(name: string): Promise<Uint8Array | null | undefined> {
-    if (!this.#os || !this.connected) return undefined;
-    return getEvidence(this.#os, name);
+  async getEvidence(bucket: string, name: string): Promise<Uint8Array | null | undefined> {
+    const nc = this.#nc;
+    if (!nc || !this.#provisioned || !this.connected) return undefined;
+    let os = this.#buckets.get(bucket);
+    if (!os) {
+      os = bucketStore(nc.jetstream(), bucket);
+      this.#buckets.set(bucket, os);
+      os.catch(() => this.#buckets.delete(bucket));
+    }
+    return getEvidence(await os, name);
   }
 
   get nc(): NatsConnection | undefined {

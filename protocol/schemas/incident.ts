@@ -13,7 +13,10 @@ import { Detection, IsoTime, LatLon, ModelRef } from './common.js';
 /** Evidence images live in the JetStream object store; the message only names them. */
 export const EvidenceRef = z.object({
   role: z.enum(['annotated', 'clean', 'start', 'violation', 'end']).describe('what the image shows'),
-  bucket: Token.describe('object store bucket'),
+  bucket: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/)
+    .describe("object store bucket: the publishing gateway's cg_evidence_<gatewayId>"),
   name: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'evidence name: letters, digits, . _ - only')
@@ -74,7 +77,11 @@ export type Incident = z.infer<typeof Incident>;
 /** What a producer writes before defaults are applied. */
 export type IncidentInput = z.input<typeof Incident>;
 
-/** JetStream message id: unique per revision so every revision is stored once. */
-export function incidentMsgId(i: Pick<Incident, 'id' | 'rev'>): string {
-  return `${i.id}.${i.rev}`;
+/**
+ * JetStream message id: unique per gateway and revision so every revision is stored once. The
+ * gateway id is part of it because JetStream de-duplicates across the whole stream: without it a
+ * gateway could pre-empt another's revision by publishing the same id first.
+ */
+export function incidentMsgId(i: Pick<Incident, 'gatewayId' | 'id' | 'rev'>): string {
+  return `${i.gatewayId}.${i.id}.${i.rev}`;
 }
