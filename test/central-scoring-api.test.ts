@@ -4,7 +4,7 @@
  * the demo tokens and central's clock moved by the test), then scores, indicators, bonus
  * items, month close, a late close after it, and the CSV/Excel exports.
  *
- * By hand, with the default rules, for 东城区城管执法局 (dc-zf, weight 0.2 from org.json):
+ * By hand, with the default rules, for 雁峰区城管执法局 (dc-zf, weight 0.2 from org.json):
  *   A hotline 05.04: feedback late, reworked once, closed → closed overdue 1 + rework 1
  *   B citizen 05.04: returned by dc-zf, re-dispatched to dc-zf → wrongful return 0.5; on time
  *   C WeChat 05.04: dispatched 20 Nov, accepted, never finished → open overdue at month end 1
@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { scoringOpenApiPaths, scoringRouteGroup } from '../central/scoring/index.js';
 
-const G1 = '330102001001001'; // 东城湖滨东坡社区 (dc-s001-c001); 05.04 routes to dc-zf
+const G1 = '430406001001001'; // 雁峰区第01街道第01社区 (dc-s001-c001); 05.04 routes to dc-zf
 const clock = { t: Date.parse('2026-11-02T01:00:00Z') }; // Mon 2 Nov 09:00 +08:00
 const at = (iso: string) => {
   clock.t = Date.parse(iso);
@@ -259,7 +259,7 @@ describe('scoring API - a month from real case lives', () => {
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(csv.body);
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text.split('\r\n')[0]).toContain('单位名称');
-    expect(text).toContain('东城区城管执法局');
+    expect(text).toContain('雁峰区城管执法局');
     expect(csv.headers.get('content-disposition')).toContain("filename*=UTF-8''");
     const xlsx = await call('/api/scoring/years/2026?format=xlsx', OP);
     expect(xlsx.status).toBe(200);

@@ -6,7 +6,7 @@
  * position → grid (point-in-polygon), category + grid → responsible unit.
  * @example
  *   const city = loadCity('central/seed');
- *   const grid = city.gridAt(30.27, 120.15); const unit = city.route('01.02', grid!.code);
+ *   const grid = city.gridAt(26.895, 112.555); const unit = city.route('01.02', grid!.code);
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,9 +59,24 @@ const GridProps = z.strictObject({
   streetId: z.string(),
   areaId: z.string(),
   collectorIds: z.array(z.string()).default([]),
+  /** the boundary and name are stand-ins until the city imports its own */
+  placeholder: z.boolean().optional(),
+});
+/** A collector's 城管通 handset: a device on the devices board, assessed in the equipment item. */
+export const Handset = z.strictObject({
+  deviceId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  iccid: z.string().regex(/^\d{19,20}$/),
+  msisdn: z.string().regex(/^\d{11}$/),
 });
 const Collectors = z.strictObject({
-  collectors: z.array(z.strictObject({ id: z.string(), name: z.string(), gridCodes: z.array(z.string()) })),
+  collectors: z.array(
+    z.strictObject({
+      id: z.string(),
+      name: z.string(),
+      gridCodes: z.array(z.string()),
+      handset: Handset.optional(),
+    }),
+  ),
 });
 
 export type CategoryEntry = z.infer<typeof CategoryEntry>;
