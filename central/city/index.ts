@@ -27,9 +27,15 @@ const CategoryEntry = z.strictObject({
   deadline: z.strictObject({ value: z.number().positive(), unit: z.enum(['workHours', 'workDays']) }),
   route: Route,
 });
+/** Workflow choices a city makes with its catalog (defaults: the stricter reading). */
+const WorkflowSettings = z.strictObject({
+  /** a re-dispatch to the unit that returned the case: keep its deadline, or give fresh time */
+  redispatchSameUnit: z.enum(['keepDeadline', 'fresh']).default('keepDeadline'),
+});
 const Catalog = z.strictObject({
   majors: z.record(z.string(), z.strictObject({ zh: z.string(), en: z.string() })),
   categories: z.array(CategoryEntry),
+  workflow: WorkflowSettings.default({ redispatchSameUnit: 'keepDeadline' }),
 });
 const UnitEntry = z.strictObject({
   id: z.string(),
@@ -108,6 +114,7 @@ export class City {
   readonly grids = new Map<string, Grid>();
   readonly collectors = new Map<string, Collector>();
   readonly calendar: WorkCalendar;
+  readonly workflow: z.infer<typeof WorkflowSettings>;
 
   constructor(
     readonly catalog: z.infer<typeof Catalog>,
@@ -117,6 +124,7 @@ export class City {
     calendar: WorkCalendar,
   ) {
     for (const c of catalog.categories) this.categories.set(c.code, c);
+    this.workflow = catalog.workflow;
     for (const u of unitList) this.units.set(u.id, u);
     for (const u of unitList)
       if (u.parentId && !this.units.has(u.parentId))

@@ -29,7 +29,7 @@ interface Unit {
   function?: string;
   areaCode?: string;
   assessed: boolean;
-  /** scoring weight: 0.1 for units directly under the bureau, 0.2 for districts */
+  /** scoring weight at the bureau level: 0.1 for units directly under it, 0.2 for districts and zones */
   weight?: number;
 }
 interface Collector {
@@ -186,7 +186,6 @@ for (const a of areas) {
         parentId: a.id,
         function: 'enforcement',
         assessed: true,
-        weight: 0.2,
       },
       {
         id: `${a.id}-hw`,
@@ -196,7 +195,6 @@ for (const a of areas) {
         parentId: a.id,
         function: 'sanitation',
         assessed: true,
-        weight: 0.2,
       },
       {
         id: `${a.id}-yl`,
@@ -206,7 +204,6 @@ for (const a of areas) {
         parentId: a.id,
         function: 'parks',
         assessed: true,
-        weight: 0.2,
       },
     );
   } else {
@@ -218,7 +215,6 @@ for (const a of areas) {
       parentId: a.id,
       function: 'enforcement',
       assessed: true,
-      weight: 0.2,
     });
   }
 }
