@@ -41,10 +41,10 @@ const allDay = [{ from: '00:00', to: '24:00' }];
 const cameras: CameraPlan[] = [
   {
     id: 'cam-street',
-    name: '西湖路禁停路段',
+    name: '解放路禁停路段',
     scene: 'parking',
-    lat: 30.2742,
-    lon: 120.1553,
+    lat: 26.8935,
+    lon: 112.5985,
     // the scene's car stays 16 s: short demo timings (a city uses minutes)
     zones: [
       {
@@ -59,10 +59,10 @@ const cameras: CameraPlan[] = [
   },
   {
     id: 'cam-sidewalk',
-    name: '湖滨人行道',
+    name: '沿江风光带人行道',
     scene: 'litter',
-    lat: 30.2589,
-    lon: 120.1622,
+    lat: 26.8885,
+    lon: 112.6105,
     zones: [
       {
         id: 'walk',
@@ -77,8 +77,8 @@ const cameras: CameraPlan[] = [
     id: 'cam-post',
     name: '执勤岗亭',
     scene: 'post',
-    lat: 30.2675,
-    lon: 120.1486,
+    lat: 26.901,
+    lon: 112.564,
     // one frame per 2 s: the post stays empty ~28 s, longer than a person's track outlives them
     snapshotIntervalS: 2,
     zones: [
@@ -96,8 +96,8 @@ const cameras: CameraPlan[] = [
     id: 'cam-gate',
     name: '南门岗',
     scene: 'no-uniform',
-    lat: 30.2512,
-    lon: 120.1705,
+    lat: 26.878,
+    lon: 112.638,
     zones: [
       {
         id: 'gate-post',

@@ -18,10 +18,11 @@ import {
 } from '../protocol/transport.js';
 import { api, type CentralProcess, litterIncident, spawnCentral, TOKENS, until } from './central-helpers.js';
 import { hasChromium, launchChromium, sceneJpeg, shot, signIn } from './console-support.js';
+import { ZHENGXIANG, ZHUHUI } from './support/city-points.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {} };
-const UNIT = 'bs-hw'; // where 01.04 litter at 30.27,120.15 routes in the demo city
+const UNIT = 'bs-hw'; // where 01.04 litter at ZHENGXIANG (蒸湘区) routes in the seed city
 const OTHER_UNIT = 'nh-hw';
 
 describe.skipIf(!hasChromium)(
@@ -149,7 +150,7 @@ describe.skipIf(!hasChromium)(
           source: 'hotline_12345',
           category: '01.04',
           description: '路面垃圾',
-          location: { lat: 30.25, lon: 120.1 },
+          location: { ...ZHUHUI },
         },
       });
       expect(other.status).toBe(201);
@@ -347,7 +348,7 @@ describe.skipIf(!hasChromium)(
             source: 'citizen',
             category: '01.02',
             description: '垃圾桶满溢',
-            location: { lat: 30.27, lon: 120.15 },
+            location: { ...ZHENGXIANG },
           },
         });
         expect(r.status).toBe(201);

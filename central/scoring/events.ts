@@ -84,6 +84,8 @@ export interface DeviceMonthFacts {
 export interface ExtractInput {
   cases: readonly CaseRecord[];
   devices?: readonly DeviceMonthFacts[];
+  /** the instant the month is computed at (ms): a running month sees its cases as of now */
+  asOf?: number;
 }
 
 const HANDLING_KINDS = ['closedOverdue', 'rework', 'wrongfulReturn', 'openOverdueAtMonthEnd'] as const;
@@ -91,9 +93,11 @@ const HANDLING_KINDS = ['closedOverdue', 'rework', 'wrongfulReturn', 'openOverdu
 export function registration(c: CaseRecord): HistoryEntry | undefined {
   return c.history.find((h) => h.action === 'register');
 }
-/** Registered and still standing (not merged into another case). */
+/** Registered and still standing (not merged into another case, not cancelled 作废). */
 export function isConfirmed(c: CaseRecord): boolean {
-  return c.state !== 'merged' && c.state !== 'rejected' && registration(c) !== undefined;
+  return (
+    c.state !== 'merged' && c.state !== 'rejected' && c.state !== 'cancelled' && registration(c) !== undefined
+  );
 }
 
 export function itemOfCase(c: CaseRecord, rules: Rules): ItemKey | undefined {
@@ -138,9 +142,11 @@ export function extractEvents(
   const events: ScoreEvent[] = [];
   const validReports: ValidReport[] = [];
   const monthEndIso = new Date(w.end - 1).toISOString();
+  // a running month is seen as of now, including what happened at this very instant
+  const asOf = input.asOf !== undefined && input.asOf < w.end ? input.asOf + 1 : w.end;
   for (const c of input.cases) {
     const reg = registration(c);
-    if (!reg || c.state === 'merged' || c.state === 'rejected') continue;
+    if (!reg || !isConfirmed(c)) continue;
     const grid = c.location.gridCode;
     const work = (u: string) => tree.workUnit(u, grid);
     if (c.source === 'collector' && c.reporter.collectorId && inWindow(reg.at, w))
@@ -193,7 +199,7 @@ export function extractEvents(
         deviceId: c.refs.deviceId ?? c.refs.gatewayId,
         points: rules.items.offsite.confirmedProblem,
       });
-    handling(c, w, monthEndIso, work, (e) => events.push({ ...base, ...e, points: pts[e.kind] }));
+    handling(c, w, asOf, monthEndIso, work, (e) => events.push({ ...base, ...e, points: pts[e.kind] }));
   }
   for (const d of input.devices ?? []) {
     if (d.month !== w.month) continue;
@@ -232,6 +238,7 @@ type HandlingEvent = Omit<ScoreEvent, 'points' | 'item' | 'caseId' | 'category'>
 function handling(
   c: CaseRecord,
   w: MonthWindow,
+  asOf: number,
   monthEndIso: string,
   work: (u: string) => string,
   emit: (e: HandlingEvent) => void,
@@ -259,8 +266,10 @@ function handling(
         });
     }
   }
-  const s = stateAt(c, w.end, w.endIso);
-  if (s && isWithUnit(s) && c.unitId && c.deadline && isBefore(c.deadline, w.end, w.endIso))
+  // overdue at month end; while the month runs, only once the deadline has actually passed
+  const atIso = new Date(asOf).toISOString();
+  const s = stateAt(c, asOf, atIso);
+  if (s && isWithUnit(s) && c.unitId && c.deadline && isBefore(c.deadline, asOf, atIso))
     emit({
       key: `openOverdueAtMonthEnd:${c.id}:${w.month}`,
       kind: 'openOverdueAtMonthEnd',

@@ -77,6 +77,24 @@ export const RulesSchema = z.strictObject({
   }),
   /** Whether an approved bonus lifts a month whose deductions used up the 100. */
   bonusLiftsFullyDeducted: z.boolean(),
+  bonusCap: z
+    .enum(['allotted', 'none'])
+    .default('allotted')
+    .describe('allotted: a bonus never lifts the score above 100 (the unit’s allotted points once weighted)'),
+  goLiveMonth: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+    .nullable()
+    .default(null)
+    .describe(
+      'first assessed month; earlier months are not assessed. null: the month of the first case central holds',
+    ),
+  annualDivisor: z
+    .enum(['twelve', 'assessedMonths'])
+    .default('twelve')
+    .describe(
+      'twelve: Σ of the assessed months ÷ 12 (the plan); assessedMonths: ÷ the number of assessed months',
+    ),
   defaultIncludedItems: z
     .array(z.enum(ITEM_KEYS))
     .describe('items assessed in a month unless the month says otherwise'),

@@ -10,7 +10,7 @@ import type { CollectorIndicators, UnitIndicators } from './indicators.js';
 import { ITEM_KEYS, ITEMS } from './rules.js';
 import type { AnnualRow, MonthScores } from './service.js';
 
-const STATUS = { provisional: '暂算', closed: '已关账' } as const;
+const STATUS = { provisional: '暂算', closed: '已关账', not_assessed: '未考核（上线前）' } as const;
 
 export function scoresTable(s: MonthScores): Table {
   const r = s.result;

@@ -19,6 +19,7 @@ import {
   startTruckSimulator,
   type TruckSimulator,
 } from '../simulators/serial/index.js';
+import { ZHENGXIANG } from './city-points.js';
 import { type NatsServerHandle, startNatsServer } from './nats-server.js';
 import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './processes.js';
 
@@ -178,7 +179,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
               name: '车载摄像头',
               xaddr: cam.xaddr,
               snapshotIntervalS: 5,
-              location: { lat: 30.27, lon: 120.15 },
+              location: { ...ZHENGXIANG },
             },
           ],
         };
