@@ -1,6 +1,7 @@
 /** The field engineer's CLI on real recorded logs: JSON lines on stdout, rejected input on stderr. */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -73,5 +74,27 @@ describe.skipIf(!present)('vehicle cli', () => {
     const r = cli('decode-nmea', '/nonexistent.nmea');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^vehicle: cannot read \/nonexistent\.nmea/);
+  });
+
+  // Regression: piped into `head`, the CLI died with an EPIPE stack trace and exit code 1.
+  it('cli - piped into head: stops quietly with exit 0 when the reader goes away', () => {
+    const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-epipe-')), 'big.nmea');
+    // more output than a pipe holds, so the write meets the closed pipe
+    fs.writeFileSync(
+      big,
+      fs.readFileSync(path.join(DATA, 'nmea/gpsd/quectel-l76k-nmea.log')).toString().repeat(20),
+    );
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -o pipefail; "${process.execPath}" --import tsx edge/vehicle/cli.ts decode-nmea "${big}" | head -1`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    fs.rmSync(path.dirname(big), { recursive: true, force: true });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).talker).toBe('GN');
   });
 });

@@ -2,8 +2,8 @@
  * @module edge/vehicle/cli
  * The field engineer's tool: decode recorded logs offline, JSON lines on stdout, a summary of
  * rejected input on stderr.
- *   npm run vehicle -- decode-nmea drive.nmea
- *   npm run vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
+ *   npm run -s vehicle -- decode-nmea drive.nmea
+ *   npm run -s vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -76,6 +76,12 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
   const summary = { file, messages, unknownPgn: dec.unknownPgn, rejected, j1939: dec.j1939.counters };
   process.stderr.write(`${JSON.stringify(summary)}\n`);
 }
+
+// Piped into `head`: the reader has gone, so stop quietly (no stack trace, exit 0 like cat).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
 
 const program = new Command()
   .name('vehicle')
