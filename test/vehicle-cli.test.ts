@@ -97,4 +97,51 @@ describe.skipIf(!present)('vehicle cli', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).talker).toBe('GN');
   });
+
+  // Regression: only candump -L was read; the default layout was refused and SLCAN recordings had no reader.
+  it("cli - decode-can reads candump's default layout and a recorded SLCAN stream alike", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-can-'));
+    const frames = fs
+      .readFileSync(path.join(DATA, 'can/pretty_j1939/candump.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => /\((\S+)\) \S+ (\w+)#(\w*)/.exec(l)!);
+    const plain = frames.map(
+      ([, , id, d]) => `  can0  ${id}   [${d.length / 2}]  ${d.match(/../g)!.join(' ')}`,
+    );
+    const slcan = frames.map(([, , id, d]) => `T${id}${d.length / 2}${d}`);
+    fs.writeFileSync(path.join(tmp, 'plain.log'), `${plain.join('\n')}\n`);
+    // an SLCAN capture: CR-terminated frames with the adapter's acks between them
+    fs.writeFileSync(path.join(tmp, 'slcan.log'), `\r\r${slcan.join('\r')}\r`);
+    const dbc = path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc');
+    const a = cli('decode-can', path.join(tmp, 'plain.log'), '--dbc', dbc);
+    const b = cli('decode-can', path.join(tmp, 'slcan.log'), '--dbc', dbc);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    for (const r of [a, b]) {
+      expect(r.code).toBe(0);
+      expect(r.lines.map((l) => [l.pgn, l.name])).toEqual([
+        [65248, 'VD'],
+        [61444, 'EEC1'],
+      ]);
+      expect(r.lines[1].signals).toEqual({ ActualEnginePercentTorque: 10, EngineSpeed: 649 });
+      expect(JSON.parse(r.stderr.trim()).rejected).toEqual({});
+    }
+  });
+
+  it('cli - decode-can counts a transfer cut by the end of the log as incomplete', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-bam-'));
+    const lines = fs
+      .readFileSync(path.join(DATA, 'can/pretty_j1939/test_tp_frames.candump.log'), 'utf8')
+      .trim()
+      .split('\n');
+    fs.writeFileSync(path.join(tmp, 'cut.log'), `${lines.slice(0, -1).join('\n')}\n`);
+    const r = cli(
+      'decode-can',
+      path.join(tmp, 'cut.log'),
+      '--dbc',
+      path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc'),
+    );
+    fs.rmSync(tmp, { recursive: true, force: true });
+    expect(JSON.parse(r.stderr.trim()).j1939).toMatchObject({ bamIncomplete: 1, bamCompleted: 0 });
+  });
 });

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc } from './can/index.js';
+import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc, SlcanReader } from './can/index.js';
 import { decodeNmea } from './gnss/fix.js';
 
 function read(path: string): Buffer {
@@ -50,14 +50,24 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
   const rejected: Record<string, number> = {};
   let messages = 0;
   const out: string[] = [];
-  for (const line of read(file).toString('latin1').split(/\r?\n/)) {
-    if (!line.trim() || line.startsWith('#')) continue;
-    const f = parseCandumpLine(line);
-    if (typeof f === 'string') {
-      rejected[f] = (rejected[f] ?? 0) + 1;
-      continue;
+  const text = read(file).toString('latin1');
+  // a recording of the SLCAN serial stream (t/T/r/R lines) or candump text (-L or default layout)
+  const first = text.split(/[\r\n]+/).find((l) => l.trim() && !l.startsWith('#')) ?? '';
+  const slcan = /^[tTrR][0-9A-Fa-f]/.test(first);
+  const frames: CanFrame[] = [];
+  if (slcan) {
+    const r = new SlcanReader((f) => frames.push(f));
+    r.push(text.replace(/^#.*$/gm, ''));
+    if (r.counters.malformed) rejected['not an SLCAN frame'] = r.counters.malformed;
+  } else
+    for (const line of text.split(/\r?\n/)) {
+      if (!line.trim() || line.startsWith('#')) continue;
+      const f = parseCandumpLine(line);
+      if (typeof f === 'string') rejected[f] = (rejected[f] ?? 0) + 1;
+      else frames.push(f);
     }
-    const m = dec.push(f as CanFrame);
+  for (const f of frames) {
+    const m = dec.push(f);
     if (!m) continue;
     messages++;
     out.push(
@@ -72,6 +82,7 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
       }),
     );
   }
+  dec.j1939.end();
   if (out.length) process.stdout.write(`${out.join('\n')}\n`);
   const summary = { file, messages, unknownPgn: dec.unknownPgn, rejected, j1939: dec.j1939.counters };
   process.stderr.write(`${JSON.stringify(summary)}\n`);
@@ -94,7 +105,7 @@ program
   .action(decodeNmeaCommand);
 program
   .command('decode-can')
-  .argument('<file>', 'candump log: (ts) can0 ID#DATA')
+  .argument('<file>', 'candump log ((ts) can0 ID#DATA, or can0  ID   [n]  bytes) or SLCAN recording')
   .requiredOption('--dbc <file>', 'DBC file; messages matched by J1939 PGN, source address ignored')
   .description('one JSON line per decoded J1939 message: pgn, sa, signals')
   .action(decodeCanCommand);

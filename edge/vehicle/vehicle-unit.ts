@@ -146,7 +146,8 @@ class VehicleUnit implements EdgeUnit {
       this.slcan = new SlcanReader(
         (frame) => {
           this.lastCanAt = Date.now();
-          const m = dec.push(frame);
+          // the host clock stamps live frames, so a transfer whose sender went quiet times out (T1)
+          const m = dec.push({ ...frame, t: frame.t ?? this.lastCanAt });
           if (m) applyCanMessage(this.signals, m, map);
         },
         (why) =>
