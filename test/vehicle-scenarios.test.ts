@@ -34,26 +34,29 @@ async function until<T>(f: () => T | undefined | false, ms: number, what: string
   }
 }
 
+const truck = (gpsPort: string, canPort: string) => ({
+  id: 'truck-zj-1',
+  plate: '浙A·D1234',
+  gnss: { port: gpsPort },
+  can: {
+    port: canPort,
+    dbc: path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc'),
+    signals: { dumpBodyRaised: { signal: 'DumpBodyRaised' }, coverOpen: { signal: 'CoverOpen' } },
+  },
+  geo: { route: `${DEMO}/route.geojson`, sites: `${DEMO}/sites.geojson`, zones: `${DEMO}/zones.geojson` },
+});
+
 async function runScenario(name: ScenarioName, o: { corruptEvery?: number; canReplay?: string } = {}) {
   const gps = await startPtyPair(dir, `${name}-gps`);
   const can = await startPtyPair(dir, `${name}-can`);
   const drafts: IncidentDraft[] = [];
   const batches: TrackPoint[][] = [];
   const invalid: string[] = [];
-  const unit = await createVehicleUnit(
-    {
-      id: 'truck-zj-1',
-      plate: '浙A·D1234',
-      gnss: { port: gps.b },
-      can: {
-        port: can.b,
-        dbc: path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc'),
-        signals: { dumpBodyRaised: { signal: 'DumpBodyRaised' }, coverOpen: { signal: 'CoverOpen' } },
-      },
-      geo: { route: `${DEMO}/route.geojson`, sites: `${DEMO}/sites.geojson`, zones: `${DEMO}/zones.geojson` },
-    },
-    { gatewayId: 'gw-v1', dataDir: dir, log },
-  );
+  const unit = await createVehicleUnit(truck(gps.b, can.b), {
+    gatewayId: 'gw-v1',
+    dataDir: mkdtempSync(path.join(dir, `${name}-state-`)),
+    log,
+  });
   // the simulator first: it drives once the unit has opened the SLCAN channel
   const sim = await startTruckSimulator({
     gnssPort: gps.a,
@@ -180,6 +183,52 @@ describe('vehicle scenarios - through socat ptys', () => {
     const end = endOf(r.drafts, 'cover_open')!;
     expect(end.details!.maxSpeedKmh).toBeCloseTo(40, 0);
     expect(end.details!.durationS).toBeGreaterThan(50);
+  });
+
+  // Regression: open episodes lived only in memory and stop() ended them, so a gateway restart in
+  // the middle of an episode gave an `end`, then a second `new` for the same speeding.
+  it('scenario - speeding across a gateway restart: one overspeed incident, one id, new → end', async () => {
+    const gps = await startPtyPair(dir, 'restart-gps');
+    const can = await startPtyPair(dir, 'restart-can');
+    const stateDir = mkdtempSync(path.join(dir, 'restart-state-'));
+    const drafts: IncidentDraft[] = [];
+    const sinks = {
+      async incident(d: IncidentDraft) {
+        drafts.push(d);
+      },
+      telemetry() {},
+    };
+    const ctx = { gatewayId: 'gw-v1', dataDir: stateDir, log };
+    let unit = await createVehicleUnit(truck(gps.b, can.b), ctx);
+    const sim = await startTruckSimulator({
+      gnssPort: gps.a,
+      canPort: can.a,
+      scenario: 'speeding',
+      t0: T0,
+      intervalMs: 4,
+    });
+    try {
+      await unit.start(sinks);
+      await until(() => drafts.some((d) => d.kind === 'overspeed'), 10_000, 'overspeed new');
+      await unit.stop();
+      // the gateway comes back: a new unit from the same config and data dir
+      unit = await createVehicleUnit(truck(gps.b, can.b), ctx);
+      await unit.start(sinks);
+      await sim.done;
+      await until(() => drafts.some((d) => d.lifecycle === 'end'), 10_000, 'overspeed end');
+      const over = drafts.filter((d) => d.kind === 'overspeed');
+      expect(over.map((d) => [d.lifecycle, d.rev])).toEqual([
+        ['new', 0],
+        ['end', 1],
+      ]);
+      expect(over[1].id).toBe(over[0].id);
+      expect(over[1].details!.maxSpeedKmh).toBeCloseTo(45, 0);
+    } finally {
+      await sim.stop();
+      await unit.stop();
+      await gps.stop();
+      await can.stop();
+    }
   });
 
   it.skipIf(!existsSync(CANDUMP))(

@@ -8,13 +8,16 @@
  * const units = await createCameraUnits(cfg.cameras, { gatewayId, dataDir, log });
  * for (const u of units) await u.start(sinks);
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { formatIssues } from '../../protocol/index.js';
-import type { EdgeUnit, UnitContext } from '../unit.js';
+import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
+import { loadUnitState } from '../unit-state.js';
 import { discoverCameras } from './capture/index.js';
 import { type CameraConfig, CameraSection } from './config.js';
 import { type Classifier, type Detector, loadClassifier, loadDetector } from './detect/index.js';
-import { CameraUnit } from './unit.js';
+import { endForReason } from './incidents.js';
+import { CameraUnit, cameraStateFile, type SavedCamera } from './unit.js';
 
 export { CameraConfig, CameraSection, ZoneConfig } from './config.js';
 export { CameraUnit } from './unit.js';
@@ -93,9 +96,11 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
     },
     'camera models loaded',
   );
-  const units = s.list
-    .filter((c) => c.enabled)
-    .map((c) => new CameraUnit(c, s, { detector, classifier }, ctx, discoveryResolver));
+  const enabled = s.list.filter((c) => c.enabled);
+  const units: EdgeUnit[] = enabled.map(
+    (c) => new CameraUnit(c, s, { detector, classifier }, ctx, discoveryResolver),
+  );
+  const retired = retiredCameras(ctx, new Set(enabled.map((c) => c.id)));
   let running = units.length;
   for (const u of units) {
     const stop = u.stop.bind(u);
@@ -107,5 +112,52 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
       if (--running === 0) await Promise.all([detector.close(), classifier?.close()]);
     };
   }
-  return units;
+  return retired ? [...units, retired] : units;
+}
+
+/**
+ * Cameras that were in the previous config (a saved state) but are not in this one: their open
+ * incidents end with that reason once, then their state goes.
+ */
+function retiredCameras(ctx: UnitContext, keep: Set<string>): EdgeUnit | undefined {
+  const dir = path.join(ctx.dataDir, 'cameras');
+  if (!existsSync(dir)) return undefined;
+  const ids = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => decodeURIComponent(f.slice(0, -'.json'.length)))
+    .filter((id) => !keep.has(id));
+  if (!ids.length) return undefined;
+  return {
+    name: 'camera:retired',
+    devices: () => [],
+    async stop() {},
+    async start(sinks: EdgeSinks) {
+      for (const id of ids) {
+        const file = cameraStateFile(ctx.dataDir, id);
+        const saved = loadUnitState<SavedCamera>(file, ctx.log);
+        const t = Date.now();
+        try {
+          for (const [key, cause] of saved?.open ?? []) {
+            const o = saved!.engine.lifecycle.open[key];
+            if (o)
+              await sinks.incident(
+                endForReason(
+                  o.finding,
+                  { ...cause, rev: cause.rev + 1 },
+                  saved!.camera,
+                  t,
+                  'camera removed from config',
+                ),
+              );
+          }
+          rmSync(file, { force: true });
+        } catch (e) {
+          ctx.log.error(
+            { camera: id, err: (e as Error).message },
+            'open incidents of a removed camera not ended; kept',
+          );
+        }
+      }
+    },
+  };
 }

@@ -4,15 +4,26 @@
  * lifecycle → incidents with evidence. Each camera has its own source, state and loop, so one
  * camera's fault never stalls another; models are shared (one session per model).
  */
+import { join } from 'node:path';
 import type { CommandRequest } from '../../protocol/index.js';
 import { INCIDENT_KINDS, newId } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
+import { loadUnitState, saveUnitState } from '../unit-state.js';
 import { CameraSource, type Frame } from './capture/index.js';
 import type { CameraConfig, CameraSection } from './config.js';
 import { type Classifier, type Detector, decodeRgb } from './detect/index.js';
-import { initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
+import { type EngineState, initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
 import { annotate } from './evidence/index.js';
-import { draftFor, evidenceFor, location, type OpenCause, revision } from './incidents.js';
+import {
+  type CameraPlace,
+  draftFor,
+  endForReason,
+  evidenceFor,
+  location,
+  type OpenCause,
+  revision,
+  ZONE_KINDS,
+} from './incidents.js';
 
 export interface Models {
   detector: Detector;
@@ -20,6 +31,19 @@ export interface Models {
 }
 
 const MAX_MARKS = 64;
+
+/** What a camera unit keeps on disk between runs: its engine and the ids of its open incidents. */
+export interface SavedCamera {
+  v: 1;
+  camera: CameraPlace;
+  engine: EngineState;
+  open: [string, OpenCause][];
+  offline?: OpenCause & { error?: string };
+}
+
+/** Where a camera's saved state lives in the unit data dir. */
+export const cameraStateFile = (dataDir: string, id: string) =>
+  join(dataDir, 'cameras', `${encodeURIComponent(id)}.json`);
 
 export class CameraUnit implements EdgeUnit {
   readonly name: string;
@@ -29,8 +53,12 @@ export class CameraUnit implements EdgeUnit {
   private readonly open = new Map<string, OpenCause>();
   /** start-of-cause evidence frames, by cause key */
   private readonly marks = new Map<string, Buffer>();
-  private offline?: OpenCause;
+  private offline?: OpenCause & { error?: string };
   private watchdog?: NodeJS.Timeout;
+  private readonly stateFile: string;
+  private restored = false;
+  /** the tracker's last frame time before a restart: the downtime is not counted as missed */
+  private resumeFrom?: number;
   readonly counters = { frames: 0, incidents: 0, ruleErrors: 0, sinkErrors: 0 };
 
   constructor(
@@ -41,11 +69,13 @@ export class CameraUnit implements EdgeUnit {
     resolveXaddr?: (c: CameraConfig) => Promise<string>,
   ) {
     this.name = `camera:${cam.id}`;
+    this.stateFile = cameraStateFile(ctx.dataDir, cam.id);
     this.source = new CameraSource(cam, (f) => this.process(f), ctx.log, resolveXaddr);
   }
 
   async start(sinks: EdgeSinks): Promise<void> {
     this.sinks = sinks;
+    await this.restore(Date.now());
     this.source.start();
     this.watchdog = setInterval(() => void this.checkOffline(), Math.min(1000, this.cam.offlineAfterS * 250));
   }
@@ -56,12 +86,78 @@ export class CameraUnit implements EdgeUnit {
    */
   async replay(sinks: EdgeSinks, frames: Iterable<Frame> | AsyncIterable<Frame>): Promise<void> {
     this.sinks = sinks;
-    for await (const f of frames) await this.process(f);
+    for await (const f of frames) {
+      await this.restore(f.t);
+      await this.process(f);
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.watchdog);
     await this.source.stop();
+    if (this.restored) this.save();
+  }
+
+  private save(): void {
+    const cam = this.cam;
+    const state: SavedCamera = {
+      v: 1,
+      camera: { id: cam.id, name: cam.name, location: cam.location },
+      engine: this.engine,
+      open: [...this.open],
+      offline: this.offline,
+    };
+    try {
+      saveUnitState(this.stateFile, state);
+    } catch (e) {
+      this.ctx.log.error({ camera: cam.id, err: (e as Error).message }, 'camera state not saved');
+    }
+  }
+
+  /**
+   * Once, before the first frame: take back the open incidents of the previous run (restart,
+   * reload, power cut) so they keep their ids; a cause whose zone the config no longer has is
+   * ended with that reason.
+   */
+  private async restore(t: number): Promise<void> {
+    if (this.restored) return;
+    this.restored = true;
+    const saved = loadUnitState<SavedCamera>(this.stateFile, this.ctx.log);
+    if (saved?.v !== 1) return;
+    const zones = new Map(this.cam.zones.map((z) => [z.id, z.type]));
+    const lifecycle = { ...saved.engine.lifecycle, open: { ...saved.engine.lifecycle.open } };
+    this.offline = saved.offline;
+    for (const [key, cause] of saved.open) {
+      const o = lifecycle.open[key];
+      const type = o && zones.get(o.finding.zoneId);
+      const fits = type !== undefined && ZONE_KINDS[type].includes(o.finding.kind);
+      if (o && fits) {
+        this.open.set(key, cause);
+        continue;
+      }
+      delete lifecycle.open[key];
+      if (!o) continue;
+      const why = type === undefined ? 'zone removed from config' : 'zone type changed in config';
+      await this.emit(
+        endForReason(
+          o.finding,
+          { ...cause, rev: cause.rev + 1 },
+          this.cam,
+          t,
+          why,
+          this.models.detector.model,
+        ),
+        [],
+      );
+    }
+    const lastT = saved.engine.tracker.lastT ?? Number.NEGATIVE_INFINITY; // JSON has no -Infinity
+    this.engine = { ...saved.engine, tracker: { ...saved.engine.tracker, lastT }, lifecycle };
+    if (Number.isFinite(lastT)) this.resumeFrom = lastT;
+    this.ctx.log.info(
+      { camera: this.cam.id, open: this.open.size, offline: !!this.offline },
+      'camera state restored',
+    );
+    this.save();
   }
 
   devices() {
@@ -96,12 +192,15 @@ export class CameraUnit implements EdgeUnit {
     const silent = this.source.silentForMs(now) > this.cam.offlineAfterS * 1000;
     const online = this.source.status().online;
     if (!this.offline && silent && !online) {
-      this.offline = { id: newId(now), rev: 0, startedAt: new Date(now).toISOString() };
+      const error = this.source.status().error ?? 'no frame';
+      this.offline = { id: newId(now), rev: 0, startedAt: new Date(now).toISOString(), error };
       await this.emitOffline('new', now);
+      this.save();
     } else if (this.offline && online) {
       this.offline.rev += 1;
       await this.emitOffline('end', now);
       this.offline = undefined;
+      this.save();
     }
   }
 
@@ -125,7 +224,10 @@ export class CameraUnit implements EdgeUnit {
         detections: [],
         producer: { rule: 'camera.offline' },
         details: {
-          error: st.error ?? 'no frame',
+          error: o.error ?? st.error ?? 'no frame',
+          ...(phase === 'end'
+            ? { recovered: `frames again (${st.counters?.frames ?? 0} in all), last at ${st.lastSeenAt}` }
+            : {}),
           offlineAfterS: this.cam.offlineAfterS,
           cameraName: this.cam.name ?? this.cam.id,
         },
@@ -144,8 +246,22 @@ export class CameraUnit implements EdgeUnit {
     }
   }
 
+  /**
+   * The first frame after a restart: the time the gateway was down does not count as "unseen",
+   * so a parked car is matched again by its box and keeps its track (and its incident). How long
+   * it has stood still still counts from when it stopped.
+   */
+  private resumeTracks(t: number): void {
+    const last = this.resumeFrom!;
+    this.resumeFrom = undefined;
+    const tracker = this.engine.tracker;
+    const tracks = tracker.tracks.map((tr) => ({ ...tr, lastSeen: t - 1 - (last - tr.lastSeen) }));
+    this.engine = { ...this.engine, tracker: { ...tracker, lastT: t - 1, tracks } };
+  }
+
   private async process(f: Frame): Promise<void> {
     const p = { camera: this.cam, section: this.section };
+    if (this.resumeFrom !== undefined) this.resumeTracks(f.t);
     // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
     const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
     const tr = trackFrame(this.engine, f.t, dets, p);
@@ -208,5 +324,6 @@ export class CameraUnit implements EdgeUnit {
       if (e.phase === 'end') this.marks.delete(e.key);
       await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.model), images);
     }
+    if (out.events.length) this.save();
   }
 }

@@ -2,12 +2,12 @@
  * @module edge/vehicle/cli
  * The field engineer's tool: decode recorded logs offline, JSON lines on stdout, a summary of
  * rejected input on stderr.
- *   npm run vehicle -- decode-nmea drive.nmea
- *   npm run vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
+ *   npm run -s vehicle -- decode-nmea drive.nmea
+ *   npm run -s vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc } from './can/index.js';
+import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc, SlcanReader } from './can/index.js';
 import { decodeNmea } from './gnss/fix.js';
 
 function read(path: string): Buffer {
@@ -50,14 +50,24 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
   const rejected: Record<string, number> = {};
   let messages = 0;
   const out: string[] = [];
-  for (const line of read(file).toString('latin1').split(/\r?\n/)) {
-    if (!line.trim() || line.startsWith('#')) continue;
-    const f = parseCandumpLine(line);
-    if (typeof f === 'string') {
-      rejected[f] = (rejected[f] ?? 0) + 1;
-      continue;
+  const text = read(file).toString('latin1');
+  // a recording of the SLCAN serial stream (t/T/r/R lines) or candump text (-L or default layout)
+  const first = text.split(/[\r\n]+/).find((l) => l.trim() && !l.startsWith('#')) ?? '';
+  const slcan = /^[tTrR][0-9A-Fa-f]/.test(first);
+  const frames: CanFrame[] = [];
+  if (slcan) {
+    const r = new SlcanReader((f) => frames.push(f));
+    r.push(text.replace(/^#.*$/gm, ''));
+    if (r.counters.malformed) rejected['not an SLCAN frame'] = r.counters.malformed;
+  } else
+    for (const line of text.split(/\r?\n/)) {
+      if (!line.trim() || line.startsWith('#')) continue;
+      const f = parseCandumpLine(line);
+      if (typeof f === 'string') rejected[f] = (rejected[f] ?? 0) + 1;
+      else frames.push(f);
     }
-    const m = dec.push(f as CanFrame);
+  for (const f of frames) {
+    const m = dec.push(f);
     if (!m) continue;
     messages++;
     out.push(
@@ -72,10 +82,17 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
       }),
     );
   }
+  dec.j1939.end();
   if (out.length) process.stdout.write(`${out.join('\n')}\n`);
   const summary = { file, messages, unknownPgn: dec.unknownPgn, rejected, j1939: dec.j1939.counters };
   process.stderr.write(`${JSON.stringify(summary)}\n`);
 }
+
+// Piped into `head`: the reader has gone, so stop quietly (no stack trace, exit 0 like cat).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
 
 const program = new Command()
   .name('vehicle')
@@ -88,7 +105,7 @@ program
   .action(decodeNmeaCommand);
 program
   .command('decode-can')
-  .argument('<file>', 'candump log: (ts) can0 ID#DATA')
+  .argument('<file>', 'candump log ((ts) can0 ID#DATA, or can0  ID   [n]  bytes) or SLCAN recording')
   .requiredOption('--dbc <file>', 'DBC file; messages matched by J1939 PGN, source address ignored')
   .description('one JSON line per decoded J1939 message: pgn, sa, signals')
   .action(decodeCanCommand);

@@ -4,10 +4,16 @@
  * incidents and bounded-rate telemetry out through the gateway core's sinks. The state machines
  * are pure (state/, rules/); this file only wires devices, clocks and sinks around them.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { type CommandRequest, type DeviceStatus, formatIssues } from '../../protocol/index.js';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  type CommandRequest,
+  type DeviceStatus,
+  formatIssues,
+  type IncidentKind,
+} from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, IncidentDraft, UnitContext } from '../unit.js';
+import { loadUnitState, saveUnitState } from '../unit-state.js';
 import { CanSignalDecoder, type Dbc, parseDbc, SlcanReader, slcanSetup } from './can/index.js';
 import { VehicleSection } from './config.js';
 import { type Fix, FixAssembler, fixProblem } from './gnss/fix.js';
@@ -15,7 +21,14 @@ import { NmeaReader } from './gnss/nmea.js';
 import { IncidentTracker } from './incidents.js';
 import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from './rules/episode.js';
 import { loadGeo } from './rules/geo.js';
-import { initialRulesState, RULES, type RuleKey, stepRules } from './rules/index.js';
+import {
+  type Details,
+  initialRulesState,
+  RULES,
+  type RuleKey,
+  type RulesState,
+  stepRules,
+} from './rules/index.js';
 import { SerialLine } from './serial/line.js';
 import { applyCanMessage, pollDigitalInputs, type SignalState } from './signals.js';
 import { initialVehicleState, stepVehicle, type VehicleInput } from './state/index.js';
@@ -25,6 +38,21 @@ import { TelemetryBatcher } from './telemetry.js';
 const EPOCH_QUIET_MS = 150;
 /** No CAN frames this long after setup: send the SLCAN setup again. */
 const SETUP_RETRY_MS = 2000;
+
+/** What a vehicle unit keeps on disk between runs: its open episodes and their incident ids. */
+interface SavedVehicle {
+  v: 1;
+  vehicleId: string;
+  plate: string;
+  episodes: RulesState['episodes'];
+  details: RulesState['details'];
+  offline: Record<DeviceKey, EpisodeState>;
+  open: [string, { id: string; rev: number }][];
+  last?: VehicleInput;
+}
+
+const vehicleStateFile = (dataDir: string, id: string) =>
+  join(dataDir, 'vehicles', `${encodeURIComponent(id)}.json`);
 
 /**
  * Validate the `vehicle:` section, load its GeoJSON and DBC, and make the unit (not started).
@@ -58,7 +86,8 @@ export function verifyDbcSignals(cfg: VehicleSection, dbc: Dbc): void {
       );
 }
 
-type DeviceKey = 'gps' | 'can';
+type DeviceKey = 'gps' | 'can' | 'di';
+const DEVICE_KEYS: readonly DeviceKey[] = ['gps', 'can', 'di'];
 
 class VehicleUnit implements EdgeUnit {
   readonly name: string;
@@ -82,7 +111,11 @@ class VehicleUnit implements EdgeUnit {
   private lastCanAt = 0;
   private lastSetupAt = 0;
   private diError: string | undefined;
-  private readonly offline: Record<DeviceKey, EpisodeState> = { gps: idleEpisode(), can: idleEpisode() };
+  private readonly offline: Record<DeviceKey, EpisodeState> = {
+    gps: idleEpisode(),
+    can: idleEpisode(),
+    di: idleEpisode(),
+  };
   private readonly rejected: Record<string, number> = {};
   /** receiver health from the last good fix, for the heartbeat */
   private receiver: { sats?: number; hdop?: number; mode?: number } = {};
@@ -113,7 +146,8 @@ class VehicleUnit implements EdgeUnit {
       this.slcan = new SlcanReader(
         (frame) => {
           this.lastCanAt = Date.now();
-          const m = dec.push(frame);
+          // the host clock stamps live frames, so a transfer whose sender went quiet times out (T1)
+          const m = dec.push({ ...frame, t: frame.t ?? this.lastCanAt });
           if (m) applyCanMessage(this.signals, m, map);
         },
         (why) =>
@@ -124,6 +158,7 @@ class VehicleUnit implements EdgeUnit {
 
   async start(sinks: EdgeSinks): Promise<void> {
     this.sinks = sinks;
+    this.restore();
     const { cfg, ctx } = this;
     this.gps = new SerialLine({
       name: 'gps',
@@ -172,22 +207,73 @@ class VehicleUnit implements EdgeUnit {
     clearTimeout(this.quiet);
     await Promise.all([this.gps?.stop(), this.canLine?.stop()]);
     this.fixes.flush();
-    // open episodes end with the unit: an incident never stays "new" forever
-    const t = this.last?.t ?? Date.now();
-    for (const r of RULES)
-      for (const e of closeEpisode(this.rstate.episodes[r.key], t))
-        this.emit({ key: r.key, kind: r.kind, event: e, details: {}, at: this.last });
-    for (const d of ['gps', 'can'] as const)
-      for (const e of closeEpisode(this.offline[d], Date.now()))
-        this.emit({
-          key: `device-${d}`,
-          kind: 'device_offline',
-          event: e,
-          details: { device: d },
-          at: this.last,
-        });
+    // open episodes stay open: the next start (restart, reload) continues them with their ids
     this.telemetry.flush();
     await this.chain;
+    if (this.sinks) this.save();
+  }
+
+  private save(): void {
+    const state: SavedVehicle = {
+      v: 1,
+      vehicleId: this.cfg.id,
+      plate: this.cfg.plate,
+      episodes: this.rstate.episodes,
+      details: this.rstate.details,
+      offline: this.offline,
+      open: this.tracker.saved(),
+      last: this.last,
+    };
+    try {
+      saveUnitState(vehicleStateFile(this.ctx.dataDir, this.cfg.id), state);
+    } catch (e) {
+      this.ctx.log.error({ vehicle: this.cfg.id, err: (e as Error).message }, 'vehicle state not saved');
+    }
+  }
+
+  /**
+   * Take back the open episodes of the previous run so their incidents keep their ids; one of a
+   * rule the config now disables, or of a vehicle no longer configured here, ends with that reason.
+   */
+  private restore(): void {
+    const dir = join(this.ctx.dataDir, 'vehicles');
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+    for (const f of files) {
+      const saved = loadUnitState<SavedVehicle>(join(dir, f), this.ctx.log);
+      if (saved?.v !== 1) continue;
+      const mine = saved.vehicleId === this.cfg.id;
+      const tracker = mine ? this.tracker : new IncidentTracker(saved.vehicleId, saved.plate);
+      tracker.restore(saved.open);
+      const end = (key: string, kind: IncidentKind, ep: EpisodeState, t: number, details: Details) => {
+        for (const e of closeEpisode(ep, t))
+          this.emitDraft(tracker.draft({ key, kind, event: e, details, at: saved.last }));
+      };
+      const t = saved.last?.t ?? Date.now();
+      for (const r of RULES) {
+        const ep = saved.episodes[r.key] ?? idleEpisode();
+        if (mine && this.cfg.rules[r.key].enabled) {
+          this.rstate.episodes[r.key] = ep;
+          this.rstate.details[r.key] = saved.details[r.key] ?? {};
+        } else
+          end(r.key, r.kind, ep, t, {
+            ...saved.details[r.key],
+            endReason: mine ? 'rule disabled in config' : 'vehicle removed from config',
+          });
+      }
+      for (const d of DEVICE_KEYS) {
+        const ep = saved.offline[d] ?? idleEpisode();
+        if (mine && (d === 'gps' || (d === 'can' ? this.cfg.can : this.cfg.di))) this.offline[d] = ep;
+        else
+          end(`device-${d}`, 'device_offline', ep, Date.now(), {
+            device: d,
+            endReason: mine ? 'device removed from config' : 'vehicle removed from config',
+          });
+      }
+      if (mine) {
+        this.last = saved.last;
+        this.ctx.log.info({ vehicle: this.cfg.id, open: tracker.openKeys() }, 'vehicle state restored');
+      } else rmSync(join(dir, f), { force: true });
+    }
   }
 
   private onFix(f: Fix): void {
@@ -236,7 +322,11 @@ class VehicleUnit implements EdgeUnit {
   }
 
   private emit(e: Parameters<IncidentTracker['draft']>[0]): void {
-    const d: IncidentDraft | undefined = this.tracker.draft(e);
+    this.emitDraft(this.tracker.draft(e));
+    this.save();
+  }
+
+  private emitDraft(d: IncidentDraft | undefined): void {
     const sinks = this.sinks;
     if (!d || !sinks) return;
     // in order: a revision is written only after the one before it
@@ -263,7 +353,7 @@ class VehicleUnit implements EdgeUnit {
       line.write(slcanSetup(this.cfg.can.bitrate));
     }
     const status = this.deviceState(now);
-    for (const d of ['gps', 'can'] as const) {
+    for (const d of DEVICE_KEYS) {
       const st = status[d];
       if (!st) continue;
       const out = stepEpisode(
@@ -308,6 +398,8 @@ class VehicleUnit implements EdgeUnit {
           : undefined;
       out.can = { online: !error, error };
     }
+    // digital inputs are equipment too: unreadable for deviceOfflineAfterS → the same 93.01 incident
+    if (this.cfg.di) out.di = { online: !this.diError, error: this.diError };
     return out;
   }
 
@@ -349,8 +441,7 @@ class VehicleUnit implements EdgeUnit {
         error: st.can.error,
         counters: { ...this.slcan.counters, ...this.can.j1939.counters, unknownPgn: this.can.unknownPgn },
       });
-    if (this.cfg.di)
-      list.push({ id: `${this.cfg.id}-di`, type: 'di', online: !this.diError, error: this.diError });
+    if (st.di) list.push({ id: `${this.cfg.id}-di`, type: 'di', online: st.di.online, error: st.di.error });
     return list;
   }
 
