@@ -9,13 +9,15 @@ import { INCIDENT_KINDS, newId } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { CameraSource, type Frame } from './capture/index.js';
 import type { CameraConfig, CameraSection } from './config.js';
-import { type Classifier, type Detector, decodeRgb } from './detect/index.js';
+import type { DetectorSet } from './detect/ensemble.js';
+import { type Classifier, decodeRgb } from './detect/index.js';
 import { initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
 import { annotate } from './evidence/index.js';
 import { draftFor, evidenceFor, location, type OpenCause, revision } from './incidents.js';
 
 export interface Models {
-  detector: Detector;
+  /** every detector of the camera, merged (labels per detector, NMS across label groups) */
+  detector: DetectorSet;
   classifier?: Classifier;
 }
 
@@ -206,7 +208,8 @@ export class CameraUnit implements EdgeUnit {
         e.phase === 'new' ? this.marks.get(e.key) : undefined,
       );
       if (e.phase === 'end') this.marks.delete(e.key);
-      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.model), images);
+      const label = tr.tracks.find((x) => e.finding.trackIds.includes(x.id))?.label;
+      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.modelFor(label)), images);
     }
   }
 }
