@@ -76,7 +76,9 @@ export async function loadDetectorSet(s: CameraSection, base: string): Promise<D
       uses.push({ detector, labels: u.labels });
       const missing = u.labels?.filter((l) => !detector.manifest.labels.includes(l)) ?? [];
       if (missing.length)
-        throw new Error(`detector ${u.manifest}: has no label(s) [${missing}] (it has [${detector.manifest.labels}])`);
+        throw new Error(
+          `detector ${u.manifest}: has no label(s) [${missing}] (it has [${detector.manifest.labels}])`,
+        );
     }
   } catch (e) {
     await Promise.all(uses.map((u) => u.detector.close()));

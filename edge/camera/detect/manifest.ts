@@ -85,7 +85,12 @@ export const ManifestReference = z
       )
       .min(1)
       .describe('detections the model must give'),
-    score: z.number().min(0).max(1).optional().describe('score threshold for the check (default: the manifest\'s)'),
+    score: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("score threshold for the check (default: the manifest's)"),
   })
   .strict();
 export type ManifestReference = z.infer<typeof ManifestReference>;
@@ -129,7 +134,11 @@ export const ModelManifest = z
         message: `task classify needs one of ${CLASSIFY_LAYOUTS}`,
       });
     if (!m.output.name && m.output.layout !== 'picodet')
-      ctx.addIssue({ code: 'custom', path: ['output', 'name'], message: `${m.output.layout} needs output.name` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['output', 'name'],
+        message: `${m.output.layout} needs output.name`,
+      });
     if (m.output.layout === 'yolox' || m.output.layout === 'picodet') {
       for (const s of m.output.strides ?? []) {
         if (m.input.width % s || m.input.height % s)

@@ -61,7 +61,8 @@ export async function openSession(
     const res = await session.run({ [m.input.name]: new ort.Tensor('float32', data, dims) }, outputNames);
     return outputNames.map((n) => {
       const t = res[n];
-      if (t.type !== 'float32') throw new Error(`model ${m.name}: output ${n} type ${t.type}, expected float32`);
+      if (t.type !== 'float32')
+        throw new Error(`model ${m.name}: output ${n} type ${t.type}, expected float32`);
       return { data: t.data as Float32Array, dims: [...t.dims] };
     });
   };

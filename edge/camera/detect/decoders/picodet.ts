@@ -13,14 +13,22 @@ const cells = (m: ModelManifest, s: number) => (m.input.width / s) * (m.input.he
 const strides = (m: ModelManifest) => m.output.strides ?? [8, 16, 32, 64];
 
 /** Which output is the score map and which the distance map of each stride, by shape. */
-function pair<T>(outs: readonly T[], dimsOf: (t: T) => Dims, m: ModelManifest): { score: T; dist: T }[] | string {
+function pair<T>(
+  outs: readonly T[],
+  dimsOf: (t: T) => Dims,
+  m: ModelManifest,
+): { score: T; dist: T }[] | string {
   const nc = m.labels.length;
   const levels: { score: T; dist: T }[] = [];
   for (const s of strides(m)) {
     const n = cells(m, s);
     const score = outs.find((o) => dimsOf(o)[1] === n && dimsOf(o)[2] === nc);
     const dist = outs.find(
-      (o) => dimsOf(o)[1] === n && known(dimsOf(o)[2]) && dimsOf(o)[2] !== nc && (dimsOf(o)[2] as number) % 4 === 0,
+      (o) =>
+        dimsOf(o)[1] === n &&
+        known(dimsOf(o)[2]) &&
+        dimsOf(o)[2] !== nc &&
+        (dimsOf(o)[2] as number) % 4 === 0,
     );
     if (!score || !dist)
       return `expected for stride ${s} a score map [1,${n},${nc}] and a distance map [1,${n},4·bins], got ${outs.map((o) => `[${dimsOf(o)}]`).join(' ')}`;
@@ -33,7 +41,8 @@ export const picodet: DetectDecoder = {
   key: 'picodet',
   allOutputs: true,
   checkDims(dims, m) {
-    if (dims.some((d) => d.length !== 3)) return `expected rank-3 outputs, got ${dims.map((d) => `[${d}]`).join(' ')}`;
+    if (dims.some((d) => d.length !== 3))
+      return `expected rank-3 outputs, got ${dims.map((d) => `[${d}]`).join(' ')}`;
     // Symbolic shapes cannot be paired before a run; the probe inference checks the real ones.
     if (dims.some((d) => !known(d[1]) || !known(d[2]))) return undefined;
     if (dims.length !== 2 * strides(m).length)
@@ -58,7 +67,14 @@ export const picodet: DetectDecoder = {
         const cx = ((i % g) + 0.5) * s;
         const cy = (Math.floor(i / g) + 0.5) * s;
         const side = (k: number) => expectedBin(dist.data, (i * 4 + k) * bins, bins) * s;
-        out.push({ x1: cx - side(0), y1: cy - side(1), x2: cx + side(2), y2: cy + side(3), score: best, classId });
+        out.push({
+          x1: cx - side(0),
+          y1: cy - side(1),
+          x2: cx + side(2),
+          y2: cy + side(3),
+          score: best,
+          classId,
+        });
       }
     });
     return out;
