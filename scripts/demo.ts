@@ -42,7 +42,7 @@ const cameras: CameraPlan[] = [
   {
     id: 'cam-street',
     name: '解放路禁停路段',
-    scene: 'parking',
+    scene: 'street-parking',
     lat: 26.8935,
     lon: 112.5985,
     // the scene's car stays 16 s: short demo timings (a city uses minutes)
@@ -51,7 +51,7 @@ const cameras: CameraPlan[] = [
         id: 'no-park',
         name: '禁停区',
         type: 'no_parking',
-        polygon: sceneZones('parking').noParking ?? full,
+        polygon: sceneZones('street-parking').noParking ?? full,
         stoppedAfterS: 3,
         dwellS: 10,
       },

@@ -91,7 +91,16 @@ export const CameraConfig = z
       .optional()
       .describe('find the camera by WS-Discovery instead of xaddr'),
     snapshotUri: z.url().optional().describe("override the camera's own snapshot URI (e.g. behind NAT)"),
-    profile: z.string().optional().describe('media profile token; default the first'),
+    profile: z
+      .string()
+      .optional()
+      .describe('media profile for evidence snapshots (main stream); default the largest'),
+    detectProfile: z
+      .string()
+      .default('auto')
+      .describe(
+        'media profile for detection snapshots; auto = the smallest not below the model input (sub-stream)',
+      ),
     username: z.string().max(128).optional().describe('ONVIF user (WS-Security and snapshot Basic/Digest)'),
     password: z.string().max(128).optional().describe('never logged'),
     snapshotIntervalS: z.number().min(0.05).max(3600).default(2).describe('seconds between snapshots'),
@@ -155,11 +164,35 @@ export const TrackerParams = z
   })
   .strict();
 
+export const DetectorUse = z
+  .object({
+    manifest: z.string().min(1).describe('detector manifest path (models/<name>/manifest.json)'),
+    labels: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('the labels this detector contributes; absent = all of its labels'),
+  })
+  .strict();
+export type DetectorUse = z.infer<typeof DetectorUse>;
+
 export const CameraSection = z
   .object({
     models: z
       .object({
-        detector: z.string().min(1).describe('detector manifest path (models/<name>/manifest.json)'),
+        detector: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('one detector for every label (shorthand for detectors: [{ manifest }])'),
+        detectors: z
+          .array(DetectorUse)
+          .min(1)
+          .max(4)
+          .optional()
+          .describe(
+            'several detectors run on each frame, e.g. a general COCO model for person/vehicle and a litter model',
+          ),
         classifier: z
           .string()
           .min(1)
@@ -183,6 +216,18 @@ export const CameraSection = z
           .default(['litter', 'garbage', 'trash'])
           .describe('detector labels that are litter / exposed garbage'),
         uniform: z.array(z.string()).default(['uniform']).describe('classifier labels meaning "in uniform"'),
+        groups: z
+          .record(z.string(), z.array(z.string()).min(1))
+          .default({ vehicle: ['vehicle', 'car', 'truck', 'bus', 'motorcycle'] })
+          .describe(
+            'labels naming the same kind of thing: one box per object across the group (NMS), one track, label by vote',
+          ),
+        groupIou: z
+          .number()
+          .min(0.1)
+          .max(1)
+          .default(0.6)
+          .describe('boxes of one group overlapping more than this are one object'),
       })
       .strict()
       .prefault({})
@@ -212,6 +257,7 @@ export const CameraSection = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    verifyDetectors(s, ctx);
     verifyUniqueIds(s, ctx);
     verifyCameraAddress(s, ctx);
     verifyZones(s, ctx);
@@ -219,6 +265,21 @@ export const CameraSection = z
   });
 export type CameraSection = z.infer<typeof CameraSection>;
 type Ctx = z.RefinementCtx;
+
+/** Exactly one of models.detector / models.detectors. */
+export function verifyDetectors(s: { models: { detector?: string; detectors?: DetectorUse[] } }, ctx: Ctx) {
+  if (!s.models.detector === !s.models.detectors)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['models'],
+      message: 'give models.detector (one model) or models.detectors (a list), not both or neither',
+    });
+}
+
+/** The detectors of a section as a list (models.detector is the one-model shorthand). */
+export function detectorUses(s: Pick<CameraSection, 'models'>): DetectorUse[] {
+  return s.models.detectors ?? (s.models.detector ? [{ manifest: s.models.detector }] : []);
+}
 
 export function verifyUniqueIds(s: { list: CameraConfig[] }, ctx: Ctx) {
   const seen = new Set<string>();

@@ -14,8 +14,9 @@ import { formatIssues } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { loadUnitState } from '../unit-state.js';
 import { discoverCameras } from './capture/index.js';
-import { type CameraConfig, CameraSection } from './config.js';
-import { type Classifier, type Detector, loadClassifier, loadDetector } from './detect/index.js';
+import { type CameraConfig, CameraSection, detectorUses } from './config.js';
+import { DetectorSet, type DetectorUse, groupResolver } from './detect/ensemble.js';
+import { type Classifier, loadClassifier, loadDetector } from './detect/index.js';
 import { endForReason } from './incidents.js';
 import { CameraUnit, cameraStateFile, type SavedCamera } from './unit.js';
 
@@ -66,6 +67,30 @@ async function discoveryResolver(c: CameraConfig): Promise<string> {
 }
 
 /**
+ * Load the section's detectors (relative paths against `base`) as one DetectorSet. A model that
+ * fails to load (corrupt ONNX, outputs not matching its manifest) fails with its path; the ones
+ * already loaded are released.
+ */
+export async function loadDetectorSet(s: CameraSection, base: string): Promise<DetectorSet> {
+  const uses: DetectorUse[] = [];
+  try {
+    for (const u of detectorUses(s)) {
+      const detector = await loadDetector(path.resolve(base, u.manifest));
+      uses.push({ detector, labels: u.labels });
+      const missing = u.labels?.filter((l) => !detector.manifest.labels.includes(l)) ?? [];
+      if (missing.length)
+        throw new Error(
+          `detector ${u.manifest}: has no label(s) [${missing}] (it has [${detector.manifest.labels}])`,
+        );
+    }
+  } catch (e) {
+    await Promise.all(uses.map((u) => u.detector.close()));
+    throw e;
+  }
+  return new DetectorSet(uses, groupResolver(s.labels.groups), s.labels.groupIou);
+}
+
+/**
  * One unit per enabled camera. Models are loaded once and shared; they are released when the
  * last unit stops. Relative model paths resolve against `ctx.configDir` when the core gives one,
  * else the working directory.
@@ -73,7 +98,7 @@ async function discoveryResolver(c: CameraConfig): Promise<string> {
 export async function createCameraUnits(section: unknown, ctx: UnitContext): Promise<EdgeUnit[]> {
   const s = parseCameraSection(section);
   const base = ctx.configDir ?? process.cwd();
-  const detector: Detector = await loadDetector(path.resolve(base, s.models.detector));
+  const detector = await loadDetectorSet(s, base);
   let classifier: Classifier | undefined;
   try {
     classifier = s.models.classifier
@@ -83,14 +108,14 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
     await detector.close();
     throw e;
   }
-  const labelErrors = verifyModelLabels(s, detector.manifest.labels, classifier?.manifest.labels);
+  const labelErrors = verifyModelLabels(s, detector.labels, classifier?.manifest.labels);
   if (labelErrors.length) {
     await Promise.all([detector.close(), classifier?.close()]);
     throw new Error(`cameras: ${labelErrors.join('; ')}`);
   }
   ctx.log.info(
     {
-      detector: detector.model,
+      detectors: detector.uses.map((u) => ({ ...u.detector.model, labels: u.labels ?? 'all' })),
       classifier: classifier?.model,
       cameras: s.list.filter((c) => c.enabled).length,
     },

@@ -11,7 +11,8 @@ import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { loadUnitState, saveUnitState } from '../unit-state.js';
 import { CameraSource, type Frame } from './capture/index.js';
 import type { CameraConfig, CameraSection } from './config.js';
-import { type Classifier, type Detector, decodeRgb } from './detect/index.js';
+import type { DetectorSet } from './detect/ensemble.js';
+import { type Classifier, type Detection, decodeRgb } from './detect/index.js';
 import { type EngineState, initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
 import { annotate } from './evidence/index.js';
 import {
@@ -26,7 +27,8 @@ import {
 } from './incidents.js';
 
 export interface Models {
-  detector: Detector;
+  /** every detector of the camera, merged (labels per detector, NMS across label groups) */
+  detector: DetectorSet;
   classifier?: Classifier;
 }
 
@@ -70,7 +72,13 @@ export class CameraUnit implements EdgeUnit {
   ) {
     this.name = `camera:${cam.id}`;
     this.stateFile = cameraStateFile(ctx.dataDir, cam.id);
-    this.source = new CameraSource(cam, (f) => this.process(f), ctx.log, resolveXaddr);
+    this.source = new CameraSource(
+      cam,
+      (f) => this.process(f),
+      ctx.log,
+      resolveXaddr,
+      models.detector.inputSize,
+    );
   }
 
   async start(sinks: EdgeSinks): Promise<void> {
@@ -145,7 +153,7 @@ export class CameraUnit implements EdgeUnit {
           this.cam,
           t,
           why,
-          this.models.detector.model,
+          this.models.detector.modelFor(undefined),
         ),
         [],
       );
@@ -167,9 +175,9 @@ export class CameraUnit implements EdgeUnit {
   async command(req: CommandRequest): Promise<Record<string, unknown> | undefined> {
     if (req.verb !== 'snapshot' || (req.deviceId && req.deviceId !== this.cam.id)) return undefined;
     const f = await this.source.grab();
-    const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
+    const dets = await this.detect(f);
     const image = await annotate(
-      f.jpeg,
+      (await f.evidence?.()) ?? f.jpeg,
       { boxes: dets, zones: this.cam.zones, caption: this.caption(f.t) },
       70,
       640,
@@ -259,11 +267,22 @@ export class CameraUnit implements EdgeUnit {
     this.engine = { ...this.engine, tracker: { ...tracker, lastT: t - 1, tracks } };
   }
 
+  /** Detections of a frame in evidence (main-stream) pixels. */
+  private async detect(f: Frame): Promise<Detection[]> {
+    // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
+    const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
+    const k = f.scale;
+    if (!k) return dets;
+    return dets.map((d) => ({
+      ...d,
+      box: { x: d.box.x * k.x, y: d.box.y * k.y, w: d.box.w * k.x, h: d.box.h * k.y },
+    }));
+  }
+
   private async process(f: Frame): Promise<void> {
     const p = { camera: this.cam, section: this.section };
     if (this.resumeFrom !== undefined) this.resumeTracks(f.t);
-    // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
-    const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
+    const dets = await this.detect(f);
     const tr = trackFrame(this.engine, f.t, dets, p);
     this.engine = tr.state;
     if (!tr.fresh) return;
@@ -272,9 +291,12 @@ export class CameraUnit implements EdgeUnit {
     const persons = this.models.classifier ? personsToJudge(tr.tracks, f.t, p) : [];
     // Full-size pixels only when a person is to be judged: decode once, crop each.
     const raw = persons.length ? await decodeRgb(f.jpeg) : undefined;
+    const k = f.scale ?? { x: 1, y: 1 };
     if (this.models.classifier && raw)
       for (const person of persons) {
-        const c = await this.models.classifier.classify(raw, person.box);
+        const b = person.box;
+        const crop = { x: b.x / k.x, y: b.y / k.y, w: b.w / k.x, h: b.h / k.y };
+        const c = await this.models.classifier.classify(raw, crop);
         judgements[person.id] = this.section.labels.uniform.includes(c.label);
       }
     const out = judgeFrame(this.engine, f.t, judgements, p);
@@ -296,9 +318,12 @@ export class CameraUnit implements EdgeUnit {
     const boxes = tr.tracks
       .filter((t) => t.seen)
       .map((t) => ({ label: t.label, score: t.score, box: t.box, trackId: t.id }));
-    const draw = (zoneId?: string, trackIds?: number[], caption = this.caption(f.t)) =>
+    // Evidence from the main stream: fetched once, only now that this frame is evidence.
+    let main: Promise<Buffer> | undefined;
+    const evidence = () => (main ??= f.evidence?.() ?? Promise.resolve(f.jpeg));
+    const draw = async (zoneId?: string, trackIds?: number[], caption = this.caption(f.t)) =>
       annotate(
-        f.jpeg,
+        await evidence(),
         { boxes, zones: this.cam.zones, highlight: { zoneId, trackIds }, caption },
         this.section.evidence.jpegQuality,
       );
@@ -318,11 +343,12 @@ export class CameraUnit implements EdgeUnit {
       const images = evidenceFor(
         e.phase,
         annotated,
-        f.jpeg,
+        await evidence(),
         e.phase === 'new' ? this.marks.get(e.key) : undefined,
       );
       if (e.phase === 'end') this.marks.delete(e.key);
-      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.model), images);
+      const label = tr.tracks.find((x) => e.finding.trackIds.includes(x.id))?.label;
+      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.modelFor(label)), images);
     }
     if (out.events.length) this.save();
   }

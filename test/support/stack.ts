@@ -24,7 +24,15 @@ import { type NatsServerHandle, startNatsServer } from './nats-server.js';
 import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './processes.js';
 
 export const DETECTOR = join(REPO_ROOT, 'models/detector/manifest.json');
+/** the real pretrained detector (vendored YOLOX-Nano, COCO): people and vehicles */
+export const GENERAL_DETECTOR = join(REPO_ROOT, 'models/yolox-nano/manifest.json');
 export const CLASSIFIER = join(REPO_ROOT, 'models/uniform/manifest.json');
+
+/** The cameras' detectors: YOLOX-Nano for people and vehicles, the project's own model for litter (COCO has none). */
+export const CAMERA_DETECTORS = [
+  { manifest: GENERAL_DETECTOR, labels: ['person', 'car', 'bus', 'truck', 'motorcycle'] },
+  { manifest: DETECTOR, labels: ['litter'] },
+];
 const SCENES = join(REPO_ROOT, 'models/scenes');
 
 export interface CameraPlan {
@@ -134,7 +142,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
           dataDir: join(o.dir, 'checkpoint'),
           heartbeatS: o.heartbeatS ?? 5,
           cameras: {
-            models: { detector: DETECTOR, ...(existsSync(CLASSIFIER) ? { classifier: CLASSIFIER } : {}) },
+            models: {
+              detectors: CAMERA_DETECTORS,
+              ...(existsSync(CLASSIFIER) ? { classifier: CLASSIFIER } : {}),
+            },
             ...o.cameraSectionExtra,
             list,
           },
@@ -166,13 +177,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       if (o.truckCamera) {
         const cam = await startOnvifCamera({
           name: 'dashcam',
-          frames: await sceneFrames('parking'),
+          frames: await sceneFrames('street-parking'),
           advance: 'request',
           loop: true,
         });
         cleanups.push(() => cam.stop());
         truckCameras = {
-          models: { detector: DETECTOR },
+          models: { detectors: CAMERA_DETECTORS },
           list: [
             {
               id: 'truck-cam',
