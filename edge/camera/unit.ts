@@ -7,12 +7,14 @@
 import type { CommandRequest } from '../../protocol/index.js';
 import { INCIDENT_KINDS, newId } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
+import { BackgroundWatcher } from './background/index.js';
 import { CameraSource, type Frame } from './capture/index.js';
 import type { CameraConfig, CameraSection } from './config.js';
 import { type Classifier, type Detector, decodeRgb } from './detect/index.js';
 import { initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
 import { annotate } from './evidence/index.js';
 import { draftFor, evidenceFor, location, type OpenCause, revision } from './incidents.js';
+import type { CauseBox } from './rules/index.js';
 
 export interface Models {
   detector: Detector;
@@ -30,6 +32,8 @@ export class CameraUnit implements EdgeUnit {
   /** start-of-cause evidence frames, by cause key */
   private readonly marks = new Map<string, Buffer>();
   private offline?: OpenCause;
+  /** only when a litter zone finds litter by persistence */
+  private readonly background?: BackgroundWatcher;
   private watchdog?: NodeJS.Timeout;
   readonly counters = { frames: 0, incidents: 0, ruleErrors: 0, sinkErrors: 0 };
 
@@ -42,6 +46,8 @@ export class CameraUnit implements EdgeUnit {
   ) {
     this.name = `camera:${cam.id}`;
     this.source = new CameraSource(cam, (f) => this.process(f), ctx.log, resolveXaddr);
+    const watched = cam.zones.filter((z) => z.type === 'litter' && z.litterBy === 'persistence');
+    if (watched.length) this.background = new BackgroundWatcher(section.background, watched);
   }
 
   async start(sinks: EdgeSinks): Promise<void> {
@@ -161,7 +167,14 @@ export class CameraUnit implements EdgeUnit {
         const c = await this.models.classifier.classify(raw, person.box);
         judgements[person.id] = this.section.labels.uniform.includes(c.label);
       }
-    const out = judgeFrame(this.engine, f.t, judgements, p);
+    const { person, vehicle } = this.section.labels;
+    const covers = tr.tracks.filter((t) => person.includes(t.label) || vehicle.includes(t.label));
+    const statics = await this.background?.observe(
+      f.jpeg,
+      f.t,
+      covers.map((t) => t.box),
+    );
+    const out = judgeFrame(this.engine, f.t, judgements, p, statics);
     this.engine = out.state;
     for (const e of out.errors) {
       this.counters.ruleErrors++;
@@ -180,14 +193,19 @@ export class CameraUnit implements EdgeUnit {
     const boxes = tr.tracks
       .filter((t) => t.seen)
       .map((t) => ({ label: t.label, score: t.score, box: t.box, trackId: t.id }));
-    const draw = (zoneId?: string, trackIds?: number[], caption = this.caption(f.t)) =>
+    const draw = (
+      zoneId?: string,
+      trackIds?: number[],
+      caption = this.caption(f.t),
+      extra: CauseBox[] = [],
+    ) =>
       annotate(
         f.jpeg,
-        { boxes, zones: this.cam.zones, highlight: { zoneId, trackIds }, caption },
+        { boxes: [...boxes, ...extra], zones: this.cam.zones, highlight: { zoneId, trackIds }, caption },
         this.section.evidence.jpegQuality,
       );
     for (const m of out.marks) {
-      this.marks.set(m.key, await draw(m.zoneId, m.trackIds));
+      this.marks.set(m.key, await draw(m.zoneId, m.trackIds, undefined, m.boxes));
       if (this.marks.size > MAX_MARKS) this.marks.delete(this.marks.keys().next().value as string);
     }
     for (const e of out.events) {
@@ -198,6 +216,7 @@ export class CameraUnit implements EdgeUnit {
         e.finding.zoneId,
         e.finding.trackIds,
         `${zh} ${e.phase} · ${this.caption(f.t)}`,
+        e.finding.boxes,
       );
       const images = evidenceFor(
         e.phase,
