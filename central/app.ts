@@ -13,6 +13,7 @@ import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
 import { consoleRoutes } from './console/index.js';
+import { datasetRoutes, type VerdictLog } from './datasets/index.js';
 import type { DeviceBoard } from './devices/board.js';
 import type { GatewayCaller } from './devices/commands.js';
 import { deviceRoutes } from './devices/routes.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   maxUploadBytes: number;
   /** calls gateways over NATS (request/reply); absent without NATS */
   caller?: GatewayCaller;
+  /** operator verdicts on AI cases (central/datasets) */
+  verdicts?: VerdictLog;
 }
 
 /** A route group a later module contributes: mounted at `path`, built from the shared deps. */
@@ -96,6 +99,7 @@ export function buildApp(
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
+  if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;
 }
