@@ -21,6 +21,7 @@ import type { AttachmentStore } from './evidence/attachments.js';
 import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
 import { type CentralCounters, renderMetrics } from './http/metrics.js';
 import { ProblemError, problemResponse } from './http/problem.js';
+import { modelRoutes } from './models/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
 
@@ -99,6 +100,7 @@ export function buildApp(
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
+  app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
   if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import type { Frame } from '../edge/camera/capture/index.js';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { litter } from '../edge/camera/rules/litter.js';
+import { runningModels } from '../edge/gateway.js';
 import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { SHARED_PHOTOS, sharedYoloxManifest } from './support/shared-yolox.js';
 
@@ -106,19 +107,31 @@ async function replay(frames: Frame[], zone: object = {}) {
     },
     { gatewayId: 'gw', dataDir: os.tmpdir(), log },
   )) as CameraUnit[];
+  let models: ReturnType<typeof runningModels> = [];
   try {
     await unit.replay(sinks, frames);
+    models = runningModels([unit, unit]);
   } finally {
     await unit.stop();
   }
   const at = (d: IncidentDraft) => (Date.parse(d.observedAt) - T0) / 1000;
-  return { got, events: got.map((g) => `${at(g.draft)}:${g.draft.lifecycle}:${g.draft.kind}`) };
+  return { models, got, events: got.map((g) => `${at(g.draft)}:${g.draft.lifecycle}:${g.draft.kind}`) };
 }
 
 describe.skipIf(!!skip)('camera - litter by persistence on real backgrounds', () => {
   it('a clean real sequence (brightness ramps, a cloud, a pedestrian walking through, a car parked for 18 s) gives no litter incident', async () => {
-    const { events } = await replay(await sequence({ car: [16, 34] }));
+    const { events, models } = await replay(await sequence({ car: [16, 34] }));
     expect(events).toEqual([]);
+    // what the heartbeat reports: the loaded detector once, with its cameras
+    expect(models).toEqual([
+      {
+        name: 'yolox-nano',
+        version: '0.1.1',
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        task: 'detect',
+        cameraIds: ['cam-1'],
+      },
+    ]);
   });
 
   it('a real bottle left on the sidewalk gives one incident that holds while a car stands in front and ends when it is removed', async () => {

@@ -7,7 +7,7 @@
 import AdmZip from 'adm-zip';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncidentInput } from '../protocol/index.js';
+import { encode, GatewayStatus, type IncidentInput, subjects } from '../protocol/index.js';
 import { evidenceStore, putEvidence } from '../protocol/transport.js';
 import {
   api,
@@ -181,5 +181,51 @@ describe('central - verdicts → data set export', () => {
     const zip = await download(job.zip);
     expect(JSON.parse(zip.readAsText('manifest.json')).counts.samples).toBe(2);
     expect((await api(env!.central.url, '/api/datasets/exports/nope', TOKENS.admin)).status).toBe(404);
+  });
+
+  it('GET /api/models: where each model runs (heartbeat) and its evaluation by verdicts; each AI case names its model', async () => {
+    const sha = 'a'.repeat(64);
+    const now = new Date().toISOString();
+    const hb = {
+      v: 1 as const,
+      gatewayId: 'cp-01',
+      gatewayKind: 'checkpoint' as const,
+      sentAt: now,
+      startedAt: now,
+      softwareVersion: 't',
+      intervalS: 10,
+      devices: [],
+      models: [
+        {
+          name: 'cg-detector',
+          version: '1.0.0',
+          sha256: sha,
+          task: 'detect' as const,
+          cameraIds: ['cam-01', 'cam-02'],
+        },
+      ],
+    };
+    await env!.nc.jetstream().publish(subjects.status('cp-01'), encode(GatewayStatus, hb));
+    const rows = await until('heartbeat models', async () => {
+      const r = await api(env!.central.url, '/api/models', TOKENS.operator);
+      const m = (r.body.models as { sha256?: string; runningOn: unknown[] }[]).find((x) => x.sha256 === sha);
+      return m?.runningOn.length ? r.body.models : undefined;
+    });
+    expect(rows.find((x: { sha256?: string }) => x.sha256 === sha)).toMatchObject({
+      name: 'cg-detector',
+      task: 'detect',
+      runningOn: [{ gatewayId: 'cp-01', cameraIds: ['cam-01', 'cam-02'], online: true }],
+    });
+    // the incidents named cg-detector 1.0.0 without a sha256: a row of its own, evaluated by the verdicts
+    expect(
+      rows.find((x: { sha256?: string; version?: string }) => !x.sha256 && x.version === '1.0.0'),
+    ).toMatchObject({
+      aiCases: 4,
+      verdicts: { confirmed: 1, wrongCategory: 1, rejected: { false_positive: 1, invalid: 1 } },
+      precision: 0.667,
+    });
+    const detail = await api(env!.central.url, `/api/cases/${cases.confirmed}`, TOKENS.operator);
+    expect(detail.body.model).toEqual({ name: 'cg-detector', version: '1.0.0' });
+    expect((await api(env!.central.url, '/api/models', TOKENS.collector)).status).toBe(403);
   });
 });

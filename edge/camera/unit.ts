@@ -4,7 +4,7 @@
  * lifecycle → incidents with evidence. Each camera has its own source, state and loop, so one
  * camera's fault never stalls another; models are shared (one session per model).
  */
-import type { CommandRequest } from '../../protocol/index.js';
+import type { CommandRequest, RunningModel } from '../../protocol/index.js';
 import { INCIDENT_KINDS, newId } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { BackgroundWatcher } from './background/index.js';
@@ -40,7 +40,7 @@ export class CameraUnit implements EdgeUnit {
   constructor(
     readonly cam: CameraConfig,
     private readonly section: CameraSection,
-    private readonly models: Models,
+    private readonly loaded: Models,
     private readonly ctx: UnitContext,
     resolveXaddr?: (c: CameraConfig) => Promise<string>,
   ) {
@@ -74,10 +74,18 @@ export class CameraUnit implements EdgeUnit {
     return [this.source.status()];
   }
 
+  models(): RunningModel[] {
+    const { detector, classifier } = this.loaded;
+    return [
+      { ...detector.model, task: 'detect' as const, cameraIds: [this.cam.id] },
+      ...(classifier ? [{ ...classifier.model, task: 'classify' as const, cameraIds: [this.cam.id] }] : []),
+    ];
+  }
+
   async command(req: CommandRequest): Promise<Record<string, unknown> | undefined> {
     if (req.verb !== 'snapshot' || (req.deviceId && req.deviceId !== this.cam.id)) return undefined;
     const f = await this.source.grab();
-    const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
+    const dets = await this.loaded.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
     const image = await annotate(
       f.jpeg,
       { boxes: dets, zones: this.cam.zones, caption: this.caption(f.t) },
@@ -153,18 +161,18 @@ export class CameraUnit implements EdgeUnit {
   private async process(f: Frame): Promise<void> {
     const p = { camera: this.cam, section: this.section };
     // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
-    const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
+    const dets = await this.loaded.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
     const tr = trackFrame(this.engine, f.t, dets, p);
     this.engine = tr.state;
     if (!tr.fresh) return;
     this.counters.frames++;
     const judgements: Record<number, boolean> = {};
-    const persons = this.models.classifier ? personsToJudge(tr.tracks, f.t, p) : [];
+    const persons = this.loaded.classifier ? personsToJudge(tr.tracks, f.t, p) : [];
     // Full-size pixels only when a person is to be judged: decode once, crop each.
     const raw = persons.length ? await decodeRgb(f.jpeg) : undefined;
-    if (this.models.classifier && raw)
+    if (this.loaded.classifier && raw)
       for (const person of persons) {
-        const c = await this.models.classifier.classify(raw, person.box);
+        const c = await this.loaded.classifier.classify(raw, person.box);
         judgements[person.id] = this.section.labels.uniform.includes(c.label);
       }
     const { person, vehicle } = this.section.labels;
@@ -225,7 +233,7 @@ export class CameraUnit implements EdgeUnit {
         e.phase === 'new' ? this.marks.get(e.key) : undefined,
       );
       if (e.phase === 'end') this.marks.delete(e.key);
-      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.model), images);
+      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.loaded.detector.model), images);
     }
   }
 }
