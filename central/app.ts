@@ -13,6 +13,7 @@ import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
 import { consoleRoutes } from './console/index.js';
+import { datasetRoutes, type VerdictLog } from './datasets/index.js';
 import type { DeviceBoard } from './devices/board.js';
 import type { GatewayCaller } from './devices/commands.js';
 import { deviceRoutes } from './devices/routes.js';
@@ -20,6 +21,7 @@ import type { AttachmentStore } from './evidence/attachments.js';
 import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
 import { type CentralCounters, renderMetrics } from './http/metrics.js';
 import { ProblemError, problemResponse } from './http/problem.js';
+import { modelRoutes } from './models/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
 
@@ -36,6 +38,8 @@ export interface AppDeps {
   maxUploadBytes: number;
   /** calls gateways over NATS (request/reply); absent without NATS */
   caller?: GatewayCaller;
+  /** operator verdicts on AI cases (central/datasets) */
+  verdicts?: VerdictLog;
 }
 
 /** A route group a later module contributes: mounted at `path`, built from the shared deps. */
@@ -96,6 +100,8 @@ export function buildApp(
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
+  app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
+  if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;
 }

@@ -22,6 +22,7 @@ import {
   Incident,
   incidentMsgId,
   newId,
+  type RunningModel,
   subjects,
   Telemetry,
   type TrackPoint,
@@ -93,6 +94,19 @@ async function deviceUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUn
   // a vehicle camera runs the same vision pipeline; `where` then carries a fresh frame
   const cams = (await import(['./camera', 'index.js'].join('/'))) as CameraModule;
   return [vehicle, ...(await cams.createCameraUnits(cfg.cameras, ctx))];
+}
+
+/** The models the units run, one entry per model file (name, version, sha256) with all its cameras. */
+export function runningModels(units: readonly EdgeUnit[]): RunningModel[] {
+  const byKey = new Map<string, RunningModel>();
+  for (const u of units)
+    for (const m of u.models?.() ?? []) {
+      const k = `${m.task}:${m.name}:${m.version}:${m.sha256}`;
+      const had = byKey.get(k);
+      if (had) had.cameraIds = [...new Set([...had.cameraIds, ...m.cameraIds])];
+      else byKey.set(k, { ...m, cameraIds: [...m.cameraIds] });
+    }
+  return [...byKey.values()];
 }
 
 export function configVersion(cfg: GatewayConfig): string {
@@ -211,6 +225,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
         droppedTelemetry: o.droppedTelemetry,
       },
       devices,
+      models: runningModels(units),
     };
   };
 

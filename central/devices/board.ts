@@ -32,6 +32,8 @@ export interface GatewayState {
   intervalS: number;
   outbox?: GatewayStatus['outbox'];
   devices: Record<string, DeviceState>;
+  /** the models the gateway reported loaded in its last heartbeat */
+  models?: GatewayStatus['models'];
 }
 export interface VehicleTrack {
   vehicleId: string;
@@ -100,6 +102,7 @@ export class DeviceBoard {
       intervalS: s.intervalS,
       outbox: s.outbox,
       devices,
+      models: s.models,
     };
   }
 

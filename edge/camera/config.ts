@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Token } from '../../protocol/index.js';
+import { BackgroundParams } from './background/params.js';
 
 const Point = z
   .tuple([z.number().min(0).max(10000), z.number().min(0).max(10000)])
@@ -50,6 +51,12 @@ export const ZoneConfig = z
       .describe('no_parking: stationary this long = "stopped"'),
     dwellS: z.number().min(0).max(86400).default(300).describe('no_parking: allowed dwell after stopping'),
     persistS: z.number().min(0).max(86400).default(30).describe('litter: present this long = incident'),
+    litterBy: z
+      .enum(['detector', 'persistence'])
+      .default('detector')
+      .describe(
+        'litter: detector = litter-class boxes; persistence = static objects against the learnt background (cameras.background)',
+      ),
     absenceS: z
       .number()
       .min(1)
@@ -253,6 +260,9 @@ export const CameraSection = z
       .strict()
       .prefault({})
       .describe('evidence images'),
+    background: BackgroundParams.prefault({}).describe(
+      'background model for litter zones with litterBy: persistence',
+    ),
     list: z.array(CameraConfig).min(1).max(64).describe('the cameras of this gateway'),
   })
   .strict()

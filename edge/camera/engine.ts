@@ -14,6 +14,7 @@ import {
   type LifecycleEvent,
   type LifecycleState,
   type Mark,
+  type RuleInput,
   type RuleParams,
   type RulesState,
   stepLifecycle,
@@ -79,6 +80,7 @@ export function judgeFrame(
   t: number,
   judgements: Readonly<Record<number, boolean>>,
   p: EngineParams,
+  statics?: RuleInput['statics'],
 ): {
   state: EngineState;
   events: LifecycleEvent[];
@@ -91,7 +93,7 @@ export function judgeFrame(
     labels: p.section.labels,
     timezone: p.section.timezone,
   };
-  const r = stepRules(s.rules, { t, tracks: s.tracker.tracks, judgements }, params);
+  const r = stepRules(s.rules, { t, tracks: s.tracker.tracks, judgements, statics }, params);
   const cooldowns = new Map(p.camera.zones.map((z) => [z.id, z.cooldownS]));
   const l = stepLifecycle(
     s.lifecycle,

@@ -75,9 +75,12 @@ export function draftFor(
   model: ModelInfo | undefined,
 ): IncidentDraft {
   const f = e.finding;
-  const dets = tracks
-    .filter((tr) => f.trackIds.includes(tr.id))
-    .map((tr) => ({ label: tr.label, score: tr.score, box: tr.box, trackId: tr.id }));
+  const dets: IncidentDraft['detections'] = [
+    ...tracks
+      .filter((tr) => f.trackIds.includes(tr.id))
+      .map((tr) => ({ label: tr.label, score: tr.score, box: tr.box, trackId: tr.id })),
+    ...(f.boxes ?? []),
+  ];
   const observedAt = new Date(t).toISOString();
   return {
     id: c.id,

@@ -43,11 +43,14 @@ export function verifyModelLabels(
   const errors: string[] = [];
   const need = { no_parking: s.labels.vehicle, litter: s.labels.litter, post: s.labels.person } as const;
   for (const c of s.list)
-    for (const z of c.zones)
-      if (!has(need[z.type], detectorLabels))
+    for (const z of c.zones) {
+      // litter by persistence needs no litter class, only the people and vehicles to mask out
+      const want = z.litterBy === 'persistence' ? [...s.labels.person, ...s.labels.vehicle] : need[z.type];
+      if (!has(want, detectorLabels))
         errors.push(
-          `camera ${c.id} zone ${z.id}: detector labels [${detectorLabels}] have none of [${need[z.type]}] needed by ${z.type}`,
+          `camera ${c.id} zone ${z.id}: detector labels [${detectorLabels}] have none of [${want}] needed by ${z.type}`,
         );
+    }
   if (classifierLabels && !has(s.labels.uniform, classifierLabels))
     errors.push(`classifier labels [${classifierLabels}] have none of labels.uniform [${s.labels.uniform}]`);
   return errors;

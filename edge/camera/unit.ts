@@ -5,10 +5,11 @@
  * camera's fault never stalls another; models are shared (one session per model).
  */
 import { join } from 'node:path';
-import type { CommandRequest } from '../../protocol/index.js';
+import type { CommandRequest, RunningModel } from '../../protocol/index.js';
 import { INCIDENT_KINDS, newId } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { loadUnitState, saveUnitState } from '../unit-state.js';
+import { BackgroundWatcher } from './background/index.js';
 import { CameraSource, type Frame } from './capture/index.js';
 import type { CameraConfig, CameraSection } from './config.js';
 import type { DetectorSet } from './detect/ensemble.js';
@@ -25,6 +26,7 @@ import {
   revision,
   ZONE_KINDS,
 } from './incidents.js';
+import type { CauseBox } from './rules/index.js';
 
 export interface Models {
   /** every detector of the camera, merged (labels per detector, NMS across label groups) */
@@ -56,6 +58,8 @@ export class CameraUnit implements EdgeUnit {
   /** start-of-cause evidence frames, by cause key */
   private readonly marks = new Map<string, Buffer>();
   private offline?: OpenCause & { error?: string };
+  /** only when a litter zone finds litter by persistence */
+  private readonly background?: BackgroundWatcher;
   private watchdog?: NodeJS.Timeout;
   private readonly stateFile: string;
   private restored = false;
@@ -66,7 +70,7 @@ export class CameraUnit implements EdgeUnit {
   constructor(
     readonly cam: CameraConfig,
     private readonly section: CameraSection,
-    private readonly models: Models,
+    private readonly loaded: Models,
     private readonly ctx: UnitContext,
     resolveXaddr?: (c: CameraConfig) => Promise<string>,
   ) {
@@ -77,8 +81,10 @@ export class CameraUnit implements EdgeUnit {
       (f) => this.process(f),
       ctx.log,
       resolveXaddr,
-      models.detector.inputSize,
+      loaded.detector.inputSize,
     );
+    const watched = cam.zones.filter((z) => z.type === 'litter' && z.litterBy === 'persistence');
+    if (watched.length) this.background = new BackgroundWatcher(section.background, watched);
   }
 
   async start(sinks: EdgeSinks): Promise<void> {
@@ -153,7 +159,7 @@ export class CameraUnit implements EdgeUnit {
           this.cam,
           t,
           why,
-          this.models.detector.modelFor(undefined),
+          this.loaded.detector.modelFor(undefined),
         ),
         [],
       );
@@ -170,6 +176,14 @@ export class CameraUnit implements EdgeUnit {
 
   devices() {
     return [this.source.status()];
+  }
+
+  models(): RunningModel[] {
+    const { detector, classifier } = this.loaded;
+    return [
+      ...detector.uses.map((u) => ({ ...u.detector.model, task: 'detect' as const, cameraIds: [this.cam.id] })),
+      ...(classifier ? [{ ...classifier.model, task: 'classify' as const, cameraIds: [this.cam.id] }] : []),
+    ];
   }
 
   async command(req: CommandRequest): Promise<Record<string, unknown> | undefined> {
@@ -270,7 +284,7 @@ export class CameraUnit implements EdgeUnit {
   /** Detections of a frame in evidence (main-stream) pixels. */
   private async detect(f: Frame): Promise<Detection[]> {
     // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
-    const dets = await this.models.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
+    const dets = await this.loaded.detector.detect(f.jpeg, { score: this.cam.scoreThreshold });
     const k = f.scale;
     if (!k) return dets;
     return dets.map((d) => ({
@@ -288,18 +302,25 @@ export class CameraUnit implements EdgeUnit {
     if (!tr.fresh) return;
     this.counters.frames++;
     const judgements: Record<number, boolean> = {};
-    const persons = this.models.classifier ? personsToJudge(tr.tracks, f.t, p) : [];
+    const persons = this.loaded.classifier ? personsToJudge(tr.tracks, f.t, p) : [];
     // Full-size pixels only when a person is to be judged: decode once, crop each.
     const raw = persons.length ? await decodeRgb(f.jpeg) : undefined;
     const k = f.scale ?? { x: 1, y: 1 };
-    if (this.models.classifier && raw)
+    if (this.loaded.classifier && raw)
       for (const person of persons) {
         const b = person.box;
         const crop = { x: b.x / k.x, y: b.y / k.y, w: b.w / k.x, h: b.h / k.y };
-        const c = await this.models.classifier.classify(raw, crop);
+        const c = await this.loaded.classifier.classify(raw, crop);
         judgements[person.id] = this.section.labels.uniform.includes(c.label);
       }
-    const out = judgeFrame(this.engine, f.t, judgements, p);
+    const { person, vehicle } = this.section.labels;
+    const covers = tr.tracks.filter((t) => person.includes(t.label) || vehicle.includes(t.label));
+    const statics = await this.background?.observe(
+      f.jpeg,
+      f.t,
+      covers.map((t) => t.box),
+    );
+    const out = judgeFrame(this.engine, f.t, judgements, p, statics);
     this.engine = out.state;
     for (const e of out.errors) {
       this.counters.ruleErrors++;
@@ -321,14 +342,19 @@ export class CameraUnit implements EdgeUnit {
     // Evidence from the main stream: fetched once, only now that this frame is evidence.
     let main: Promise<Buffer> | undefined;
     const evidence = () => (main ??= f.evidence?.() ?? Promise.resolve(f.jpeg));
-    const draw = async (zoneId?: string, trackIds?: number[], caption = this.caption(f.t)) =>
+    const draw = async (
+      zoneId?: string,
+      trackIds?: number[],
+      caption = this.caption(f.t),
+      extra: CauseBox[] = [],
+    ) =>
       annotate(
         await evidence(),
-        { boxes, zones: this.cam.zones, highlight: { zoneId, trackIds }, caption },
+        { boxes: [...boxes, ...extra], zones: this.cam.zones, highlight: { zoneId, trackIds }, caption },
         this.section.evidence.jpegQuality,
       );
     for (const m of out.marks) {
-      this.marks.set(m.key, await draw(m.zoneId, m.trackIds));
+      this.marks.set(m.key, await draw(m.zoneId, m.trackIds, undefined, m.boxes));
       if (this.marks.size > MAX_MARKS) this.marks.delete(this.marks.keys().next().value as string);
     }
     for (const e of out.events) {
@@ -339,6 +365,7 @@ export class CameraUnit implements EdgeUnit {
         e.finding.zoneId,
         e.finding.trackIds,
         `${zh} ${e.phase} · ${this.caption(f.t)}`,
+        e.finding.boxes,
       );
       const images = evidenceFor(
         e.phase,
@@ -348,7 +375,7 @@ export class CameraUnit implements EdgeUnit {
       );
       if (e.phase === 'end') this.marks.delete(e.key);
       const label = tr.tracks.find((x) => e.finding.trackIds.includes(x.id))?.label;
-      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.modelFor(label)), images);
+      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.loaded.detector.modelFor(label)), images);
     }
     if (out.events.length) this.save();
   }
