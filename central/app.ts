@@ -12,6 +12,7 @@ import { caseRoutes, workflowRoutes } from './cases/routes.js';
 import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
+import { consoleDataRoutes } from './console/data.js';
 import { consoleRoutes } from './console/index.js';
 import type { DeviceBoard } from './devices/board.js';
 import type { GatewayCaller } from './devices/commands.js';
@@ -96,6 +97,7 @@ export function buildApp(
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
+  app.route('/api/console', consoleDataRoutes(deps));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;
 }

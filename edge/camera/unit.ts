@@ -4,6 +4,7 @@
  * lifecycle → incidents with evidence. Each camera has its own source, state and loop, so one
  * camera's fault never stalls another; models are shared (one session per model).
  */
+import sharp from 'sharp';
 import type { CommandRequest } from '../../protocol/index.js';
 import { INCIDENT_KINDS, newId } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
@@ -78,8 +79,11 @@ export class CameraUnit implements EdgeUnit {
       70,
       640,
     );
+    const size = await sharp(f.jpeg).metadata();
     return {
       cameraId: this.cam.id,
+      // the frame's own size: zone polygons are in these pixels (the image may be downsized)
+      frame: { width: size.width, height: size.height },
       observedAt: new Date(f.t).toISOString(),
       detections: dets.map((d) => ({ label: d.label, score: d.score, box: d.box })),
       image: { contentType: 'image/jpeg', role: 'annotated', base64: image.toString('base64') },
