@@ -12,6 +12,7 @@ import { caseRoutes, workflowRoutes } from './cases/routes.js';
 import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
+import { consoleDataRoutes } from './console/data.js';
 import { consoleRoutes } from './console/index.js';
 import { datasetRoutes, type VerdictLog } from './datasets/index.js';
 import type { DeviceBoard } from './devices/board.js';
@@ -102,6 +103,7 @@ export function buildApp(
   app.route('/', consoleRoutes({ users, store: svc.store }));
   app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
   if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
+  app.route('/api/console', consoleDataRoutes(deps));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;
 }

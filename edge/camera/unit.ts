@@ -5,6 +5,7 @@
  * camera's fault never stalls another; models are shared (one session per model).
  */
 import { join } from 'node:path';
+import sharp from 'sharp';
 import type { CommandRequest, RunningModel } from '../../protocol/index.js';
 import { INCIDENT_KINDS, newId } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
@@ -196,8 +197,11 @@ export class CameraUnit implements EdgeUnit {
       70,
       640,
     );
+    const size = await sharp(f.jpeg).metadata();
     return {
       cameraId: this.cam.id,
+      // the frame's own size: zone polygons are in these pixels (the image may be downsized)
+      frame: { width: size.width, height: size.height },
       observedAt: new Date(f.t).toISOString(),
       detections: dets.map((d) => ({ label: d.label, score: d.score, box: d.box })),
       image: { contentType: 'image/jpeg', role: 'annotated', base64: image.toString('base64') },
