@@ -22,6 +22,7 @@ import { type CentralCounters, renderMetrics } from './http/metrics.js';
 import { ProblemError, problemResponse } from './http/problem.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
+import { StorageUnavailableError, type StoreHealth } from './store/damage.js';
 
 export interface AppDeps {
   svc: CaseService;
@@ -33,6 +34,8 @@ export interface AppDeps {
   counters: CentralCounters;
   /** NATS link state for /api/health */
   natsConnected(): boolean;
+  /** what else /api/health reports: each store's and consumer's state (not ok → degraded) */
+  components?(): Record<string, StoreHealth>;
   maxUploadBytes: number;
   /** calls gateways over NATS (request/reply); absent without NATS */
   caller?: GatewayCaller;
@@ -54,6 +57,10 @@ export function buildApp(
   for (const mw of middleware) app.use('*', mw);
   app.onError((e, c) => {
     if (e instanceof ProblemError) return problemResponse(c, e);
+    if (e instanceof StorageUnavailableError) {
+      c.header('Retry-After', '5');
+      return problemResponse(c, new ProblemError(503, 'storage-unavailable', e.message));
+    }
     console.error(e);
     return problemResponse(
       c,
@@ -67,13 +74,19 @@ export function buildApp(
   const { svc, users, city } = deps;
   const ev = evidenceRoutes(svc, users, deps.attachments, deps.objects, deps.maxUploadBytes);
 
-  app.get('/api/health', (c) =>
-    c.json({
-      status: 'ok',
-      nats: deps.natsConnected() ? 'connected' : 'disconnected',
-      cases: [...svc.store.countByState().values()].reduce((a, b) => a + b, 0),
-    }),
-  );
+  app.get('/api/health', (c) => {
+    const components = deps.components?.() ?? {};
+    const ok = Object.values(components).every((h) => h.ok);
+    return c.json(
+      {
+        status: ok ? 'ok' : 'degraded',
+        nats: deps.natsConnected() ? 'connected' : 'disconnected',
+        cases: [...svc.store.countByState().values()].reduce((a, b) => a + b, 0),
+        components,
+      },
+      ok ? 200 : 503,
+    );
+  });
   app.get('/api/metrics', (c) => {
     const now = svc.now();
     // only cases with a unit can be overdue: read those states, not every case

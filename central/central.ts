@@ -26,6 +26,7 @@ import { GatewayCaller } from './devices/commands.js';
 import { AttachmentStore } from './evidence/attachments.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { type NatsAuth, NatsIngest } from './ingest/index.js';
+import { DamagedFilesError } from './store/damage.js';
 import type { CaseStore } from './store/index.js';
 import { LowdbCaseStore } from './store/lowdb.js';
 import { MemoryCaseStore } from './store/memory.js';
@@ -47,6 +48,10 @@ export interface CentralOptions {
   maxUploadBytes?: number;
   /** journal fsync on every commit (survives power loss, not only process death) */
   fsync?: boolean;
+  /** start on damaged data files: keep every readable record, move the damaged files aside */
+  repair?: boolean;
+  /** case store checkpoint period (default 5 s) */
+  checkpointMs?: number;
   now?: () => Date;
   extraRoutes?: RouteGroup[];
   /** middleware run before every route (rate/body limits) */
@@ -77,12 +82,32 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   const seedDir = o.seedDir ?? SEED_DIR;
   const city = loadCity(seedDir);
   const users = loadUsers(o.usersFile ?? join(seedDir, 'users.json'));
-  const store: CaseStore = o.dataDir
-    ? new LowdbCaseStore({ dir: join(o.dataDir, 'cases'), fsync: o.fsync })
-    : new MemoryCaseStore();
-  await store.open();
+  const lowdb = o.dataDir
+    ? new LowdbCaseStore({
+        dir: join(o.dataDir, 'cases'),
+        fsync: o.fsync,
+        repair: o.repair,
+        checkpointMs: o.checkpointMs,
+        log,
+      })
+    : undefined;
+  const store: CaseStore = lowdb ?? new MemoryCaseStore();
   const board = new DeviceBoard(o.dataDir ? join(o.dataDir, 'devices') : undefined);
-  await board.open();
+  // every damaged file is named at once, not only the first one met
+  const damages = (
+    await Promise.all(
+      [store.open(), board.open({ repair: o.repair, log })].map((p) =>
+        p.then(
+          () => [],
+          (e) => {
+            if (e instanceof DamagedFilesError) return e.damages;
+            throw e;
+          },
+        ),
+      ),
+    )
+  ).flat();
+  if (damages.length) throw new DamagedFilesError(damages);
   // without a data directory (tests) uploads go to a temporary folder removed by stop()
   const tmpAttachments = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-attachments-'));
   const attachments = new AttachmentStore(tmpAttachments ?? join(o.dataDir!, 'attachments'));
@@ -103,6 +128,10 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
         get: (bucket, name) => (ingest ? ingest.getEvidence(bucket, name) : Promise.resolve(undefined)),
       },
       natsConnected: () => !!ingest?.connected,
+      components: () => ({
+        ...(lowdb ? { cases: lowdb.health() } : {}),
+        ...(ingest ? ingest.health() : {}),
+      }),
       maxUploadBytes: o.maxUploadBytes ?? 8 * 1024 * 1024,
       caller: ingest ? new GatewayCaller(() => ingest.nc, board) : undefined,
     },
