@@ -6,8 +6,9 @@
  * Errors anywhere become problem details (application/problem+json).
  */
 import { Hono, type MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import type { UserDirectory } from './auth/index.js';
-import { requireUser } from './auth/index.js';
+import { authenticate, clientAddress, isLoopback, requireUser } from './auth/index.js';
 import { caseRoutes, workflowRoutes } from './cases/routes.js';
 import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
@@ -23,6 +24,29 @@ import { ProblemError, problemResponse } from './http/problem.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
 import { StorageUnavailableError, type StoreHealth } from './store/damage.js';
+
+/**
+ * On every response (console and API): a CSP that allows only this origin's scripts (the
+ * console has no inline script), no framing by other sites, no MIME sniffing. Map tiles may
+ * come from a configured tile server, hence images from anywhere.
+ */
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:', 'blob:', 'http:', 'https:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    frameAncestors: ["'none'"],
+    formAction: ["'self'"],
+  },
+  xFrameOptions: 'DENY',
+  xContentTypeOptions: 'nosniff',
+  referrerPolicy: 'no-referrer',
+  crossOriginResourcePolicy: 'same-origin',
+});
 
 export interface AppDeps {
   svc: CaseService;
@@ -54,6 +78,7 @@ export function buildApp(
   middleware: MiddlewareHandler[] = [],
 ): Hono {
   const app = new Hono();
+  app.use('*', securityHeaders);
   for (const mw of middleware) app.use('*', mw);
   app.onError((e, c) => {
     if (e instanceof ProblemError) return problemResponse(c, e);
@@ -87,7 +112,12 @@ export function buildApp(
       ok ? 200 : 503,
     );
   });
+  // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
   app.get('/api/metrics', (c) => {
+    if (!isLoopback(clientAddress(c))) {
+      const u = authenticate(c, users);
+      if (u.role !== 'admin') throw new ProblemError(403, 'forbidden', 'metrics: loopback or an admin token');
+    }
     const now = svc.now();
     // only cases with a unit can be overdue: read those states, not every case
     const overdue = (['dispatched', 'processing', 'extension_pending'] as const)

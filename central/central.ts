@@ -18,7 +18,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { Hono, MiddlewareHandler } from 'hono';
 import pino from 'pino';
 import { buildApp, type RouteGroup } from './app.js';
-import { loadUsers, type UserDirectory } from './auth/index.js';
+import { UserDirectory } from './auth/index.js';
 import { CaseService } from './cases/service.js';
 import { type City, loadCity } from './city/index.js';
 import { DeviceBoard } from './devices/board.js';
@@ -42,7 +42,9 @@ export interface CentralOptions {
   natsAuth?: NatsAuth;
   /** seed directory with catalog/grids/org/collectors/calendar (default central/seed) */
   seedDir?: string;
-  /** users file (default <seedDir>/users.json) */
+  /** load the demo users with their fixed tokens (`<seedDir>/users.json`); never in production */
+  demo?: boolean;
+  /** issued-tokens file (default <dataDir>/users.json; see `npm run users`) */
   usersFile?: string;
   duplicateMetres?: number;
   maxUploadBytes?: number;
@@ -81,7 +83,12 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   const log = pino({ name: 'central', level: o.logLevel ?? process.env.LOG_LEVEL ?? 'info' });
   const seedDir = o.seedDir ?? SEED_DIR;
   const city = loadCity(seedDir);
-  const users = loadUsers(o.usersFile ?? join(seedDir, 'users.json'));
+  const users = new UserDirectory({
+    demoFile: o.demo ? join(seedDir, 'users.json') : undefined,
+    issuedFile: o.usersFile ?? (o.dataDir ? join(o.dataDir, 'users.json') : undefined),
+  });
+  if (o.demo)
+    log.warn('demo users with their fixed tokens are signed in (--demo); never use this in production');
   const lowdb = o.dataDir
     ? new LowdbCaseStore({
         dir: join(o.dataDir, 'cases'),

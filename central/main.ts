@@ -30,6 +30,11 @@ const program = new Command()
   .option('--tls-key <file>', 'private key (PEM) for --tls-cert', process.env.CG_TLS_KEY)
   .option('--fsync', 'fsync the journal on every commit (survive power loss)', false)
   .option(
+    '--demo',
+    'sign in the demo users with their fixed tokens (demo-operator, ...): never in production',
+    false,
+  )
+  .option(
     '--repair',
     'start on damaged data files: keep every readable record, move each damaged file aside',
     false,
@@ -44,6 +49,7 @@ const o = program.opts<{
   seed?: string;
   fsync: boolean;
   repair: boolean;
+  demo: boolean;
   tlsCert?: string;
   tlsKey?: string;
   natsUser?: string;
@@ -70,6 +76,7 @@ const guard = apiGuard({ largeBody: { '/api/attachments': MAX_UPLOAD } });
 const gateways = gatewayRouteGroup({ natsUrl: o.nats, nats: natsAuth, guard });
 const central = await createCentral({
   repair: o.repair,
+  demo: o.demo,
   dataDir: o.data,
   natsUrl: o.nats,
   natsAuth,

@@ -36,7 +36,9 @@ const health = async () => {
 };
 
 describe('fault - health reflects ingest', () => {
-  it('says degraded while streams cannot be provisioned, recovers by itself', { timeout: 60_000 }, async () => {
+  it('says degraded while streams cannot be provisioned, recovers by itself', {
+    timeout: 60_000,
+  }, async () => {
     const bad = await until('provisioning failed at least once', async () => {
       const h = await health();
       return h.body.components?.streams?.failures >= 1 && h;

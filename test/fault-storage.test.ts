@@ -59,7 +59,7 @@ async function health(c: C) {
 
 /** Six cases written by a real central, returned as stored (for hand-made journals). */
 async function sixCases(): Promise<CaseRecord[]> {
-  const c = await createCentral({ dataDir: freshDir(), logLevel: 'silent' });
+  const c = await createCentral({ demo: true, dataDir: freshDir(), logLevel: 'silent' });
   for (let i = 0; i < 6; i++) expect((await report(c, i)).status).toBe(201);
   const all = c.store.allCases();
   await c.stop();
@@ -71,7 +71,7 @@ describe('fault - storage fails while running', () => {
     timeout: 60_000,
   }, async () => {
     const dir = freshDir();
-    let c = await createCentral({ dataDir: dir, checkpointMs: 100, logLevel: 'silent' });
+    let c = await createCentral({ demo: true, dataDir: dir, checkpointMs: 100, logLevel: 'silent' });
     const accepted = new Set<string>();
     for (let i = 0; i < 3; i++) accepted.add((await report(c, i)).body.id);
     const cases = join(dir, 'cases');
@@ -99,7 +99,7 @@ describe('fault - storage fails while running', () => {
       accepted.add(r.body.id);
     }
     await c.stop();
-    c = await createCentral({ dataDir: dir, logLevel: 'silent' });
+    c = await createCentral({ demo: true, dataDir: dir, logLevel: 'silent' });
     const back = new Set(c.store.allCases().map((k) => k.id));
     const lost = [...accepted].filter((id) => !back.has(id)).length;
     console.log(
@@ -113,7 +113,7 @@ describe('fault - storage fails while running', () => {
 describe('fault - damaged files at start', () => {
   const journal = (cases: CaseRecord[]) => cases.map((k) => `${JSON.stringify({ cases: [k] })}\n`).join('');
   async function refusal(dir: string): Promise<DamagedFilesError> {
-    const e = await createCentral({ dataDir: dir, logLevel: 'silent' }).then(
+    const e = await createCentral({ demo: true, dataDir: dir, logLevel: 'silent' }).then(
       async (c) => {
         await c.stop();
         return undefined;
@@ -124,7 +124,7 @@ describe('fault - damaged files at start', () => {
     return e as DamagedFilesError;
   }
   async function repaired(dir: string): Promise<number> {
-    const c = await createCentral({ dataDir: dir, repair: true, logLevel: 'silent' });
+    const c = await createCentral({ demo: true, dataDir: dir, repair: true, logLevel: 'silent' });
     const count = c.store.allCases().length;
     await c.stop();
     return count;
@@ -161,7 +161,7 @@ describe('fault - damaged files at start', () => {
     mkdirSync(join(dir, 'cases'));
     const text = journal(cases);
     writeFileSync(join(dir, 'cases', 'journal-000001.jsonl'), text.slice(0, text.length - 40));
-    const c = await createCentral({ dataDir: dir, logLevel: 'silent' });
+    const c = await createCentral({ demo: true, dataDir: dir, logLevel: 'silent' });
     expect(c.store.allCases()).toHaveLength(5);
     await c.stop();
   });
