@@ -39,6 +39,7 @@ export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }):
     opts.natsUrl,
     '--data',
     dataDir,
+    '--demo',
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

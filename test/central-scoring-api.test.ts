@@ -80,6 +80,7 @@ async function photo(): Promise<string> {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cg-scoring-api-'));
   central = await createCentral({
+    demo: true,
     now: () => new Date(clock.t),
     logLevel: 'warn',
     extraRoutes: [scoringRouteGroup({ dataDir })],

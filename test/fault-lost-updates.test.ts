@@ -18,7 +18,7 @@ let central: Central;
 const op = TOKENS.operator;
 
 beforeAll(async () => {
-  central = await createCentral({ logLevel: 'silent' });
+  central = await createCentral({ demo: true, logLevel: 'silent' });
 });
 afterAll(async () => {
   await central?.stop();

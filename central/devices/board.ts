@@ -6,11 +6,12 @@
  * change is kept (bounded) so uptime can be computed. Persisted in one lowdb file with
  * coalesced writes: `save()` resolves after a write that includes the caller's change.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { GatewayStatus, Telemetry, TrackPoint } from '../../protocol/index.js';
+import { DamagedFilesError, moveAside, readJsonFile } from '../store/damage.js';
 
 export interface DeviceState {
   id: string;
@@ -60,6 +61,7 @@ const MAX_CHANGES = 500;
 
 export class DeviceBoard {
   readonly #db: Low<BoardData> | undefined;
+  readonly #dir: string | undefined;
   #data: BoardData = { gateways: {}, vehicles: {} };
   #saving: Promise<void> | undefined;
   #again: Promise<void> | undefined;
@@ -69,16 +71,40 @@ export class DeviceBoard {
     /** per vehicle; older points stay in the CG_TELEMETRY stream (7 days) */
     readonly maxTrackPoints = 500,
   ) {
+    this.#dir = dir;
     if (dir) {
       mkdirSync(dir, { recursive: true });
       this.#db = new Low<BoardData>(new JSONFile(join(dir, 'devices.json')), { gateways: {}, vehicles: {} });
     }
   }
 
-  async open(): Promise<void> {
-    if (!this.#db) return;
-    await this.#db.read();
-    this.#data = this.#db.data;
+  /**
+   * Read devices.json. A file that does not parse or is not a board is refused with its byte
+   * offset (`DamagedFilesError`); with `repair` it is moved aside and the board starts empty
+   * (heartbeats fill it again within a minute).
+   */
+  async open(o: { repair?: boolean; log?: { warn(o: object, m?: string): void } } = {}): Promise<void> {
+    if (!this.#dir) return;
+    const file = join(this.#dir, 'devices.json');
+    if (!existsSync(file)) return;
+    const r = readJsonFile(file);
+    const v = r.ok ? (r.value as Partial<BoardData> | null) : undefined;
+    const damage = !r.ok
+      ? r.damage
+      : !v ||
+          typeof v !== 'object' ||
+          typeof v.gateways !== 'object' ||
+          !v.gateways ||
+          typeof v.vehicles !== 'object' ||
+          !v.vehicles
+        ? { file, offset: 0, reason: 'not a devices board ({ gateways, vehicles })' }
+        : undefined;
+    if (!damage) {
+      this.#data = v as BoardData;
+      return;
+    }
+    if (!o.repair) throw new DamagedFilesError([damage]);
+    o.log?.warn({ ...damage, movedTo: moveAside(file) }, 'damaged devices board moved aside, starting empty');
   }
 
   applyStatus(s: GatewayStatus, receivedAt = new Date()): void {

@@ -82,11 +82,14 @@ export async function runConsumer<S extends z.ZodType>(
   counters: IngestCounters,
   log: Log,
   signal: AbortSignal,
+  /** called once the consumer is bound and consuming */
+  onConsuming?: () => void,
 ): Promise<void> {
   await ensureConsumer(nc, spec.stream, spec.durable);
   const js = nc.jetstream();
   const consumer = await js.consumers.get(spec.stream, spec.durable);
   const messages = await consumer.consume({ max_messages: 256 });
+  onConsuming?.();
   const onAbort = () => void messages.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {

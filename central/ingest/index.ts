@@ -27,6 +27,7 @@ export type NatsAuth = Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
 import type { CaseService } from '../cases/service.js';
 import type { DeviceBoard } from '../devices/board.js';
 import type { CentralCounters } from '../http/metrics.js';
+import type { StoreHealth } from '../store/damage.js';
 import { type Log, runConsumer } from './consumer.js';
 
 export interface IngestOptions {
@@ -51,6 +52,11 @@ export class NatsIngest {
   readonly #buckets = new Map<string, Promise<EvidenceBucket>>();
   #provisioned = false;
   #running: Promise<void> | undefined;
+  /** each part's real state for /api/health: the link, stream provisioning, every consumer */
+  readonly #parts = new Map<string, StoreHealth>([
+    ['nats', { ok: false, failures: 0, lastError: 'not connected yet' }],
+    ['streams', { ok: false, failures: 0, lastError: 'not provisioned yet' }],
+  ]);
   connected = false;
 
   constructor(o: IngestOptions) {
@@ -59,6 +65,7 @@ export class NatsIngest {
 
   start(): void {
     this.#running = this.#run().catch((e) => {
+      this.#set('ingest', false, e);
       if (!this.#abort.signal.aborted) this.#o.log.error({ err: (e as Error).message }, 'ingest stopped');
     });
   }
@@ -70,26 +77,47 @@ export class NatsIngest {
     this.#nc = nc;
     if (signal.aborted) return;
     this.connected = true;
+    this.#set('nats', true);
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect') this.connected = false;
-        if (s.type === 'reconnect') this.connected = true;
+        if (s.type === 'disconnect') {
+          this.connected = false;
+          this.#set('nats', false, new Error('disconnected, reconnecting'));
+        }
+        if (s.type === 'reconnect') {
+          this.connected = true;
+          this.#set('nats', true);
+        }
       }
     })();
-    await provisionStreams(nc);
+    // provisioning can fail (JetStream not ready, limits): retry until it works, never give up
+    while (!signal.aborted) {
+      try {
+        await provisionStreams(nc);
+        this.#set('streams', true);
+        break;
+      } catch (e) {
+        this.#set('streams', false, e);
+        log.error({ err: (e as Error).message }, 'cannot provision streams, retrying in 2 s');
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
     this.#provisioned = true;
     const loop = async (name: string, run: () => Promise<void>) => {
       // consume() recovers from reconnects itself; restart the loop if it ends anyway
+      this.#set(`consumer ${name}`, false, new Error('starting'));
       while (!signal.aborted) {
         try {
           await run();
         } catch (e) {
           if (signal.aborted) return;
+          this.#set(`consumer ${name}`, false, e);
           log.warn({ consumer: name, err: (e as Error).message }, 'consumer ended, restarting in 2 s');
           await new Promise((r) => setTimeout(r, 2000));
         }
       }
     };
+    const consuming = (name: string) => () => this.#set(`consumer ${name}`, true);
     await Promise.all([
       loop('incidents', () =>
         runConsumer(
@@ -117,6 +145,7 @@ export class NatsIngest {
           counters,
           log,
           signal,
+          consuming('incidents'),
         ),
       ),
       loop('status', () =>
@@ -139,6 +168,7 @@ export class NatsIngest {
           counters,
           log,
           signal,
+          consuming('status'),
         ),
       ),
       loop('telemetry', () =>
@@ -160,9 +190,27 @@ export class NatsIngest {
           counters,
           log,
           signal,
+          consuming('telemetry'),
         ),
       ),
     ]);
+  }
+
+  #set(part: string, ok: boolean, e?: unknown): void {
+    const prev = this.#parts.get(part) ?? { ok: true, failures: 0 };
+    if (ok) this.#parts.set(part, { ok: true, failures: prev.failures });
+    else
+      this.#parts.set(part, {
+        ok: false,
+        failures: prev.failures + 1,
+        lastError: (e as Error | undefined)?.message,
+        since: prev.ok || !prev.since ? new Date().toISOString() : prev.since,
+      });
+  }
+
+  /** The link, stream provisioning and every consumer, as /api/health shows them. */
+  health(): Record<string, StoreHealth> {
+    return Object.fromEntries(this.#parts);
   }
 
   /** Create (once) the evidence bucket of a gateway central hears from; its uploads need it. */

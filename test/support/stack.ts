@@ -97,6 +97,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const nats = await startNatsServer({ storeDir: join(o.dir, 'nats') });
     cleanups.push(() => nats.dispose());
     const central = await startCentral({
+      demo: true,
       natsUrl: nats.url,
       dataDir: join(o.dir, 'central'),
       port: o.centralPort ?? 0,
