@@ -116,7 +116,7 @@ const bench: Benchmark = {
       return frames.length;
     };
     const baseline = async () => {
-      for (const x of tensors) await bare.run({ [m.input.name]: x }, [m.output.name]);
+      for (const x of tensors) await bare.run({ [m.input.name]: x }, bare.outputNames);
       return tensors.length;
     };
     const measure = async (f: () => Promise<number>) => {
