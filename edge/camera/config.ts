@@ -253,6 +253,18 @@ export const CameraSection = z
       .strict()
       .prefault({})
       .describe('evidence images'),
+    plates: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'read licence plates (PP-OCRv4) on illegal-parking evidence frames (new/update/end only)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('licence plates on vehicle evidence'),
     list: z.array(CameraConfig).min(1).max(64).describe('the cameras of this gateway'),
   })
   .strict()

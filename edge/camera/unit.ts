@@ -10,15 +10,18 @@ import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { CameraSource, type Frame } from './capture/index.js';
 import type { CameraConfig, CameraSection } from './config.js';
 import type { DetectorSet } from './detect/ensemble.js';
-import { type Classifier, type Detection, decodeRgb } from './detect/index.js';
+import { type Box, type Classifier, type Detection, decodeRgb } from './detect/index.js';
 import { initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
 import { annotate } from './evidence/index.js';
 import { draftFor, evidenceFor, location, type OpenCause, revision } from './incidents.js';
+import { type Ocr, type PlateReading, readPlate } from './plates/index.js';
 
 export interface Models {
   /** every detector of the camera, merged (labels per detector, NMS across label groups) */
   detector: DetectorSet;
   classifier?: Classifier;
+  /** plate reader for vehicle evidence (absent: no plates) */
+  ocr?: Ocr;
 }
 
 const MAX_MARKS = 64;
@@ -33,7 +36,7 @@ export class CameraUnit implements EdgeUnit {
   private readonly marks = new Map<string, Buffer>();
   private offline?: OpenCause;
   private watchdog?: NodeJS.Timeout;
-  readonly counters = { frames: 0, incidents: 0, ruleErrors: 0, sinkErrors: 0 };
+  readonly counters = { frames: 0, incidents: 0, ruleErrors: 0, sinkErrors: 0, plates: 0, plateErrors: 0 };
 
   constructor(
     readonly cam: CameraConfig,
@@ -152,6 +155,23 @@ export class CameraUnit implements EdgeUnit {
     }
   }
 
+  /** The plate of the vehicle at `box` on an evidence frame; an OCR failure is logged and counted, never fatal. */
+  private async plate(jpeg: Buffer, box: Box): Promise<PlateReading | undefined> {
+    if (!this.models.ocr) return undefined;
+    try {
+      const p = await readPlate(this.models.ocr, await decodeRgb(jpeg), box);
+      if (p) this.counters.plates++;
+      return p;
+    } catch (e) {
+      this.counters.plateErrors++;
+      this.ctx.log.error(
+        { camera: this.cam.id, err: (e as Error).message },
+        'plate reading failed; incident sent without plate',
+      );
+      return undefined;
+    }
+  }
+
   /** Detections of a frame in evidence (main-stream) pixels. */
   private async detect(f: Frame): Promise<Detection[]> {
     // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
@@ -231,8 +251,13 @@ export class CameraUnit implements EdgeUnit {
         e.phase === 'new' ? this.marks.get(e.key) : undefined,
       );
       if (e.phase === 'end') this.marks.delete(e.key);
-      const label = tr.tracks.find((x) => e.finding.trackIds.includes(x.id))?.label;
-      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.modelFor(label)), images);
+      const track = tr.tracks.find((x) => e.finding.trackIds.includes(x.id));
+      const draft = draftFor(e, c, this.cam, f.t, tr.tracks, this.models.detector.modelFor(track?.label));
+      const plate =
+        e.finding.kind === 'illegal_parking' && track
+          ? await this.plate(await evidence(), track.box)
+          : undefined;
+      await this.emit(plate ? { ...draft, plate } : draft, images);
     }
   }
 }
