@@ -70,7 +70,9 @@ describe('models - vendored detectors validate, a wrong layout fails on the refe
     await writeFile(path.join(dir, 'broken.onnx'), Buffer.alloc(4096, 7));
     const p = path.join(dir, 'broken.json');
     await writeFile(p, JSON.stringify({ ...m, file: 'broken.onnx', sha256: undefined }));
-    await expect(loadDetector(p)).rejects.toThrow(/model yolox-nano \(.*broken\.json\): cannot load the ONNX file/);
+    await expect(loadDetector(p)).rejects.toThrow(
+      /model yolox-nano \(.*broken\.json\): cannot load the ONNX file/,
+    );
   });
 });
 
