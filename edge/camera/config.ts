@@ -263,6 +263,18 @@ export const CameraSection = z
     background: BackgroundParams.prefault({}).describe(
       'background model for litter zones with litterBy: persistence',
     ),
+    plates: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'read licence plates (PP-OCRv4) on illegal-parking evidence frames (new/update/end only)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('licence plates on vehicle evidence'),
     list: z.array(CameraConfig).min(1).max(64).describe('the cameras of this gateway'),
   })
   .strict()

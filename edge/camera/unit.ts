@@ -14,7 +14,7 @@ import { BackgroundWatcher } from './background/index.js';
 import { CameraSource, type Frame } from './capture/index.js';
 import type { CameraConfig, CameraSection } from './config.js';
 import type { DetectorSet } from './detect/ensemble.js';
-import { type Classifier, type Detection, decodeRgb } from './detect/index.js';
+import { type Box, type Classifier, type Detection, decodeRgb } from './detect/index.js';
 import { type EngineState, initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
 import { annotate } from './evidence/index.js';
 import {
@@ -28,11 +28,14 @@ import {
   ZONE_KINDS,
 } from './incidents.js';
 import type { CauseBox } from './rules/index.js';
+import { type Ocr, type PlateReading, readPlate } from './plates/index.js';
 
 export interface Models {
   /** every detector of the camera, merged (labels per detector, NMS across label groups) */
   detector: DetectorSet;
   classifier?: Classifier;
+  /** plate reader for vehicle evidence (absent: no plates) */
+  ocr?: Ocr;
 }
 
 const MAX_MARKS = 64;
@@ -66,7 +69,7 @@ export class CameraUnit implements EdgeUnit {
   private restored = false;
   /** the tracker's last frame time before a restart: the downtime is not counted as missed */
   private resumeFrom?: number;
-  readonly counters = { frames: 0, incidents: 0, ruleErrors: 0, sinkErrors: 0 };
+  readonly counters = { frames: 0, incidents: 0, ruleErrors: 0, sinkErrors: 0, plates: 0, plateErrors: 0 };
 
   constructor(
     readonly cam: CameraConfig,
@@ -285,6 +288,23 @@ export class CameraUnit implements EdgeUnit {
     this.engine = { ...this.engine, tracker: { ...tracker, lastT: t - 1, tracks } };
   }
 
+  /** The plate of the vehicle at `box` on an evidence frame; an OCR failure is logged and counted, never fatal. */
+  private async plate(jpeg: Buffer, box: Box): Promise<PlateReading | undefined> {
+    if (!this.loaded.ocr) return undefined;
+    try {
+      const p = await readPlate(this.loaded.ocr, await decodeRgb(jpeg), box);
+      if (p) this.counters.plates++;
+      return p;
+    } catch (e) {
+      this.counters.plateErrors++;
+      this.ctx.log.error(
+        { camera: this.cam.id, err: (e as Error).message },
+        'plate reading failed; incident sent without plate',
+      );
+      return undefined;
+    }
+  }
+
   /** Detections of a frame in evidence (main-stream) pixels. */
   private async detect(f: Frame): Promise<Detection[]> {
     // Straight from the JPEG (shrink-on-load); a corrupt JPEG throws here: counted by the source, skipped.
@@ -378,8 +398,13 @@ export class CameraUnit implements EdgeUnit {
         e.phase === 'new' ? this.marks.get(e.key) : undefined,
       );
       if (e.phase === 'end') this.marks.delete(e.key);
-      const label = tr.tracks.find((x) => e.finding.trackIds.includes(x.id))?.label;
-      await this.emit(draftFor(e, c, this.cam, f.t, tr.tracks, this.loaded.detector.modelFor(label)), images);
+      const track = tr.tracks.find((x) => e.finding.trackIds.includes(x.id));
+      const draft = draftFor(e, c, this.cam, f.t, tr.tracks, this.loaded.detector.modelFor(track?.label));
+      const plate =
+        e.finding.kind === 'illegal_parking' && track
+          ? await this.plate(await evidence(), track.box)
+          : undefined;
+      await this.emit(plate ? { ...draft, plate } : draft, images);
     }
     if (out.events.length) this.save();
   }

@@ -37,6 +37,8 @@ export async function openSession(
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+  }).catch((e: Error) => {
+    throw new Error(`model ${m.name} (${where}): cannot load the ONNX file: ${e.message}`);
   });
   const fail = (msg: string): never => {
     void session.release();
