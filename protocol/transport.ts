@@ -86,9 +86,18 @@ async function watchStatus(nc: NatsConnection, log: LinkLogger): Promise<void> {
   }
 }
 
-function streamConfig(d: StreamDef) {
+export interface ProvisionOptions {
+  /**
+   * copies of every stream and bucket: 1 on a single server, 3 on a 3-node cluster (each
+   * acknowledged message is then on a quorum of nodes and survives one node's loss)
+   */
+  replicas?: number;
+}
+
+export function streamConfig(d: StreamDef, o: ProvisionOptions = {}) {
   return {
     name: d.name,
+    num_replicas: o.replicas ?? 1,
     subjects: d.subjects,
     description: d.description,
     storage: StorageType.File,
@@ -100,23 +109,30 @@ function streamConfig(d: StreamDef) {
 }
 
 /** Create every stream and the evidence bucket, or update them to the definitions. Idempotent. */
-export async function provisionStreams(nc: NatsConnection): Promise<void> {
+export async function provisionStreams(nc: NatsConnection, o: ProvisionOptions = {}): Promise<void> {
   const jsm = await nc.jetstreamManager();
   for (const d of Object.values(STREAMS)) {
-    const cfg = streamConfig(d);
+    const cfg = streamConfig(d, o);
     try {
-      await jsm.streams.info(d.name);
+      const info = await jsm.streams.info(d.name);
+      // no replicas asked for: keep what the stream has (a central started without the option must not scale a cluster's R3 down)
+      if (o.replicas === undefined) cfg.num_replicas = info.config.num_replicas;
       await jsm.streams.update(d.name, cfg);
     } catch (e) {
       if (!/not found/i.test((e as Error).message)) throw e;
       await jsm.streams.add(cfg);
     }
   }
-  await evidenceStore(nc.jetstream());
+  await evidenceStore(nc.jetstream(), o);
 }
 
-export function evidenceStore(js: JetStreamClient): Promise<ObjectStore> {
-  return js.views.os(EVIDENCE_BUCKET, { storage: StorageType.File, description: 'incident evidence images' });
+/** The evidence bucket (created at `replicas` when it does not exist yet). */
+export function evidenceStore(js: JetStreamClient, o: ProvisionOptions = {}): Promise<ObjectStore> {
+  return js.views.os(EVIDENCE_BUCKET, {
+    storage: StorageType.File,
+    description: 'incident evidence images',
+    replicas: o.replicas ?? 1,
+  });
 }
 
 /** Store an evidence image (chunked by the object store) and return the reference for the message. */
