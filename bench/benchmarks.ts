@@ -13,4 +13,5 @@ export const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> =
   api: () => import('./api.bench.js'),
   e2e: () => import('./e2e.bench.js'),
   scoring: () => import('./scoring.bench.js'),
+  store: () => import('./store.bench.js'),
 };

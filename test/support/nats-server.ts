@@ -18,6 +18,8 @@ export interface NatsServerHandle {
   port: number;
   storeDir: string;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown, no flush (a node lost mid-publish) */
+  kill(): Promise<void>;
   start(): Promise<void>;
   /** stop and remove the store directory */
   dispose(): Promise<void>;
@@ -123,6 +125,15 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     clearTimeout(t);
   };
 
+  const kill = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill('SIGKILL');
+    await exited;
+  };
+
   const dispose = async () => {
     await stop();
     if (ownStore) rmSync(storeDir, { recursive: true, force: true });
@@ -134,6 +145,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     port,
     storeDir,
     stop,
+    kill,
     start,
     dispose,
     [Symbol.asyncDispose]: dispose,

@@ -99,14 +99,13 @@ async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary
     .slice(0, d.limit);
 }
 
-async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
-  const version = versionOf(c);
-  if (version <= expected || c.history.length < expected)
-    throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
+/** The row of `cases` for this record: the record without history plus every indexed column. */
+export function caseRow(q: Q, c: CaseRecord) {
   const col = columnsOf(c);
   const { history, ...doc } = c;
-  const values = {
-    version,
+  return {
+    id: c.id,
+    version: versionOf(c),
     state: c.state,
     category: c.category,
     source: c.source,
@@ -132,6 +131,28 @@ async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number>
     history_length: history.length,
     doc: json(q, doc),
   };
+}
+
+/** `case_history` rows of the entries after `afterSeq`. */
+export function historyRows(q: Q, c: CaseRecord, afterSeq: number) {
+  return c.history
+    .filter((h) => h.seq > afterSeq)
+    .map((h) => ({ case_id: c.id, seq: h.seq, at: h.at, action: h.action, entry: json(q, h) }));
+}
+
+/** `case_evidence` rows: every evidence object name the case carries. */
+export function evidenceRows(c: CaseRecord) {
+  return [...new Set([...c.evidence, ...c.verificationEvidence].map((e) => e.name))].map((name) => ({
+    name,
+    case_id: c.id,
+  }));
+}
+
+async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
+  const version = versionOf(c);
+  if (version <= expected || c.history.length < expected)
+    throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
+  const { id: _id, ...values } = caseRow(q, c);
   if (expected === 0) {
     const ins = await q`insert into cases ${q({ id: c.id, ...values })} on conflict (id) do nothing`;
     if (ins.count === 0) {
@@ -145,14 +166,10 @@ async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number>
       throw new StaleVersion(c.id, expected, cur?.version);
     }
   }
-  const added = history.filter((h) => h.seq > expected);
-  if (added.length)
-    await q`insert into case_history ${q(
-      added.map((h) => ({ case_id: c.id, seq: h.seq, at: h.at, action: h.action, entry: json(q, h) })),
-    )}`;
-  const names = [...new Set([...c.evidence, ...c.verificationEvidence].map((e) => e.name))];
-  if (names.length)
-    await q`insert into case_evidence ${q(names.map((name) => ({ name, case_id: c.id })))} on conflict do nothing`;
+  const added = historyRows(q, c, expected);
+  if (added.length) await q`insert into case_history ${q(added)}`;
+  const names = evidenceRows(c);
+  if (names.length) await q`insert into case_evidence ${q(names)} on conflict do nothing`;
   await q`insert into notifications (case_id, version, state) values (${c.id}, ${version}, ${c.state})`;
   return version;
 }
