@@ -17,6 +17,7 @@ import type { AttachmentStore } from '../evidence/attachments.js';
 import { ProblemError } from '../http/problem.js';
 import type { CaseStore } from '../store/index.js';
 import { ACTION_INPUTS, applyAction } from './actions.js';
+import { nextCaseNumber } from './case-number.js';
 import { incidentChange, liveCase } from './from-incident.js';
 import type { Actor, CaseRecord, CaseSource, EvidenceItem } from './model.js';
 import { addEvidence, addHistory, findDuplicates, type NewCase, newCase } from './records.js';
@@ -151,6 +152,7 @@ export class CaseService {
     } else if (!n.location.gridCode || !this.city.grids.has(n.location.gridCode))
       throw new ProblemError(422, 'unknown-grid', `unknown grid ${n.location.gridCode}`);
     const c = newCase(this.city, n, actor, this.now());
+    c.caseNumber = nextCaseNumber(this.store, this.city.calendar.utcOffsetMinutes, this.now());
     c.duplicateCandidates = findDuplicates(this.store.duplicateCandidates(c, this.#dupM), c, this.#dupM);
     return c;
   }

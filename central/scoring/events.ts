@@ -53,6 +53,8 @@ export interface ScoreEvent {
   unitId: string;
   points: number;
   caseId?: string;
+  /** the case's 案卷号 (what people read) */
+  caseNumber?: string;
   deviceId?: string;
   collectorId?: string;
   category?: string;
@@ -158,7 +160,7 @@ export function extractEvents(
       });
     const item = itemOfCase(c, rules);
     if (!item) continue;
-    const base = { item, caseId: c.id, category: c.category };
+    const base = { item, caseId: c.id, caseNumber: c.caseNumber, category: c.category };
     if (item === 'discipline' || item === 'muck') {
       const unit = caseUnit(c);
       if (unit && inWindow(reg.at, w))
