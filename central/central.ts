@@ -23,6 +23,7 @@ import { CaseService } from './cases/service.js';
 import { type City, loadCity } from './city/index.js';
 import { DeviceBoard } from './devices/board.js';
 import { GatewayCaller } from './devices/commands.js';
+import { reportsAreHeartbeats } from './devices/handsets.js';
 import { AttachmentStore } from './evidence/attachments.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { type NatsAuth, NatsIngest } from './ingest/index.js';
@@ -88,6 +89,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   const attachments = new AttachmentStore(tmpAttachments ?? join(o.dataDir!, 'attachments'));
   const svc = new CaseService({ store, city, attachments, duplicateMetres: o.duplicateMetres, now: o.now });
   const counters = newCounters();
+  reportsAreHeartbeats(store, board, city); // a collector's report is a heartbeat of their handset
   const ingest = o.natsUrl
     ? new NatsIngest({ url: o.natsUrl, auth: o.natsAuth, svc, board, counters, log })
     : undefined;
