@@ -18,6 +18,7 @@ import { consoleRoutes } from './console/index.js';
 import { datasetRoutes, type VerdictLog } from './datasets/index.js';
 import type { DeviceBoard } from './devices/board.js';
 import type { GatewayCaller } from './devices/commands.js';
+import { handsetRoutes } from './devices/handsets.js';
 import { deviceRoutes } from './devices/routes.js';
 import type { AttachmentStore } from './evidence/attachments.js';
 import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
@@ -141,6 +142,7 @@ export function buildApp(
   app.route('/api/attachments', ev.attachments);
   app.route('/api/evidence', ev.evidence);
   app.route('/api/devices', deviceRoutes(deps.board, users, deps.caller));
+  app.route('/api/handsets', handsetRoutes(deps.board, users, city, { now: () => svc.now() }));
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));

@@ -24,6 +24,7 @@ import { type City, loadCity } from './city/index.js';
 import { VerdictLog } from './datasets/index.js';
 import { DeviceBoard } from './devices/board.js';
 import { GatewayCaller } from './devices/commands.js';
+import { reportsAreHeartbeats } from './devices/handsets.js';
 import { AttachmentStore } from './evidence/attachments.js';
 import type { EvidenceSource } from './evidence/routes.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
@@ -130,6 +131,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
     get: (bucket, name) => (ingest ? ingest.getEvidence(bucket, name) : Promise.resolve(undefined)),
   };
   verdicts.watch(store, objects);
+  reportsAreHeartbeats(store, board, city); // a collector's report is a heartbeat of their handset
   const ingest = o.natsUrl
     ? new NatsIngest({ url: o.natsUrl, auth: o.natsAuth, svc, board, counters, log })
     : undefined;

@@ -222,8 +222,10 @@ describe('central workflow - other sources', () => {
     const id = r.body[0].service_request_id;
     const st = await api(central.url, `/open311/v2/requests/${id}.json`, undefined);
     expect(st.body[0]).toMatchObject({ service_request_id: id, status: 'open', service_code: '01.02' });
-    const k = await api(central.url, `/api/cases/${id}`, op);
-    expect(k.body).toMatchObject({ source: 'open311', state: 'reported' });
+    // the request id is the case's 案卷号; the case id stays internal
+    const k = await api(central.url, `/api/cases?caseNumber=${id}`, op);
+    expect(k.body.items).toHaveLength(1);
+    expect(k.body.items[0]).toMatchObject({ caseNumber: id, source: 'open311', state: 'reported' });
     const bad = await api(central.url, '/open311/v2/requests.json', undefined, {
       method: 'POST',
       raw: new URLSearchParams({ ...Object.fromEntries(form), api_key: 'nope' }).toString(),

@@ -27,6 +27,7 @@ export type EventKind =
   | 'offlineCase'
   | 'offlineHours'
   | 'unansweredCall'
+  | 'handsetFinding'
   | 'reportShortfall';
 
 export const EVENT_KINDS: Record<EventKind, string> = {
@@ -39,6 +40,7 @@ export const EVENT_KINDS: Record<EventKind, string> = {
   offlineCase: '设备离线',
   offlineHours: '离线超时',
   unansweredCall: '未应答调度',
+  handsetFinding: '城管通换卡或未登记转用',
   reportShortfall: '有效上报不足',
 };
 
@@ -53,6 +55,8 @@ export interface ScoreEvent {
   unitId: string;
   points: number;
   caseId?: string;
+  /** the case's 案卷号 (what people read) */
+  caseNumber?: string;
   deviceId?: string;
   collectorId?: string;
   category?: string;
@@ -79,6 +83,8 @@ export interface DeviceMonthFacts {
   month: string;
   offlineHours: number;
   unansweredCalls: { id: string; at: string }[];
+  /** handsets: SIM changed, or used by another collector without record */
+  findings?: { id: string; at: string; kind: string }[];
 }
 
 export interface ExtractInput {
@@ -158,7 +164,7 @@ export function extractEvents(
       });
     const item = itemOfCase(c, rules);
     if (!item) continue;
-    const base = { item, caseId: c.id, category: c.category };
+    const base = { item, caseId: c.id, caseNumber: c.caseNumber, category: c.category };
     if (item === 'discipline' || item === 'muck') {
       const unit = caseUnit(c);
       if (unit && inWindow(reg.at, w))
@@ -215,6 +221,16 @@ export function extractEvents(
         deviceId: d.deviceId,
         quantity: beyond,
         points: beyond * eq.perOfflineHour,
+      });
+    for (const f of d.findings ?? [])
+      events.push({
+        key: `handsetFinding:${f.id}`,
+        item: 'equipment',
+        kind: 'handsetFinding',
+        at: f.at,
+        unitId: d.unitId,
+        deviceId: d.deviceId,
+        points: eq.handsetFinding,
       });
     for (const call of d.unansweredCalls)
       events.push({

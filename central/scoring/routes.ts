@@ -64,12 +64,12 @@ async function send(
   if (format === 'csv')
     return c.body(toCsv(t[0]), 200, {
       'content-type': CONTENT_TYPES.csv,
-      'content-disposition': attachment(t[0].title, 'csv'),
+      'content-disposition': attachment(t[0], 'csv'),
     });
   const buf = await toXlsx(t);
   return c.body(new Uint8Array(buf), 200, {
     'content-type': CONTENT_TYPES.xlsx,
-    'content-disposition': attachment(t[0].title, 'xlsx'),
+    'content-disposition': attachment(t[0], 'xlsx'),
   });
 }
 
@@ -150,14 +150,15 @@ export function scoringRoutes(
     const q = query(c, LevelQuery);
     const a = svc.annual(year, q.level);
     const name = svc.tree.units.get(a.levelId)?.name ?? a.levelId;
-    return send(c, q.format, a, () => [annualTable(year, name, a.rows)]);
+    return send(c, q.format, a, () => [annualTable(year, name, a.rows, a.levelId)]);
   });
 
   app.get('/months/:month/indicators', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery);
     const ind = svc.indicators(month, q.level);
-    return send(c, q.format, ind, () => [indicatorsTable(month, ind.units)]);
+    const level = { id: ind.levelId, name: svc.tree.units.get(ind.levelId)?.name ?? ind.levelId };
+    return send(c, q.format, ind, () => [indicatorsTable(month, ind.units, level)]);
   });
 
   app.get('/months/:month/collectors', read, async (c) => {
@@ -174,7 +175,11 @@ export function scoringRoutes(
         indicators: ind.get(x.collectorId),
       }));
     return send(c, q.format, { month, status: quotas.status, collectors: rows, grids: quotas.grids }, () => [
-      collectorsTable(month, rows),
+      collectorsTable(
+        month,
+        rows,
+        q.unit ? { id: q.unit, name: svc.tree.units.get(q.unit)?.name ?? q.unit } : undefined,
+      ),
     ]);
   });
 

@@ -66,6 +66,9 @@ export const RulesSchema = z.strictObject({
         .record(z.string(), z.string())
         .default({})
         .describe('gateway id → the unit that operates it (for offline hours from heartbeats)'),
+      handsetFinding: Points.default(1).describe(
+        'a 城管通 handset whose SIM changed, or used by another collector without record',
+      ),
       offlineCase: Points.describe(
         'each confirmed offline case (the edge reports a device offline past its threshold)',
       ),
