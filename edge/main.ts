@@ -31,6 +31,8 @@ function load() {
 }
 
 const configDir = dirname(resolve(opts.config));
+/** Longest a SIGINT/SIGTERM stop may take (units stop, the outbox is written, NATS drained). */
+const SHUTDOWN_BOUND_MS = 15_000;
 
 /** Every problem of the file with its line and column (the same check before every start). */
 function checkFile(): string[] {
@@ -83,6 +85,11 @@ try {
     if (stopping) return;
     stopping = true;
     log.info({ sig }, 'stopping gateway');
+    // whatever a device or the network does, the process ends within the bound
+    setTimeout(() => {
+      log.error({ sig, boundMs: SHUTDOWN_BOUND_MS }, 'gateway stop took too long; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_BOUND_MS).unref();
     await gw.stop();
     process.exit(0);
   };

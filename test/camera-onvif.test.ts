@@ -3,9 +3,13 @@
  * replay of recorded Bosch and Dahua answers, digest concurrency, fault isolation, discovery.
  */
 import { spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import path from 'node:path';
 import onvif from 'node-onvif';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseProbeMatches } from '../edge/camera/capture/discovery.js';
 import {
   backoffDelayS,
   CameraSource,
@@ -23,6 +27,7 @@ import {
 } from './simulators/onvif/index.js';
 
 const quiet = { info() {}, warn() {} };
+const ONVIF = path.resolve(import.meta.dirname, '../../shared/testdata/onvif');
 let frames: Buffer[];
 beforeAll(async () => {
   frames = await makeTestFrames(3, 160, 90);
@@ -306,11 +311,64 @@ describe('camera - WS-Discovery (loopback unicast only)', () => {
       });
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ xaddrs: [cam.xaddr], name: '东门 Camera', location: '西湖路' });
-      expect(onvif._MULTICAST_ADDRESS).toBe('239.255.255.250'); // restored for the next caller
     } finally {
       await cam.stop();
     }
   });
+
+  // Regression: node-onvif kept one probe socket and timer; a second concurrent probe never settled.
+  it('two concurrent probes both settle, one after the other, each with the camera', async () => {
+    const cam = await startOnvifCamera({ frames, discovery: true, name: 'North' });
+    try {
+      const target = { host: '127.0.0.1', port: cam.discoveryPort! };
+      const [a, b] = await Promise.all([
+        discoverCameras({ target, waitMs: 300 }),
+        discoverCameras({ target, waitMs: 300 }),
+      ]);
+      expect([a.map((d) => d.name), b.map((d) => d.name)]).toEqual([['North'], ['North']]);
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  it('a cancelled probe settles at once and closes its socket; a queued one is cancelled before it runs', async () => {
+    const silent = dgram.createSocket('udp4'); // a camera that never answers
+    let probes = 0;
+    silent.on('message', () => probes++);
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    try {
+      const target = { host: '127.0.0.1', port: silent.address().port };
+      const ac = new AbortController();
+      const running = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
+      const queued = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
+      while (probes === 0) await new Promise((r) => setTimeout(r, 10));
+      ac.abort();
+      await expect(running).rejects.toThrow('discovery cancelled');
+      await expect(queued).rejects.toThrow('discovery cancelled');
+      expect(probes).toBe(1);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it.skipIf(!fs.existsSync(path.join(ONVIF, 'generic-mockup/Probe.xml')))(
+    "a gSOAP device's real ProbeMatch template parses to its urn, scopes and XAddrs",
+    () => {
+      const xml = fs
+        .readFileSync(path.join(ONVIF, 'generic-mockup/Probe.xml'), 'utf8')
+        .replace('SERVICE_URI', 'http://10.0.0.5/onvif/device_service');
+      expect(parseProbeMatches(xml)).toEqual([
+        expect.objectContaining({
+          urn: 'uuid:c9790c3a-701b-464d-a189-0060351c8ada',
+          xaddrs: ['http://10.0.0.5/onvif/device_service'],
+          name: 'PREDATOR',
+          hardware: 'HD PREDATOR',
+          location: '',
+        }),
+      ]);
+      expect(parseProbeMatches('<not xml')).toEqual([]);
+    },
+  );
 });
 
 // WS-Discovery's real multicast path, in a private network namespace whose only interface is lo.

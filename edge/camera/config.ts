@@ -86,6 +86,11 @@ export const CameraConfig = z
       .object({
         urn: z.string().optional().describe('endpoint reference, e.g. urn:uuid:…'),
         name: z.string().optional().describe('scope name (percent-decoded)'),
+        probeTo: z
+          .string()
+          .regex(/^[^\s:]+:\d{1,5}$/, 'host:port')
+          .optional()
+          .describe('send the probe to this host:port (a directed probe) instead of the multicast group'),
       })
       .strict()
       .optional()

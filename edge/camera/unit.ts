@@ -66,7 +66,7 @@ export class CameraUnit implements EdgeUnit {
     private readonly section: CameraSection,
     private readonly models: Models,
     private readonly ctx: UnitContext,
-    resolveXaddr?: (c: CameraConfig) => Promise<string>,
+    resolveXaddr?: (c: CameraConfig, signal?: AbortSignal) => Promise<string>,
   ) {
     this.name = `camera:${cam.id}`;
     this.stateFile = cameraStateFile(ctx.dataDir, cam.id);

@@ -41,6 +41,7 @@ export class CameraSource {
   private lastError?: string;
   private lastSeenAt?: number;
   private seq = 0;
+  private stopping = new AbortController();
   readonly startedAt = Date.now();
   readonly counters = { frames: 0, failures: 0, inits: 0, processErrors: 0 };
 
@@ -48,8 +49,10 @@ export class CameraSource {
     readonly cfg: CameraConfig,
     private readonly onFrame: (f: Frame) => Promise<void>,
     private readonly log: SourceLog,
-    /** resolves a discovery-configured camera to its xaddr */
-    private readonly resolveXaddr: (cfg: CameraConfig) => Promise<string> = async (c) => {
+    /** resolves a discovery-configured camera to its xaddr; `signal` aborts when the source stops */
+    private readonly resolveXaddr: (cfg: CameraConfig, signal?: AbortSignal) => Promise<string> = async (
+      c,
+    ) => {
       if (!c.xaddr) throw new Error('no xaddr configured');
       return c.xaddr;
     },
@@ -58,11 +61,13 @@ export class CameraSource {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController(); // started again
     this.loopDone = this.loop();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort(); // a discovery in flight ends now, not after its wait
     clearTimeout(this.timer);
     this.wake?.();
     await this.loopDone;
@@ -98,7 +103,7 @@ export class CameraSource {
 
   private async connect(): Promise<OnvifInfo> {
     this.counters.inits++;
-    const xaddr = await this.resolveXaddr(this.cfg);
+    const xaddr = await this.resolveXaddr(this.cfg, this.stopping.signal);
     this.info = await connectOnvif({
       xaddr,
       user: this.cfg.username,
