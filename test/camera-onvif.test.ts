@@ -2,10 +2,12 @@
  * camera - ONVIF: node-onvif init + snapshots against the simulator with real cameras' quirks,
  * replay of recorded Bosch and Dahua answers, digest concurrency, fault isolation, discovery.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import onvif from 'node-onvif';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,7 @@ import {
   connectOnvif,
   discoverCameras,
   fetchSnapshot,
+  SnapshotAuth,
 } from '../edge/camera/capture/index.js';
 import { CameraConfig } from '../edge/camera/config.js';
 import {
@@ -88,6 +91,101 @@ describe('camera - onvif init and snapshot', () => {
       }
     });
   }
+
+  // Regression: every Digest/Basic snapshot cost two requests (anonymous → 401 → with credentials).
+  it('digest: the nonce is reused with nc counting up; a forgotten nonce gets one new challenge', async () => {
+    const cam = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    try {
+      const url = `http://127.0.0.1:${cam.port}/snapshot.jpg`;
+      const auth = new SnapshotAuth();
+      const o = { user: 'admin', pass: 'pw', timeoutMs: 5000, auth };
+      for (let i = 0; i < 5; i++) await fetchSnapshot(url, o);
+      // one challenge, then five authorised requests on its nonce (nc 1..5; the server checks it counts up)
+      expect([cam.stats.authFailures, cam.stats.snapshots, auth.nc, auth.challenges]).toEqual([1, 5, 5, 1]);
+      cam.expireNonces();
+      await fetchSnapshot(url, o);
+      expect([cam.stats.authFailures, cam.stats.snapshots, auth.nc, auth.challenges]).toEqual([2, 6, 1, 2]);
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  it('basic: sent pre-emptively after the first challenge', async () => {
+    const cam = await startOnvifCamera({ username: 'u', password: 'p', snapshotAuth: 'basic', frames });
+    try {
+      const o = { user: 'u', pass: 'p', timeoutMs: 5000, auth: new SnapshotAuth() };
+      for (let i = 0; i < 4; i++) await fetchSnapshot(`http://127.0.0.1:${cam.port}/snap.jpg`, o);
+      expect([cam.stats.authFailures, cam.stats.snapshots]).toEqual([1, 4]);
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  // Regression: a camera that accepts ONVIF init but refuses the snapshot was re-initialised every
+  // ~9 s ("camera connected" each time) while its 401 was logged once and then never again.
+  it('a refused snapshot keeps the camera offline with the reason in health, logged again every offlineAfterS, no re-init', async () => {
+    const cam = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    const warns: string[] = [];
+    const infos: string[] = [];
+    const log = {
+      info: (_o: object, m?: string) => infos.push(m ?? ''),
+      warn: (o: object) => warns.push(String((o as { err: string }).err)),
+    };
+    const cfg = CameraConfig.parse({
+      id: 'gate-401',
+      xaddr: cam.xaddr,
+      username: 'admin',
+      password: 'pw',
+      snapshotIntervalS: 0.05,
+      offlineAfterS: 1,
+      backoff: { initialS: 0.05, maxS: 0.1 },
+      location: { lat: 27, lon: 112 },
+    });
+    cam.setFault('unauthorized');
+    const src = new CameraSource(cfg, async () => {}, log);
+    src.start();
+    try {
+      await until(() => warns.length >= 3, 'the refusal logged again while it lasts');
+      expect(new Set(warns)).toEqual(new Set(['snapshot: HTTP 401, credentials refused']));
+      expect(src.status()).toMatchObject({ online: false, error: 'snapshot: HTTP 401, credentials refused' });
+      expect(src.counters.failures).toBeGreaterThan(warns.length); // rate-limited, not one per failure
+      expect(src.counters.inits).toBe(1);
+      expect(infos.filter((m) => m === 'camera connected')).toHaveLength(1);
+    } finally {
+      await src.stop();
+      await cam.stop();
+    }
+  });
+
+  // Regression: `camera draw` printed the profile's size (640x360) but wrote the frame it got.
+  it('camera draw reports the size of the image it wrote', async () => {
+    const cam = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'draw-')), 'f.jpg');
+    try {
+      const args = [
+        '--import',
+        'tsx',
+        'edge/camera/cli.ts',
+        'draw',
+        '--xaddr',
+        cam.xaddr,
+        '--user',
+        'admin',
+        '--pass',
+        'pw',
+        '--out',
+        out,
+      ];
+      const r = await promisify(execFile)(process.execPath, args, {
+        cwd: path.resolve(import.meta.dirname, '..'),
+      });
+      expect((await sharp(out).metadata()).width).toBe(160);
+      expect(r.stderr).toContain(`wrote ${out}: 160x90 (profile says 640x360)`);
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+      await cam.stop();
+    }
+  });
 
   it('basic auth snapshots; a refused password is an auth error', async () => {
     const cam = await startOnvifCamera({ username: 'u', password: 'p', snapshotAuth: 'basic', frames });

@@ -7,11 +7,11 @@
 import type { DeviceStatus } from '../../../protocol/index.js';
 import type { CameraConfig } from '../config.js';
 import { connectOnvif, type OnvifInfo } from './onvif.js';
-import { fetchSnapshot } from './snapshot.js';
+import { fetchSnapshot, SnapshotAuth, SnapshotError } from './snapshot.js';
 
 export { type DiscoveredCamera, discoverCameras } from './discovery.js';
 export { connectOnvif, type OnvifInfo } from './onvif.js';
-export { fetchSnapshot, SnapshotError } from './snapshot.js';
+export { fetchSnapshot, SnapshotAuth, SnapshotError } from './snapshot.js';
 
 export interface Frame {
   cameraId: string;
@@ -42,6 +42,9 @@ export class CameraSource {
   private lastSeenAt?: number;
   private seq = 0;
   private stopping = new AbortController();
+  /** this camera's snapshot auth (scheme, nonce), kept across snapshots */
+  private readonly auth = new SnapshotAuth();
+  private lastWarnAt = 0;
   readonly startedAt = Date.now();
   readonly counters = { frames: 0, failures: 0, inits: 0, processErrors: 0 };
 
@@ -97,6 +100,7 @@ export class CameraSource {
       user: this.cfg.username,
       pass: this.cfg.password,
       timeoutMs: this.cfg.timeoutS * 1000,
+      auth: this.auth,
     });
     return { cameraId: this.cfg.id, jpeg, t: Date.now(), seq: ++this.seq };
   }
@@ -145,14 +149,20 @@ export class CameraSource {
         this.failures++;
         this.counters.failures++;
         const msg = (e as Error).message;
-        if (this.failures === 1 || msg !== this.lastError)
+        // a new cause at once; the same one again every offlineAfterS, so a lasting fault stays in the log
+        const repeat = began - this.lastWarnAt >= this.cfg.offlineAfterS * 1000;
+        if (this.failures === 1 || msg !== this.lastError || repeat) {
+          this.lastWarnAt = began;
           this.log.warn(
             { camera: this.cfg.id, err: msg, failures: this.failures },
             'camera failed; retrying',
           );
+        }
         this.lastError = msg;
         // After repeated failures the URI may be stale (InvalidAfterReboot): re-init next time.
-        if (this.failures >= 3) this.info = undefined;
+        // Refused credentials are not a stale URI: re-init would only log "connected" again.
+        const refused = e instanceof SnapshotError && e.reason === 'auth';
+        if (this.failures >= 3 && !refused) this.info = undefined;
         delayS = backoffDelayS(this.failures, this.cfg.backoff);
       }
       if (frame && this.running) {
