@@ -73,8 +73,8 @@ export interface Gateway {
 type CameraModule = { createCameraUnits(section: unknown, ctx: UnitContext): Promise<EdgeUnit[]> };
 type VehicleModule = { createVehicleUnit(section: unknown, ctx: UnitContext): Promise<EdgeUnit> };
 
-/** Load only the pipeline this gateway needs (a vehicle box never loads onnxruntime). */
-async function defaultUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUnit[]> {
+/** Load only the pipeline this gateway needs (a vehicle box never loads onnxruntime). Also `--check`'s second pass. */
+export async function defaultUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUnit[]> {
   if (cfg.replay !== undefined) {
     const replay = createReplayUnit(cfg.replay, ctx);
     if (cfg.cameras === undefined && cfg.vehicle === undefined) return [replay];

@@ -11,7 +11,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { IncidentDraft } from '../edge/unit.js';
 import { createVehicleUnit } from '../edge/vehicle/index.js';
 import { Incident, Telemetry, type TrackPoint, validate } from '../protocol/index.js';
-import { EXPECTED, type ScenarioName, startPtyPair, startTruckSimulator } from './simulators/serial/index.js';
+import {
+  EXPECTED,
+  nextLap,
+  type ScenarioName,
+  scenario,
+  startPtyPair,
+  startTruckSimulator,
+  timeline,
+} from './simulators/serial/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CANDUMP = path.resolve(ROOT, '../shared/testdata/can/pretty_j1939/candump.log');
@@ -247,4 +255,42 @@ describe('vehicle scenarios - through socat ptys', () => {
       expect(can.counters!.malformed).toBe(0);
     },
   );
+});
+
+// Regression: the demo truck (looping at 5x) carried its fix times ever further ahead of the clock
+// and then paused for the clock to catch up; after ~3.5 min its GPS and CAN went offline (93.01)
+// and "last online" showed a time in the future. The pacing runs here on the test's own clock.
+describe('truck simulator - hours of laps on a simulated clock', () => {
+  it('truck - looping fast-forward for 6 h: no fix in the future, no gap a device would go offline in', () => {
+    const samples = timeline(scenario('speeding'), 0);
+    const span = samples.at(-1)!.t;
+    const interval = 200; // the demo's 5x
+    let wall = Date.parse('2026-12-01T00:00:00Z');
+    let offset = wall - span - 1000; // the first lap ends "now", as startTruckSimulator places it
+    let pace = interval;
+    let lastFix = Number.NEGATIVE_INFINITY;
+    let longestGap = 0;
+    let laps = 0;
+    let aheadMs = Number.NEGATIVE_INFINITY;
+    let outOfOrder = 0;
+    const end = wall + 6 * 3600_000;
+    for (let i = 0; wall < end; i++) {
+      if (i >= samples.length) {
+        ({ offset, paceMs: pace } = nextLap(samples.at(-1)!.t + offset, samples[0].t, wall, interval));
+        i = 0;
+        laps++;
+      }
+      const t = samples[i].t + offset;
+      aheadMs = Math.max(aheadMs, t - wall);
+      if (t <= lastFix) outOfOrder++; // across laps too
+      lastFix = t;
+      wall += pace;
+      longestGap = Math.max(longestGap, pace);
+    }
+    expect(laps).toBeGreaterThan(10);
+    expect(aheadMs).toBeLessThanOrEqual(0);
+    expect(outOfOrder).toBe(0);
+    // the unit's staleAfterS default is 5 s: a write at least every second keeps it online
+    expect(longestGap).toBeLessThanOrEqual(1000);
+  });
 });

@@ -12,6 +12,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
+import sharp from 'sharp';
 import { loadGatewayConfig } from '../config.js';
 import { connectOnvif, discoverCameras, fetchSnapshot, redact } from './capture/index.js';
 import type { CameraSection } from './config.js';
@@ -88,12 +89,20 @@ program
       await d.close();
     }
     const zones = cam.zones as Parameters<typeof annotate>[1]['zones'];
-    await writeFile(
-      o.out,
-      await annotate(jpeg, { boxes: dets, zones, caption: `${info.model ?? ''} ${redact(uri)}` }, 90),
+    const out = await annotate(
+      jpeg,
+      { boxes: dets, zones, caption: `${info.model ?? ''} ${redact(uri)}` },
+      90,
     );
+    await writeFile(o.out, out);
+    // the size of the frame written, which may differ from the profile's (a sub-stream snapshot)
+    const { width, height } = await sharp(out).metadata();
+    const profile =
+      info.width && (info.width !== width || info.height !== height)
+        ? ` (profile says ${info.width}x${info.height})`
+        : '';
     console.error(
-      `wrote ${o.out}: ${info.width ?? '?'}x${info.height ?? '?'}, ${zones.length} zone(s), ${dets.length} detection(s)`,
+      `wrote ${o.out}: ${width}x${height}${profile}, ${zones.length} zone(s), ${dets.length} detection(s)`,
     );
   });
 

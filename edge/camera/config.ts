@@ -93,6 +93,11 @@ export const CameraConfig = z
       .object({
         urn: z.string().optional().describe('endpoint reference, e.g. urn:uuid:…'),
         name: z.string().optional().describe('scope name (percent-decoded)'),
+        probeTo: z
+          .string()
+          .regex(/^[^\s:]+:\d{1,5}$/, 'host:port')
+          .optional()
+          .describe('send the probe to this host:port (a directed probe) instead of the multicast group'),
       })
       .strict()
       .optional()
@@ -351,7 +356,25 @@ export function verifyCameraAddress(s: { list: CameraConfig[] }, ctx: Ctx) {
   });
 }
 
-/** Polygons must be proper (non-zero area); post zones need the classifier; no_parking dwell ≥ stop. */
+/** Whether two edges of a polygon cross (touching at an end point does not count). */
+function edgesCross(a: number[], b: number[], c: number[], d: number[]): boolean {
+  const side = (p: number[], q: number[], r: number[]) =>
+    Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]));
+  return side(a, b, c) * side(a, b, d) < 0 && side(c, d, a) * side(c, d, b) < 0;
+}
+
+/** A figure-eight polygon has no inside a rule could test: its first crossing edges, or undefined. */
+export function selfIntersection(polygon: readonly number[][]): [number, number] | undefined {
+  const n = polygon.length;
+  for (let i = 0; i < n; i++)
+    for (let j = i + 2; j < n; j++) {
+      if (i === 0 && j === n - 1) continue; // neighbours through the closing edge
+      if (edgesCross(polygon[i], polygon[(i + 1) % n], polygon[j], polygon[(j + 1) % n])) return [i, j];
+    }
+  return undefined;
+}
+
+/** Polygons must be proper (non-zero area, not self-intersecting); post zones need the classifier. */
 export function verifyZones(s: { list: CameraConfig[]; models: { classifier?: string } }, ctx: Ctx) {
   s.list.forEach((c, i) => {
     c.zones.forEach((z, j) => {
@@ -366,6 +389,13 @@ export function verifyZones(s: { list: CameraConfig[]; models: { classifier?: st
           code: 'custom',
           path: [...path, 'polygon'],
           message: `camera ${c.id} zone ${z.id}: polygon has no area`,
+        });
+      const crossing = selfIntersection(z.polygon);
+      if (crossing)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'polygon'],
+          message: `camera ${c.id} zone ${z.id}: polygon crosses itself (edges ${crossing[0] + 1} and ${crossing[1] + 1}); list the corners in order around the zone`,
         });
       if (z.type === 'post' && !s.models.classifier)
         ctx.addIssue({

@@ -57,10 +57,15 @@ export function verifyModelLabels(
   return errors;
 }
 
-/** Find a discovery-configured camera by its urn or scope name (multicast on the site network). */
-async function discoveryResolver(c: CameraConfig): Promise<string> {
+/**
+ * Find a discovery-configured camera by its urn or scope name (multicast on the site network, or
+ * a directed probe). Each camera resolves on its own probe; the probes queue, one at a time.
+ */
+async function discoveryResolver(c: CameraConfig, signal?: AbortSignal): Promise<string> {
   if (c.xaddr) return c.xaddr;
-  const found = await discoverCameras({ waitMs: 3000 });
+  const to = c.discovery?.probeTo?.split(':');
+  const target = to ? { host: to[0], port: Number(to[1]) } : undefined;
+  const found = await discoverCameras({ waitMs: 3000, target, signal });
   const hit = found.find(
     (d) =>
       (c.discovery?.urn && d.urn === c.discovery.urn) || (c.discovery?.name && d.name === c.discovery.name),

@@ -76,7 +76,7 @@ export class CameraUnit implements EdgeUnit {
     private readonly section: CameraSection,
     private readonly loaded: Models,
     private readonly ctx: UnitContext,
-    resolveXaddr?: (c: CameraConfig) => Promise<string>,
+    resolveXaddr?: (c: CameraConfig, signal?: AbortSignal) => Promise<string>,
   ) {
     this.name = `camera:${cam.id}`;
     this.stateFile = cameraStateFile(ctx.dataDir, cam.id);

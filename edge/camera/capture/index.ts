@@ -15,11 +15,11 @@ import type { DeviceStatus } from '../../../protocol/index.js';
 import type { CameraConfig } from '../config.js';
 import { jpegSize } from '../detect/preprocess.js';
 import { connectOnvif, type MediaProfile, type OnvifInfo } from './onvif.js';
-import { fetchSnapshot } from './snapshot.js';
+import { fetchSnapshot, SnapshotAuth, SnapshotError } from './snapshot.js';
 
 export { type DiscoveredCamera, discoverCameras } from './discovery.js';
 export { connectOnvif, type MediaProfile, type OnvifInfo } from './onvif.js';
-export { fetchSnapshot, SnapshotError } from './snapshot.js';
+export { fetchSnapshot, SnapshotAuth, SnapshotError } from './snapshot.js';
 
 export interface Frame {
   cameraId: string;
@@ -99,6 +99,10 @@ export class CameraSource {
   private lastError?: string;
   private lastSeenAt?: number;
   private seq = 0;
+  private stopping = new AbortController();
+  /** this camera's snapshot auth (scheme, nonce), kept across snapshots */
+  private readonly auth = new SnapshotAuth();
+  private lastWarnAt = 0;
   readonly startedAt = Date.now();
   readonly counters = {
     frames: 0,
@@ -113,8 +117,10 @@ export class CameraSource {
     readonly cfg: CameraConfig,
     private readonly onFrame: (f: Frame) => Promise<void>,
     private readonly log: SourceLog,
-    /** resolves a discovery-configured camera to its xaddr */
-    private readonly resolveXaddr: (cfg: CameraConfig) => Promise<string> = async (c) => {
+    /** resolves a discovery-configured camera to its xaddr; `signal` aborts when the source stops */
+    private readonly resolveXaddr: (cfg: CameraConfig, signal?: AbortSignal) => Promise<string> = async (
+      c,
+    ) => {
       if (!c.xaddr) throw new Error('no xaddr configured');
       return c.xaddr;
     },
@@ -130,11 +136,13 @@ export class CameraSource {
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController(); // started again
     this.loopDone = this.loop();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort(); // a discovery in flight ends now, not after its wait
     clearTimeout(this.timer);
     this.wake?.();
     await this.loopDone;
@@ -162,6 +170,7 @@ export class CameraSource {
       user: this.cfg.username,
       pass: this.cfg.password,
       timeoutMs: this.cfg.timeoutS * 1000,
+      auth: this.auth,
     });
   }
 
@@ -223,7 +232,7 @@ export class CameraSource {
 
   private async connect(): Promise<OnvifInfo> {
     this.counters.inits++;
-    const xaddr = await this.resolveXaddr(this.cfg);
+    const xaddr = await this.resolveXaddr(this.cfg, this.stopping.signal);
     this.info = await connectOnvif({
       xaddr,
       user: this.cfg.username,
@@ -280,14 +289,20 @@ export class CameraSource {
         this.failures++;
         this.counters.failures++;
         const msg = (e as Error).message;
-        if (this.failures === 1 || msg !== this.lastError)
+        // a new cause at once; the same one again every offlineAfterS, so a lasting fault stays in the log
+        const repeat = began - this.lastWarnAt >= this.cfg.offlineAfterS * 1000;
+        if (this.failures === 1 || msg !== this.lastError || repeat) {
+          this.lastWarnAt = began;
           this.log.warn(
             { camera: this.cfg.id, err: msg, failures: this.failures },
             'camera failed; retrying',
           );
+        }
         this.lastError = msg;
         // After repeated failures the URI may be stale (InvalidAfterReboot): re-init next time.
-        if (this.failures >= 3) this.info = undefined;
+        // Refused credentials are not a stale URI: re-init would only log "connected" again.
+        const refused = e instanceof SnapshotError && e.reason === 'auth';
+        if (this.failures >= 3 && !refused) this.info = undefined;
         delayS = backoffDelayS(this.failures, this.cfg.backoff);
       }
       if (frame && this.running) {

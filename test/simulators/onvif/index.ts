@@ -86,6 +86,8 @@ export interface OnvifCamera {
   /** Inject a fault into snapshots ('snapshot') or every request ('all'); null clears it. */
   setFault(fault: Fault | null, scope?: 'snapshot' | 'all'): void;
   setQuirks(q: Partial<Quirks>): void;
+  /** forget the Digest nonces handed out (a reboot): the next snapshot is challenged again */
+  expireNonces(): void;
   stats: {
     soap: Record<string, number>;
     snapshots: number;
@@ -316,6 +318,7 @@ export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<O
     setFrame(i) {
       frameIndex = Math.max(0, Math.min(frames.length - 1, i));
     },
+    expireNonces: () => httpAuth.expireNonces(),
     setFault(f, scope = 'snapshot') {
       fault = f ? { f, scope } : null;
     },
