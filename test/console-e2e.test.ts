@@ -364,7 +364,7 @@ describe.skipIf(!hasChromium)('console - each role through its day in Chromium (
     });
   });
 
-  it('leader - lands on the dashboard; 大屏; map with the plate and track; approves the bonus with a note; English', async () => {
+  it('leader - lands on the dashboard; 大屏; map with the plate and track; approves the bonus with a note; English', { timeout: 120_000 }, async () => {
     const { ctx, page: lp } = await newPage();
     try {
       expect(await signIn(lp, central.url, TOKENS.leader)).toBe('#/dashboard');
@@ -523,7 +523,7 @@ describe.skipIf(!hasChromium)('console - each role through its day in Chromium (
     }
   }
 
-  it('every page, for each role, shows names: no raw id, i18n key or JSON', async () => {
+  it('every page, for each role, shows names: no raw id, i18n key or JSON', { timeout: 240_000 }, async () => {
     for (const [role, token] of [
       ['operator', TOKENS.operator],
       ['leader', TOKENS.leader],

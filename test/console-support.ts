@@ -3,7 +3,8 @@
  * download), real JPEG evidence made with sharp, screenshots (into a temp folder; into
  * docs/screenshots with UPDATE_SCREENSHOTS=1), and the page-text scan for raw ids and keys.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -17,7 +18,22 @@ export const SHOTS =
     ? join(ROOT, 'docs', 'screenshots')
     : mkdtempSync(join(tmpdir(), 'cg-console-shots-'));
 
+const WEB = join(ROOT, 'central', 'console', 'web');
+const BUILT = join(ROOT, 'central', 'console', 'dist', 'index.html');
+const newest = (dir: string): number =>
+  Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
+/** Build the console when its build is missing or older than its source (`npm test` builds first). */
+export function ensureConsoleBuilt(): void {
+  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= newest(WEB)) return;
+  execFileSync('npm', ['run', '--silent', 'console:build'], { cwd: ROOT, stdio: 'inherit' });
+}
+
 export function launchChromium(): Promise<Browser> {
+  ensureConsoleBuilt();
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
