@@ -233,7 +233,7 @@ const zh = {
   hOk: '按期',
   hLate: '超期',
   hMergedIn: '{who} 将另一案件并入本案',
-  hAction: '{who}{action}',
+  hAction: '{who} {action}',
   hToUnit: '，派往 {u}',
   hNote: '：{n}',
   system: '系统',
