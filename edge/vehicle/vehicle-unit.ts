@@ -7,19 +7,18 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type CommandRequest, type DeviceStatus, formatIssues } from '../../protocol/index.js';
-import type { EdgeSinks, EdgeUnit, IncidentDraft, UnitContext } from '../unit.js';
+import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { CanSignalDecoder, type Dbc, parseDbc, SlcanReader, slcanSetup } from './can/index.js';
 import { VehicleSection } from './config.js';
 import { type Fix, FixAssembler, fixProblem } from './gnss/fix.js';
 import { NmeaReader } from './gnss/nmea.js';
-import { IncidentTracker } from './incidents.js';
+import { VehiclePipeline } from './pipeline.js';
 import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from './rules/episode.js';
 import { loadGeo } from './rules/geo.js';
-import { initialRulesState, RULES, type RuleKey, stepRules } from './rules/index.js';
+import type { RuleKey } from './rules/index.js';
 import { SerialLine } from './serial/line.js';
 import { applyCanMessage, pollDigitalInputs, type SignalState } from './signals.js';
-import { initialVehicleState, stepVehicle, type VehicleInput } from './state/index.js';
-import { TelemetryBatcher } from './telemetry.js';
+import type { VehicleInput } from './state/index.js';
 
 /** After this long without NMEA bytes the open epoch is complete: emit it. */
 const EPOCH_QUIET_MS = 150;
@@ -62,11 +61,8 @@ type DeviceKey = 'gps' | 'can';
 
 class VehicleUnit implements EdgeUnit {
   readonly name: string;
-  private sinks: EdgeSinks | undefined;
-  private vstate = initialVehicleState();
-  private rstate = initialRulesState();
   private readonly signals: SignalState = { can: {} };
-  private readonly tracker: IncidentTracker;
+  private readonly pipe: VehiclePipeline;
   private readonly nmea: NmeaReader;
   private readonly fixes: FixAssembler;
   private readonly slcan: SlcanReader | undefined;
@@ -75,8 +71,6 @@ class VehicleUnit implements EdgeUnit {
   private canLine: SerialLine | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private quiet: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private last: VehicleInput | undefined;
   private lastFixAt = 0;
   private lastNoFixAt = 0;
   private lastCanAt = 0;
@@ -86,26 +80,27 @@ class VehicleUnit implements EdgeUnit {
   private readonly rejected: Record<string, number> = {};
   /** receiver health from the last good fix, for the heartbeat */
   private receiver: { sats?: number; hdop?: number; mode?: number } = {};
-  private readonly telemetry: TelemetryBatcher;
 
   constructor(
     private readonly cfg: VehicleSection,
     private readonly ctx: UnitContext,
-    private readonly geo: ReturnType<typeof loadGeo>,
+    geo: ReturnType<typeof loadGeo>,
     dbc: Dbc | undefined,
   ) {
     this.name = `vehicle:${cfg.id}`;
-    this.tracker = new IncidentTracker(cfg.id, cfg.plate);
+    this.pipe = new VehiclePipeline({
+      id: cfg.id,
+      plate: cfg.plate,
+      geo,
+      rules: cfg.rules,
+      telemetry: cfg.telemetry,
+      maxJumpKmh: cfg.gnss.maxJumpKmh,
+      log: ctx.log,
+      pointSignals: () => this.pointSignals(),
+    });
     const pivot = Date.parse(`${cfg.gnss.rolloverPivot}T00:00:00Z`);
     this.fixes = new FixAssembler((f) => this.onFix(f), { rolloverPivotMs: pivot });
     this.nmea = new NmeaReader((s) => this.fixes.push(s));
-    this.telemetry = new TelemetryBatcher(cfg.telemetry, (pts) => {
-      try {
-        this.sinks?.telemetry(cfg.id, pts);
-      } catch (e) {
-        ctx.log.error({ vehicle: cfg.id, err: (e as Error).message }, 'telemetry batch not taken');
-      }
-    });
     if (dbc && cfg.can) {
       const dec = new CanSignalDecoder(dbc);
       const map = cfg.can.signals;
@@ -123,7 +118,7 @@ class VehicleUnit implements EdgeUnit {
   }
 
   async start(sinks: EdgeSinks): Promise<void> {
-    this.sinks = sinks;
+    this.pipe.attach(sinks);
     const { cfg, ctx } = this;
     this.gps = new SerialLine({
       name: 'gps',
@@ -164,7 +159,7 @@ class VehicleUnit implements EdgeUnit {
       this.timers.push(setInterval(poll, di.pollMs));
     }
     this.timers.push(setInterval(() => this.tick(Date.now()), 1000));
-    this.timers.push(setInterval(() => this.telemetry.flush(), cfg.telemetry.maxBatchDelayS * 1000));
+    this.timers.push(setInterval(() => this.pipe.telemetry.flush(), cfg.telemetry.maxBatchDelayS * 1000));
   }
 
   async stop(): Promise<void> {
@@ -172,11 +167,7 @@ class VehicleUnit implements EdgeUnit {
     clearTimeout(this.quiet);
     await Promise.all([this.gps?.stop(), this.canLine?.stop()]);
     this.fixes.flush();
-    // open episodes end with the unit: an incident never stays "new" forever
-    const t = this.last?.t ?? Date.now();
-    for (const r of RULES)
-      for (const e of closeEpisode(this.rstate.episodes[r.key], t))
-        this.emit({ key: r.key, kind: r.kind, event: e, details: {}, at: this.last });
+    this.pipe.closeRules();
     for (const d of ['gps', 'can'] as const)
       for (const e of closeEpisode(this.offline[d], Date.now()))
         this.emit({
@@ -184,10 +175,10 @@ class VehicleUnit implements EdgeUnit {
           kind: 'device_offline',
           event: e,
           details: { device: d },
-          at: this.last,
+          at: this.pipe.last,
         });
-    this.telemetry.flush();
-    await this.chain;
+    this.pipe.telemetry.flush();
+    await this.pipe.settled();
   }
 
   private onFix(f: Fix): void {
@@ -209,22 +200,7 @@ class VehicleUnit implements EdgeUnit {
       dumpBodyRaised: this.signals.dumpBodyRaised,
       coverOpen: this.signals.coverOpen,
     };
-    const step = stepVehicle(this.vstate, input, this.cfg.gnss.maxJumpKmh);
-    this.vstate = step.state;
-    if (!step.accepted) return;
-    this.last = input;
-    const out = stepRules(
-      this.rstate,
-      input,
-      step.accepted.prev,
-      { geo: this.geo, params: this.cfg.rules },
-      (rule, err) =>
-        this.ctx.log.error({ vehicle: this.cfg.id, rule, err: err.message }, 'vehicle rule failed; skipped'),
-    );
-    this.rstate = out.state;
-    for (const e of out.events)
-      this.emit({ key: e.rule, kind: e.kind, event: e.event, details: e.details, at: e.at });
-    this.telemetry.offer(input, this.pointSignals());
+    this.pipe.fix(input);
   }
 
   private pointSignals(): Record<string, number | boolean> {
@@ -235,19 +211,8 @@ class VehicleUnit implements EdgeUnit {
     return s;
   }
 
-  private emit(e: Parameters<IncidentTracker['draft']>[0]): void {
-    const d: IncidentDraft | undefined = this.tracker.draft(e);
-    const sinks = this.sinks;
-    if (!d || !sinks) return;
-    // in order: a revision is written only after the one before it
-    this.chain = this.chain
-      .then(() => sinks.incident(d))
-      .catch((err) =>
-        this.ctx.log.error(
-          { vehicle: this.cfg.id, kind: d.kind, rev: d.rev, err: (err as Error).message },
-          'incident not stored',
-        ),
-      );
+  private emit(e: Parameters<VehiclePipeline['emit']>[0]): void {
+    this.pipe.emit(e);
   }
 
   /** Host-clock checks: SLCAN re-setup, device offline episodes. */
@@ -278,7 +243,7 @@ class VehicleUnit implements EdgeUnit {
           kind: 'device_offline',
           event: e,
           details: { device: d, deviceId: `${this.cfg.id}-${d}`, error: st.error ?? 'back online' },
-          at: this.last,
+          at: this.pipe.last,
         });
     }
   }
@@ -326,8 +291,8 @@ class VehicleUnit implements EdgeUnit {
         counters: {
           ...this.nmea.counters,
           ...Object.fromEntries(Object.entries(this.rejected).map(([k, v]) => [`fix ${k}`, v])),
-          outOfOrder: this.vstate.dropped.outOfOrder,
-          jumps: this.vstate.dropped.jumps,
+          outOfOrder: this.pipe.vstate.dropped.outOfOrder,
+          jumps: this.pipe.vstate.dropped.jumps,
           reopens: this.gps!.state.reopens,
           ...Object.fromEntries(
             Object.entries({
@@ -336,8 +301,8 @@ class VehicleUnit implements EdgeUnit {
               fixMode: this.receiver.mode,
             }).filter(([, v]) => v !== undefined && Number.isFinite(v)),
           ),
-          ruleErrors: this.rstate.errors,
-          telemetryPoints: this.telemetry.sampled,
+          ruleErrors: this.pipe.rstate.errors,
+          telemetryPoints: this.pipe.telemetry.sampled,
         },
       });
     if (st.can && this.slcan && this.can)
@@ -356,7 +321,7 @@ class VehicleUnit implements EdgeUnit {
 
   async command(req: CommandRequest): Promise<Record<string, unknown> | undefined> {
     if (req.verb !== 'where' || (req.deviceId && req.deviceId !== this.cfg.id)) return undefined;
-    const v = this.last;
+    const v = this.pipe.last;
     return {
       vehicleId: this.cfg.id,
       plate: this.cfg.plate,
@@ -368,13 +333,13 @@ class VehicleUnit implements EdgeUnit {
       trackDeg: v?.track ?? null,
       fixAgeS: this.lastFixAt ? Math.round((Date.now() - this.lastFixAt) / 100) / 10 : null,
       signals: this.pointSignals(),
-      openIncidents: this.tracker.openKeys(),
+      openIncidents: this.pipe.tracker.openKeys(),
       devices: this.devices().map((d) => ({ id: d.id, type: d.type, online: d.online, error: d.error })),
     };
   }
 
   /** for tests: which rules currently have an open episode */
   activeRules(): RuleKey[] {
-    return RULES.filter((r) => this.rstate.episodes[r.key].phase === 'active').map((r) => r.key);
+    return this.pipe.activeRules();
   }
 }
