@@ -9,7 +9,7 @@ import type { VehicleSection } from './config.js';
 import { IncidentTracker } from './incidents.js';
 import { closeEpisode } from './rules/episode.js';
 import type { Geo } from './rules/geo.js';
-import { initialRulesState, RULES, type RuleKey, stepRules } from './rules/index.js';
+import { initialRulesState, RULES, type RuleEvent, type RuleKey, stepRules } from './rules/index.js';
 import { initialVehicleState, type StepResult, stepVehicle, type VehicleInput } from './state/index.js';
 import { TelemetryBatcher } from './telemetry.js';
 
@@ -23,6 +23,8 @@ export interface PipelineOptions {
   log: UnitContext['log'];
   /** signals attached to each telemetry point */
   pointSignals?: () => Record<string, number | boolean>;
+  /** told of every rule episode event (e.g. to ask a terminal for a photo when one starts) */
+  onRuleEvent?: (e: RuleEvent) => void;
 }
 
 export class VehiclePipeline {
@@ -65,8 +67,10 @@ export class VehiclePipeline {
         this.o.log.error({ vehicle: this.o.id, rule, err: err.message }, 'vehicle rule failed; skipped'),
     );
     this.rstate = out.state;
-    for (const e of out.events)
+    for (const e of out.events) {
       this.emit({ key: e.rule, kind: e.kind, event: e.event, details: e.details, at: e.at });
+      this.o.onRuleEvent?.(e);
+    }
     this.telemetry.offer(input, this.o.pointSignals?.());
     return step;
   }
@@ -84,6 +88,26 @@ export class VehiclePipeline {
           'incident not stored',
         ),
       );
+  }
+
+  /**
+   * Attach images to the incident of every open episode as an update revision (a terminal's
+   * photo taken while it lasts); returns how many incidents got them.
+   */
+  evidence(images: EvidenceImage[]): number {
+    let n = 0;
+    for (const r of RULES) {
+      const ep = this.rstate.episodes[r.key];
+      if ((ep.phase !== 'active' && ep.phase !== 'ending') || ep.since === undefined) continue;
+      const t = Math.max(this.last?.t ?? ep.since, ep.since);
+      const event = { type: 'update' as const, t, startedAt: ep.since, max: ep.max, acc: ep.acc };
+      this.emit(
+        { key: r.key, kind: r.kind, event, details: this.rstate.details[r.key], at: this.last },
+        images,
+      );
+      n++;
+    }
+    return n;
   }
 
   /** End every open rule episode (the unit stops: an incident never stays "new" forever). */
