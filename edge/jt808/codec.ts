@@ -56,7 +56,7 @@ export class FrameError extends Error {
 const SHORT_SERIAL = new Set([0x5501, 0x5502]);
 
 /** Undo 0x7d escaping; lenient keeps a 0x7d followed by anything else as it is. */
-export function unescape(seg: Uint8Array, lenient = false): Buffer {
+export function unescapeBytes(seg: Uint8Array, lenient = false): Buffer {
   const out = Buffer.allocUnsafe(seg.length);
   let n = 0;
   for (let i = 0; i < seg.length; i++) {
@@ -80,7 +80,7 @@ export function unescape(seg: Uint8Array, lenient = false): Buffer {
   return out.subarray(0, n);
 }
 
-export function escape(raw: Uint8Array): Buffer {
+export function escapeBytes(raw: Uint8Array): Buffer {
   let extra = 0;
   for (const b of raw) if (b === FLAG || b === ESC) extra++;
   const out = Buffer.allocUnsafe(raw.length + extra);
@@ -160,11 +160,11 @@ export function parseFrame(seg: Uint8Array, lenient = false): Frame {
   const warnings: FrameProblem[] = [];
   let u: Buffer;
   try {
-    u = unescape(seg);
+    u = unescapeBytes(seg);
   } catch (e) {
     if (!lenient) throw e;
     warnings.push('badEscape');
-    u = unescape(seg, true);
+    u = unescapeBytes(seg, true);
   }
   const { header, offset } = readHeader(u);
   const sum = xor(u, 0, u.length - 1);
@@ -214,7 +214,7 @@ export function encodeFrame(h: EncodeHeader, body: Uint8Array = Buffer.alloc(0))
   const raw = Buffer.concat(parts);
   return Buffer.concat([
     Buffer.from([FLAG]),
-    escape(Buffer.concat([raw, Buffer.from([xor(raw)])])),
+    escapeBytes(Buffer.concat([raw, Buffer.from([xor(raw)])])),
     Buffer.from([FLAG]),
   ]);
 }

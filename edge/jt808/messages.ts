@@ -66,11 +66,10 @@ export function decodeRegistration(b: Buffer, version?: number): Registration {
         : ([5, 8, 7, '2011'] as const);
   const fixed = 4 + mk + md + id + 1;
   need(b, fixed, 'registration');
-  let o = 4;
-  const maker = ascii(b.subarray(o, (o += mk)));
-  const model = ascii(b.subarray(o, (o += md)));
-  const terminalId = ascii(b.subarray(o, (o += id)));
-  const plateColour = b[o++]!;
+  const maker = ascii(b.subarray(4, 4 + mk));
+  const model = ascii(b.subarray(4 + mk, 4 + mk + md));
+  const terminalId = ascii(b.subarray(4 + mk + md, fixed - 1));
+  const plateColour = b[fixed - 1]!;
   return {
     province: b.readUInt16BE(0),
     city: b.readUInt16BE(2),
@@ -78,7 +77,7 @@ export function decodeRegistration(b: Buffer, version?: number): Registration {
     model,
     terminalId,
     plateColour,
-    plate: gbk(b.subarray(o)),
+    plate: gbk(b.subarray(fixed)),
     layout,
   };
 }
@@ -386,7 +385,9 @@ export function resendRequest(firstSerial: number, missing: number[]): Buffer {
   const b = Buffer.alloc(3 + 2 * list.length);
   b.writeUInt16BE(firstSerial, 0);
   b[2] = list.length;
-  list.forEach((id, i) => b.writeUInt16BE(id, 3 + 2 * i));
+  list.forEach((id, i) => {
+    b.writeUInt16BE(id, 3 + 2 * i);
+  });
   return b;
 }
 

@@ -341,8 +341,14 @@ export class Jt808Server {
 
   private handle(s: Session, h: Header, m: Message): void {
     s.version = h.version;
-    if (m.kind === 'register') return this.registration(s, h, m.registration);
-    if (m.kind === 'auth') return this.authenticate(s, h, m.code);
+    if (m.kind === 'register') {
+      this.registration(s, h, m.registration);
+      return;
+    }
+    if (m.kind === 'auth') {
+      this.authenticate(s, h, m.code);
+      return;
+    }
     if (!s.authenticated) {
       this.counters.unauthenticated!++;
       this.respond(s, h, RESULT.failure);

@@ -65,7 +65,7 @@ export class Jt808Unit implements EdgeUnit {
 
   constructor(
     private readonly cfg: Jt808Section,
-    private readonly vendors: VendorFile,
+    vendors: VendorFile,
     private readonly geo: ReturnType<typeof loadGeo>,
     private readonly ctx: UnitContext,
   ) {
@@ -193,7 +193,7 @@ export class Jt808Unit implements EdgeUnit {
     return { vehicleId: id };
   }
 
-  private onMessage(s: Session, h: Header, m: Message): void {
+  private onMessage(s: Session, _h: Header, m: Message): void {
     const v = s.vehicleId ? this.vehicles.get(s.vehicleId) : undefined;
     if (!v) return;
     v.lastMessageAt = Date.now();
@@ -203,7 +203,10 @@ export class Jt808Unit implements EdgeUnit {
     if (m.kind === 'mediaData') {
       s.send(MSG.multimediaAck, mediaAck(m.media.mediaId));
       const jpeg = m.media.type === 0 && m.media.format === 0 && m.data[0] === 0xff && m.data[1] === 0xd8;
-      if (!jpeg) return count(v, 'mediaNotJpeg');
+      if (!jpeg) {
+        count(v, 'mediaNotJpeg');
+        return;
+      }
       const n = v.pipe.evidence([{ role: 'violation', bytes: m.data, contentType: 'image/jpeg' }]);
       if (n) count(v, 'evidencePhotos', n);
     }
@@ -221,7 +224,10 @@ export class Jt808Unit implements EdgeUnit {
       },
       Date.now(),
     );
-    if (problem) return count(v, `fix ${problem}`);
+    if (problem) {
+      count(v, `fix ${problem}`);
+      return;
+    }
     for (const key of ['dumpBodyRaised', 'coverOpen'] as const) {
       const src = v.vendor?.[key];
       if (src) v.signals[key] = readSignal(src, loc);
