@@ -107,7 +107,14 @@ describe.skipIf(!present)('JT/T 808 real frames (Traccar test captures)', () => 
 });
 
 describe('JT/T 808 framing', () => {
-  const loc = encodeLocation({ lat: 26.9, lon: 112.57, speedKmh: 42.5, course: 90, t: Date.UTC(2026, 10, 1, 2), items: [[0x31, Buffer.from([9])]] });
+  const loc = encodeLocation({
+    lat: 26.9,
+    lon: 112.57,
+    speedKmh: 42.5,
+    course: 90,
+    t: Date.UTC(2026, 10, 1, 2),
+    items: [[0x31, Buffer.from([9])]],
+  });
 
   it('round-trips a 2013 and a 2019 frame, escaping 0x7e and 0x7d inside', () => {
     for (const version of [undefined, 1]) {
@@ -118,7 +125,13 @@ describe('JT/T 808 framing', () => {
       expect(back.header).toMatchObject({ msgId: 0x0200, serial: 0x7e7d, version, bodyLength: body.length });
       expect(back.header.phone.replace(/^0+/, '')).toBe('13800001111');
       const l = decodeLocation(back.body);
-      expect(l).toMatchObject({ lat: 26.9, lon: 112.57, speedKmh: 42.5, course: 90, t: Date.UTC(2026, 10, 1, 2) });
+      expect(l).toMatchObject({
+        lat: 26.9,
+        lon: 112.57,
+        speedKmh: 42.5,
+        course: 90,
+        t: Date.UTC(2026, 10, 1, 2),
+      });
       expect(l.items.satellites).toBe(9);
       expect(l.raw['0xe6']).toBe('7e7d');
     }
@@ -129,7 +142,9 @@ describe('JT/T 808 framing', () => {
     const badSum = Buffer.from(good);
     badSum[badSum.length - 1]! ^= 0xff;
     expect(() => parseFrame(badSum)).toThrow(/checksum/);
-    expect(() => parseFrame(Buffer.from([...good.subarray(0, 4), 0x7d, 0x05, ...good.subarray(4)]))).toThrow(/0x7d followed by 0x05/);
+    expect(() => parseFrame(Buffer.from([...good.subarray(0, 4), 0x7d, 0x05, ...good.subarray(4)]))).toThrow(
+      /0x7d followed by 0x05/,
+    );
     expect(() => parseFrame(good.subarray(0, 8))).toThrow(/shorter than a header/);
     const longer = Buffer.from(good);
     longer[3] = 0x10; // declares 16 body bytes, holds none (checksum fixed up)

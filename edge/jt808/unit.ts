@@ -358,6 +358,13 @@ export class Jt808Unit implements EdgeUnit {
   private async snapshot(v: Vehicle): Promise<Record<string, unknown>> {
     const s = this.online(v);
     const deadline = Date.now() + this.cfg.commandTimeoutS * 1000;
+    // waiting from before the command: the answer and the upload may arrive in one TCP read
+    const upload = s.waitFor(
+      (_h, x) => x.kind === 'mediaData' && x.media.type === 0,
+      deadline - Date.now(),
+      'the photo upload 0x0801',
+    );
+    upload.catch(() => undefined);
     const { m } = await s.request(
       MSG.camera,
       cameraCommand(v.cameraChannel),
@@ -367,11 +374,7 @@ export class Jt808Unit implements EdgeUnit {
     const ans = m as Extract<Message, { kind: 'cameraAnswer' }>;
     if (ans.result !== 0)
       throw new Error(`${v.plate}: the terminal could not take a photo (0x0805 result ${ans.result})`);
-    const { m: media } = await s.waitFor(
-      (_h, x) => x.kind === 'mediaData' && (ans.ids.length === 0 || ans.ids.includes(x.media.mediaId)),
-      Math.max(1, deadline - Date.now()),
-      'the photo upload 0x0801',
-    );
+    const { m: media } = await upload;
     const d = media as Extract<Message, { kind: 'mediaData' }>;
     if (d.data[0] !== 0xff || d.data[1] !== 0xd8)
       throw new Error(`${v.plate}: the uploaded photo is not a JPEG`);

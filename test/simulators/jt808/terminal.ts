@@ -10,7 +10,7 @@
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, FrameSplitter, parseFrame } from '../../../edge/jt808/codec.js';
 import { decodeResponse, encodeLocation, gbk, MSG, toGbk } from '../../../edge/jt808/messages.js';
-import { type ScenarioName, type Sample, scenario, timeline } from '../serial/index.js';
+import { type Sample, type ScenarioName, scenario, timeline } from '../serial/index.js';
 
 export interface Jt808TerminalOptions {
   host: string;
@@ -85,13 +85,16 @@ export function startJt808Terminal(o: Jt808TerminalOptions): Jt808Terminal {
     t.sent[hex(msgId)] = (t.sent[hex(msgId)] ?? 0) + 1;
     const s = serial;
     serial = (serial + 1) & 0xffff;
-    if (!sock.destroyed) sock.write(encodeFrame({ msgId, phone: o.phone, serial: s, version, packages }, body));
+    if (!sock.destroyed)
+      sock.write(encodeFrame({ msgId, phone: o.phone, serial: s, version, packages }, body));
     return s;
   };
   const sendLong = (msgId: number, body: Buffer) => {
     const parts: Buffer[] = [];
     for (let i = 0; i < body.length; i += 1000) parts.push(body.subarray(i, i + 1000));
-    parts.forEach((p, i) => send(msgId, p, parts.length > 1 ? { total: parts.length, index: i + 1 } : undefined));
+    parts.forEach((p, i) =>
+      send(msgId, p, parts.length > 1 ? { total: parts.length, index: i + 1 } : undefined),
+    );
   };
   const location = (s: Sample) =>
     encodeLocation({
@@ -184,7 +187,12 @@ export function startJt808Terminal(o: Jt808TerminalOptions): Jt808Terminal {
         return;
       }
       const auth = o.v2019
-        ? Buffer.concat([Buffer.from([code.length]), Buffer.from(code), Buffer.from('860000000000001'), Buffer.alloc(20)])
+        ? Buffer.concat([
+            Buffer.from([code.length]),
+            Buffer.from(code),
+            Buffer.from('860000000000001'),
+            Buffer.alloc(20),
+          ])
         : Buffer.from(code);
       send(MSG.auth, auth);
       return;
@@ -202,7 +210,8 @@ export function startJt808Terminal(o: Jt808TerminalOptions): Jt808Terminal {
     }
     if (o.answer === false) return;
     const reply = Buffer.from([ps >> 8, ps & 0xff]);
-    if (msgId === MSG.locationQuery && current) send(MSG.locationAnswer, Buffer.concat([reply, location(current)]));
+    if (msgId === MSG.locationQuery && current)
+      send(MSG.locationAnswer, Buffer.concat([reply, location(current)]));
     else if (msgId === MSG.text) {
       t.texts.push(gbk(f.body.subarray(o.v2019 ? 2 : 1)));
       send(MSG.terminalResponse, Buffer.concat([reply, u16(MSG.text), Buffer.from([0])]));
@@ -226,8 +235,24 @@ export function startJt808Terminal(o: Jt808TerminalOptions): Jt808Terminal {
   });
   sock.on('connect', () => {
     const reg = o.v2019
-      ? Buffer.concat([u16(43), u16(400), pad('CITYGRID', 11), pad('SIM-808', 30), pad(o.phone, 30), Buffer.from([2]), toGbk(o.plate)])
-      : Buffer.concat([u16(43), u16(400), pad('CGSIM', 5), pad('SIM-808', 20), pad(o.phone.slice(-7), 7), Buffer.from([2]), toGbk(o.plate)]);
+      ? Buffer.concat([
+          u16(43),
+          u16(400),
+          pad('CITYGRID', 11),
+          pad('SIM-808', 30),
+          pad(o.phone, 30),
+          Buffer.from([2]),
+          toGbk(o.plate),
+        ])
+      : Buffer.concat([
+          u16(43),
+          u16(400),
+          pad('CGSIM', 5),
+          pad('SIM-808', 20),
+          pad(o.phone.slice(-7), 7),
+          Buffer.from([2]),
+          toGbk(o.plate),
+        ]);
     send(MSG.register, reg);
   });
   return t;
