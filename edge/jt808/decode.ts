@@ -230,3 +230,44 @@ function decodeStream(
         },
   );
 }
+
+/** A capture as JSON lines (one per frame) and a summary: messages by id, refusals by problem. */
+export function summariseJt808(
+  bytes: Buffer,
+  lenient = false,
+): { lines: string[]; summary: Record<string, unknown> } {
+  const frames = decodeCapture(bytes, lenient);
+  const messages: Record<string, number> = {};
+  const rejected: Record<string, number> = {};
+  const lines: string[] = [];
+  for (const f of frames) {
+    if (f.error) rejected[f.error.problem] = (rejected[f.error.problem] ?? 0) + 1;
+    const id = f.header ? `0x${f.header.msgId.toString(16).padStart(4, '0')}` : undefined;
+    if (id && f.message) messages[id] = (messages[id] ?? 0) + 1;
+    lines.push(
+      JSON.stringify({
+        at: f.at,
+        msgId: id ?? null,
+        phone: f.header?.phone ?? null,
+        serial: f.header?.serial ?? null,
+        version: f.header?.version ?? null,
+        ...(f.warnings ? { warnings: f.warnings } : {}),
+        ...(f.error ? { error: f.error } : {}),
+        ...(f.message ? { message: jsonMessage(f.message) } : {}),
+      }),
+    );
+  }
+  const positions = frames.reduce((n, f) => n + (f.message ? positionsOf(f.message).length : 0), 0);
+  return { lines, summary: { frames: frames.length, positions, messages, rejected } };
+}
+
+/** Times as ISO strings, media bytes as their length. */
+function jsonMessage(m: Message): unknown {
+  const iso = (l: Location) => ({ ...l, t: new Date(l.t).toISOString() });
+  if (m.kind === 'location' || m.kind === 'locationAnswer') return { ...m, location: iso(m.location) };
+  if (m.kind === 'batch') return { ...m, batch: { ...m.batch, locations: m.batch.locations.map(iso) } };
+  if (m.kind === 'mediaData')
+    return { ...m, location: m.location && iso(m.location), data: undefined, bytes: m.data.length };
+  if (m.kind === 'vendorStatus') return { ...m, t: new Date(m.t).toISOString() };
+  return m;
+}

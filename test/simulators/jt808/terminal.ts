@@ -92,9 +92,8 @@ export function startJt808Terminal(o: Jt808TerminalOptions): Jt808Terminal {
   const sendLong = (msgId: number, body: Buffer) => {
     const parts: Buffer[] = [];
     for (let i = 0; i < body.length; i += 1000) parts.push(body.subarray(i, i + 1000));
-    parts.forEach((p, i) =>
-      send(msgId, p, parts.length > 1 ? { total: parts.length, index: i + 1 } : undefined),
-    );
+    for (const [i, p] of parts.entries())
+      send(msgId, p, parts.length > 1 ? { total: parts.length, index: i + 1 } : undefined);
   };
   const location = (s: Sample) =>
     encodeLocation({
