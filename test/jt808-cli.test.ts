@@ -23,7 +23,8 @@ function cli(...args: string[]) {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
-  const summary = r.stderr.trim() ? JSON.parse(r.stderr.trim().split('\n').at(-1)!) : undefined;
+  const last = r.stderr.trim().split('\n').at(-1) ?? '';
+  const summary = last.startsWith('{') ? JSON.parse(last) : undefined;
   return { code: r.status, lines, summary, stderr: r.stderr };
 }
 
