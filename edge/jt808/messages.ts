@@ -161,16 +161,20 @@ export interface Location {
   raw: Record<string, string>;
 }
 
-const BCD_TIME = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/;
-
+/** BCD YYMMDDhhmmss (Beijing time) → ms since epoch; read nibble by nibble (hot path). */
 export function bcdTime(b: Uint8Array): number {
-  const s = Buffer.from(b).toString('hex');
-  const m = BCD_TIME.exec(s);
-  if (!m) throw new BodyError(`time ${s} is not BCD YYMMDDhhmmss`);
-  const [, yy, mo, dd, hh, mi, ss] = m.map(Number) as number[];
-  if (mo! < 1 || mo! > 12 || dd! < 1 || dd! > 31 || hh! > 23 || mi! > 59 || ss! > 59)
-    throw new BodyError(`time ${s} is not a valid date`);
-  return Date.UTC(2000 + yy!, mo! - 1, dd!, hh!, mi!, ss!) - 8 * 3600_000;
+  const f: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const x = b[i] ?? 0xff;
+    const hi = x >> 4;
+    const lo = x & 0xf;
+    if (hi > 9 || lo > 9) throw new BodyError(`time ${Buffer.from(b).toString('hex')} is not BCD YYMMDDhhmmss`);
+    f.push(hi * 10 + lo);
+  }
+  const [yy, mo, dd, hh, mi, ss] = f as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || dd < 1 || dd > 31 || hh > 23 || mi > 59 || ss > 59)
+    throw new BodyError(`time ${Buffer.from(b).toString('hex')} is not a valid date`);
+  return Date.UTC(2000 + yy, mo - 1, dd, hh, mi, ss) - 8 * 3600_000;
 }
 
 export function toBcdTime(t: number): Buffer {
