@@ -122,14 +122,28 @@ async function fleet(n: number, natsUrl: string) {
   );
   const nc = await connect({ servers: natsUrl });
   let last: GatewayStatus | undefined;
+  const beats = { ok: 0, bad: 0, why: '' };
   const sub = nc.subscribe(subjects.status('veh-bench-jt808'));
   void (async () => {
     for await (const m of sub) {
       const r = decode(GatewayStatus, m.data);
-      if (r.ok) last = r.value;
+      if (r.ok) {
+        last = r.value;
+        beats.ok++;
+      } else {
+        beats.bad++;
+        beats.why = r.reason.slice(0, 200);
+      }
     }
   })();
-  const gw = await startGatewayProcess({ configPath: cfg, name: 'gateway' });
+  const gwErrors: string[] = [];
+  const gw = await startGatewayProcess({
+    configPath: cfg,
+    name: 'gateway',
+    onLine: (l) => {
+      if (/"level":(50|60)|Error/.test(l) && gwErrors.length < 5) gwErrors.push(l.slice(0, 300));
+    },
+  });
   const pid = gw.child.pid!;
   await listening(port, 60_000);
   const terms: Jt808Terminal[] = [];
@@ -153,12 +167,19 @@ async function fleet(n: number, natsUrl: string) {
     const counter = () =>
       (last?.devices.find((d) => d.id === 'jt808-endpoint')?.counters ?? {}) as Record<string, number>;
     const sent = () => terms.reduce((a, t) => a + (t.sent['0x0200'] ?? 0), 0);
+    // each report the gateway took is answered 0x8001 result 0: counted at the terminals
+    const answered = () =>
+      terms.reduce(
+        (a, t) => a + t.responses.filter((r) => r.replyId === MSG.location && r.result === 0).length,
+        0,
+      );
     // wait for a heartbeat after every terminal connected
     const t0 = Date.now();
     while (Date.now() - t0 < 10_000 && (counter().open ?? 0) < n)
       await new Promise((r) => setTimeout(r, 250));
     const frames0 = counter().frames ?? 0;
     const sent0 = sent();
+    const answered0 = answered();
     const cpu0 = cpuS(pid);
     const rss: number[] = [];
     const end = Date.now() + STEADY_S * 1000;
@@ -167,7 +188,8 @@ async function fleet(n: number, natsUrl: string) {
       await new Promise((r) => setTimeout(r, 500));
     }
     const sentSteady = sent() - sent0;
-    await new Promise((r) => setTimeout(r, 4500)); // two heartbeats: the counters catch up
+    await new Promise((r) => setTimeout(r, 4500)); // answers in flight, two heartbeats
+    const answeredSteady = answered() - answered0;
     const c = counter();
     return {
       rss,
@@ -175,9 +197,12 @@ async function fleet(n: number, natsUrl: string) {
       open: c.open ?? 0,
       authenticated: c.authenticated ?? 0,
       sentSteady,
-      // frames in the window include heartbeats-free reports only (terminals send no 0x0002 here)
+      answeredSteady,
+      // the gateway's own frame counter over the window, from its heartbeats
       taken: (c.frames ?? 0) - frames0,
       cpuPct: ((cpuS(pid) - cpu0) / STEADY_S) * 100,
+      gwErrors,
+      beats,
       refusals: Object.entries(c)
         .filter(([k, v]) => v > 0 && /bad|tooLong|cut|Refused|Timeouts|unknown/.test(k))
         .map(([k, v]) => `${k}=${v}`),
@@ -260,13 +285,16 @@ const bench: Benchmark = {
           'RSS per terminal': one(((sMany.median - sBase.median) * 1024) / Math.max(1, TERMINALS - 1), 'KB'),
           'sessions open at the end': one(many.open, 'terminals'),
           'reports sent in the steady window': one(many.sentSteady, 'frames'),
-          'reports taken in the steady window': one(many.taken, 'frames'),
+          'reports answered 0x8001 ok in the steady window': one(many.answeredSteady, 'frames'),
+          'frames counted by the gateway in the window (heartbeat)': one(many.taken, 'frames'),
           [`gateway CPU with ${TERMINALS} terminals`]: one(many.cpuPct, '% of one core'),
         },
         notes: [
           `decode input: ${input.source}; ${input.frames} frames, ${(input.bytes.length / 1e6).toFixed(1)} MB; ${decoded} decoded to messages, ${framed} passed the framing-only checksum`,
-          `fleet: ${TERMINALS} simulated terminals (test/simulators/jt808, in the benchmark process) → one gateway process on 127.0.0.1 with acceptUnlisted and the demo rules, ${STEADY_S} s steady window after all authenticated; RSS from /proc every 500 ms; reports taken from the gateway's heartbeat counters (frames), which include a few frames sent at the window edges`,
+          `fleet: ${TERMINALS} simulated terminals (test/simulators/jt808, in the benchmark process) → one gateway process on 127.0.0.1 with acceptUnlisted and the demo rules, ${STEADY_S} s steady window after all authenticated; RSS from /proc every 500 ms; reports sent in the window against those answered with 0x8001 result 0 (counted at the terminals, answers up to 4.5 s after the window included), and the gateway's own frame counter from its heartbeats`,
           `refusals counted by the gateway: ${many.refusals.join(', ') || 'none'}; authenticated ${many.authenticated}`,
+          ...many.gwErrors.map((l) => `gateway error: ${l}`),
+          `heartbeats received ${many.beats.ok}, invalid ${many.beats.bad}${many.beats.why ? ` (${many.beats.why})` : ''}`,
         ],
       };
     } finally {
