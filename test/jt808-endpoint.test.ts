@@ -16,6 +16,7 @@ import { createJt808Unit, type Jt808Unit } from '../edge/jt808/unit.js';
 import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { type CommandRequest, Incident, type TrackPoint, validate } from '../protocol/index.js';
 import { type Jt808Terminal, startJt808Terminal } from './simulators/jt808/index.js';
+import { until as waitUntil } from './support/processes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO = path.join(ROOT, 'edge/vehicle/demo');
@@ -23,15 +24,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 'jt808-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const log = { info() {}, warn() {}, error() {}, debug() {} };
 
-async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** poll until the check holds (false/0 count as not yet) */
+const until = <T>(f: () => T, ms: number, what: string) => waitUntil(() => f() || undefined, what, ms);
 
 interface Harness {
   unit: Jt808Unit;
