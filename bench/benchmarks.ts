@@ -7,6 +7,7 @@ import type { Benchmark } from './lib/types.js';
 export const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   nmea: () => import('./nmea.bench.js'),
   can: () => import('./can.bench.js'),
+  jt808: () => import('./jt808.bench.js'),
   camera: () => import('./camera.bench.js'),
   gateway: () => import('./gateway.bench.js'),
   ingest: () => import('./ingest.bench.js'),

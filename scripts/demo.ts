@@ -2,8 +2,8 @@
  * @module scripts/demo
  * `npm run demo`: the whole stack on this machine — NATS (JetStream), central with the console,
  * a checkpoint gateway with four simulated ONVIF cameras (a no-parking street, a sidewalk, two
- * duty posts) and a muck truck on a simulated serial GPS/CAN device driving its scenarios in a
- * loop. Prints the console URL and demo sign-in tokens; Ctrl-C stops everything cleanly.
+ * duty posts), a muck truck on a simulated serial GPS/CAN device driving its scenarios in a
+ * loop, and a second truck whose own JT/T 808 terminal reports over TCP (cover open while driving). Prints the console URL and demo sign-in tokens; Ctrl-C stops everything cleanly.
  * Options: --port <n> (central, default 8080, 0 = any), --realtime (truck at 1 fix/s), --verbose.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -120,6 +120,9 @@ const stack = await startStack({
   truckScenario: 'speeding',
   truckIntervalMs: opts.realtime ? 1000 : 200,
   truckLoop: true,
+  jt808Scenario: 'cover',
+  jt808IntervalMs: opts.realtime ? 1000 : 200,
+  jt808Loop: true,
   onLine: (who, line) => {
     if (opts.verbose || interesting.test(line))
       console.log(`[${who}] ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
@@ -135,7 +138,8 @@ console.log(`
  登录令牌 Sign-in tokens (demo only):
    demo-operator (值班员 operator) · demo-leader (领导 leader) · demo-admin
    demo-handler-hwc (环卫处 sanitation handler) · demo-collector (采集员 collector)
- Cameras: ${cameras.map((c) => c.name).join(', ')}; truck 浙A·D1234 on serial GPS/CAN.
+ Cameras: ${cameras.map((c) => c.name).join(', ')}; truck 浙A·D1234 on serial GPS/CAN;
+ truck 湘D·A8808 on its own JT/T 808 terminal (gateway veh-hy-jt808, deviceId truck-hy-d8808).
  AI and vehicle incidents appear in 待确认 (confirmation queue) within seconds.
  Ctrl-C 停止 / stops everything.
 ════════════════════════════════════════════════════════════════════`);

@@ -4,9 +4,11 @@
  * rejected input on stderr.
  *   npm run -s vehicle -- decode-nmea drive.nmea
  *   npm run -s vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
+ *   npm run -s vehicle -- decode-jt808 capture.hex [--lenient]
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { summariseJt808 } from '../jt808/decode.js';
 import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc, SlcanReader } from './can/index.js';
 import { decodeNmea } from './gnss/fix.js';
 
@@ -88,6 +90,13 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
   process.stderr.write(`${JSON.stringify(summary)}\n`);
 }
 
+/** JT/T 808 capture (hex lines or a raw TCP dump): one JSON line per message, refusals on stderr. */
+export function decodeJt808Command(file: string, opts: { lenient?: boolean }): void {
+  const { lines, summary } = summariseJt808(read(file), !!opts.lenient);
+  if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
+  process.stderr.write(`${JSON.stringify({ file, ...summary })}\n`);
+}
+
 // Piped into `head`: the reader has gone, so stop quietly (no stack trace, exit 0 like cat).
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
@@ -96,7 +105,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const program = new Command()
   .name('vehicle')
-  .description('车载终端工具 vehicle unit tools: decode recorded NMEA and CAN logs to JSON lines');
+  .description('车载终端工具 vehicle unit tools: decode recorded NMEA, CAN and JT/T 808 logs to JSON lines');
 program
   .command('decode-nmea')
   .argument('<file>', 'NMEA log (.log/.nmea); lines starting with # are ignored')
@@ -109,6 +118,12 @@ program
   .requiredOption('--dbc <file>', 'DBC file; messages matched by J1939 PGN, source address ignored')
   .description('one JSON line per decoded J1939 message: pgn, sa, signals')
   .action(decodeCanCommand);
+program
+  .command('decode-jt808')
+  .argument('<file>', 'JT/T 808 capture: hex frames one per line (# comments), or raw bytes off TCP')
+  .option('--lenient', 'decode frames with a bad checksum/escape/length too, flagged in "warnings"')
+  .description('one JSON line per frame: at, msgId, phone, serial, message (positions, items)')
+  .action(decodeJt808Command);
 
 try {
   program.parse();

@@ -12,27 +12,20 @@ import {
   formatIssues,
   type IncidentKind,
 } from '../../protocol/index.js';
-import type { EdgeSinks, EdgeUnit, IncidentDraft, UnitContext } from '../unit.js';
+import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { loadUnitState, saveUnitState } from '../unit-state.js';
 import { CanSignalDecoder, type Dbc, parseDbc, SlcanReader, slcanSetup } from './can/index.js';
 import { VehicleSection } from './config.js';
 import { type Fix, FixAssembler, fixProblem } from './gnss/fix.js';
 import { NmeaReader } from './gnss/nmea.js';
 import { IncidentTracker } from './incidents.js';
+import { VehiclePipeline } from './pipeline.js';
 import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from './rules/episode.js';
 import { loadGeo } from './rules/geo.js';
-import {
-  type Details,
-  initialRulesState,
-  RULES,
-  type RuleKey,
-  type RulesState,
-  stepRules,
-} from './rules/index.js';
+import { type Details, RULES, type RuleKey, type RulesState } from './rules/index.js';
 import { SerialLine } from './serial/line.js';
 import { applyCanMessage, pollDigitalInputs, type SignalState } from './signals.js';
-import { initialVehicleState, stepVehicle, type VehicleInput } from './state/index.js';
-import { TelemetryBatcher } from './telemetry.js';
+import type { VehicleInput } from './state/index.js';
 
 /** After this long without NMEA bytes the open epoch is complete: emit it. */
 const EPOCH_QUIET_MS = 150;
@@ -91,11 +84,10 @@ const DEVICE_KEYS: readonly DeviceKey[] = ['gps', 'can', 'di'];
 
 class VehicleUnit implements EdgeUnit {
   readonly name: string;
-  private sinks: EdgeSinks | undefined;
-  private vstate = initialVehicleState();
-  private rstate = initialRulesState();
+  private started = false;
   private readonly signals: SignalState = { can: {} };
-  private readonly tracker: IncidentTracker;
+  /** state → rules → incidents and telemetry, shared with the JT/T 808 unit */
+  private readonly pipe: VehiclePipeline;
   private readonly nmea: NmeaReader;
   private readonly fixes: FixAssembler;
   private readonly slcan: SlcanReader | undefined;
@@ -104,8 +96,6 @@ class VehicleUnit implements EdgeUnit {
   private canLine: SerialLine | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private quiet: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private last: VehicleInput | undefined;
   private lastFixAt = 0;
   private lastNoFixAt = 0;
   private lastCanAt = 0;
@@ -119,26 +109,29 @@ class VehicleUnit implements EdgeUnit {
   private readonly rejected: Record<string, number> = {};
   /** receiver health from the last good fix, for the heartbeat */
   private receiver: { sats?: number; hdop?: number; mode?: number } = {};
-  private readonly telemetry: TelemetryBatcher;
 
   constructor(
     private readonly cfg: VehicleSection,
     private readonly ctx: UnitContext,
-    private readonly geo: ReturnType<typeof loadGeo>,
+    geo: ReturnType<typeof loadGeo>,
     dbc: Dbc | undefined,
   ) {
     this.name = `vehicle:${cfg.id}`;
-    this.tracker = new IncidentTracker(cfg.id, cfg.plate);
+    this.pipe = new VehiclePipeline({
+      id: cfg.id,
+      plate: cfg.plate,
+      geo,
+      rules: cfg.rules,
+      telemetry: cfg.telemetry,
+      maxJumpKmh: cfg.gnss.maxJumpKmh,
+      log: ctx.log,
+      pointSignals: () => this.pointSignals(),
+      // an episode that starts or ends changes what a restart must take back
+      onRuleEvent: () => this.save(),
+    });
     const pivot = Date.parse(`${cfg.gnss.rolloverPivot}T00:00:00Z`);
     this.fixes = new FixAssembler((f) => this.onFix(f), { rolloverPivotMs: pivot });
     this.nmea = new NmeaReader((s) => this.fixes.push(s));
-    this.telemetry = new TelemetryBatcher(cfg.telemetry, (pts) => {
-      try {
-        this.sinks?.telemetry(cfg.id, pts);
-      } catch (e) {
-        ctx.log.error({ vehicle: cfg.id, err: (e as Error).message }, 'telemetry batch not taken');
-      }
-    });
     if (dbc && cfg.can) {
       const dec = new CanSignalDecoder(dbc);
       const map = cfg.can.signals;
@@ -157,7 +150,8 @@ class VehicleUnit implements EdgeUnit {
   }
 
   async start(sinks: EdgeSinks): Promise<void> {
-    this.sinks = sinks;
+    this.pipe.attach(sinks);
+    this.started = true;
     this.restore();
     const { cfg, ctx } = this;
     this.gps = new SerialLine({
@@ -199,7 +193,7 @@ class VehicleUnit implements EdgeUnit {
       this.timers.push(setInterval(poll, di.pollMs));
     }
     this.timers.push(setInterval(() => this.tick(Date.now()), 1000));
-    this.timers.push(setInterval(() => this.telemetry.flush(), cfg.telemetry.maxBatchDelayS * 1000));
+    this.timers.push(setInterval(() => this.pipe.telemetry.flush(), cfg.telemetry.maxBatchDelayS * 1000));
   }
 
   async stop(): Promise<void> {
@@ -208,9 +202,9 @@ class VehicleUnit implements EdgeUnit {
     await Promise.all([this.gps?.stop(), this.canLine?.stop()]);
     this.fixes.flush();
     // open episodes stay open: the next start (restart, reload) continues them with their ids
-    this.telemetry.flush();
-    await this.chain;
-    if (this.sinks) this.save();
+    this.pipe.telemetry.flush();
+    await this.pipe.settled();
+    if (this.started) this.save();
   }
 
   private save(): void {
@@ -218,11 +212,11 @@ class VehicleUnit implements EdgeUnit {
       v: 1,
       vehicleId: this.cfg.id,
       plate: this.cfg.plate,
-      episodes: this.rstate.episodes,
-      details: this.rstate.details,
+      episodes: this.pipe.rstate.episodes,
+      details: this.pipe.rstate.details,
       offline: this.offline,
-      open: this.tracker.saved(),
-      last: this.last,
+      open: this.pipe.tracker.saved(),
+      last: this.pipe.last,
     };
     try {
       saveUnitState(vehicleStateFile(this.ctx.dataDir, this.cfg.id), state);
@@ -242,18 +236,18 @@ class VehicleUnit implements EdgeUnit {
       const saved = loadUnitState<SavedVehicle>(join(dir, f), this.ctx.log);
       if (saved?.v !== 1) continue;
       const mine = saved.vehicleId === this.cfg.id;
-      const tracker = mine ? this.tracker : new IncidentTracker(saved.vehicleId, saved.plate);
+      const tracker = mine ? this.pipe.tracker : new IncidentTracker(saved.vehicleId, saved.plate);
       tracker.restore(saved.open);
       const end = (key: string, kind: IncidentKind, ep: EpisodeState, t: number, details: Details) => {
         for (const e of closeEpisode(ep, t))
-          this.emitDraft(tracker.draft({ key, kind, event: e, details, at: saved.last }));
+          this.pipe.emitDraft(tracker.draft({ key, kind, event: e, details, at: saved.last }));
       };
       const t = saved.last?.t ?? Date.now();
       for (const r of RULES) {
         const ep = saved.episodes[r.key] ?? idleEpisode();
         if (mine && this.cfg.rules[r.key].enabled) {
-          this.rstate.episodes[r.key] = ep;
-          this.rstate.details[r.key] = saved.details[r.key] ?? {};
+          this.pipe.rstate.episodes[r.key] = ep;
+          this.pipe.rstate.details[r.key] = saved.details[r.key] ?? {};
         } else
           end(r.key, r.kind, ep, t, {
             ...saved.details[r.key],
@@ -270,7 +264,7 @@ class VehicleUnit implements EdgeUnit {
           });
       }
       if (mine) {
-        this.last = saved.last;
+        this.pipe.last = saved.last;
         this.ctx.log.info({ vehicle: this.cfg.id, open: tracker.openKeys() }, 'vehicle state restored');
       } else rmSync(join(dir, f), { force: true });
     }
@@ -295,22 +289,7 @@ class VehicleUnit implements EdgeUnit {
       dumpBodyRaised: this.signals.dumpBodyRaised,
       coverOpen: this.signals.coverOpen,
     };
-    const step = stepVehicle(this.vstate, input, this.cfg.gnss.maxJumpKmh);
-    this.vstate = step.state;
-    if (!step.accepted) return;
-    this.last = input;
-    const out = stepRules(
-      this.rstate,
-      input,
-      step.accepted.prev,
-      { geo: this.geo, params: this.cfg.rules },
-      (rule, err) =>
-        this.ctx.log.error({ vehicle: this.cfg.id, rule, err: err.message }, 'vehicle rule failed; skipped'),
-    );
-    this.rstate = out.state;
-    for (const e of out.events)
-      this.emit({ key: e.rule, kind: e.kind, event: e.event, details: e.details, at: e.at });
-    this.telemetry.offer(input, this.pointSignals());
+    this.pipe.fix(input);
   }
 
   private pointSignals(): Record<string, number | boolean> {
@@ -321,23 +300,9 @@ class VehicleUnit implements EdgeUnit {
     return s;
   }
 
-  private emit(e: Parameters<IncidentTracker['draft']>[0]): void {
-    this.emitDraft(this.tracker.draft(e));
+  private emit(e: Parameters<VehiclePipeline['emit']>[0]): void {
+    this.pipe.emit(e);
     this.save();
-  }
-
-  private emitDraft(d: IncidentDraft | undefined): void {
-    const sinks = this.sinks;
-    if (!d || !sinks) return;
-    // in order: a revision is written only after the one before it
-    this.chain = this.chain
-      .then(() => sinks.incident(d))
-      .catch((err) =>
-        this.ctx.log.error(
-          { vehicle: this.cfg.id, kind: d.kind, rev: d.rev, err: (err as Error).message },
-          'incident not stored',
-        ),
-      );
   }
 
   /** Host-clock checks: SLCAN re-setup, device offline episodes. */
@@ -368,7 +333,7 @@ class VehicleUnit implements EdgeUnit {
           kind: 'device_offline',
           event: e,
           details: { device: d, deviceId: `${this.cfg.id}-${d}`, error: st.error ?? 'back online' },
-          at: this.last,
+          at: this.pipe.last,
         });
     }
   }
@@ -418,8 +383,8 @@ class VehicleUnit implements EdgeUnit {
         counters: {
           ...this.nmea.counters,
           ...Object.fromEntries(Object.entries(this.rejected).map(([k, v]) => [`fix ${k}`, v])),
-          outOfOrder: this.vstate.dropped.outOfOrder,
-          jumps: this.vstate.dropped.jumps,
+          outOfOrder: this.pipe.vstate.dropped.outOfOrder,
+          jumps: this.pipe.vstate.dropped.jumps,
           reopens: this.gps!.state.reopens,
           ...Object.fromEntries(
             Object.entries({
@@ -428,8 +393,8 @@ class VehicleUnit implements EdgeUnit {
               fixMode: this.receiver.mode,
             }).filter(([, v]) => v !== undefined && Number.isFinite(v)),
           ),
-          ruleErrors: this.rstate.errors,
-          telemetryPoints: this.telemetry.sampled,
+          ruleErrors: this.pipe.rstate.errors,
+          telemetryPoints: this.pipe.telemetry.sampled,
         },
       });
     if (st.can && this.slcan && this.can)
@@ -447,7 +412,7 @@ class VehicleUnit implements EdgeUnit {
 
   async command(req: CommandRequest): Promise<Record<string, unknown> | undefined> {
     if (req.verb !== 'where' || (req.deviceId && req.deviceId !== this.cfg.id)) return undefined;
-    const v = this.last;
+    const v = this.pipe.last;
     return {
       vehicleId: this.cfg.id,
       plate: this.cfg.plate,
@@ -459,13 +424,13 @@ class VehicleUnit implements EdgeUnit {
       trackDeg: v?.track ?? null,
       fixAgeS: this.lastFixAt ? Math.round((Date.now() - this.lastFixAt) / 100) / 10 : null,
       signals: this.pointSignals(),
-      openIncidents: this.tracker.openKeys(),
+      openIncidents: this.pipe.tracker.openKeys(),
       devices: this.devices().map((d) => ({ id: d.id, type: d.type, online: d.online, error: d.error })),
     };
   }
 
   /** for tests: which rules currently have an open episode */
   activeRules(): RuleKey[] {
-    return RULES.filter((r) => this.rstate.episodes[r.key].phase === 'active').map((r) => r.key);
+    return this.pipe.activeRules();
   }
 }
