@@ -343,6 +343,7 @@ export class CameraUnit implements EdgeUnit {
       f.jpeg,
       f.t,
       covers.map((t) => t.box),
+      f.scale,
     );
     const out = judgeFrame(this.engine, f.t, judgements, p, statics);
     this.engine = out.state;
