@@ -17,6 +17,7 @@ import { connectNats, type NatsConnection, provisionStreams } from '../protocol/
 import { incidents } from './fault-kit.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { until } from './support/processes.js';
 
 const quiet = { info() {}, warn() {} };
 const N = 3000;
@@ -72,21 +73,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
 /** Which node leads the incident stream (by server name cg-test-nK). */
 async function leaderIndex(nc: NatsConnection): Promise<number> {
   const info = await (await nc.jetstreamManager()).streams.info(STREAMS.incidents.name);
@@ -108,17 +94,17 @@ describe('nats cluster - 3 nodes, replicas 3', () => {
     await cluster.ready();
     const nc = await connectNats({ servers: cluster.urls, name: 'cluster-drill', log: quiet });
     cleanup.push(() => nc.close());
-    await until('streams at 3 replicas', async () => {
+    await until(async () => {
       await provisionStreams(nc, [], { replicas: 3 });
       return true;
-    });
+    }, 'streams at 3 replicas');
     const jsm = await nc.jetstreamManager();
     for (const d of Object.values(STREAMS))
       expect((await jsm.streams.info(d.name)).config.num_replicas, d.name).toBe(3);
     // provisioning again without the option keeps the cluster's replicas
     await provisionStreams(nc);
     expect((await jsm.streams.info(STREAMS.incidents.name)).config.num_replicas).toBe(3);
-    await until('stream replicas current', () => allReplicasCurrent(nc));
+    await until(() => allReplicasCurrent(nc), 'stream replicas current');
 
     const list = ['cp-c1', 'cp-c2'].flatMap((g) => incidents(N / 2, g));
     const killed = await leaderIndex(nc);
@@ -131,14 +117,18 @@ describe('nats cluster - 3 nodes, replicas 3', () => {
       const attempts = await Promise.all(batch);
       retried += attempts.filter((a) => a > 1).length;
     }
-    await until('restarted node current again', () => allReplicasCurrent(nc), 90_000);
+    await until(() => allReplicasCurrent(nc), 'restarted node current again', 90_000);
     // the restarted node must now hold a full copy: lose another one and count from what is left
     const second = (killed + 1) % 3;
     await cluster.nodes[second].kill();
-    const seen = await until('census with one node down', async () => {
-      const s = await withTimeout(census(nc), 20_000, 'census');
-      return s.size >= list.length ? s : undefined;
-    });
+    const seen = await until(
+      async () => {
+        const s = await withTimeout(census(nc), 20_000, 'census');
+        return s.size >= list.length ? s : undefined;
+      },
+      'census with one node down',
+      60_000,
+    );
     const produced = list.map((x) => x.id);
     const delivered = [...seen.values()].reduce((a, b) => a + b, 0);
     const lost = produced.filter((id) => !seen.has(id)).length;
@@ -195,10 +185,13 @@ describe('nats leaf node - a checkpoint-local server bridged to the hub', () => 
     cleanup.push(() => gw.close());
     const [mine] = incidents(1, 'cp-l1');
     // the leaf connects to the hub on its own schedule: publish until the hub's stream acknowledges
-    const ack = await until('publish through the leaf node', async () =>
-      gw.jetstream({ timeout: 2000 }).publish(subjects.incident('cp-l1'), encode(Incident, mine), {
-        msgID: incidentMsgId(mine),
-      }),
+    const ack = await until(
+      () =>
+        gw.jetstream({ timeout: 2000 }).publish(subjects.incident('cp-l1'), encode(Incident, mine), {
+          msgID: incidentMsgId(mine),
+        }),
+      'publish through the leaf node',
+      60_000,
     );
     expect(ack.stream).toBe(STREAMS.incidents.name);
     const jsm = await central.jetstreamManager();

@@ -114,25 +114,19 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     throw new Error(`nats-server did not listen on ${port} within 15 s: ${lines.slice(-5).join(' | ')}`);
   };
 
-  const stop = async () => {
+  /** signal the process and wait for its exit; SIGTERM escalates to SIGKILL after 5 s */
+  const end = async (signal: 'SIGTERM' | 'SIGKILL') => {
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null) return;
     const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
+    c.kill(signal);
     const t = setTimeout(() => c.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(t);
   };
-
-  const kill = async () => {
-    const c = child;
-    child = undefined;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGKILL');
-    await exited;
-  };
+  const stop = () => end('SIGTERM');
+  const kill = () => end('SIGKILL');
 
   const dispose = async () => {
     await stop();
