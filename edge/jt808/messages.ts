@@ -168,7 +168,8 @@ export function bcdTime(b: Uint8Array): number {
     const x = b[i] ?? 0xff;
     const hi = x >> 4;
     const lo = x & 0xf;
-    if (hi > 9 || lo > 9) throw new BodyError(`time ${Buffer.from(b).toString('hex')} is not BCD YYMMDDhhmmss`);
+    if (hi > 9 || lo > 9)
+      throw new BodyError(`time ${Buffer.from(b).toString('hex')} is not BCD YYMMDDhhmmss`);
     f.push(hi * 10 + lo);
   }
   const [yy, mo, dd, hh, mi, ss] = f as [number, number, number, number, number, number];
