@@ -21,27 +21,16 @@ import ExcelJS from 'exceljs';
 import type { Feature, Polygon } from 'geojson';
 import { z } from 'zod';
 import { findForbidden } from '../http/text.js';
-import { Handset, loadCity } from './index.js';
+import { Handset, loadCity, UNIT_KINDS } from './index.js';
 
 /** Overlap allowed between two neighbouring grids (digitising slivers), in square metres. */
 export const OVERLAP_TOLERANCE_M2 = 50;
 
-const KINDS = [
-  'bureau',
-  'centre',
-  'bureau_unit',
-  'district',
-  'zone',
-  'district_bureau',
-  'zone_brigade',
-  'street',
-  'community',
-] as const;
 const OrgRow = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and -'),
   name: z.string().min(1).max(100),
   en: z.string().max(200).default(''),
-  kind: z.enum(KINDS),
+  kind: z.enum(UNIT_KINDS),
   parentId: z.string().optional(),
   function: z.string().optional(),
   areaCode: z
@@ -104,14 +93,23 @@ export async function validateCity(f: ImportFiles) {
     problems.push({ file: basename(file), row, message });
 
   const units: z.output<typeof OrgRow>[] = [];
-  (await readTable(f.org)).forEach((raw, i) => {
+  for (const [i, raw] of (await readTable(f.org)).entries()) {
     const bad = findForbidden(raw);
-    if (bad) return say(f.org, i + 1, `${bad.path}: ${bad.codePoint} is not allowed`);
+    if (bad) {
+      say(f.org, i + 1, `${bad.path}: ${bad.codePoint} is not allowed`);
+      continue;
+    }
     const r = OrgRow.safeParse(blankToUndefined(raw));
-    if (!r.success) return say(f.org, i + 1, zodMessage(r.error));
-    if (units.some((u) => u.id === r.data.id)) return say(f.org, i + 1, `duplicate unit id ${r.data.id}`);
+    if (!r.success) {
+      say(f.org, i + 1, zodMessage(r.error));
+      continue;
+    }
+    if (units.some((u) => u.id === r.data.id)) {
+      say(f.org, i + 1, `duplicate unit id ${r.data.id}`);
+      continue;
+    }
     units.push(r.data);
-  });
+  }
   const byId = new Map(units.map((u) => [u.id, u]));
   const rowOf = (id: string) => units.findIndex((u) => u.id === id) + 1;
   for (const u of units) {
@@ -133,12 +131,17 @@ export async function validateCity(f: ImportFiles) {
   const codes = new Set<string>();
   const kindOf = (id: unknown) => (typeof id === 'string' ? byId.get(id)?.kind : undefined);
   const good: { i: number; f: Feature<Polygon>; box: number[] }[] = [];
-  features.forEach((ft, i) => {
+  for (const [i, ft] of features.entries()) {
     const p = (ft.properties ?? {}) as Record<string, unknown>;
     const at = (m: string) => say(f.grids, i + 1, `grid ${String(p.code ?? '?')}: ${m}`);
-    if (typeof p.code !== 'string' || !/^\d{15}$/.test(p.code))
-      return at('code must be 15 digits (GB/T 30428)');
-    if (codes.has(p.code)) return at('duplicate grid code');
+    if (typeof p.code !== 'string' || !/^\d{15}$/.test(p.code)) {
+      at('code must be 15 digits (GB/T 30428)');
+      continue;
+    }
+    if (codes.has(p.code)) {
+      at('duplicate grid code');
+      continue;
+    }
     codes.add(p.code);
     if (kindOf(p.communityId) !== 'community')
       at(`communityId ${String(p.communityId)} is not a community of the organisation`);
@@ -153,9 +156,12 @@ export async function validateCity(f: ImportFiles) {
       at(`community ${String(p.communityId)} is not under street ${String(p.streetId)}`);
     if (byId.get(p.streetId as string)?.parentId !== p.areaId)
       at(`street ${String(p.streetId)} is not under ${String(p.areaId)}`);
-    if (ft.geometry?.type !== 'Polygon' || !booleanValid(ft)) return at('geometry must be a valid Polygon');
+    if (ft.geometry?.type !== 'Polygon' || !booleanValid(ft)) {
+      at('geometry must be a valid Polygon');
+      continue;
+    }
     good.push({ i, f: ft, box: bbox(ft) });
-  });
+  }
   for (let a = 0; a < good.length; a++)
     for (let b = a + 1; b < good.length; b++) {
       const [x, y] = [good[a].box, good[b].box];
@@ -173,25 +179,33 @@ export async function validateCity(f: ImportFiles) {
   const collectors: { id: string; name: string; gridCodes: string[]; handset?: z.output<typeof Handset> }[] =
     [];
   const devices = new Set<string>();
-  (await readTable(f.collectors)).forEach((raw, i) => {
+  for (const [i, raw] of (await readTable(f.collectors)).entries()) {
     const r = CollectorRow.safeParse(blankToUndefined(raw));
-    if (!r.success) return say(f.collectors, i + 1, zodMessage(r.error));
+    if (!r.success) {
+      say(f.collectors, i + 1, zodMessage(r.error));
+      continue;
+    }
     const { deviceId, iccid, msisdn, ...c } = r.data;
     for (const g of c.gridCodes) if (!codes.has(g)) say(f.collectors, i + 1, `${c.id}: unknown grid ${g}`);
     if (c.gridCodes.length === 0) say(f.collectors, i + 1, `${c.id}: needs at least one grid`);
     let handset: z.output<typeof Handset> | undefined;
     if (deviceId || iccid || msisdn) {
       const h = Handset.safeParse({ deviceId, iccid, msisdn });
-      if (!h.success) return say(f.collectors, i + 1, `${c.id}: handset ${zodMessage(h.error)}`);
+      if (!h.success) {
+        say(f.collectors, i + 1, `${c.id}: handset ${zodMessage(h.error)}`);
+        continue;
+      }
       if (devices.has(h.data.deviceId))
         say(f.collectors, i + 1, `${c.id}: handset ${h.data.deviceId} is assigned twice`);
       devices.add(h.data.deviceId);
       handset = h.data;
     }
-    if (collectors.some((x) => x.id === c.id))
-      return say(f.collectors, i + 1, `duplicate collector id ${c.id}`);
+    if (collectors.some((x) => x.id === c.id)) {
+      say(f.collectors, i + 1, `duplicate collector id ${c.id}`);
+      continue;
+    }
     collectors.push({ ...c, handset });
-  });
+  }
   const collectorIdsOf = new Map<string, string[]>();
   for (const c of collectors)
     for (const g of c.gridCodes) collectorIdsOf.set(g, [...(collectorIdsOf.get(g) ?? []), c.id]);
