@@ -134,8 +134,8 @@ console.log(`
    NATS:             ${stack.nats.url}
  登录令牌 Sign-in tokens (demo only):
    demo-operator (值班员 operator) · demo-leader (领导 leader) · demo-admin
-   demo-handler-hwc (环卫处 sanitation handler) · demo-collector (采集员 collector)
- Cameras: ${cameras.map((c) => c.name).join(', ')}; truck 浙A·D1234 on serial GPS/CAN.
+   demo-handler-hwc (市环卫处 sanitation handler) · demo-collector (采集员 collector)
+ Cameras: ${cameras.map((c) => c.name).join(', ')}; truck 浙A·D1234 on serial GPS/CAN. City: 衡阳 (placeholder grids; import-city loads the real ones).
  AI and vehicle incidents appear in 待确认 (confirmation queue) within seconds.
  Ctrl-C 停止 / stops everything.
 ════════════════════════════════════════════════════════════════════`);
