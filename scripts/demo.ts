@@ -137,9 +137,10 @@ console.log(`
    NATS:             ${stack.nats.url}
  登录令牌 Sign-in tokens (demo only):
    demo-operator (值班员 operator) · demo-leader (领导 leader) · demo-admin
-   demo-handler-hwc (环卫处 sanitation handler) · demo-collector (采集员 collector)
+   demo-handler-hwc (市环卫处 sanitation handler) · demo-collector (采集员 collector)
  Cameras: ${cameras.map((c) => c.name).join(', ')}; truck 浙A·D1234 on serial GPS/CAN;
  truck 湘D·A8808 on its own JT/T 808 terminal (gateway veh-hy-jt808, deviceId truck-hy-d8808).
+ City: 衡阳 (placeholder grids; import-city loads the real ones).
  AI and vehicle incidents appear in 待确认 (confirmation queue) within seconds.
  Ctrl-C 停止 / stops everything.
 ════════════════════════════════════════════════════════════════════`);

@@ -22,7 +22,11 @@
  *   D3 01.04 Mon 30 Nov 09:00 → dc-hw, deadline 11:00, open at month end → 月末超期未结案 1
  *   collectors (30 in 雁峰区, quota 2 each): col-001 2 valid → 0; col-002 1 valid, 1 rejected →
  *   short 1 → 0.5; the other 28 file nothing → 28 × 2 × 0.5 = 28 → 信息采集 28.5
- *   → 100 − (2 + 28.5) = 69.5 → × 0.2 = 13.9
+ *   their reports (Thu 12 Nov 09:00) are their handsets' last heartbeats (cgt-001, cgt-002): offline
+ *   from 09:45 (3 × 15 min) in duty hours to month end = 12 Nov 6.25 h + 13 Nov 7.5 + 16–20 Nov 37.5
+ *   + 23–27 Nov 37.5 + 30 Nov 7.5 = 96.25 h, 72.25 beyond the 24 allowed → 7.225 each → 设备 14.45
+ *   (the other 28 handsets never reported: not counted)
+ *   → 100 − (2 + 28.5 + 14.45) = 55.05 → × 0.2 = 11.01
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -225,7 +229,14 @@ describe('scoring month - 衡阳 November by hand', () => {
     const dc = member(nov, 'dc');
     expect(dc.items.cases.deduction).toBe(2);
     expect(dc.items.reports.deduction).toBe(28.5);
-    expect(dc).toMatchObject({ deductions: 30.5, raw: 69.5, weight: 0.2, weighted: 13.9 });
+    expect(
+      dc.items.equipment.events.map((e: { deviceId: string; quantity: number }) => [e.deviceId, e.quantity]),
+    ).toEqual([
+      ['cgt-001', 72.25],
+      ['cgt-002', 72.25],
+    ]);
+    expect(dc.items.equipment.deduction).toBe(14.45);
+    expect(dc).toMatchObject({ deductions: 44.95, raw: 55.05, weight: 0.2, weighted: 11.01 });
     expect(dc.reports).toEqual({ valid: 3, quota: 60 });
 
     const ind = (await call('/api/scoring/months/2026-11/indicators', OP)).body;
@@ -302,7 +313,7 @@ describe('scoring month - 衡阳 November by hand', () => {
     const nov = (await call('/api/scoring/months/2026-11', OP)).body;
     expect(nov.status).toBe('closed');
     expect(member(nov, 'hwc')).toMatchObject({ raw: 98.5, weighted: 9.85 });
-    expect(member(nov, 'dc')).toMatchObject({ raw: 69.5, weighted: 13.9 });
+    expect(member(nov, 'dc')).toMatchObject({ raw: 55.05, weighted: 11.01 });
     const oct = (await call('/api/scoring/months/2026-10', OP)).body;
     expect(oct.status).toBe('not_assessed');
     const year = (await call('/api/scoring/years/2026', OP)).body;

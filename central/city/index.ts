@@ -37,21 +37,22 @@ const Catalog = z.strictObject({
   categories: z.array(CategoryEntry),
   workflow: WorkflowSettings.default({ redispatchSameUnit: 'keepDeadline' }),
 });
+export const UNIT_KINDS = [
+  'bureau',
+  'centre',
+  'bureau_unit',
+  'district',
+  'zone',
+  'district_bureau',
+  'zone_brigade',
+  'street',
+  'community',
+] as const;
 const UnitEntry = z.strictObject({
   id: z.string(),
   name: z.string(),
   en: z.string(),
-  kind: z.enum([
-    'bureau',
-    'centre',
-    'bureau_unit',
-    'district',
-    'zone',
-    'district_bureau',
-    'zone_brigade',
-    'street',
-    'community',
-  ]),
+  kind: z.enum(UNIT_KINDS),
   parentId: z.string().optional(),
   function: z.string().optional(),
   areaCode: z.string().optional(),
