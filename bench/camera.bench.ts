@@ -21,7 +21,7 @@ import { benchScenes, classifierManifest, detectorManifest, type Scene } from '.
 import { ms, paired, summarize } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
 
-const ROUNDS = 5;
+const ROUNDS = 3;
 const T0 = Date.parse('2026-11-23T02:00:00Z'); // a Monday 10:00 in Asia/Shanghai: post zones on duty
 
 function section(zones: Scene['zones']) {
