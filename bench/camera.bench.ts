@@ -57,7 +57,13 @@ const bench: Benchmark = {
     const prepared = await Promise.all(frames.map((f) => det.preprocess(f)));
     const tensors = prepared.map((p) => new ort.Tensor('float32', p.data, p.dims));
     const params = scenes.map((x) => {
-      const sec = section(x.zones);
+      // zones are drawn in main-stream pixels (1280x720), where the boxes are scaled to
+      const sec = section(
+        x.zones.map((z) => ({
+          ...z,
+          polygon: z.polygon.map(([px, py]) => [px * 2, py * 2] as [number, number]),
+        })),
+      );
       return { camera: sec.list[0], section: sec };
     });
     const stage = {
