@@ -21,7 +21,7 @@ import {
 } from '../edge/camera/index.js';
 import { iou } from '../edge/camera/track/index.js';
 import type { IncidentDraft } from '../edge/unit.js';
-import { validateModel } from '../models/tools.js';
+import { compareDetectors, comparisonTable, validateModel } from '../models/tools.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const YOLOX = path.join(ROOT, 'models/yolox-nano/manifest.json');
@@ -62,6 +62,18 @@ describe('models - vendored detectors validate, a wrong layout fails on the refe
     await writeFile(p, JSON.stringify(wrong));
     await expect(validateModel(p)).rejects.toThrow(
       /reference .*frame-012\.jpg: expected car at \[220,109,264,101\].*best IoU 0\.\d+.*Check output\.layout/,
+    );
+  });
+
+  it('models eval --folder: per-class counts of several detectors side by side', async () => {
+    const scene = path.join(ROOT, 'models/scenes/street-parking');
+    const files = [10, 12, 14].map((i) => path.join(scene, `frame-0${i}.jpg`));
+    const c = await compareDetectors([YOLOX, path.join(ROOT, 'models/detector/manifest.json')], files);
+    expect(c.models).toEqual(['yolox-nano 0.1.1rc0', 'cg-detector 1.0.0']);
+    expect(c.counts.car?.[0]).toBe(3); // YOLOX: the shaded car in each frame, COCO's name
+    expect(c.counts.car?.[1]).toBe(0);
+    expect(comparisonTable(c)).toMatch(
+      /^class\s+yolox-nano 0\.1\.1rc0\s+cg-detector 1\.0\.0\n(.*\n)*car\s+3\s+0\n/m,
     );
   });
 

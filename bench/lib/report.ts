@@ -7,8 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResult } from './types.js';
 
-export const fmt = (v: number | undefined) =>
-  v === undefined || Number.isNaN(v)
+export const fmt = (v: number | undefined | null) =>
+  v === undefined || v === null || Number.isNaN(v)
     ? '-'
     : Math.abs(v) >= 1000
       ? Math.round(v).toLocaleString('en-US')
