@@ -5,10 +5,12 @@
  *   run <manifest> <images...> [--annotate d] JSON lines: file, label, score, box (image pixels)
  *   eval [--detector m] [--classifier m]      AP@0.5 per class and no_uniform precision/recall
  *        [--seed 7] [--images 200] [--crops 400] on a held-out set generated with another seed
+ *   eval --baseline A --candidate B --dataset ZIP   AP per class + false positives on a data set zip's val split
  *   enrol-uniform --positives DIR --negatives DIR  fine-tune the uniform classifier on the city's crops
  */
 import path from 'node:path';
 import { Command } from 'commander';
+import { compareCommand } from './dataset/cli.js';
 import { enrolUniform } from './enrol/uniform.js';
 import { ensureHeldout, evalClassifier, evalDetector, MODELS_DIR } from './eval/index.js';
 import { runModel, validateModel } from './tools.js';
@@ -64,8 +66,14 @@ program
   .option('--images <n>', 'held-out detection images', (v) => Number.parseInt(v, 10), 200)
   .option('--crops <n>', 'held-out person crops', (v) => Number.parseInt(v, 10), 400)
   .option('--data <dir>', 'where held-out sets are generated', path.join(MODELS_DIR, 'data', 'heldout'))
+  .option('--dataset <zip>', "compare on a data set zip's held-out split (with --baseline, --candidate)")
+  .option('--baseline <manifest>', 'detector now in use')
+  .option('--candidate <manifest>', 'detector proposed; offered only when better')
   .action(
     async (o: {
+      dataset?: string;
+      baseline?: string;
+      candidate?: string;
       detector: string;
       classifier: string;
       seed: number;
@@ -74,6 +82,7 @@ program
       data: string;
     }) => {
       try {
+        if (o.dataset) return await compareCommand(o);
         const set = await ensureHeldout({ root: o.data, seed: o.seed, detect: o.images, classify: o.crops });
         const d = await evalDetector(o.detector, set.detect);
         process.stdout.write(`detector ${d.model} on ${d.images} held-out images (seed ${o.seed}):\n`);
