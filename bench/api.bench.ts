@@ -55,7 +55,7 @@ async function scenario(n: number, natsUrl: string) {
     const { proc, match } = await spawnTs({
       name: 'central',
       script: 'central/main.ts',
-      args: ['--port', '0', '--nats', natsUrl, '--data', dataDir],
+      args: ['--port', '0', '--nats', natsUrl, '--data', dataDir, '--demo'],
       // the per-token rate limit (50/s by default) would answer most load-test requests 429
       env: {
         LOG_LEVEL: 'warn',

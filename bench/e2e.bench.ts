@@ -43,7 +43,7 @@ const bench: Benchmark = {
     const man = detectorManifest();
     const det = await loadDetector(man.path);
     const outbox = await Outbox.open({ dir: join(outDir, 'outbox'), budgetBytes: 512 * 1024 * 1024 });
-    const deliverer = new Deliverer(outbox, nc, quiet);
+    const deliverer = new Deliverer(outbox, nc, quiet, 'cp-01');
     try {
       await provisionStreams(nc);
       const jsm = await nc.jetstreamManager();

@@ -6,16 +6,19 @@
  * Errors anywhere become problem details (application/problem+json).
  */
 import { Hono, type MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import type { UserDirectory } from './auth/index.js';
-import { requireUser } from './auth/index.js';
+import { authenticate, clientAddress, isLoopback, requireUser } from './auth/index.js';
 import { caseRoutes, workflowRoutes } from './cases/routes.js';
 import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
+import { consoleDataRoutes } from './console/data.js';
 import { consoleRoutes } from './console/index.js';
 import { datasetRoutes, type VerdictLog } from './datasets/index.js';
 import type { DeviceBoard } from './devices/board.js';
 import type { GatewayCaller } from './devices/commands.js';
+import { handsetRoutes } from './devices/handsets.js';
 import { deviceRoutes } from './devices/routes.js';
 import type { AttachmentStore } from './evidence/attachments.js';
 import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
@@ -24,6 +27,30 @@ import { ProblemError, problemResponse } from './http/problem.js';
 import { modelRoutes } from './models/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
+import { StorageUnavailableError, type StoreHealth } from './store/damage.js';
+
+/**
+ * On every response (console and API): a CSP that allows only this origin's scripts (the
+ * console has no inline script), no framing by other sites, no MIME sniffing. Map tiles may
+ * come from a configured tile server, hence images from anywhere.
+ */
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:', 'blob:', 'http:', 'https:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    frameAncestors: ["'none'"],
+    formAction: ["'self'"],
+  },
+  xFrameOptions: 'DENY',
+  xContentTypeOptions: 'nosniff',
+  referrerPolicy: 'no-referrer',
+  crossOriginResourcePolicy: 'same-origin',
+});
 
 export interface AppDeps {
   svc: CaseService;
@@ -35,6 +62,8 @@ export interface AppDeps {
   counters: CentralCounters;
   /** NATS link state for /api/health */
   natsConnected(): boolean;
+  /** what else /api/health reports: each store's and consumer's state (not ok → degraded) */
+  components?(): Record<string, StoreHealth>;
   maxUploadBytes: number;
   /** calls gateways over NATS (request/reply); absent without NATS */
   caller?: GatewayCaller;
@@ -55,9 +84,14 @@ export function buildApp(
   middleware: MiddlewareHandler[] = [],
 ): Hono {
   const app = new Hono();
+  app.use('*', securityHeaders);
   for (const mw of middleware) app.use('*', mw);
   app.onError((e, c) => {
     if (e instanceof ProblemError) return problemResponse(c, e);
+    if (e instanceof StorageUnavailableError) {
+      c.header('Retry-After', '5');
+      return problemResponse(c, new ProblemError(503, 'storage-unavailable', e.message));
+    }
     console.error(e);
     return problemResponse(
       c,
@@ -71,14 +105,25 @@ export function buildApp(
   const { svc, users, city } = deps;
   const ev = evidenceRoutes(svc, users, deps.attachments, deps.objects, deps.maxUploadBytes);
 
-  app.get('/api/health', (c) =>
-    c.json({
-      status: 'ok',
-      nats: deps.natsConnected() ? 'connected' : 'disconnected',
-      cases: [...svc.store.countByState().values()].reduce((a, b) => a + b, 0),
-    }),
-  );
+  app.get('/api/health', (c) => {
+    const components = deps.components?.() ?? {};
+    const ok = Object.values(components).every((h) => h.ok);
+    return c.json(
+      {
+        status: ok ? 'ok' : 'degraded',
+        nats: deps.natsConnected() ? 'connected' : 'disconnected',
+        cases: [...svc.store.countByState().values()].reduce((a, b) => a + b, 0),
+        components,
+      },
+      ok ? 200 : 503,
+    );
+  });
+  // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
   app.get('/api/metrics', (c) => {
+    if (!isLoopback(clientAddress(c))) {
+      const u = authenticate(c, users);
+      if (u.role !== 'admin') throw new ProblemError(403, 'forbidden', 'metrics: loopback or an admin token');
+    }
     const now = svc.now();
     // only cases with a unit can be overdue: read those states, not every case
     const overdue = (['dispatched', 'processing', 'extension_pending'] as const)
@@ -97,11 +142,13 @@ export function buildApp(
   app.route('/api/attachments', ev.attachments);
   app.route('/api/evidence', ev.evidence);
   app.route('/api/devices', deviceRoutes(deps.board, users, deps.caller));
+  app.route('/api/handsets', handsetRoutes(deps.board, users, city, { now: () => svc.now() }));
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
   app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
   if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
+  app.route('/api/console', consoleDataRoutes(deps));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;
 }

@@ -18,15 +18,18 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { Hono, MiddlewareHandler } from 'hono';
 import pino from 'pino';
 import { buildApp, type RouteGroup } from './app.js';
-import { loadUsers, type UserDirectory } from './auth/index.js';
+import { UserDirectory } from './auth/index.js';
 import { CaseService } from './cases/service.js';
 import { type City, loadCity } from './city/index.js';
 import { VerdictLog } from './datasets/index.js';
 import { DeviceBoard } from './devices/board.js';
 import { GatewayCaller } from './devices/commands.js';
+import { reportsAreHeartbeats } from './devices/handsets.js';
 import { AttachmentStore } from './evidence/attachments.js';
+import type { EvidenceSource } from './evidence/routes.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { type NatsAuth, NatsIngest } from './ingest/index.js';
+import { DamagedFilesError } from './store/damage.js';
 import type { CaseStore } from './store/index.js';
 import { LowdbCaseStore } from './store/lowdb.js';
 import { MemoryCaseStore } from './store/memory.js';
@@ -42,12 +45,18 @@ export interface CentralOptions {
   natsAuth?: NatsAuth;
   /** seed directory with catalog/grids/org/collectors/calendar (default central/seed) */
   seedDir?: string;
-  /** users file (default <seedDir>/users.json) */
+  /** load the demo users with their fixed tokens (`<seedDir>/users.json`); never in production */
+  demo?: boolean;
+  /** issued-tokens file (default <dataDir>/users.json; see `npm run users`) */
   usersFile?: string;
   duplicateMetres?: number;
   maxUploadBytes?: number;
   /** journal fsync on every commit (survives power loss, not only process death) */
   fsync?: boolean;
+  /** start on damaged data files: keep every readable record, move the damaged files aside */
+  repair?: boolean;
+  /** case store checkpoint period (default 5 s) */
+  checkpointMs?: number;
   now?: () => Date;
   extraRoutes?: RouteGroup[];
   /** middleware run before every route (rate/body limits) */
@@ -79,13 +88,38 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   const log = pino({ name: 'central', level: o.logLevel ?? process.env.LOG_LEVEL ?? 'info' });
   const seedDir = o.seedDir ?? SEED_DIR;
   const city = loadCity(seedDir);
-  const users = loadUsers(o.usersFile ?? join(seedDir, 'users.json'));
-  const store: CaseStore = o.dataDir
-    ? new LowdbCaseStore({ dir: join(o.dataDir, 'cases'), fsync: o.fsync })
-    : new MemoryCaseStore();
-  await store.open();
+  const users = new UserDirectory({
+    demoFile: o.demo ? join(seedDir, 'users.json') : undefined,
+    issuedFile: o.usersFile ?? (o.dataDir ? join(o.dataDir, 'users.json') : undefined),
+  });
+  if (o.demo)
+    log.warn('demo users with their fixed tokens are signed in (--demo); never use this in production');
+  const lowdb = o.dataDir
+    ? new LowdbCaseStore({
+        dir: join(o.dataDir, 'cases'),
+        fsync: o.fsync,
+        repair: o.repair,
+        checkpointMs: o.checkpointMs,
+        log,
+      })
+    : undefined;
+  const store: CaseStore = lowdb ?? new MemoryCaseStore();
   const board = new DeviceBoard(o.dataDir ? join(o.dataDir, 'devices') : undefined);
-  await board.open();
+  // every damaged file is named at once, not only the first one met
+  const damages = (
+    await Promise.all(
+      [store.open(), board.open({ repair: o.repair, log })].map((p) =>
+        p.then(
+          () => [],
+          (e) => {
+            if (e instanceof DamagedFilesError) return e.damages;
+            throw e;
+          },
+        ),
+      ),
+    )
+  ).flat();
+  if (damages.length) throw new DamagedFilesError(damages);
   // without a data directory (tests) uploads go to a temporary folder removed by stop()
   const tmpAttachments = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-attachments-'));
   const attachments = new AttachmentStore(tmpAttachments ?? join(o.dataDir!, 'attachments'));
@@ -93,8 +127,11 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   const counters = newCounters();
   const tmpDatasets = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-datasets-'));
   const verdicts = new VerdictLog(tmpDatasets ?? join(o.dataDir!, 'datasets'));
-  const objects = { get: (name: string) => (ingest ? ingest.getEvidence(name) : Promise.resolve(undefined)) };
+  const objects: EvidenceSource = {
+    get: (bucket, name) => (ingest ? ingest.getEvidence(bucket, name) : Promise.resolve(undefined)),
+  };
   verdicts.watch(store, objects);
+  reportsAreHeartbeats(store, board, city); // a collector's report is a heartbeat of their handset
   const ingest = o.natsUrl
     ? new NatsIngest({ url: o.natsUrl, auth: o.natsAuth, svc, board, counters, log })
     : undefined;
@@ -109,6 +146,10 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       objects,
       verdicts,
       natsConnected: () => !!ingest?.connected,
+      components: () => ({
+        ...(lowdb ? { cases: lowdb.health() } : {}),
+        ...(ingest ? ingest.health() : {}),
+      }),
       maxUploadBytes: o.maxUploadBytes ?? 8 * 1024 * 1024,
       caller: ingest ? new GatewayCaller(() => ingest.nc, board) : undefined,
     },

@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { createCentral } from './central.js';
 import { apiGuard, gatewayRouteGroup } from './gateways/index.js';
 import { scoringRouteGroup } from './scoring/index.js';
+import { DamagedFilesError } from './store/damage.js';
 
 const program = new Command()
   .name('central')
@@ -28,6 +29,16 @@ const program = new Command()
   .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)', process.env.CG_TLS_CERT)
   .option('--tls-key <file>', 'private key (PEM) for --tls-cert', process.env.CG_TLS_KEY)
   .option('--fsync', 'fsync the journal on every commit (survive power loss)', false)
+  .option(
+    '--demo',
+    'sign in the demo users with their fixed tokens (demo-operator, ...): never in production',
+    false,
+  )
+  .option(
+    '--repair',
+    'start on damaged data files: keep every readable record, move each damaged file aside',
+    false,
+  )
   .parse();
 
 const o = program.opts<{
@@ -37,6 +48,8 @@ const o = program.opts<{
   data: string;
   seed?: string;
   fsync: boolean;
+  repair: boolean;
+  demo: boolean;
   tlsCert?: string;
   tlsKey?: string;
   natsUser?: string;
@@ -62,6 +75,8 @@ const MAX_UPLOAD = 8 * 1024 * 1024;
 const guard = apiGuard({ largeBody: { '/api/attachments': MAX_UPLOAD } });
 const gateways = gatewayRouteGroup({ natsUrl: o.nats, nats: natsAuth, guard });
 const central = await createCentral({
+  repair: o.repair,
+  demo: o.demo,
   dataDir: o.data,
   natsUrl: o.nats,
   natsAuth,
@@ -70,6 +85,10 @@ const central = await createCentral({
   maxUploadBytes: MAX_UPLOAD,
   middleware: [guard.middleware],
   extraRoutes: [gateways, scoringRouteGroup({ dataDir: o.data })],
+}).catch((e: Error) => {
+  if (!(e instanceof DamagedFilesError)) throw e;
+  console.error(`central: ${e.message}`);
+  process.exit(3);
 });
 if (!!o.tlsCert !== !!o.tlsKey) {
   console.error('central: give both --tls-cert and --tls-key');

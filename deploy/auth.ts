@@ -15,7 +15,7 @@
  */
 import {
   CONFIG_BUCKET,
-  EVIDENCE_BUCKET,
+  evidenceBucket,
   gatewayInboxPrefix,
   SUBJECT_ROOT,
   subjects,
@@ -38,10 +38,11 @@ export interface NatsUser {
 }
 
 const KV_STREAM = `KV_${CONFIG_BUCKET}`;
-const OBJ_STREAM = `OBJ_${EVIDENCE_BUCKET}`;
-
 export function gatewayPermissions(gatewayId: string): NatsPermissions {
   const inbox = gatewayInboxPrefix(gatewayId);
+  // its own evidence bucket only: no other gateway's objects, names or stream info
+  const bucket = evidenceBucket(gatewayId);
+  const objStream = `OBJ_${bucket}`;
   return {
     publish: {
       allow: [
@@ -50,13 +51,12 @@ export function gatewayPermissions(gatewayId: string): NatsPermissions {
         subjects.status(gatewayId),
         // the client checks the account has JetStream before the first JetStream call
         '$JS.API.INFO',
-        // evidence: object store chunks and metadata (names carry the incident id)
-        `$O.${EVIDENCE_BUCKET}.C.>`,
-        `$O.${EVIDENCE_BUCKET}.M.>`,
-        `$JS.API.STREAM.INFO.${OBJ_STREAM}`,
-        // the client looks an object's metadata up before a put (also lets it read by sequence:
-        // see "Known limits" in docs/DEPLOYMENT.md)
-        `$JS.API.STREAM.MSG.GET.${OBJ_STREAM}`,
+        // evidence: its own bucket's chunks and metadata (central creates the bucket)
+        `$O.${bucket}.C.>`,
+        `$O.${bucket}.M.>`,
+        `$JS.API.STREAM.INFO.${objStream}`,
+        // the client looks an object's metadata up before a put (only in its own bucket)
+        `$JS.API.STREAM.MSG.GET.${objStream}`,
         // configuration: bind the bucket, watch only its own key (ordered consumer filtered on
         // it; the consumer name is random), answer the push consumer's flow control
         `$JS.API.STREAM.INFO.${KV_STREAM}`,

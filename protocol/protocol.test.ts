@@ -82,7 +82,7 @@ describe('protocol - incident', () => {
   });
 
   it('message ids are unique per revision and ids sort by time', () => {
-    expect(incidentMsgId({ id: 'A', rev: 2 })).toBe('A.2');
+    expect(incidentMsgId({ gatewayId: 'cp-01', id: 'A', rev: 2 })).toBe('cp-01.A.2');
     const a = newId(1000);
     const b = newId(2000);
     const c = newId(2000);

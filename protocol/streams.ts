@@ -53,8 +53,18 @@ export const STREAMS = {
   },
 } as const satisfies Record<string, StreamDef>;
 
-/** Evidence images (JetStream object store). */
-export const EVIDENCE_BUCKET = 'cg_evidence';
+/**
+ * Evidence images (JetStream object store), one bucket per gateway: `cg_evidence_<gatewayId>`.
+ * NATS permissions can then give a gateway its own bucket's subjects and API and nothing of
+ * another's (object names are base64 in subjects, so a name prefix could not be expressed, and
+ * stream info / get-by-sequence on a shared bucket would show every gateway's objects).
+ */
+export const EVIDENCE_BUCKET_PREFIX = 'cg_evidence_';
+export function evidenceBucket(gatewayId: string): string {
+  return `${EVIDENCE_BUCKET_PREFIX}${gatewayId}`;
+}
+/** The single shared bucket of releases before per-gateway buckets (read only, for old cases). */
+export const LEGACY_EVIDENCE_BUCKET = 'cg_evidence';
 /** Gateway configurations distributed by central (KV), key = gateway id. */
 export const CONFIG_BUCKET = 'cg_gateway_config';
 

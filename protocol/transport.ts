@@ -13,13 +13,14 @@ import {
   type ConnectionOptions,
   connect,
   DiscardPolicy,
+  headers,
   type JetStreamClient,
   type NatsConnection,
   type ObjectStore,
   StorageType,
 } from 'nats';
 import type { EvidenceRef } from './schemas/incident.js';
-import { EVIDENCE_BUCKET, STREAMS, type StreamDef } from './streams.js';
+import { evidenceBucket, STREAMS, type StreamDef } from './streams.js';
 
 export type { JetStreamClient, JetStreamManager, NatsConnection, ObjectStore } from 'nats';
 export * as nats from 'nats';
@@ -86,9 +87,18 @@ async function watchStatus(nc: NatsConnection, log: LinkLogger): Promise<void> {
   }
 }
 
-function streamConfig(d: StreamDef) {
+export interface ProvisionOptions {
+  /**
+   * copies of every stream and bucket: 1 on a single server, 3 on a 3-node cluster (each
+   * acknowledged message is then on a quorum of nodes and survives one node's loss)
+   */
+  replicas?: number;
+}
+
+export function streamConfig(d: StreamDef, o: ProvisionOptions = {}) {
   return {
     name: d.name,
+    num_replicas: o.replicas ?? 1,
     subjects: d.subjects,
     description: d.description,
     storage: StorageType.File,
@@ -99,41 +109,107 @@ function streamConfig(d: StreamDef) {
   };
 }
 
-/** Create every stream and the evidence bucket, or update them to the definitions. Idempotent. */
-export async function provisionStreams(nc: NatsConnection): Promise<void> {
+/**
+ * Create every stream (and the evidence buckets of `gatewayIds`), or update them to the
+ * definitions. Idempotent. Central provisions a gateway's bucket when it first hears from it.
+ */
+export async function provisionStreams(
+  nc: NatsConnection,
+  gatewayIds: string[] = [],
+  o: ProvisionOptions = {},
+): Promise<void> {
   const jsm = await nc.jetstreamManager();
   for (const d of Object.values(STREAMS)) {
-    const cfg = streamConfig(d);
+    const cfg = streamConfig(d, o);
     try {
-      await jsm.streams.info(d.name);
+      const info = await jsm.streams.info(d.name);
+      // no replicas asked for: keep what the stream has (a central started without the option must not scale a cluster's R3 down)
+      if (o.replicas === undefined) cfg.num_replicas = info.config.num_replicas;
       await jsm.streams.update(d.name, cfg);
     } catch (e) {
       if (!/not found/i.test((e as Error).message)) throw e;
       await jsm.streams.add(cfg);
     }
   }
-  await evidenceStore(nc.jetstream());
+  for (const g of gatewayIds) await evidenceStore(nc.jetstream(), g, o);
 }
 
-export function evidenceStore(js: JetStreamClient): Promise<ObjectStore> {
-  return js.views.os(EVIDENCE_BUCKET, { storage: StorageType.File, description: 'incident evidence images' });
+/**
+ * An object store bound to its bucket, which names itself in the evidence references, and can
+ * overwrite an object's metadata that does not parse (the client's own put reads it first).
+ */
+export type EvidenceBucket = ObjectStore & {
+  readonly bucket: string;
+  clearUnreadable(name: string): Promise<void>;
+};
+
+/** A gateway's evidence bucket (created when missing and the credentials allow it). */
+export function evidenceStore(
+  js: JetStreamClient,
+  gatewayId: string,
+  o: ProvisionOptions = {},
+): Promise<EvidenceBucket> {
+  return bucketStore(js, evidenceBucket(gatewayId), o);
+}
+
+/** A bucket (created at `replicas` when it does not exist yet). */
+export async function bucketStore(
+  js: JetStreamClient,
+  bucket: string,
+  o: ProvisionOptions = {},
+): Promise<EvidenceBucket> {
+  const os = await js.views.os(bucket, {
+    storage: StorageType.File,
+    description: 'incident evidence images',
+    replicas: o.replicas ?? 1,
+  });
+  // the object store's metadata subject: padded base64url of the name
+  const metaSubject = (name: string) =>
+    `$O.${bucket}.M.${Buffer.from(name).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
+  const clearUnreadable = async (name: string) => {
+    const h = headers();
+    h.set('Nats-Rollup', 'sub');
+    const tombstone = {
+      name,
+      bucket,
+      nuid: '',
+      size: 0,
+      chunks: 0,
+      digest: '',
+      deleted: true,
+      mtime: new Date().toISOString(),
+    };
+    await js.publish(metaSubject(name), new TextEncoder().encode(JSON.stringify(tombstone)), { headers: h });
+  };
+  return Object.assign(os, { bucket, clearUnreadable });
 }
 
 /** Store an evidence image (chunked by the object store) and return the reference for the message. */
 export async function putEvidence(
-  os: ObjectStore,
+  os: EvidenceBucket,
   name: string,
   bytes: Uint8Array,
   role: EvidenceRef['role'],
   contentType: EvidenceRef['contentType'] = 'image/jpeg',
+  /** told what was under the name when it is replaced (the caller logs and counts it) */
+  onReplace?: (what: string) => void,
 ): Promise<EvidenceRef> {
-  const existing = await os.info(name);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  // Re-sending after a crash: same name, same bytes → nothing to do (resumable upload).
-  if (!existing || existing.size !== bytes.byteLength) {
+  const hash = createHash('sha256').update(bytes).digest();
+  const sha256 = hash.toString('hex');
+  const digest = `SHA-256=${hash.toString('base64url')}=`;
+  // Re-sending after a crash: same name, same bytes → nothing to do (resumable upload). Anything
+  // else under the name (other bytes, metadata that does not parse) is replaced, never a reason
+  // to stop: the put rolls the metadata up.
+  const existing = await os.info(name).catch(async (e: Error) => {
+    onReplace?.(`unreadable metadata (${e.message})`);
+    await os.clearUnreadable(name);
+    return null;
+  });
+  if (existing && !(existing.size === bytes.byteLength && existing.digest === digest))
+    onReplace?.(`other content (${existing.size} bytes, ${existing.digest})`);
+  if (!existing || existing.size !== bytes.byteLength || existing.digest !== digest)
     await os.putBlob({ name, description: role, headers: undefined }, bytes);
-  }
-  return { role, bucket: EVIDENCE_BUCKET, name, contentType, size: bytes.byteLength, sha256 };
+  return { role, bucket: os.bucket, name, contentType, size: bytes.byteLength, sha256 };
 }
 
 export async function getEvidence(os: ObjectStore, name: string): Promise<Uint8Array | null> {

@@ -44,7 +44,7 @@ const publish = (i: ReturnType<typeof litterIncident>) => publishIncident(nc, i)
 
 describe('central ingest - incidents', () => {
   it('opens a reported case with retrievable evidence, and is idempotent by (id, rev)', async () => {
-    const os = await evidenceStore(nc.jetstream());
+    const os = await evidenceStore(nc.jetstream(), 'cp-01');
     const jpeg = fakeJpeg(5000, 7);
     const ref = await putEvidence(os, 'ev-litter-1.jpg', jpeg, 'annotated');
     const inc = litterIncident({ evidence: [ref] });

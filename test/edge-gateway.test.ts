@@ -109,7 +109,7 @@ describe('gateway - outbox delivery', () => {
     }, 'incident in stream');
     expect(got[0].gatewayId).toBe('cp-test');
     expect(got[0].evidence).toHaveLength(1);
-    const os = await evidenceStore(nc.jetstream());
+    const os = await evidenceStore(nc.jetstream(), 'cp-test');
     const bytes = await getEvidence(os, got[0].evidence[0].name);
     expect(bytes?.byteLength).toBe(50_000);
     expect(gw.outbox.stats().depth).toBe(0);

@@ -87,7 +87,7 @@ export async function startCentralProcess(
   const { proc, match } = await spawnTs({
     name: 'central',
     script: 'central/main.ts',
-    args: ['--port', '0', '--nats', natsUrl, '--data', dataDir],
+    args: ['--port', '0', '--nats', natsUrl, '--data', dataDir, '--demo'],
     env: { LOG_LEVEL: 'warn', ...env },
     readyLine: /central listening on (http:\/\/\S+)/,
     readyTimeoutMs: 60_000,

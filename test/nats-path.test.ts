@@ -26,12 +26,14 @@ afterAll(async () => {
 
 describe('nats - provisioning and publish', () => {
   it('provisions streams idempotently', async () => {
-    await provisionStreams(nc);
-    await provisionStreams(nc);
+    await provisionStreams(nc, ['cp-01']);
+    await provisionStreams(nc, ['cp-01']);
     const jsm = await nc.jetstreamManager();
     const names: string[] = [];
     for await (const s of jsm.streams.list()) names.push(s.config.name);
-    expect(names.sort()).toEqual([...Object.values(STREAMS).map((s) => s.name), 'OBJ_cg_evidence'].sort());
+    expect(names.sort()).toEqual(
+      [...Object.values(STREAMS).map((s) => s.name), 'OBJ_cg_evidence_cp-01'].sort(),
+    );
   });
 
   it('de-duplicates a re-published revision by message id', async () => {
@@ -64,13 +66,28 @@ describe('nats - provisioning and publish', () => {
   });
 
   it('stores evidence in the object store and skips a re-upload of the same object', async () => {
-    const os = await evidenceStore(nc.jetstream());
+    const os = await evidenceStore(nc.jetstream(), 'cp-01');
     const bytes = new Uint8Array(300_000).map((_, i) => i % 251);
     const ref = await putEvidence(os, 'E1-annotated.jpg', bytes, 'annotated');
-    expect(ref).toMatchObject({ bucket: 'cg_evidence', size: 300_000, role: 'annotated' });
+    expect(ref).toMatchObject({ bucket: 'cg_evidence_cp-01', size: 300_000, role: 'annotated' });
     const again = await putEvidence(os, 'E1-annotated.jpg', bytes, 'annotated');
     expect(again.sha256).toBe(ref.sha256);
     expect(Buffer.from((await getEvidence(os, 'E1-annotated.jpg'))!).equals(Buffer.from(bytes))).toBe(true);
     expect(await getEvidence(os, 'missing.jpg')).toBeNull();
+  });
+
+  it('replaces (and reports) an object under its name with other bytes or unreadable metadata', async () => {
+    const os = await evidenceStore(nc.jetstream(), 'cp-01');
+    const bytes = new Uint8Array(2_000).map((_, i) => i % 13);
+    await putEvidence(os, 'E2-end.jpg', new Uint8Array(2_000).fill(9), 'end');
+    const seen: string[] = [];
+    await putEvidence(os, 'E2-end.jpg', bytes, 'end', 'image/jpeg', (w) => seen.push(w));
+    expect(seen).toEqual([expect.stringMatching(/^other content/)]);
+    expect(Buffer.from((await getEvidence(os, 'E2-end.jpg'))!).equals(Buffer.from(bytes))).toBe(true);
+    const meta = `$O.${os.bucket}.M.${Buffer.from('E3-end.jpg').toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
+    await nc.jetstream().publish(meta, new TextEncoder().encode('garbage'));
+    await putEvidence(os, 'E3-end.jpg', bytes, 'end', 'image/jpeg', (w) => seen.push(w));
+    expect(seen[1]).toMatch(/^unreadable metadata/);
+    expect(Buffer.from((await getEvidence(os, 'E3-end.jpg'))!).equals(Buffer.from(bytes))).toBe(true);
   });
 });

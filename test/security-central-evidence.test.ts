@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HANDLER_UNITS } from '../central/seed/handler-units.js';
-import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
+import { encode, Incident, incidentMsgId, newId, subjects } from '../protocol/index.js';
 import {
   connectNats,
   evidenceStore,
@@ -25,6 +25,7 @@ const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle | undefined;
 let nc: NatsConnection | undefined;
 let central: ManagedProcess | undefined;
+let centralUrl: string | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'cg-sec-ev-'));
 
 afterAll(async () => {
@@ -41,11 +42,12 @@ describe('security - evidence access', () => {
     await provisionStreams(nc);
     const c = await startCentralProcess(server.url, join(dir, 'central'));
     central = c.proc;
+    centralUrl = c.url;
     const jpeg = new Uint8Array(20_000).map((_, i) => (i * 7) % 256);
     jpeg.set([0xff, 0xd8, 0xff, 0xe0]);
     const inc = incidents(1, 'cp-ev')[0]!;
     const name = `${inc.id}-r0-annotated.jpg`;
-    const ref = await putEvidence(await evidenceStore(nc.jetstream()), name, jpeg, 'annotated');
+    const ref = await putEvidence(await evidenceStore(nc.jetstream(), 'cp-ev'), name, jpeg, 'annotated');
     const withEvidence = { ...inc, evidence: [ref] };
     await nc.jetstream().publish(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
       msgID: incidentMsgId(withEvidence),
@@ -92,5 +94,41 @@ describe('security - evidence access', () => {
       traversal: 400,
     });
     expect((await get(`/api/evidence/${name}`, OPERATOR)).status).toBe(200);
+  });
+
+  it('evidence with garbage metadata or bytes that do not match the declared sha256 answers a 502 problem', {
+    timeout: 60_000,
+  }, async () => {
+    const c = { url: centralUrl! };
+    const os = await evidenceStore(nc!.jetstream(), 'cp-ev');
+    const [inc] = incidents(1, 'cp-ev').map((i) => ({ ...i, id: newId() }));
+    const jpeg = new Uint8Array(5_000).map((_, i) => (i * 3) % 256);
+    jpeg.set([0xff, 0xd8, 0xff, 0xe0]);
+    const tampered = await putEvidence(os, `${inc!.id}-r0-annotated.jpg`, jpeg, 'annotated');
+    const garbage = { ...tampered, name: `${inc!.id}-r0-clean.jpg` };
+    const withEvidence = { ...inc!, evidence: [tampered, garbage] };
+    await nc!.jetstream().publish(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
+      msgID: incidentMsgId(withEvidence),
+    });
+    await until(
+      async () => ((await census(c.url)).byIncident.has(inc!.id) ? true : undefined),
+      'case opened',
+    );
+    // after the case exists: other bytes under the first name, unparsable metadata under the second
+    await os.putBlob(
+      { name: tampered.name },
+      jpeg.map((b, i) => (i > 10 ? b ^ 1 : b)),
+    );
+    const meta = `$O.${os.bucket}.M.${Buffer.from(garbage.name).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
+    await nc!.jetstream().publish(meta, new TextEncoder().encode('{not json'));
+    const get = (n: string) =>
+      fetch(`${c.url}/api/evidence/${n}`, { headers: { authorization: `Bearer ${OPERATOR}` } });
+    const t = await get(tampered.name);
+    expect(t.status).toBe(502);
+    expect(t.headers.get('content-type')).toMatch(/problem\+json/);
+    expect((await t.json()).type).toMatch(/evidence-integrity$/);
+    const g = await get(garbage.name);
+    expect(g.status).toBe(502);
+    expect((await g.json()).type).toMatch(/evidence-unreadable$/);
   });
 });

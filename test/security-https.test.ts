@@ -52,7 +52,7 @@ describe('security - HTTPS for central', () => {
       ],
       { stdio: 'ignore' },
     );
-    central = await createCentral();
+    central = await createCentral({ demo: true });
     const { url } = await central.start({ port: 0, tls: { certFile: cert, keyFile: key } });
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const r = await httpsGet(`${url}/api/me`, readFileSync(cert), 'demo-operator');

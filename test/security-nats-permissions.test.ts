@@ -20,12 +20,21 @@ import {
   CommandRequest,
   decode,
   encode,
+  evidenceBucket,
   GatewayStatus,
   newId,
   STREAMS,
   subjects,
 } from '../protocol/index.js';
-import { connectNats, type NatsConnection, nats, provisionStreams } from '../protocol/transport.js';
+import {
+  connectNats,
+  evidenceStore,
+  getEvidence,
+  type NatsConnection,
+  nats,
+  provisionStreams,
+  putEvidence,
+} from '../protocol/transport.js';
 import { litterDraft } from './support/incident-draft.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { until } from './support/processes.js';
@@ -63,7 +72,8 @@ beforeAll(async () => {
     pass: PASS.central,
     log: quiet,
   });
-  await provisionStreams(central);
+  // central creates each gateway's evidence bucket (in production when it first hears from it)
+  await provisionStreams(central, ['cp-a', 'cp-b']);
   await central.jetstream().views.kv(CONFIG_BUCKET, { history: 5 });
   dataDir = mkdtempSync(join(tmpdir(), 'cg-sec-'));
   const cfg = parseGatewayConfig(
@@ -222,6 +232,29 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
     await expect(
       central.request(subjects.command('cp-b', 'ping'), encode(CommandRequest, req), { timeout: 1000 }),
     ).rejects.toThrow();
+  });
+
+  it("cannot list, write or read another gateway's evidence", async () => {
+    const b = await evidenceStore(central.jetstream(), 'cp-b');
+    const secret = new Uint8Array(4_000).map((_, i) => (i * 11) % 256);
+    const ref = await putEvidence(b, `${newId()}-r0-annotated.jpg`, secret, 'annotated');
+    const jsm = await rogue.jetstreamManager({ checkAPI: false });
+    const bStream = `OBJ_${evidenceBucket('cp-b')}`;
+    // the issue's reproducer: stream info with a subjects filter listed every evidence name
+    await expect(jsm.streams.info(bStream, { subjects_filter: '>' })).rejects.toThrow();
+    await expect(jsm.streams.info(STREAMS.incidents.name, { subjects_filter: '>' })).rejects.toThrow();
+    await expect(jsm.streams.getMessage(bStream, { seq: 1 })).rejects.toThrow();
+    await expect(
+      rogue
+        .jetstream()
+        .publish(`$O.${evidenceBucket('cp-b')}.M.x`, new TextEncoder().encode('{'), { timeout: 1500 }),
+    ).rejects.toThrow();
+    // its own bucket's info lists only its own objects
+    const own = await jsm.streams.info(`OBJ_${evidenceBucket('cp-a')}`, { subjects_filter: '>' });
+    expect(
+      Object.keys(own.state.subjects ?? {}).every((s) => s.startsWith(`$O.${evidenceBucket('cp-a')}.`)),
+    ).toBe(true);
+    expect(Buffer.from((await getEvidence(b, ref.name))!).equals(Buffer.from(secret))).toBe(true);
   });
 
   it("refuses watching another gateway's config key and the streams' admin API", async () => {

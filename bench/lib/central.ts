@@ -78,7 +78,7 @@ export async function centralWithCases(
       }),
     );
   const t0 = Date.now();
-  const central = await createCentral({ dataDir, natsUrl: o.natsUrl, logLevel: 'silent' });
+  const central = await createCentral({ demo: true, dataDir, natsUrl: o.natsUrl, logLevel: 'silent' });
   const openS = (Date.now() - t0) / 1000;
   return {
     central,

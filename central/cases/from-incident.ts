@@ -6,14 +6,17 @@
  * before changes nothing.
  */
 import type { Incident } from '../../protocol/index.js';
-import { INCIDENT_KINDS } from '../../protocol/index.js';
+import { evidenceBucket, INCIDENT_KINDS } from '../../protocol/index.js';
 import type { City } from '../city/index.js';
 import type { CaseStore, ChangeSet } from '../store/index.js';
+import { nextCaseNumber } from './case-number.js';
 import type { Actor, CaseRecord, EvidenceItem, IncidentRecord } from './model.js';
-import { addEvidence, addHistory, findDuplicates, newCase } from './records.js';
+import { addEvidence, addHistory, bumpVersion, findDuplicates, newCase } from './records.js';
 
 export type IngestOutcome =
   | { kind: 'duplicate' }
+  /** the incident id belongs to another gateway: nothing changes, the caller dead-letters it */
+  | { kind: 'foreign'; reason: string }
   | { kind: 'created' | 'updated'; caseId: string; changes: ChangeSet };
 
 /** Follow merges to the case that now carries this incident. */
@@ -21,6 +24,21 @@ export function liveCase(store: CaseStore, id: string): CaseRecord | undefined {
   let c = store.getCase(id);
   for (let i = 0; c?.mergedInto && i < 10; i++) c = store.getCase(c.mergedInto);
   return c;
+}
+
+/** Evidence must be in the gateway's own bucket, under a name no other gateway's case uses. */
+function foreignEvidence(store: CaseStore, inc: Incident): string | undefined {
+  const own = evidenceBucket(inc.gatewayId);
+  for (const e of inc.evidence) {
+    if (e.bucket !== own)
+      return `evidence ${e.name} is in bucket ${e.bucket}, not ${own} of ${inc.gatewayId}`;
+    for (const id of store.casesByEvidence(e.name)) {
+      const other = store.getCase(id)?.refs.gatewayId;
+      if (other !== inc.gatewayId)
+        return `evidence name ${e.name} is already used by ${other ?? 'an upload'}`;
+    }
+  }
+  return undefined;
 }
 
 export function incidentChange(
@@ -31,13 +49,23 @@ export function incidentChange(
   dupMetres: number,
 ): IngestOutcome {
   const prev = store.getIncident(inc.id);
+  // an incident id is bound to the gateway that first published it (checked against the subject)
+  if (prev && prev.gatewayId !== inc.gatewayId)
+    return {
+      kind: 'foreign',
+      reason: `incident ${inc.id} belongs to gateway ${prev.gatewayId}, not ${inc.gatewayId}`,
+    };
   if (prev?.revs.includes(inc.rev)) return { kind: 'duplicate' };
+  const foreign = foreignEvidence(store, inc);
+  if (foreign) return { kind: 'foreign', reason: foreign };
   const at = receivedAt.toISOString();
   const evidence: EvidenceItem[] = inc.evidence.map((e) => ({
     name: e.name,
     contentType: e.contentType,
     role: e.role,
     origin: 'incident',
+    bucket: e.bucket,
+    sha256: e.sha256,
     incidentId: inc.id,
     incidentRev: inc.rev,
     addedAt: at,
@@ -80,6 +108,7 @@ export function incidentChange(
       receivedAt,
       `incident ${inc.id} rev ${inc.rev} (${inc.lifecycle})`,
     );
+    c.caseNumber = nextCaseNumber(store, city.calendar.utcOffsetMinutes, receivedAt);
     if (inc.lifecycle === 'end') c.verificationEvidence.push(...evidence);
     c.duplicateCandidates = findDuplicates(store.duplicateCandidates(c, dupMetres), c, dupMetres);
     const rec: IncidentRecord = {
@@ -121,5 +150,6 @@ export function incidentChange(
       data: { incidentId: inc.id, rev: inc.rev, confidence: inc.confidence },
     });
   }
+  bumpVersion(c);
   return { kind: 'updated', caseId: c.id, changes: { cases: [c], incidents: [rec] } };
 }

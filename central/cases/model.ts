@@ -32,6 +32,9 @@ export interface EvidenceItem {
   /** annotated/clean/start/violation/end from the edge; photo/voice for uploads */
   role: string;
   origin: 'incident' | 'upload';
+  /** edge evidence: the object store bucket (the gateway's own) and the sha256 it declared */
+  bucket?: string;
+  sha256?: string;
   incidentId?: string;
   incidentRev?: number;
   addedAt: string;
@@ -66,6 +69,8 @@ export interface Evaluation {
 
 export interface CaseRecord {
   id: string;
+  /** 案卷号 `YYYYMMDD` + daily sequence (cases/case-number.ts): what people read; `id` stays internal */
+  caseNumber?: string;
   createdAt: string;
   updatedAt: string;
   source: CaseSource;
@@ -79,6 +84,8 @@ export interface CaseRecord {
     zoneId?: string;
     ticketNo?: string;
     open311Id?: string;
+    /** Open311 `media_url`: a photo the citizen's app hosts (kept as given, returned in status) */
+    mediaUrl?: string;
   };
   state: CaseState;
   category: string;
@@ -115,6 +122,12 @@ export interface CaseRecord {
   extensionRequest?: { value: number; unit: 'workHours' | 'workDays'; reason: string; at: string };
   evaluation?: Evaluation;
   history: HistoryEntry[];
+  /**
+   * Incremented by every change (actions, edge revisions, merges). A client sends the version it
+   * read (`If-Match: "<version>"` or body `version`); a stale one gets 409 with the current case.
+   * Absent on records stored before it existed (read as 0).
+   */
+  version?: number;
 }
 
 export const REJECT_REASONS = ['false_positive', 'invalid', 'duplicate', 'out_of_scope'] as const;

@@ -40,9 +40,20 @@ export function newCase(city: City, n: NewCase, actor: Actor, at: Date, note?: s
     duplicateCandidates: [],
     mergedFrom: [],
     history: [],
+    version: 1,
   };
   addHistory(c, { action: 'report', to: 'reported', actor, at: iso, note });
   return c;
+}
+
+/** Records stored before versions existed count as version 0. */
+export function versionOf(c: CaseRecord): number {
+  return c.version ?? 0;
+}
+
+/** Once per change of a case (the If-Match / 409 contract). */
+export function bumpVersion(c: CaseRecord): void {
+  c.version = versionOf(c) + 1;
 }
 
 export function addHistory(c: CaseRecord, e: Omit<HistoryEntry, 'seq'>): void {

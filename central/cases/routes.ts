@@ -11,7 +11,7 @@ import { ProblemError } from '../http/problem.js';
 import { jsonBody, optionalJson, query } from '../http/validate.js';
 import type { CaseRecord } from './model.js';
 import { CaseQuery, listCases } from './query.js';
-import { type CaseService, IntakeInput } from './service.js';
+import { type CaseService, IntakeInput, StaleCaseError } from './service.js';
 import { ACTIONS, CASE_STATES, type CaseAction, TRANSITIONS } from './workflow.js';
 
 const tooLarge = (max: number) =>
@@ -53,7 +53,11 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
     return c.json(detail(r.case), r.status as 201);
   });
 
-  app.get('/:id', (c) => c.json(detail(svc.get(c.req.param('id'), c.get('user')))));
+  app.get('/:id', (c) => {
+    const k = svc.get(c.req.param('id'), c.get('user'));
+    c.header('ETag', `"${svc.view(k).version}"`);
+    return c.json(detail(k));
+  });
 
   app.post('/:id/actions/:action', tooLarge(64 * 1024), async (c) => {
     const action = c.req.param('action') as CaseAction;
@@ -64,8 +68,25 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
         `unknown action ${action}; actions: ${ACTIONS.join(', ')}`,
       );
     const body = await optionalJson(c);
-    const updated = await svc.act(c.req.param('id'), action, body, c.get('user'));
-    return c.json(detail(updated));
+    const ifMatch = c.req.header('if-match');
+    const m = ifMatch === undefined ? undefined : /^(?:W\/)?"?(\d{1,12})"?$/.exec(ifMatch.trim());
+    if (ifMatch !== undefined && !m)
+      throw new ProblemError(400, 'invalid-if-match', 'If-Match: the case version in quotes, e.g. "3"');
+    try {
+      const updated = await svc.act(
+        c.req.param('id'),
+        action,
+        body,
+        c.get('user'),
+        m ? Number(m[1]) : undefined,
+      );
+      c.header('ETag', `"${svc.view(updated).version}"`);
+      return c.json(detail(updated));
+    } catch (e) {
+      if (e instanceof StaleCaseError)
+        throw new ProblemError(e.status, e.slug, e.detail, { ...e.extra, current: detail(e.current) });
+      throw e;
+    }
   });
 
   return app;

@@ -15,11 +15,21 @@ import { seesAll } from '../auth/roles.js';
 import type { City } from '../city/index.js';
 import type { AttachmentStore } from '../evidence/attachments.js';
 import { ProblemError } from '../http/problem.js';
+import { RefusedMessage } from '../ingest/refused.js';
 import type { CaseStore } from '../store/index.js';
 import { ACTION_INPUTS, applyAction } from './actions.js';
+import { nextCaseNumber } from './case-number.js';
 import { incidentChange, liveCase } from './from-incident.js';
 import type { Actor, CaseRecord, CaseSource, EvidenceItem } from './model.js';
-import { addEvidence, addHistory, findDuplicates, type NewCase, newCase } from './records.js';
+import {
+  addEvidence,
+  addHistory,
+  bumpVersion,
+  findDuplicates,
+  type NewCase,
+  newCase,
+  versionOf,
+} from './records.js';
 import { CASE_STATES, type CaseAction, checkTransition, isOpen } from './workflow.js';
 
 const AttName = z.string().max(128);
@@ -74,6 +84,21 @@ export type CaseView = CaseRecord & {
   overdue: boolean;
 };
 
+/** A change against a version the client read, after the case moved on: 409 with the case as it is. */
+export class StaleCaseError extends ProblemError {
+  constructor(
+    readonly current: CaseRecord,
+    expected: number,
+  ) {
+    super(
+      409,
+      'stale-case',
+      `case ${current.id} is at version ${versionOf(current)}, the change was made against ${expected}; reload it`,
+      { version: versionOf(current) },
+    );
+  }
+}
+
 export function actorOf(u: User): Actor {
   return { id: u.id, role: u.role, unitId: u.unitId };
 }
@@ -93,9 +118,13 @@ export class CaseService {
     this.now = o.now ?? (() => new Date());
   }
 
-  /** Persist one incident revision; 'duplicate' when (id, rev) was seen before. */
+  /**
+   * Persist one incident revision; 'duplicate' when (id, rev) was seen before. A revision of an
+   * incident another gateway opened throws `RefusedMessage` (the consumer dead-letters it).
+   */
   async ingestIncident(inc: Incident): Promise<'created' | 'updated' | 'duplicate'> {
     const r = incidentChange(this.store, this.city, inc, this.now(), this.#dupM);
+    if (r.kind === 'foreign') throw new RefusedMessage(r.reason);
     // seen before, but that commit may have failed (disk full) and be awaiting its retry: the
     // caller acks a duplicate too, so only once what memory holds is durable
     if (r.kind === 'duplicate') await this.store.durable();
@@ -103,17 +132,34 @@ export class CaseService {
     return r.kind;
   }
 
-  /** Attachments named in a request must exist; photos must be images. */
-  async #evidence(names: string[], want: 'photo' | 'voice' | 'any', role: string): Promise<EvidenceItem[]> {
+  /**
+   * Attachments named in a request must exist, be uploaded by this user, and photos must be
+   * images. Whether one is already cited is checked by `#uncited` right before the commit.
+   */
+  async #evidence(
+    names: string[],
+    want: 'photo' | 'voice' | 'any',
+    role: string,
+    user: User,
+  ): Promise<EvidenceItem[]> {
     const at = this.now().toISOString();
     const out: EvidenceItem[] = [];
-    for (const name of names) {
+    for (const name of new Set(names)) {
       const info = await this.#att.info(name);
       if (!info)
         throw new ProblemError(
           422,
           'unknown-attachment',
           `attachment ${name} was not uploaded (POST /api/attachments first)`,
+        );
+      if (info.uploadedBy !== undefined && info.uploadedBy !== user.id)
+        throw new ProblemError(
+          403,
+          'attachment-not-yours',
+          `attachment ${name} was uploaded by another user`,
+          {
+            attachment: name,
+          },
         );
       if (want !== 'any' && info.kind !== want)
         throw new ProblemError(
@@ -130,6 +176,20 @@ export class CaseService {
       });
     }
     return out;
+  }
+
+  /** An upload is cited by one case, once: checked synchronously before the commit. */
+  #uncited(items: EvidenceItem[]): void {
+    for (const e of items)
+      if (this.store.casesByEvidence(e.name).length)
+        throw new ProblemError(
+          409,
+          'attachment-already-cited',
+          `attachment ${e.name} is already cited by a case`,
+          {
+            attachment: e.name,
+          },
+        );
   }
 
   /** Validate place and category, make the case, propose duplicates. Shared by intake and Open311. */
@@ -151,6 +211,7 @@ export class CaseService {
     } else if (!n.location.gridCode || !this.city.grids.has(n.location.gridCode))
       throw new ProblemError(422, 'unknown-grid', `unknown grid ${n.location.gridCode}`);
     const c = newCase(this.city, n, actor, this.now());
+    c.caseNumber = nextCaseNumber(this.store, this.city.calendar.utcOffsetMinutes, this.now());
     c.duplicateCandidates = findDuplicates(this.store.duplicateCandidates(c, this.#dupM), c, this.#dupM);
     return c;
   }
@@ -185,8 +246,8 @@ export class CaseService {
         `role ${user.role} may not submit ${input.source} reports`,
       );
     const evidence = [
-      ...(await this.#evidence(input.photos, 'photo', 'photo')),
-      ...(await this.#evidence(input.voiceNote ? [input.voiceNote] : [], 'voice', 'voice')),
+      ...(await this.#evidence(input.photos, 'photo', 'photo', user)),
+      ...(await this.#evidence(input.voiceNote ? [input.voiceNote] : [], 'voice', 'voice', user)),
     ];
     const c = await this.openReport(
       {
@@ -201,6 +262,7 @@ export class CaseService {
       actorOf(user),
     );
     const at = this.now().toISOString();
+    this.#uncited(evidence);
     await this.store.commit({
       cases: [c],
       idempotency: key ? [{ key, userId: user.id, requestSha256, status: 201, caseId: c.id, at }] : [],
@@ -221,8 +283,8 @@ export class CaseService {
     return c;
   }
 
-  /** One workflow action: check the table, validate input, apply, record history, persist. */
-  async act(id: string, action: CaseAction, rawInput: unknown, u: User): Promise<CaseRecord> {
+  /** The case as it is now, and the transition the action makes from its state (or the problem). */
+  #current(id: string, action: CaseAction, u: User) {
     const cur = this.store.getCase(id);
     if (!cur) throw new ProblemError(404, 'case-not-found', `no case ${id}`);
     if (u.role === 'unit_handler' && !this.canSee(u, cur))
@@ -238,6 +300,24 @@ export class CaseService {
           action,
         },
       );
+    return { cur, to: chk.to };
+  }
+
+  /**
+   * One workflow action: check the table, validate input, apply, record history, persist.
+   * Everything awaited (attachment checks) happens first; the case is then read again and the
+   * change made on that copy and committed without an await in between, so two concurrent
+   * changes (or an edge revision) never overwrite each other. With `expectedVersion` (If-Match)
+   * a change to a case that moved on since the client read it is refused: `StaleCaseError`.
+   */
+  async act(
+    id: string,
+    action: CaseAction,
+    rawInput: unknown,
+    u: User,
+    expectedVersion?: number,
+  ): Promise<CaseRecord> {
+    this.#current(id, action, u);
     const parsed = ACTION_INPUTS[action].safeParse(rawInput ?? {});
     if (!parsed.success)
       throw new ProblemError(
@@ -246,13 +326,19 @@ export class CaseService {
         parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
       );
     const input = parsed.data;
-    const now = this.now();
-    const c = structuredClone(cur);
+    const expected = expectedVersion ?? input.version;
     const attachments = await this.#evidence(
       input.attachments,
       action === 'feedback' ? 'photo' : 'any',
       action,
+      u,
     );
+    // ---- from here to the commit: no await (the store applies the commit to memory at once)
+    const { cur, to: target } = this.#current(id, action, u);
+    if (expected !== undefined && expected !== versionOf(cur)) throw new StaleCaseError(cur, expected);
+    this.#uncited(attachments);
+    const now = this.now();
+    const c = structuredClone(cur);
     const changed: CaseRecord[] = [c];
     let data: Record<string, unknown>;
     if (action === 'merge') {
@@ -262,7 +348,7 @@ export class CaseService {
     } else
       data = applyAction(c, action, input, { city: this.city, now, actorId: u.id, actorUnitId: u.unitId });
     const from = c.state;
-    const to = chk.to === 'previous' ? c.suspendedFrom! : chk.to;
+    const to = target === 'previous' ? c.suspendedFrom! : target;
     if (action === 'resume') c.suspendedFrom = undefined;
     c.state = to;
     if (action === 'close' || action === 'feedback')
@@ -285,6 +371,7 @@ export class CaseService {
         at: now.toISOString(),
         data: { ...c.evaluation },
       });
+    bumpVersion(c);
     await this.store.commit({ cases: changed });
     return c;
   }
@@ -310,6 +397,7 @@ export class CaseService {
     t.mergedFrom.push(c.id);
     t.refs.incidentIds = [...new Set([...t.refs.incidentIds, ...c.refs.incidentIds])];
     t.duplicateCandidates = t.duplicateCandidates.filter((d) => d !== c.id);
+    bumpVersion(t);
     addHistory(t, {
       action: 'merged_in',
       actor: actorOf(u),
@@ -330,6 +418,7 @@ export class CaseService {
   view(c: CaseRecord, now = this.now()): CaseView {
     return {
       ...c,
+      version: versionOf(c),
       stateName: CASE_STATES[c.state].zh,
       categoryName: this.city.categoryName(c.category),
       unitName: c.unitId ? this.city.units.get(c.unitId)?.name : undefined,

@@ -41,6 +41,8 @@ export interface Verdict {
   detections: SampleBox[];
   /** evidence object name of the frame */
   frame?: string;
+  /** the object store bucket the frame is in (the publishing gateway's) */
+  frameBucket?: string;
   /** the frame's bytes are kept under frames/ */
   frameKept: boolean;
 }
@@ -86,6 +88,7 @@ export function verdictOf(
     model: latest?.producer?.model,
     detections: (latest?.detections ?? []).map((d) => ({ label: d.label, score: d.score, box: d.box })),
     frame: frame?.name,
+    frameBucket: frame?.bucket,
   };
 }
 
@@ -124,7 +127,7 @@ export class VerdictLog {
   async #keep(v: Omit<Verdict, 'frameKept'>, objects: EvidenceSource): Promise<void> {
     let frameKept = false;
     try {
-      const bytes = v.frame ? await objects.get(v.frame) : undefined;
+      const bytes = v.frame && v.frameBucket ? await objects.get(v.frameBucket, v.frame) : undefined;
       if (bytes && v.frame) {
         writeFileSync(path.join(this.#frames, v.frame), bytes);
         frameKept = true;
@@ -153,6 +156,6 @@ export class VerdictLog {
   async frame(v: Verdict, objects: EvidenceSource): Promise<Uint8Array | undefined> {
     if (!v.frame) return undefined;
     if (v.frameKept) return readFile(path.join(this.#frames, v.frame));
-    return (await objects.get(v.frame)) ?? undefined;
+    return v.frameBucket ? ((await objects.get(v.frameBucket, v.frame)) ?? undefined) : undefined;
   }
 }

@@ -6,11 +6,12 @@
  * change is kept (bounded) so uptime can be computed. Persisted in one lowdb file with
  * coalesced writes: `save()` resolves after a write that includes the caller's change.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { GatewayStatus, Telemetry, TrackPoint } from '../../protocol/index.js';
+import { DamagedFilesError, moveAside, readJsonFile } from '../store/damage.js';
 
 export interface DeviceState {
   id: string;
@@ -34,6 +35,23 @@ export interface GatewayState {
   devices: Record<string, DeviceState>;
   /** the models the gateway reported loaded in its last heartbeat */
   models?: GatewayStatus['models'];
+  /**
+   * periods central heard nothing (from the last heartbeat + grace to the next one), by central's
+   * own clock: a gateway that stops reporting is offline whatever it said last
+   */
+  silences?: { from: string; to: string }[];
+  /** set for a collector's 城管通 handset (gatewayKind `handset`) */
+  handset?: HandsetState;
+}
+export interface HandsetState {
+  /** the collector it is assigned to (collectors.json) and who used it last */
+  assignedCollectorId: string;
+  lastCollectorId: string;
+  iccid: string;
+  msisdn: string;
+  gridCodes: string[];
+  /** what the equipment item counts besides offline time */
+  findings: { id: string; at: string; kind: 'simChanged' | 'reassigned'; detail: string }[];
 }
 export interface VehicleTrack {
   vehicleId: string;
@@ -57,9 +75,22 @@ interface BoardData {
 }
 
 const MAX_CHANGES = 500;
+/** missed heartbeats before a gateway counts as offline */
+export const GRACE_INTERVALS = 3;
+
+/** Keep a silence when a heartbeat arrives later than the grace after the previous one. */
+function noteSilence(prev: GatewayState | undefined, receivedAt: Date): GatewayState['silences'] {
+  const silences = prev?.silences ?? [];
+  if (!prev) return silences;
+  const from = Date.parse(prev.lastReceivedAt) + GRACE_INTERVALS * prev.intervalS * 1000;
+  if (receivedAt.getTime() > from)
+    silences.push({ from: new Date(from).toISOString(), to: receivedAt.toISOString() });
+  return silences.slice(-MAX_CHANGES);
+}
 
 export class DeviceBoard {
   readonly #db: Low<BoardData> | undefined;
+  readonly #dir: string | undefined;
   #data: BoardData = { gateways: {}, vehicles: {} };
   #saving: Promise<void> | undefined;
   #again: Promise<void> | undefined;
@@ -69,16 +100,40 @@ export class DeviceBoard {
     /** per vehicle; older points stay in the CG_TELEMETRY stream (7 days) */
     readonly maxTrackPoints = 500,
   ) {
+    this.#dir = dir;
     if (dir) {
       mkdirSync(dir, { recursive: true });
       this.#db = new Low<BoardData>(new JSONFile(join(dir, 'devices.json')), { gateways: {}, vehicles: {} });
     }
   }
 
-  async open(): Promise<void> {
-    if (!this.#db) return;
-    await this.#db.read();
-    this.#data = this.#db.data;
+  /**
+   * Read devices.json. A file that does not parse or is not a board is refused with its byte
+   * offset (`DamagedFilesError`); with `repair` it is moved aside and the board starts empty
+   * (heartbeats fill it again within a minute).
+   */
+  async open(o: { repair?: boolean; log?: { warn(o: object, m?: string): void } } = {}): Promise<void> {
+    if (!this.#dir) return;
+    const file = join(this.#dir, 'devices.json');
+    if (!existsSync(file)) return;
+    const r = readJsonFile(file);
+    const v = r.ok ? (r.value as Partial<BoardData> | null) : undefined;
+    const damage = !r.ok
+      ? r.damage
+      : !v ||
+          typeof v !== 'object' ||
+          typeof v.gateways !== 'object' ||
+          !v.gateways ||
+          typeof v.vehicles !== 'object' ||
+          !v.vehicles
+        ? { file, offset: 0, reason: 'not a devices board ({ gateways, vehicles })' }
+        : undefined;
+    if (!damage) {
+      this.#data = v as BoardData;
+      return;
+    }
+    if (!o.repair) throw new DamagedFilesError([damage]);
+    o.log?.warn({ ...damage, movedTo: moveAside(file) }, 'damaged devices board moved aside, starting empty');
   }
 
   applyStatus(s: GatewayStatus, receivedAt = new Date()): void {
@@ -103,6 +158,62 @@ export class DeviceBoard {
       outbox: s.outbox,
       devices,
       models: s.models,
+      silences: noteSilence(prev, receivedAt),
+    };
+  }
+
+  /**
+   * A heartbeat of a collector's handset (with every report and every few minutes on duty). The
+   * identity comes from the collector's sign-in and the SIM the handset reads; a SIM other than
+   * the registered one, or a handset used by another collector than its assignee, is a finding.
+   */
+  applyHandsetBeat(h: {
+    deviceId: string;
+    collectorId: string;
+    iccid?: string;
+    intervalS: number;
+    assigned: { collectorId: string; iccid: string; msisdn: string; gridCodes: string[] };
+    at: Date;
+  }): void {
+    const prev = this.#data.gateways[h.deviceId];
+    const iso = h.at.toISOString();
+    const state: HandsetState = prev?.handset ?? {
+      assignedCollectorId: h.assigned.collectorId,
+      lastCollectorId: h.collectorId,
+      iccid: h.assigned.iccid,
+      msisdn: h.assigned.msisdn,
+      gridCodes: h.assigned.gridCodes,
+      findings: [],
+    };
+    if (h.iccid && h.iccid !== state.iccid) {
+      state.findings.push({
+        id: `${h.deviceId}@${iso}`,
+        at: iso,
+        kind: 'simChanged',
+        detail: `${state.iccid} → ${h.iccid}`,
+      });
+      state.iccid = h.iccid;
+    }
+    if (h.collectorId !== h.assigned.collectorId && h.collectorId !== state.lastCollectorId)
+      state.findings.push({
+        id: `${h.deviceId}@${iso}:r`,
+        at: iso,
+        kind: 'reassigned',
+        detail: `used by ${h.collectorId}, assigned to ${h.assigned.collectorId}`,
+      });
+    state.lastCollectorId = h.collectorId;
+    state.findings = state.findings.slice(-MAX_CHANGES);
+    this.#data.gateways[h.deviceId] = {
+      gatewayId: h.deviceId,
+      gatewayKind: 'handset',
+      softwareVersion: prev?.softwareVersion ?? '',
+      startedAt: prev?.startedAt ?? iso,
+      lastSentAt: iso,
+      lastReceivedAt: iso,
+      intervalS: h.intervalS,
+      devices: {},
+      silences: noteSilence(prev, h.at),
+      handset: state,
     };
   }
 
@@ -158,7 +269,7 @@ export class DeviceBoard {
   gateways(now = new Date()): (GatewayState & { online: boolean })[] {
     return Object.values(this.#data.gateways).map((g) => ({
       ...g,
-      online: now.getTime() - Date.parse(g.lastReceivedAt) < 3 * g.intervalS * 1000,
+      online: now.getTime() - Date.parse(g.lastReceivedAt) < GRACE_INTERVALS * g.intervalS * 1000,
     }));
   }
 

@@ -1,11 +1,13 @@
 /**
  * @module central/evidence/attachments
- * Files uploaded over HTTP (collector photos and voice notes, unit feedback photos), stored
- * content-addressed in central's data directory: `att-<sha256 prefix>.<ext>`. The type is
- * sniffed from the bytes, never trusted from the client. Written (temp file + rename) before
- * the upload is answered.
+ * Files uploaded over HTTP (collector photos and voice notes, unit feedback photos), stored in
+ * central's data directory as `att-<32 random hex>.<ext>` with a sidecar `<name>.json` naming
+ * the uploader and the sha256. Every upload gets its own name (not content-addressed), so one
+ * upload can be cited once, by the user who made it (see CaseService). The type is sniffed from
+ * the bytes, never trusted from the client. Written (temp file + rename) before the upload is
+ * answered.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,6 +46,8 @@ export interface AttachmentRef {
   kind: 'photo' | 'voice';
   size: number;
   sha256: string;
+  /** user id of the uploader (absent for uploads made before uploaders were recorded) */
+  uploadedBy?: string;
 }
 
 export const ATTACHMENT_NAME = /^att-[0-9a-f]{32}\.(jpg|png|mp3|ogg|wav|amr|m4a)$/;
@@ -55,26 +59,40 @@ export class AttachmentStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  async put(bytes: Uint8Array, type: AttachmentType): Promise<AttachmentRef> {
+  async put(bytes: Uint8Array, type: AttachmentType, uploadedBy: string): Promise<AttachmentRef> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const { ext, kind } = ATTACHMENT_TYPES[type];
-    const name = `att-${sha256.slice(0, 32)}.${ext}`;
+    const name = `att-${randomBytes(16).toString('hex')}.${ext}`;
+    const ref: AttachmentRef = { name, contentType: type, kind, size: bytes.byteLength, sha256, uploadedBy };
     const path = join(this.#dir, name);
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-    return { name, contentType: type, kind, size: bytes.byteLength, sha256 };
+    // the sidecar first: a file without its sidecar would be citable by anyone
+    await this.#atomicWrite(`${path}.json`, JSON.stringify(ref));
+    await this.#atomicWrite(path, bytes);
+    return ref;
   }
 
-  /** The stored file's type, or undefined if there is no such attachment. */
-  async info(
-    name: string,
-  ): Promise<{ contentType: AttachmentType; kind: 'photo' | 'voice'; size: number } | undefined> {
+  async #atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  }
+
+  /** The stored file's type and uploader, or undefined if there is no such attachment. */
+  async info(name: string): Promise<Omit<AttachmentRef, 'name' | 'sha256'> | undefined> {
     if (!ATTACHMENT_NAME.test(name)) return undefined;
     try {
       const st = await stat(join(this.#dir, name));
       const contentType = byExt.get(name.split('.').pop()!)!;
-      return { contentType, kind: ATTACHMENT_TYPES[contentType].kind, size: st.size };
+      const side = await readFile(join(this.#dir, `${name}.json`), 'utf8').then(
+        (t) => JSON.parse(t) as Partial<AttachmentRef>,
+        () => ({}) as Partial<AttachmentRef>,
+      );
+      return {
+        contentType,
+        kind: ATTACHMENT_TYPES[contentType].kind,
+        size: st.size,
+        uploadedBy: typeof side.uploadedBy === 'string' ? side.uploadedBy : undefined,
+      };
     } catch {
       return undefined;
     }

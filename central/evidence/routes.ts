@@ -4,8 +4,10 @@
  * `GET /api/evidence/:name`: an uploaded attachment or an edge evidence image from the
  * JetStream object store, to users who may see a case that carries it.
  */
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { LEGACY_EVIDENCE_BUCKET } from '../../protocol/index.js';
 import type { AuthEnv, UserDirectory } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
 import { seesAll } from '../auth/roles.js';
@@ -17,8 +19,8 @@ import { ATTACHMENT_NAME, ATTACHMENT_TYPES, type AttachmentStore, sniff } from '
 const EVIDENCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface EvidenceSource {
-  /** edge evidence from the object store; undefined when NATS is not connected */
-  get(name: string): Promise<Uint8Array | null | undefined>;
+  /** edge evidence from a bucket of the object store; undefined when NATS is not connected */
+  get(bucket: string, name: string): Promise<Uint8Array | null | undefined>;
 }
 
 export function evidenceRoutes(
@@ -59,7 +61,7 @@ export function evidenceRoutes(
           'attachment-type-mismatch',
           `declared ${declared} but the bytes are ${type}`,
         );
-      const ref = await attachments.put(bytes, type);
+      const ref = await attachments.put(bytes, type, c.get('user').id);
       return c.json({ ...ref, url: `/api/evidence/${ref.name}` }, 201);
     },
   );
@@ -84,12 +86,28 @@ export function evidenceRoutes(
       bytes = await attachments.get(name);
       type = (await attachments.info(name))?.contentType;
     } else {
-      bytes = await objects.get(name);
-      if (bytes === undefined)
-        throw new ProblemError(503, 'evidence-store-unavailable', 'NATS is not connected');
       const ref = cases
+        .filter((k) => seesAll(u.role) || svc.canSee(u, k))
         .flatMap((k) => [...k.evidence, ...k.verificationEvidence])
         .find((e) => e.name === name);
+      const bucket = ref?.bucket ?? LEGACY_EVIDENCE_BUCKET;
+      try {
+        bytes = await objects.get(bucket, name);
+      } catch (e) {
+        throw new ProblemError(
+          502,
+          'evidence-unreadable',
+          `evidence ${name} in ${bucket} cannot be read: ${(e as Error).message}`,
+        );
+      }
+      if (bytes === undefined)
+        throw new ProblemError(503, 'evidence-store-unavailable', 'NATS is not connected');
+      if (bytes && ref?.sha256 && createHash('sha256').update(bytes).digest('hex') !== ref.sha256)
+        throw new ProblemError(
+          502,
+          'evidence-integrity',
+          `evidence ${name} in ${bucket} does not match the sha256 its incident declared`,
+        );
       type = ref?.contentType ?? (bytes ? sniff(bytes) : undefined);
     }
     if (!bytes) throw new ProblemError(404, 'evidence-not-found', `evidence ${name} is not stored`);

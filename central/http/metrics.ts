@@ -15,7 +15,7 @@ export interface CentralCounters extends IngestCounters {
 }
 
 export function newCounters(): CentralCounters {
-  return { received: {}, deadLetters: {}, handlerErrors: {}, ingested: {}, duplicates: {} };
+  return { received: {}, deadLetters: {}, handlerErrors: {}, refused: {}, ingested: {}, duplicates: {} };
 }
 
 function family(name: string, help: string, type: 'counter' | 'gauge', rows: [string, number][]): string {
@@ -56,6 +56,12 @@ export function renderMetrics(counters: CentralCounters, store: CaseStore, overd
         'invalid messages sent to the dead-letter subject',
         'counter',
         byKind(counters.deadLetters, kinds),
+      ),
+      family(
+        'cg_central_refused_total',
+        "well-formed messages refused and dead-lettered (a revision of another gateway's incident)",
+        'counter',
+        byKind(counters.refused, kinds),
       ),
       family(
         'cg_central_ingest_errors_total',

@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { DeadLetter, decode, encode, gatewayOfSubject, subjects } from '../../protocol/index.js';
 import { type JetStreamClient, type NatsConnection, nats } from '../../protocol/transport.js';
+import { RefusedMessage } from './refused.js';
 
 export interface ConsumerSpec<S extends z.ZodType> {
   stream: string;
@@ -31,6 +32,8 @@ export interface IngestCounters {
   received: Record<string, number>;
   deadLetters: Record<string, number>;
   handlerErrors: Record<string, number>;
+  /** well-formed messages refused by the handler (another gateway's incident), dead-lettered */
+  refused: Record<string, number>;
 }
 
 export interface Log {
@@ -79,11 +82,14 @@ export async function runConsumer<S extends z.ZodType>(
   counters: IngestCounters,
   log: Log,
   signal: AbortSignal,
+  /** called once the consumer is bound and consuming */
+  onConsuming?: () => void,
 ): Promise<void> {
   await ensureConsumer(nc, spec.stream, spec.durable);
   const js = nc.jetstream();
   const consumer = await js.consumers.get(spec.stream, spec.durable);
   const messages = await consumer.consume({ max_messages: 256 });
+  onConsuming?.();
   const onAbort = () => void messages.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -94,7 +100,17 @@ export async function runConsumer<S extends z.ZodType>(
       let reason = r.ok ? undefined : r.reason;
       if (r.ok && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
         reason = `gatewayId ${spec.gatewayOf(r.value)} does not match subject ${m.subject}`;
+      const toDeadLetters = async (why: string) => {
+        await deadLetter(js, spec.kind, m.subject, m.data, why);
+        counters.deadLetters[spec.kind] = (counters.deadLetters[spec.kind] ?? 0) + 1;
+      };
+      const refused = (e: RefusedMessage) => {
+        counters.refused[spec.kind] = (counters.refused[spec.kind] ?? 0) + 1;
+        log.error({ kind: spec.kind, subject: m.subject, reason: e.message, alert: true }, 'message refused');
+        return toDeadLetters(e.message).then(() => m.ack(), failed);
+      };
       const failed = (e: unknown) => {
+        if (e instanceof RefusedMessage) return void refused(e);
         counters.handlerErrors[spec.kind] = (counters.handlerErrors[spec.kind] ?? 0) + 1;
         log.error(
           { kind: spec.kind, subject: m.subject, err: (e as Error).message },
@@ -104,8 +120,7 @@ export async function runConsumer<S extends z.ZodType>(
       };
       try {
         if (reason !== undefined) {
-          await deadLetter(js, spec.kind, m.subject, m.data, reason);
-          counters.deadLetters[spec.kind] = (counters.deadLetters[spec.kind] ?? 0) + 1;
+          await toDeadLetters(reason);
           log.warn({ kind: spec.kind, subject: m.subject, reason }, 'invalid message dead-lettered');
         } else if (r.ok) {
           const done = spec.handle(r.value, m.subject);

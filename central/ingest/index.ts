@@ -4,14 +4,22 @@
  * unreachable), provision streams, and run three durable consumers — incidents into cases,
  * status heartbeats and telemetry into the devices board. Also reads evidence objects.
  */
-import { CONSUMERS, GatewayStatus, Incident, STREAMS, Telemetry } from '../../protocol/index.js';
 import {
+  CONSUMERS,
+  evidenceBucket,
+  GatewayStatus,
+  Incident,
+  STREAMS,
+  Telemetry,
+} from '../../protocol/index.js';
+import {
+  bucketStore,
   connectNats,
+  type EvidenceBucket,
   evidenceStore,
   getEvidence,
   type LinkOptions,
   type NatsConnection,
-  type ObjectStore,
   provisionStreams,
 } from '../../protocol/transport.js';
 export type NatsAuth = Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
@@ -19,6 +27,7 @@ export type NatsAuth = Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
 import type { CaseService } from '../cases/service.js';
 import type { DeviceBoard } from '../devices/board.js';
 import type { CentralCounters } from '../http/metrics.js';
+import type { StoreHealth } from '../store/damage.js';
 import { type Log, runConsumer } from './consumer.js';
 
 export interface IngestOptions {
@@ -39,8 +48,15 @@ export class NatsIngest {
   readonly #o: IngestOptions;
   readonly #abort = new AbortController();
   #nc: NatsConnection | undefined;
-  #os: ObjectStore | undefined;
+  /** bound evidence buckets by name (a gateway's is created when central first hears from it) */
+  readonly #buckets = new Map<string, Promise<EvidenceBucket>>();
+  #provisioned = false;
   #running: Promise<void> | undefined;
+  /** each part's real state for /api/health: the link, stream provisioning, every consumer */
+  readonly #parts = new Map<string, StoreHealth>([
+    ['nats', { ok: false, failures: 0, lastError: 'not connected yet' }],
+    ['streams', { ok: false, failures: 0, lastError: 'not provisioned yet' }],
+  ]);
   connected = false;
 
   constructor(o: IngestOptions) {
@@ -49,6 +65,7 @@ export class NatsIngest {
 
   start(): void {
     this.#running = this.#run().catch((e) => {
+      this.#set('ingest', false, e);
       if (!this.#abort.signal.aborted) this.#o.log.error({ err: (e as Error).message }, 'ingest stopped');
     });
   }
@@ -60,26 +77,47 @@ export class NatsIngest {
     this.#nc = nc;
     if (signal.aborted) return;
     this.connected = true;
+    this.#set('nats', true);
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect') this.connected = false;
-        if (s.type === 'reconnect') this.connected = true;
+        if (s.type === 'disconnect') {
+          this.connected = false;
+          this.#set('nats', false, new Error('disconnected, reconnecting'));
+        }
+        if (s.type === 'reconnect') {
+          this.connected = true;
+          this.#set('nats', true);
+        }
       }
     })();
-    await provisionStreams(nc);
-    this.#os = await evidenceStore(nc.jetstream());
+    // provisioning can fail (JetStream not ready, limits): retry until it works, never give up
+    while (!signal.aborted) {
+      try {
+        await provisionStreams(nc);
+        this.#set('streams', true);
+        break;
+      } catch (e) {
+        this.#set('streams', false, e);
+        log.error({ err: (e as Error).message }, 'cannot provision streams, retrying in 2 s');
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    this.#provisioned = true;
     const loop = async (name: string, run: () => Promise<void>) => {
       // consume() recovers from reconnects itself; restart the loop if it ends anyway
+      this.#set(`consumer ${name}`, false, new Error('starting'));
       while (!signal.aborted) {
         try {
           await run();
         } catch (e) {
           if (signal.aborted) return;
+          this.#set(`consumer ${name}`, false, e);
           log.warn({ consumer: name, err: (e as Error).message }, 'consumer ended, restarting in 2 s');
           await new Promise((r) => setTimeout(r, 2000));
         }
       }
     };
+    const consuming = (name: string) => () => this.#set(`consumer ${name}`, true);
     await Promise.all([
       loop('incidents', () =>
         runConsumer(
@@ -107,6 +145,7 @@ export class NatsIngest {
           counters,
           log,
           signal,
+          consuming('incidents'),
         ),
       ),
       loop('status', () =>
@@ -120,6 +159,7 @@ export class NatsIngest {
             pipelined: true,
             gatewayOf: (v) => v.gatewayId,
             handle: (v) => {
+              this.#gatewayBucket(v.gatewayId);
               board.applyStatus(v);
               bump(counters.ingested, 'status');
               return board.save();
@@ -128,6 +168,7 @@ export class NatsIngest {
           counters,
           log,
           signal,
+          consuming('status'),
         ),
       ),
       loop('telemetry', () =>
@@ -149,15 +190,53 @@ export class NatsIngest {
           counters,
           log,
           signal,
+          consuming('telemetry'),
         ),
       ),
     ]);
   }
 
+  #set(part: string, ok: boolean, e?: unknown): void {
+    const prev = this.#parts.get(part) ?? { ok: true, failures: 0 };
+    if (ok) this.#parts.set(part, { ok: true, failures: prev.failures });
+    else
+      this.#parts.set(part, {
+        ok: false,
+        failures: prev.failures + 1,
+        lastError: (e as Error | undefined)?.message,
+        since: prev.ok || !prev.since ? new Date().toISOString() : prev.since,
+      });
+  }
+
+  /** The link, stream provisioning and every consumer, as /api/health shows them. */
+  health(): Record<string, StoreHealth> {
+    return Object.fromEntries(this.#parts);
+  }
+
+  /** Create (once) the evidence bucket of a gateway central hears from; its uploads need it. */
+  #gatewayBucket(gatewayId: string): void {
+    const nc = this.#nc;
+    const bucket = evidenceBucket(gatewayId);
+    if (!nc || this.#buckets.has(bucket)) return;
+    const p = evidenceStore(nc.jetstream(), gatewayId);
+    this.#buckets.set(bucket, p);
+    p.catch((e: Error) => {
+      this.#buckets.delete(bucket);
+      this.#o.log.warn({ gatewayId, bucket, err: e.message }, 'cannot create evidence bucket, will retry');
+    });
+  }
+
   /** Evidence bytes; null when the object does not exist; undefined while NATS is not up. */
-  async getEvidence(name: string): Promise<Uint8Array | null | undefined> {
-    if (!this.#os || !this.connected) return undefined;
-    return getEvidence(this.#os, name);
+  async getEvidence(bucket: string, name: string): Promise<Uint8Array | null | undefined> {
+    const nc = this.#nc;
+    if (!nc || !this.#provisioned || !this.connected) return undefined;
+    let os = this.#buckets.get(bucket);
+    if (!os) {
+      os = bucketStore(nc.jetstream(), bucket);
+      this.#buckets.set(bucket, os);
+      os.catch(() => this.#buckets.delete(bucket));
+    }
+    return getEvidence(await os, name);
   }
 
   get nc(): NatsConnection | undefined {

@@ -10,14 +10,27 @@
  *   power loss). Records are whole documents, so replaying a line twice is harmless.
  * - **Checkpoint**: every `checkpointMs` the dirty partitions are written through lowdb
  *   (atomic rename), appends move to the next journal file first, and the old one is removed.
- * At start the partitions are read and the journals replayed, and indexes are rebuilt.
+ * At start the partitions are read and the journals replayed, and indexes are rebuilt. A file
+ * that cannot be read (bad JSON, wrong shape, a garbage journal line that is not a torn last
+ * line) stops the start with every such file named with its byte offset (`DamagedFilesError`),
+ * unless `repair`: then every readable record is kept and the damaged file moved aside.
+ * A failed write or checkpoint is logged, counted and retried every `retryMs`; while it fails
+ * the store is degraded (`health()`) and `commit` refuses with `StorageUnavailableError`.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
+import {
+  type Damage,
+  DamagedFilesError,
+  moveAside,
+  readJsonFile,
+  StorageUnavailableError,
+  type StoreHealth,
+} from './damage.js';
 import type { ChangeSet } from './index.js';
 import { MemoryCaseStore } from './memory.js';
 import { addTo } from './open-index.js';
@@ -28,10 +41,54 @@ interface PartitionData {
   idempotency: IdempotencyRecord[];
 }
 
+export interface StoreLog {
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
 export interface LowdbStoreOptions {
   dir: string;
   checkpointMs?: number;
+  /** while degraded, how often a write is retried */
+  retryMs?: number;
   fsync?: boolean;
+  /** keep every readable record of damaged files and move them aside, instead of refusing */
+  repair?: boolean;
+  log?: StoreLog;
+}
+
+const silent: StoreLog = { warn() {}, error() {} };
+
+/** Each record of a partition must at least carry its key and creation time. */
+const RECORD_CHECKS: Record<keyof PartitionData, (r: any) => boolean> = {
+  cases: (r) => typeof r?.id === 'string' && typeof r.createdAt === 'string' && Array.isArray(r.history),
+  incidents: (r) => typeof r?.id === 'string' && typeof r.firstSeenAt === 'string' && Array.isArray(r.revs),
+  idempotency: (r) => typeof r?.key === 'string' && typeof r.at === 'string',
+};
+
+/** The readable records of a parsed partition, and what was not readable. */
+function partitionRecords(value: unknown, file: string): { data: PartitionData; damages: Damage[] } {
+  const data: PartitionData = { cases: [], incidents: [], idempotency: [] };
+  const damages: Damage[] = [];
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return { data, damages: [{ file, offset: 0, reason: 'not a partition object' }] };
+  for (const key of Object.keys(RECORD_CHECKS) as (keyof PartitionData)[]) {
+    const list = (value as Record<string, unknown>)[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) {
+      damages.push({
+        file,
+        offset: 0,
+        reason: `"${key}" is ${JSON.stringify(list) ?? 'missing'}, not a list`,
+      });
+      continue;
+    }
+    list.forEach((r, i) => {
+      if (RECORD_CHECKS[key](r)) (data[key] as unknown[]).push(r);
+      else damages.push({ file, offset: 0, reason: `${key}[${i}] is not a ${key} record` });
+    });
+  }
+  return { data, damages };
 }
 
 const monthOf = (iso: string) => iso.slice(0, 7);
@@ -52,25 +109,68 @@ export class LowdbCaseStore extends MemoryCaseStore {
   #timer: NodeJS.Timeout | undefined;
   #checkpointing: Promise<void> | undefined;
   #journalHasData = false;
+  /** journals covered by partitions not yet written (a failed checkpoint): removed after the next */
+  readonly #coveredJournals: number[] = [];
+  readonly #retryMs: number;
+  readonly #repair: boolean;
+  readonly #log: StoreLog;
+  #health: StoreHealth = { ok: true, failures: 0 };
+  #retryTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: LowdbStoreOptions) {
     super();
     this.#dir = opts.dir;
     this.#checkpointMs = opts.checkpointMs ?? 5000;
+    this.#retryMs = opts.retryMs ?? 1000;
     this.#fsync = opts.fsync ?? false;
+    this.#repair = opts.repair ?? false;
+    this.#log = opts.log ?? silent;
+  }
+
+  health(): StoreHealth {
+    return { ...this.#health };
+  }
+
+  #failed(what: string, e: unknown): void {
+    const err = (e as Error).message;
+    this.#health = {
+      ok: false,
+      failures: this.#health.failures + 1,
+      lastError: `${what}: ${err}`,
+      since: this.#health.since ?? new Date().toISOString(),
+    };
+    this.#log.error(
+      { dir: this.#dir, what, err, failures: this.#health.failures },
+      'case store cannot write, will retry',
+    );
+    // retry by itself: no new request may come to carry the records that wait
+    this.#retryTimer ??= setInterval(() => void this.durable().catch(() => undefined), this.#retryMs);
+    this.#retryTimer.unref();
+  }
+
+  #recovered(): void {
+    if (this.#health.ok) return;
+    this.#log.warn({ dir: this.#dir, failures: this.#health.failures }, 'case store writes again');
+    this.#health = { ok: true, failures: this.#health.failures };
+    clearInterval(this.#retryTimer);
+    this.#retryTimer = undefined;
   }
 
   override async open(): Promise<void> {
     mkdirSync(this.#dir, { recursive: true });
     const files = readdirSync(this.#dir);
+    const damaged: Damage[] = [];
+    const aside: string[] = [];
     for (const f of files.filter((f) => /^\d{4}-\d{2}\.json$/.test(f)).sort()) {
-      const db = new Low<PartitionData>(new JSONFile(join(this.#dir, f)), {
-        cases: [],
-        incidents: [],
-        idempotency: [],
-      });
-      await db.read();
-      this.#applyAndIndex(db.data, f.slice(0, 7), false);
+      const file = join(this.#dir, f);
+      const r = readJsonFile(file);
+      const { data, damages } = r.ok
+        ? partitionRecords(r.value, file)
+        : { data: undefined, damages: [r.damage] };
+      damaged.push(...damages);
+      // a repaired partition's readable records are written into a fresh file below
+      if (data) this.#applyAndIndex(data, f.slice(0, 7), damages.length > 0);
+      if (damages.length) aside.push(file);
     }
     const journals = files
       .map((f) => /^journal-(\d+)\.jsonl$/.exec(f))
@@ -78,25 +178,46 @@ export class LowdbCaseStore extends MemoryCaseStore {
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
     for (const n of journals) {
-      const fh = await open(this.#journalPath(n), 'r');
-      try {
-        for await (const line of fh.readLines()) {
-          if (!line.trim()) continue;
+      const file = this.#journalPath(n);
+      const text = readFileSync(file);
+      let offset = 0;
+      let bad = false;
+      while (offset < text.length) {
+        const nl = text.indexOf(0x0a, offset);
+        const end = nl < 0 ? text.length : nl;
+        const line = text.subarray(offset, end).toString('utf8');
+        if (line.trim()) {
           try {
             this.#applyAndIndex(JSON.parse(line) as ChangeSet, undefined, true);
-          } catch {
-            // a torn last line from a crash mid-append: its commit never answered 2xx
+          } catch (e) {
+            if (nl < 0)
+              // a torn last line from a crash mid-append: its commit never answered 2xx
+              this.#log.warn({ file, offset, bytes: end - offset }, 'journal ends in a torn line, skipped');
+            else {
+              damaged.push({
+                file,
+                offset,
+                reason: `journal line is not a change set (${(e as Error).message})`,
+              });
+              bad = true;
+            }
           }
         }
-      } finally {
-        await fh.close();
+        offset = end + 1;
       }
+      if (bad) aside.push(file);
     }
+    if (damaged.length && !this.#repair) throw new DamagedFilesError(damaged);
+    for (const d of damaged) this.#log.warn({ ...d }, 'damaged data file, readable records kept');
+    for (const file of aside) this.#log.warn({ file, movedTo: moveAside(file) }, 'damaged file moved aside');
     this.#journalNo = (journals.at(-1) ?? 0) + 1;
     // what came from journals is now in memory; make it partition files, drop old journals
-    if (journals.length) await this.#writePartitions();
-    for (const n of journals) await unlink(this.#journalPath(n));
-    this.#timer = setInterval(() => void this.checkpoint(), this.#checkpointMs);
+    if (journals.length || aside.length) await this.#writePartitions();
+    for (const n of journals) await unlink(this.#journalPath(n)).catch(() => undefined);
+    this.#timer = setInterval(
+      () => void this.checkpoint().catch((e: unknown) => this.#failed('checkpoint', e)),
+      this.#checkpointMs,
+    );
     this.#timer.unref();
   }
 
@@ -121,6 +242,10 @@ export class LowdbCaseStore extends MemoryCaseStore {
   }
 
   override commit(ch: ChangeSet): Promise<void> {
+    if (!this.#health.ok)
+      return Promise.reject(
+        new StorageUnavailableError(`the case store cannot write now (${this.#health.lastError}); retrying`),
+      );
     this.#applyAndIndex(ch, undefined, true);
     return this.#enqueue(ch).then(() => this.committed(ch));
   }
@@ -159,14 +284,17 @@ export class LowdbCaseStore extends MemoryCaseStore {
       try {
         if (text) await this.#append(text);
         this.#retry = { cases: new Set(), incidents: new Set(), idempotency: new Set() };
+        this.#recovered();
         for (const b of batch) b.done();
       } catch (e) {
+        this.#failed('journal append', e);
         for (const b of batch) {
           for (const c of b.ch.cases ?? []) this.#retry.cases.add(c.id);
           for (const i of b.ch.incidents ?? []) this.#retry.incidents.add(i.id);
           for (const k of b.ch.idempotency ?? []) this.#retry.idempotency.add(k.key);
         }
-        for (const b of batch) b.fail(e);
+        const why = new StorageUnavailableError(`the case store cannot write: ${(e as Error).message}`);
+        for (const b of batch) b.fail(why);
       }
     });
   }
@@ -189,17 +317,17 @@ export class LowdbCaseStore extends MemoryCaseStore {
   /** Write dirty partitions and drop the journal they cover. */
   checkpoint(): Promise<void> {
     if (this.#checkpointing) return this.#checkpointing;
-    if (!this.#journalHasData && !this.#dirty.size) return Promise.resolve();
+    if (!this.#journalHasData && !this.#dirty.size && !this.#coveredJournals.length) return Promise.resolve();
     this.#checkpointing = (async () => {
       try {
         // wait for in-flight appends, then send new appends to the next journal
         await this.#writing;
-        const old = this.#journalNo;
-        const had = this.#journalHasData;
+        if (this.#journalHasData) this.#coveredJournals.push(this.#journalNo);
         this.#journalNo++;
         this.#journalHasData = false;
         await this.#writePartitions();
-        if (had) await unlink(this.#journalPath(old)).catch(() => undefined);
+        for (const n of this.#coveredJournals.splice(0))
+          await unlink(this.#journalPath(n)).catch(() => undefined);
       } finally {
         this.#checkpointing = undefined;
       }
@@ -211,22 +339,35 @@ export class LowdbCaseStore extends MemoryCaseStore {
     const dirty = [...this.#dirty];
     this.#dirty.clear();
     if (!dirty.length) return;
-    for (const p of dirty) {
-      const d: PartitionData = { cases: [], incidents: [], idempotency: [] };
-      for (const key of this.#members.get(p) ?? []) {
-        const id = key.slice(2);
-        if (key[0] === 'c') d.cases.push(this.cases.get(id)!);
-        else if (key[0] === 'i') d.incidents.push(this.incidents.get(id)!);
-        else d.idempotency.push(this.idem.get(id)!);
+    // a failed write leaves them dirty: the next checkpoint writes them again
+    const left = new Set(dirty);
+    try {
+      for (const p of dirty) {
+        await this.#writePartition(p);
+        left.delete(p);
       }
-      const db = new Low<PartitionData>(new JSONFile(join(this.#dir, `${p}.json`)), d);
-      db.data = d;
-      await db.write();
+    } catch (e) {
+      for (const p of left) this.#dirty.add(p);
+      throw e;
     }
+  }
+
+  async #writePartition(p: string): Promise<void> {
+    const d: PartitionData = { cases: [], incidents: [], idempotency: [] };
+    for (const key of this.#members.get(p) ?? []) {
+      const id = key.slice(2);
+      if (key[0] === 'c') d.cases.push(this.cases.get(id)!);
+      else if (key[0] === 'i') d.incidents.push(this.incidents.get(id)!);
+      else d.idempotency.push(this.idem.get(id)!);
+    }
+    const db = new Low<PartitionData>(new JSONFile(join(this.#dir, `${p}.json`)), d);
+    db.data = d;
+    await db.write();
   }
 
   override async close(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#retryTimer);
     await this.#writing;
     await this.checkpoint();
   }

@@ -5,6 +5,7 @@
  */
 
 import type { CameraConfig, CameraSection } from './config.js';
+import { groupResolver } from './detect/ensemble.js';
 import type { Detection } from './detect/index.js';
 import {
   type Finding,
@@ -51,7 +52,11 @@ export function trackFrame(
   const r = stepTracker(
     s.tracker,
     { t, detections },
-    { ...p.section.tracker, stationaryLabels: [...vehicle, ...litter] },
+    {
+      ...p.section.tracker,
+      stationaryLabels: [...vehicle, ...litter],
+      groupOf: groupResolver(p.section.labels.groups ?? {}),
+    },
   );
   return { state: { ...s, tracker: r.state }, tracks: r.state.tracks, fresh };
 }

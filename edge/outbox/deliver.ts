@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import type { EvidenceRef } from '../../protocol/index.js';
 import {
+  type EvidenceBucket,
   evidenceStore,
   type NatsConnection,
-  type ObjectStore,
   putEvidence,
 } from '../../protocol/transport.js';
 import type { Outbox, OutboxEntry } from './index.js';
@@ -23,21 +23,31 @@ export interface DeliveryStats {
   delivered: number;
   duplicates: number;
   failures: number;
+  /** evidence objects found under our name with other content or unreadable metadata, replaced */
+  evidenceReplaced: number;
   lastPublishMs: number;
 }
 
 export class Deliverer {
-  readonly stats: DeliveryStats = { delivered: 0, duplicates: 0, failures: 0, lastPublishMs: 0 };
+  readonly stats: DeliveryStats = {
+    delivered: 0,
+    duplicates: 0,
+    failures: 0,
+    evidenceReplaced: 0,
+    lastPublishMs: 0,
+  };
   private stopped = false;
   private wake?: () => void;
   private failing = false;
   private loop?: Promise<void>;
-  private os?: ObjectStore;
+  private os?: EvidenceBucket;
 
   constructor(
     private readonly outbox: Outbox,
     private readonly nc: NatsConnection,
     private readonly log: DeliveryLog,
+    /** whose evidence bucket (cg_evidence_<gatewayId>) the images go to */
+    private readonly gatewayId: string,
   ) {}
 
   start(): void {
@@ -97,14 +107,18 @@ export class Deliverer {
       let dropped = 0;
       if (entry.evidence.length) {
         // bind the bucket once per connection, not per entry
-        this.os ??= await evidenceStore(js);
+        this.os ??= await evidenceStore(js, this.gatewayId);
         const os = this.os;
         for (const ev of entry.evidence) {
           if (!ev.file) {
             dropped++;
             continue;
           }
-          refs.push(await putEvidence(os, ev.name, readFileSync(ev.file), ev.role, ev.contentType));
+          const replaced = (what: string) => {
+            this.stats.evidenceReplaced++;
+            this.log.warn({ name: ev.name, found: what }, 'evidence object had other content; replaced');
+          };
+          refs.push(await putEvidence(os, ev.name, readFileSync(ev.file), ev.role, ev.contentType, replaced));
         }
       }
       payload.evidence = refs;

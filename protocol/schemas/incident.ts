@@ -13,7 +13,10 @@ import { Detection, IsoTime, LatLon, ModelRef } from './common.js';
 /** Evidence images live in the JetStream object store; the message only names them. */
 export const EvidenceRef = z.object({
   role: z.enum(['annotated', 'clean', 'start', 'violation', 'end']).describe('what the image shows'),
-  bucket: Token.describe('object store bucket'),
+  bucket: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/)
+    .describe("object store bucket: the publishing gateway's cg_evidence_<gatewayId>"),
   name: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'evidence name: letters, digits, . _ - only')
@@ -42,6 +45,23 @@ export const IncidentLocation = LatLon.partial()
   })
   .describe('where the cause is');
 
+const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
+const C = 'A-HJ-NP-Z0-9';
+/** A Chinese licence plate without separators: 粤ZP560港, 浙AD12345 (green), 苏ED51712. */
+export const PLATE_PATTERN = new RegExp(
+  `^[${PROVINCES}][A-HJ-NP-Z](?:[${C}]{4}[${C}挂学警港澳领试超使]|[DF][${C}]\\d{4}|\\d{5}[DF])$`,
+);
+
+export const Plate = z
+  .object({
+    text: z
+      .string()
+      .regex(PLATE_PATTERN, 'a Chinese licence plate, e.g. 浙AD12345')
+      .describe('as read, no separators'),
+    confidence: z.number().min(0).max(1).describe('mean character confidence of the reading'),
+  })
+  .describe('licence plate read from the evidence frame; absent when unreadable (never a guess)');
+
 export const Incident = z
   .object({
     v: z.literal(1),
@@ -60,6 +80,7 @@ export const Incident = z
     detections: z.array(Detection).max(200).default([]),
     evidence: z.array(EvidenceRef).max(16).default([]),
     producer: z.object({ model: ModelRef.optional(), rule: z.string().min(1).max(64) }),
+    plate: Plate.optional(),
     details: z.record(z.string(), z.union([z.string().max(512), z.number(), z.boolean()])).default({}),
   })
   .superRefine((m, ctx) => {
@@ -74,7 +95,11 @@ export type Incident = z.infer<typeof Incident>;
 /** What a producer writes before defaults are applied. */
 export type IncidentInput = z.input<typeof Incident>;
 
-/** JetStream message id: unique per revision so every revision is stored once. */
-export function incidentMsgId(i: Pick<Incident, 'id' | 'rev'>): string {
-  return `${i.id}.${i.rev}`;
+/**
+ * JetStream message id: unique per gateway and revision so every revision is stored once. The
+ * gateway id is part of it because JetStream de-duplicates across the whole stream: without it a
+ * gateway could pre-empt another's revision by publishing the same id first.
+ */
+export function incidentMsgId(i: Pick<Incident, 'gatewayId' | 'id' | 'rev'>): string {
+  return `${i.gatewayId}.${i.id}.${i.rev}`;
 }

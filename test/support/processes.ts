@@ -108,11 +108,21 @@ export async function startCentral(o: {
   dataDir: string;
   onLine?: (l: string) => void;
   port?: number;
+  /** sign in the demo users (fixed tokens): the demo and the tests do; a deployment never */
+  demo?: boolean;
 }) {
   const { proc, match } = await spawnTs({
     name: 'central',
     script: 'central/main.ts',
-    args: ['--port', String(o.port ?? 0), '--nats', o.natsUrl, '--data', o.dataDir],
+    args: [
+      '--port',
+      String(o.port ?? 0),
+      '--nats',
+      o.natsUrl,
+      '--data',
+      o.dataDir,
+      ...(o.demo ? ['--demo'] : []),
+    ],
     readyLine: /central listening on (http:\/\/\S+)/,
     onLine: o.onLine,
     readyTimeoutMs: 60_000,

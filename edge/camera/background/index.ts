@@ -45,12 +45,21 @@ export class BackgroundWatcher {
     private readonly zones: readonly WatchedZone[],
   ) {}
 
-  /** Feed one frame; `covers` are the person and vehicle boxes alive now (image px). */
-  async observe(jpeg: Buffer, t: number, covers: readonly Box[]): Promise<Record<string, ZoneStatics>> {
-    const meta = await sharp(jpeg).metadata();
-    if (!meta.width || !meta.height) throw new Error('background: frame has no size');
+  /**
+   * Feed one frame; `covers` are the person and vehicle boxes alive now, in the coordinates of the
+   * zones (main-stream px). `scale` maps this frame's pixels to those (a sub-stream frame); absent = 1.
+   */
+  async observe(
+    jpeg: Buffer,
+    t: number,
+    covers: readonly Box[],
+    scale: { x: number; y: number } = { x: 1, y: 1 },
+  ): Promise<Record<string, ZoneStatics>> {
+    const got = await sharp(jpeg).metadata();
+    if (!got.width || !got.height) throw new Error('background: frame has no size');
+    const meta = { width: got.width * scale.x, height: got.height * scale.y };
     const { data, info } = await sharp(jpeg)
-      .resize({ width: Math.min(this.p.width, meta.width) })
+      .resize({ width: Math.min(this.p.width, got.width) })
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });

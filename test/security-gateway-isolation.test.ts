@@ -1,0 +1,87 @@
+/**
+ * Issue 13, finding 1: a gateway must not change another gateway's incidents. Gateway A, on its
+ * own subject (which NATS permissions allow it), publishes revisions 1 and 2 carrying B's
+ * incident id. Central must refuse them (dead-letter, count) and still apply B's genuine
+ * revision 1: JetStream de-duplication must not swallow it (message ids carry the gateway).
+ * Real nats-server, central in-process on it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Central, createCentral } from '../central/central.js';
+import { DeadLetter, decode, evidenceBucket, STREAMS } from '../protocol/index.js';
+import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { litterIncident, publishIncident, until } from './central-helpers.js';
+import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+
+let server: NatsServerHandle;
+let nc: NatsConnection;
+let central: Central;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats({ servers: server.url, name: 'test', log: { info() {}, warn() {} } });
+  await provisionStreams(nc);
+  central = await createCentral({ natsUrl: server.url, logLevel: 'silent' });
+  await central.start({ port: 0 });
+});
+afterAll(async () => {
+  await central?.stop();
+  await nc?.close();
+  await server?.dispose();
+});
+
+describe('security - a gateway cannot touch another gateway’s incidents', () => {
+  it("refuses A's revisions of B's incident and still applies B's own revision", async () => {
+    const b0 = litterIncident({ gatewayId: 'cp-b' });
+    await publishIncident(nc, b0);
+    const caseOf = () => central.store.getIncident(b0.id)?.caseId;
+    const caseId = await until('B opened a case', async () => caseOf());
+
+    // A learned B's id: same id, A's own subject and gatewayId (the subject check passes)
+    const forged = (rev: number) =>
+      litterIncident({ id: b0.id, rev, lifecycle: 'update', gatewayId: 'cp-a', deviceId: 'cam-a' });
+    await publishIncident(nc, forged(1));
+    await publishIncident(nc, forged(2));
+    const ack = await publishIncident(nc, { ...b0, rev: 1, lifecycle: 'update' });
+    expect(ack.duplicate).toBe(false);
+
+    await until('B rev 1 applied', async () => central.store.getIncident(b0.id)?.revs.includes(1));
+    await until('both forgeries refused', async () => (central.counters.refused.incident ?? 0) >= 2);
+    const c = central.store.getCase(caseId)!;
+    const updates = c.history.filter((h) => h.action === 'incident_update');
+    expect(updates.map((h) => h.actor.id)).toEqual(['cp-b']);
+    expect(central.store.getIncident(b0.id)!.revs).toEqual([0, 1]);
+
+    const jsm = await nc.jetstreamManager();
+    const dl = await jsm.streams.getMessage(STREAMS.deadLetters.name, { last_by_subj: 'cg.v1.dlq.incident' });
+    const letter = decode(DeadLetter, dl.data);
+    expect(letter.ok && letter.value.reason).toMatch(/belongs to gateway cp-b, not cp-a/);
+    console.log(
+      `[security] forged revisions refused: ${central.counters.refused.incident}, B's revisions applied: ${central.store.getIncident(b0.id)!.revs.length}`,
+    );
+  });
+
+  it("refuses evidence in another gateway's bucket or under a name another gateway's case uses", async () => {
+    const before = central.counters.refused.incident ?? 0;
+    const ref = (bucket: string, name: string) => ({
+      role: 'annotated' as const,
+      bucket,
+      name,
+      contentType: 'image/jpeg' as const,
+      size: 10,
+      sha256: 'a'.repeat(64),
+    });
+    const b = litterIncident({ gatewayId: 'cp-b', evidence: [] });
+    b.evidence = [ref(evidenceBucket('cp-b'), `${b.id}-r0-annotated.jpg`)];
+    await publishIncident(nc, b);
+    await until('B case', async () => central.store.getIncident(b.id));
+    const inB = litterIncident({ gatewayId: 'cp-a' });
+    inB.evidence = [ref(evidenceBucket('cp-b'), `${inB.id}-r0-annotated.jpg`)];
+    const reused = litterIncident({ gatewayId: 'cp-a' });
+    reused.evidence = [ref(evidenceBucket('cp-a'), `${b.id}-r0-annotated.jpg`)];
+    await publishIncident(nc, inB);
+    await publishIncident(nc, reused);
+    await until('both refused', async () => (central.counters.refused.incident ?? 0) >= before + 2);
+    expect(central.store.getIncident(inB.id)).toBeUndefined();
+    expect(central.store.getIncident(reused.id)).toBeUndefined();
+  });
+});
