@@ -6,10 +6,14 @@
  *   eval [--detector m] [--classifier m]      AP@0.5 per class and no_uniform precision/recall
  *        [--seed 7] [--images 200] [--crops 400] on a held-out set generated with another seed
  *   eval --folder <dir> --detector a --detector b   per-class counts of several detectors side by side
+ *   eval --baseline A --candidate B --dataset ZIP   AP per class + false positives on a data set zip's val split
+ *   enrol-uniform --positives DIR --negatives DIR  fine-tune the uniform classifier on the city's crops
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
+import { compareCommand } from './dataset/cli.js';
+import { enrolUniform } from './enrol/uniform.js';
 import { ensureHeldout, evalClassifier, evalDetector, MODELS_DIR } from './eval/index.js';
 import { compareDetectors, comparisonTable, runModel, validateModel } from './tools.js';
 
@@ -70,8 +74,14 @@ program
   .option('--images <n>', 'held-out detection images', (v) => Number.parseInt(v, 10), 200)
   .option('--crops <n>', 'held-out person crops', (v) => Number.parseInt(v, 10), 400)
   .option('--data <dir>', 'where held-out sets are generated', path.join(MODELS_DIR, 'data', 'heldout'))
+  .option('--dataset <zip>', "compare on a data set zip's held-out split (with --baseline, --candidate)")
+  .option('--baseline <manifest>', 'detector now in use')
+  .option('--candidate <manifest>', 'detector proposed; offered only when better')
   .action(
     async (o: {
+      dataset?: string;
+      baseline?: string;
+      candidate?: string;
       detector: string[];
       folder?: string;
       classifier: string;
@@ -81,6 +91,7 @@ program
       data: string;
     }) => {
       try {
+        if (o.dataset) return await compareCommand(o);
         if (o.folder) {
           const dir = o.folder;
           const files = (await readdir(dir))
@@ -108,6 +119,36 @@ program
           `classifier ${c.model} on ${c.n} held-out crops: ${c.positive} precision ${c.precision.toFixed(3)} recall ${c.recall.toFixed(3)} accuracy ${c.accuracy.toFixed(3)}\n`,
         );
         process.stdout.write(`${JSON.stringify({ detector: d, classifier: c })}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    },
+  );
+
+program
+  .command('enrol-uniform')
+  .description("fine-tune the uniform classifier on the city's labelled person crops; writes a new version")
+  .requiredOption('--positives <dir>', 'crops of staff in the uniform')
+  .requiredOption('--negatives <dir>', 'crops of other people')
+  .option('--base <manifest>', 'classifier to start from', path.join(MODELS_DIR, 'uniform', 'manifest.json'))
+  .option('--version <v>', 'the new version', `city-${new Date().toISOString().slice(0, 10)}`)
+  .option('--out <dir>', 'where the new version goes (default models/uniform-<version>)')
+  .option('--epochs <n>', 'training epochs', (v) => Number.parseInt(v, 10), 8)
+  .option('--device <d>', 'cpu or cuda', 'cpu')
+  .action(
+    async (o: {
+      positives: string;
+      negatives: string;
+      base: string;
+      version: string;
+      out?: string;
+      epochs: number;
+      device: string;
+    }) => {
+      try {
+        const r = await enrolUniform({ ...o, out: o.out ?? path.join(MODELS_DIR, `uniform-${o.version}`) });
+        for (const x of r.refused) process.stderr.write(`refused ${x.file}: ${x.error}\n`);
+        process.stdout.write(`${JSON.stringify(r)}\n`);
       } catch (e) {
         fail(e);
       }

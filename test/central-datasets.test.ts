@@ -36,7 +36,7 @@ async function frame(seed: number): Promise<Uint8Array> {
 }
 
 async function openCase(name: string, inc: IncidentInput, seed: number): Promise<string> {
-  const os = await evidenceStore(env!.nc.jetstream());
+  const os = await evidenceStore(env!.nc.jetstream(), inc.gatewayId);
   const clean = await putEvidence(os, `${inc.id}-r0-clean.jpg`, await frame(seed), 'clean');
   await publishIncident(env!.nc, { ...inc, evidence: [clean] });
   const id = await until(`case for ${name}`, async () => {

@@ -80,6 +80,7 @@ def main():
     ap.add_argument('--positive', default='no_uniform', help='label whose precision/recall is reported')
     ap.add_argument('--device', default='cpu')
     ap.add_argument('--export-only', default=None, help='a best.pt to export without training')
+    ap.add_argument('--init-onnx', default=None, help='fine-tune: start from this exported model (same architecture)')
     ap.add_argument('--name', default='cg-uniform')
     ap.add_argument('--version', default='1.0.0')
     a = ap.parse_args()
@@ -96,7 +97,13 @@ def main():
     x_va, y_va = load_split(a.data, 'val', labels, a.width, a.height, a.limit)
     print(f'loaded {len(x_tr)} train / {len(x_va)} val crops, labels {labels} in {time.time() - t0:.0f}s', flush=True)
     dev = torch.device(a.device)
-    model = ClsNet(len(labels), a.channels).to(dev)
+    model = ClsNet(len(labels), a.channels)
+    if a.init_onnx:
+        from onnx_init import freeze_bn, load_folded_onnx  # noqa: PLC0415 - only when fine-tuning
+
+        load_folded_onnx(model, a.init_onnx)
+        print(f'fine-tuning from {a.init_onnx}', flush=True)
+    model = model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=5e-4)
     spe = math.ceil(len(x_tr) / a.batch)
     total = a.max_steps or a.epochs * spe
@@ -107,6 +114,8 @@ def main():
     best_state = None
     while step < total:
         model.train()
+        if a.init_onnx:
+            freeze_bn(model)
         perm = torch.randperm(len(x_tr), generator=gen)
         for i in range(0, len(perm), a.batch):
             if step >= total:

@@ -1,0 +1,32 @@
+/** @module models/dataset/cli  The `eval --dataset` printout: per class AP of both, FP per negative frame, the verdict. */
+import { compareOnDataset } from './compare.js';
+
+export async function compareCommand(o: {
+  dataset?: string;
+  baseline?: string;
+  candidate?: string;
+}): Promise<void> {
+  if (!o.dataset || !o.baseline || !o.candidate)
+    throw new Error('eval --dataset needs --baseline and --candidate');
+  const r = await compareOnDataset({ dataset: o.dataset, baseline: o.baseline, candidate: o.candidate });
+  const w = (s: string) => process.stdout.write(`${s}\n`);
+  for (const x of r.refused) process.stderr.write(`refused ${x.file}: ${x.error}\n`);
+  w(
+    `held-out split of ${r.dataset}: ${r.heldout} frames (${r.baseline.negatives} negatives), ${r.refused.length} refused`,
+  );
+  for (const l of r.baseline.labels)
+    w(
+      `  AP@0.5 ${l.padEnd(8)} baseline ${r.baseline.ap[l].toFixed(3)}  candidate ${r.candidate.ap[l].toFixed(3)}`,
+    );
+  w(`  mAP@0.5          baseline ${r.baseline.mAP.toFixed(3)}  candidate ${r.candidate.mAP.toFixed(3)}`);
+  w(
+    `  false positives per negative frame: baseline ${r.baseline.falsePositivesPerNegativeFrame.toFixed(2)}  candidate ${r.candidate.falsePositivesPerNegativeFrame.toFixed(2)}`,
+  );
+  w(
+    r.offer
+      ? `candidate ${r.candidate.model} is better: offered`
+      : `candidate ${r.candidate.model} is not better: not offered`,
+  );
+  w(JSON.stringify(r));
+  if (!r.offer) process.exitCode = 3;
+}
