@@ -6,16 +6,13 @@
  * this before every start, and `--check` runs it and then builds the units as a start would
  * (models, GeoJSON, DBC loaded) without starting them, so `--check` refuses what a start refuses.
  * @example
- * const problems = checkConfigText(readFileSync(file, 'utf8'), file);
+ * const problems = await checkConfigText(readFileSync(file, 'utf8'), file);
  * for (const p of problems) console.error(formatProblem(p));
  */
 import { closest } from 'fastest-levenshtein';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { CameraSection } from './camera/config.js';
 import { GatewayConfig } from './config.js';
-import { ReplaySection } from './sync/replay.js';
-import { VehicleSection } from './vehicle/config.js';
 
 export interface ConfigProblem {
   file: string;
@@ -26,11 +23,15 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** The sections the core leaves `unknown`, with the schema their pipeline validates them by. */
-const SECTIONS: Record<string, z.ZodType> = {
-  cameras: CameraSection,
-  vehicle: VehicleSection,
-  replay: ReplaySection,
+/**
+ * The sections the core leaves `unknown`, with the schema their pipeline validates them by; loaded
+ * only when the file has the section (a vehicle box never loads the camera module, and a start is
+ * not slowed by schemas it does not need).
+ */
+const SECTIONS: Record<string, () => Promise<z.ZodType>> = {
+  cameras: async () => (await import('./camera/config.js')).CameraSection,
+  vehicle: async () => (await import('./vehicle/config.js')).VehicleSection,
+  replay: async () => (await import('./sync/replay.js')).ReplaySection,
 };
 
 export const formatProblem = (p: ConfigProblem) => `${p.file}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
@@ -38,7 +39,7 @@ export const formatProblem = (p: ConfigProblem) => `${p.file}:${p.line}:${p.col}
 type Doc = ReturnType<typeof parseDocument>;
 type Path = readonly PropertyKey[];
 
-export function checkConfigText(text: string, file: string): ConfigProblem[] {
+export async function checkConfigText(text: string, file: string): Promise<ConfigProblem[]> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const at = (offset: number, path: Path, message: string): ConfigProblem => {
@@ -64,8 +65,8 @@ export function checkConfigText(text: string, file: string): ConfigProblem[] {
   };
   run(GatewayConfig, raw, []);
   if (raw && typeof raw === 'object')
-    for (const [key, schema] of Object.entries(SECTIONS))
-      if (raw[key] !== undefined) run(schema, raw[key], [key]);
+    for (const [key, load] of Object.entries(SECTIONS))
+      if (raw[key] !== undefined) run(await load(), raw[key], [key]);
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 

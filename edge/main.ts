@@ -35,14 +35,14 @@ const configDir = dirname(resolve(opts.config));
 const SHUTDOWN_BOUND_MS = 15_000;
 
 /** Every problem of the file with its line and column (the same check before every start). */
-function checkFile(): string[] {
+async function checkFile(): Promise<string[]> {
   let text: string;
   try {
     text = readFileSync(opts.config, 'utf8');
   } catch (e) {
     return [`cannot read gateway config ${opts.config}: ${(e as Error).message}`];
   }
-  return checkConfigText(text, opts.config).map(formatProblem);
+  return (await checkConfigText(text, opts.config)).map(formatProblem);
 }
 
 /** Build the units as a start would (models, GeoJSON, DBC loaded), never start them, release them. */
@@ -60,7 +60,7 @@ async function checkUnits(cfg: GatewayConfig): Promise<string[]> {
 }
 
 try {
-  const problems = checkFile();
+  const problems = await checkFile();
   if (problems.length) {
     console.error(`配置错误 / config error: ${problems.length} problem(s)\n${problems.join('\n')}`);
     process.exit(2);

@@ -39,22 +39,22 @@ const CAM = `    - id: gate-1
           polygon: [[0, 0], [100, 0], [100, 100], [0, 100]]
 `;
 
-const problems = (text: string) => checkConfigText(text, 'gw.yaml').map(formatProblem);
+const problems = async (text: string) => (await checkConfigText(text, 'gw.yaml')).map(formatProblem);
 
 describe('config - every problem with its line and column', () => {
-  it('config - a good file has none', () => {
-    expect(problems(checkpoint(CAM))).toEqual([]);
+  it('config - a good file has none', async () => {
+    expect(await problems(checkpoint(CAM))).toEqual([]);
   });
 
-  it('config - a 2-point polygon', () => {
-    const p = problems(
+  it('config - a 2-point polygon', async () => {
+    const p = await problems(
       checkpoint(CAM.replace('[[0, 0], [100, 0], [100, 100], [0, 100]]', '[[0, 0], [100, 0]]')),
     );
     expect(p[0]).toMatch(/^gw\.yaml:14:11: cameras\.list\.0\.zones\.0\.polygon: .*>=3 items/);
   });
 
-  it('config - a self-intersecting polygon', () => {
-    const p = problems(
+  it('config - a self-intersecting polygon', async () => {
+    const p = await problems(
       checkpoint(
         CAM.replace('[[0, 0], [100, 0], [100, 100], [0, 100]]', '[[0, 0], [100, 100], [100, 0], [0, 60]]'),
       ),
@@ -64,30 +64,30 @@ describe('config - every problem with its line and column', () => {
     ]);
   });
 
-  it('config - a zone kind typo gets the nearest kind', () => {
-    const p = problems(checkpoint(CAM.replace('type: no_parking', 'type: no_parkng')));
+  it('config - a zone kind typo gets the nearest kind', async () => {
+    const p = await problems(checkpoint(CAM.replace('type: no_parking', 'type: no_parkng')));
     expect(p).toEqual([
       'gw.yaml:13:11: cameras.list.0.zones.0.type: "no_parkng" is not one of no_parking, litter, post; did you mean "no_parking"?',
     ]);
   });
 
-  it('config - a camera without location', () => {
-    const p = problems(checkpoint(CAM.replace('      location: { lat: 26.89, lon: 112.57 }\n', '')));
+  it('config - a camera without location', async () => {
+    const p = await problems(checkpoint(CAM.replace('      location: { lat: 26.89, lon: 112.57 }\n', '')));
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(/^gw\.yaml:8:7: cameras\.list\.0\.location: required; /);
   });
 
-  it('config - unknown keys anywhere get the nearest known key', () => {
+  it('config - unknown keys anywhere get the nearest known key', async () => {
     const text = checkpoint(
       CAM.replace('      zones:', '      snapshotIntervalSecs: 2\n      zones:'),
     ).replace('dataDir:', 'heartbeatSecs: 5\ndataDir:');
-    expect(problems(text)).toEqual([
+    expect(await problems(text)).toEqual([
       'gw.yaml:3:1: heartbeatSecs: unknown key "heartbeatSecs"; did you mean "heartbeatS"?',
       'gw.yaml:12:7: cameras.list.0.snapshotIntervalSecs: unknown key "snapshotIntervalSecs"; did you mean "snapshotIntervalS"?',
     ]);
   });
 
-  it('config - the vehicle section too, and broken YAML', () => {
+  it('config - the vehicle section too, and broken YAML', async () => {
     const vehicle = `gatewayId: gw-v
 kind: vehicle
 vehicle:
@@ -97,12 +97,14 @@ vehicle:
   rules:
     overspeed: { defaultLimitKmh: 60, minDuration: 10 }
 `;
-    const p = problems(vehicle);
+    const p = await problems(vehicle);
     expect(p).toEqual([
       'gw.yaml:6:31: vehicle.gnss.baud: Invalid option: expected one of 4800|9600|19200|38400|57600|115200|230400|460800|921600',
       'gw.yaml:8:39: vehicle.rules.overspeed.minDuration: unknown key "minDuration"; did you mean "minDurationS"?',
     ]);
-    expect(problems('gatewayId: [unclosed\n')[0]).toMatch(/^gw\.yaml:\d+:\d+: \(root\): not valid YAML/);
+    expect((await problems('gatewayId: [unclosed\n'))[0]).toMatch(
+      /^gw\.yaml:\d+:\d+: \(root\): not valid YAML/,
+    );
   });
 });
 
@@ -117,14 +119,14 @@ function gateway(text: string) {
 }
 
 describe('config - gateway --check runs what a start runs', () => {
-  it('config - --check refuses each bad section with positions, exit 2', () => {
+  it('config - --check refuses each bad section with positions, exit 2', async () => {
     const r = gateway(checkpoint(CAM.replace('type: no_parking', 'type: no_parkng')));
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${r.file}:13:11: cameras.list.0.zones.0.type: "no_parkng"`);
     expect(r.out).not.toContain('config OK');
   });
 
-  it('config - --check loads the models: a detector without the labels a zone needs is refused', () => {
+  it('config - --check loads the models: a detector without the labels a zone needs is refused', async () => {
     const ok = gateway(checkpoint(CAM));
     expect([ok.code, ok.out.trim()]).toEqual([0, 'config OK: gateway gw-check (checkpoint)']);
     // the schema is happy with any label; only the loaded model knows it has no "trash"

@@ -212,7 +212,8 @@ export function decodeNmea(
   const asm = new FixAssembler((f) => fixes.push(f), opts);
   const reader = new NmeaReader((s) => asm.push(s), opts);
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  reader.push(text.replace(/^#.*$/gm, ''));
+  // comment lines only where there are any: a 2 MB log without them is not copied
+  reader.push(text.startsWith('#') || text.includes('\n#') ? text.replace(/^#.*$/gm, '') : text);
   reader.end();
   asm.flush();
   return { fixes, counters: reader.counters };
