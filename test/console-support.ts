@@ -100,7 +100,8 @@ export function rawFindings(text: string, ids: string[]): string[] {
   const out: string[] = [];
   const around = (i: number, n: number) => text.slice(Math.max(0, i - 30), i + n + 30).replace(/\s+/g, ' ');
   const scan = (re: RegExp, what: string) => {
-    for (const m of text.matchAll(re)) out.push(`${what} "${m[0]}" in …${around(m.index ?? 0, m[0].length)}…`);
+    for (const m of text.matchAll(re))
+      out.push(`${what} "${m[0]}" in …${around(m.index ?? 0, m[0].length)}…`);
   };
   scan(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g, 'ULID');
   scan(/\b[a-z]+\.[a-z_]+\b/g, 'key');

@@ -12,7 +12,9 @@ export function latestOf(c: any): any {
 }
 /** the frames to show: annotated first, then clean, from the case's incident evidence */
 export function frames(c: any): { name: string; role: string }[] {
-  const ev = (c?.evidence ?? []).filter((e: any) => e.contentType?.startsWith('image/') || /\.(jpe?g|png)$/i.test(e.name));
+  const ev = (c?.evidence ?? []).filter(
+    (e: any) => e.contentType?.startsWith('image/') || /\.(jpe?g|png)$/i.test(e.name),
+  );
   const order = (r: string) => (r === 'annotated' ? 0 : r === 'clean' ? 1 : 2);
   return [...ev].sort((a, b) => order(a.role) - order(b.role));
 }
