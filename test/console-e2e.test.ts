@@ -93,6 +93,49 @@ describe.skipIf(!hasChromium)(
           k.refs.incidentIds.includes(incidentId),
         );
       });
+    /** a case reported by phone through the API; its id joins the ones no page may show */
+    const report = async (over: Record<string, unknown> = {}) => {
+      const r = await api(central.url, '/api/cases', TOKENS.operator, {
+        body: {
+          source: 'citizen',
+          category: '01.02',
+          description: '垃圾桶满溢',
+          location: { lat: 30.27, lon: 120.15 },
+          ...over,
+        },
+      });
+      expect(r.status).toBe(201);
+      rawIds.add(r.body.id);
+      return r.body as { id: string };
+    };
+    /** cp-01's heartbeat: cam-01 online with a clock `aheadMs` ahead of ours, cam-02 offline */
+    const heartbeat = async (aheadMs: number) => {
+      const now = Date.now();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const devices = [
+        { id: 'cam-01', type: 'camera', online: true, lastSeenAt: iso(now + aheadMs) },
+        {
+          id: 'cam-02',
+          type: 'camera',
+          online: false,
+          lastSeenAt: iso(now - 600_000),
+          error: 'snapshot timeout',
+        },
+      ];
+      const status = {
+        v: 1,
+        gatewayId: 'cp-01',
+        gatewayKind: 'checkpoint',
+        sentAt: iso(now),
+        startedAt: iso(now - 3600_000),
+        softwareVersion: '0.1.0',
+        intervalS: 30,
+        devices,
+      };
+      await nc
+        .jetstream()
+        .publish(subjects.status('cp-01'), encode(GatewayStatus, GatewayStatus.parse(status)));
+    };
     const get = async (id: string) => (await api(central.url, `/api/cases/${id}`, TOKENS.operator)).body;
     const newPage = async (viewport = { width: 1366, height: 850 }) => {
       const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Europe/London' });
@@ -142,28 +185,7 @@ describe.skipIf(!hasChromium)(
       const now = Date.now();
       const iso = (ms: number) => new Date(ms).toISOString();
       const js = nc.jetstream();
-      await js.publish(
-        subjects.status('cp-01'),
-        encode(GatewayStatus, {
-          v: 1,
-          gatewayId: 'cp-01',
-          gatewayKind: 'checkpoint',
-          sentAt: iso(now),
-          startedAt: iso(now - 3600_000),
-          softwareVersion: '0.1.0',
-          intervalS: 30,
-          devices: [
-            { id: 'cam-01', type: 'camera', online: true, lastSeenAt: iso(now + 90_000) }, // a clock ahead of ours
-            {
-              id: 'cam-02',
-              type: 'camera',
-              online: false,
-              lastSeenAt: iso(now - 600_000),
-              error: 'snapshot timeout',
-            },
-          ],
-        }),
-      );
+      await heartbeat(90_000);
       const points = Array.from({ length: 30 }, (_, i) => ({
         t: iso(now - (30 - i) * 10_000),
         lat: 30.262 + i * 0.0006,
@@ -182,7 +204,7 @@ describe.skipIf(!hasChromium)(
       for (const u of org) rawIds.add(u.id);
       browser = await launchChromium();
       ({ page: op } = await newPage());
-    });
+    }, 180_000); // may build the console first
     afterAll(async () => {
       await browser?.close();
       await central?.stop();
@@ -337,17 +359,12 @@ describe.skipIf(!hasChromium)(
     });
 
     it("unit handler - sees only its unit's case, accepts it and reports back with a photo", async () => {
-      const other = await api(central.url, '/api/cases', TOKENS.operator, {
-        body: {
-          source: 'hotline_12345',
-          category: '01.04',
-          description: '路面垃圾',
-          location: { lat: 30.25, lon: 120.1 },
-        },
+      const other = await report({
+        category: '01.04',
+        description: '路面垃圾',
+        location: { lat: 30.25, lon: 120.1 },
       });
-      expect(other.status).toBe(201);
-      rawIds.add(other.body.id);
-      await api(central.url, `/api/cases/${other.body.id}/actions/register`, TOKENS.operator, { body: {} });
+      await api(central.url, `/api/cases/${other.id}/actions/register`, TOKENS.operator, { body: {} });
       const org = (await api(central.url, '/api/city/org', TOKENS.operator)).body.units as {
         id: string;
         kind: string;
@@ -355,7 +372,7 @@ describe.skipIf(!hasChromium)(
       const otherUnit = org.find((u) => u.kind === 'district_bureau' && u.id !== unit)!.id;
       expect(
         (
-          await api(central.url, `/api/cases/${other.body.id}/actions/dispatch`, TOKENS.operator, {
+          await api(central.url, `/api/cases/${other.id}/actions/dispatch`, TOKENS.operator, {
             body: { unitId: otherUnit },
           })
         ).status,
@@ -515,32 +532,7 @@ describe.skipIf(!hasChromium)(
       const { ctx, page: ap } = await newPage();
       try {
         // a camera whose clock runs 5 minutes ahead reports it was seen "in 5 minutes"
-        await nc.jetstream().publish(
-          subjects.status('cp-01'),
-          encode(GatewayStatus, {
-            v: 1,
-            gatewayId: 'cp-01',
-            gatewayKind: 'checkpoint',
-            sentAt: new Date().toISOString(),
-            startedAt: new Date(Date.now() - 3600_000).toISOString(),
-            softwareVersion: '0.1.0',
-            intervalS: 30,
-            devices: [
-              {
-                id: 'cam-01',
-                type: 'camera',
-                online: true,
-                lastSeenAt: new Date(Date.now() + 300_000).toISOString(),
-              },
-              {
-                id: 'cam-02',
-                type: 'camera',
-                online: false,
-                lastSeenAt: new Date(Date.now() - 600_000).toISOString(),
-              },
-            ],
-          }),
-        );
+        await heartbeat(300_000);
         await signIn(ap, central.url, TOKENS.admin);
         await ap.goto(`${central.url}/console/#/devices`);
         await ap.waitForSelector('#devices [data-snapshot="cam-01"]');
@@ -564,16 +556,8 @@ describe.skipIf(!hasChromium)(
       const { ctx, page: pp } = await newPage();
       try {
         await signIn(pp, central.url, TOKENS.operator);
-        const open = await api(central.url, '/api/cases', TOKENS.operator, {
-          body: {
-            source: 'citizen',
-            category: '01.02',
-            description: '垃圾桶满溢',
-            location: { lat: 30.27, lon: 120.15 },
-          },
-        });
-        rawIds.add(open.body.id);
-        await pp.goto(`${central.url}/console/#/case/${open.body.id}`);
+        const open = await report();
+        await pp.goto(`${central.url}/console/#/case/${open.id}`);
         await pp.waitForSelector('form[data-action="register"]');
         await pp.fill('form[data-action="register"] textarea', '核实属实，予以立案');
         // central goes away (every API call fails at the network level)
@@ -588,7 +572,7 @@ describe.skipIf(!hasChromium)(
         await pp.waitForSelector('#unreachable', { state: 'detached' });
         await pp.click('#act-register');
         const c = await until('registered after the outage', async () => {
-          const k = await get(open.body.id);
+          const k = await get(open.id);
           return k.state === 'registered' && k;
         });
         expect(c.history.at(-1).note).toBe('核实属实，予以立案');
@@ -606,17 +590,8 @@ describe.skipIf(!hasChromium)(
         await pp.waitForSelector('#case-table');
         await pp.waitForSelector('#live.poll', { timeout: 20_000 });
         expect(await pp.textContent('#live')).toContain('轮询');
-        const r = await api(central.url, '/api/cases', TOKENS.operator, {
-          body: {
-            source: 'citizen',
-            category: '01.02',
-            description: '垃圾桶满溢',
-            location: { lat: 30.27, lon: 120.15 },
-          },
-        });
-        expect(r.status).toBe(201);
-        rawIds.add(r.body.id);
-        await pp.waitForSelector(`a.caseno[data-id="${r.body.id}"]`, { timeout: 20_000 });
+        const r = await report();
+        await pp.waitForSelector(`a.caseno[data-id="${r.id}"]`, { timeout: 20_000 });
       } finally {
         await ctx.close();
       }
