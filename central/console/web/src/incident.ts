@@ -1,5 +1,5 @@
 /** Reading an incident-born case: its latest revision, frames, plate, speed details. */
-import { cameraName, plateOf } from './session';
+import { cameraName, kindName, plateOf } from './session';
 
 export interface Revision {
   rev: number;
@@ -25,3 +25,11 @@ export function deviceLabel(c: any): string {
   return cameraName(c.refs?.deviceId);
 }
 export const isVehicle = (c: any) => c?.source === 'vehicle';
+
+/** An edge case's description is machine English ("Litter (litter_persist, 87%)"): say it in words. */
+export function describe(c: any): string {
+  if (c?.source !== 'ai' && c?.source !== 'vehicle') return c?.description || '—';
+  const inc = latestOf(c);
+  const conf = typeof inc.confidence === 'number' ? `（${Math.round(inc.confidence * 100)}%）` : '';
+  return `${kindName(inc.kind)}${conf}`;
+}
