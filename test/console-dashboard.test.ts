@@ -20,7 +20,7 @@ async function call(path: string, token: string, body?: unknown, raw?: Uint8Arra
   const r = await central.app.request(path, {
     method: body !== undefined || raw ? 'POST' : 'GET',
     headers,
-    body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
+    body: raw ? Buffer.from(raw) : body !== undefined ? JSON.stringify(body) : undefined,
   });
   return { status: r.status, body: await r.json() };
 }
@@ -47,7 +47,13 @@ const ai = async (deviceId: string, model: { name: string; version?: string }, k
       category: kind === 'litter' ? '01.04' : '01.02',
       observedAt: clock.toISOString(),
       startedAt: clock.toISOString(),
-      location: { source: 'fixed', lat: 30.27, lon: 120.15, cameraId: deviceId, zoneId: `z${Math.random().toString(36).slice(2)}` },
+      location: {
+        source: 'fixed',
+        lat: 30.27,
+        lon: 120.15,
+        cameraId: deviceId,
+        zoneId: `z${Math.random().toString(36).slice(2)}`,
+      },
       producer: { rule: 'litter_persist', model },
     }),
   );
@@ -122,7 +128,15 @@ describe('console - dashboard', () => {
     const r = await call('/api/console/dashboard', TOKENS.leader);
     expect(r.status).toBe(200);
     const d = r.body;
-    expect(d.today).toEqual({ reported: 6, registered: 3, dispatched: 2, closed: 1, onTime: 1, overdue: 0, rework: 1 });
+    expect(d.today).toEqual({
+      reported: 6,
+      registered: 3,
+      dispatched: 2,
+      closed: 1,
+      onTime: 1,
+      overdue: 0,
+      rework: 1,
+    });
     expect(d.month).toMatchObject({ reported: 7, registered: 4, dispatched: 2, closed: 1 });
     expect(d.bySource).toEqual({ hotline_12345: 3, ai: 4 });
     expect(d.byCategory).toEqual({ '01.04': 5, '01.02': 2 });
@@ -133,8 +147,19 @@ describe('console - dashboard', () => {
     expect(d.ai.byCamera).toEqual({ 'cam-01': 3, 'cam-02': 1 });
     expect(d.ai.byKind).toEqual({ litter: 3, exposed_garbage: 1 });
     const models = Object.fromEntries(d.ai.models.map((m: { model: string }) => [m.model, m]));
-    expect(models['yolo-demo 2']).toMatchObject({ total: 3, confirmed: 1, falsePositive: 1, confirmRate: 0.5, falsePositiveRate: 0.5 });
-    expect(models['cg-det']).toMatchObject({ total: 1, confirmed: 0, falsePositive: 1, falsePositiveRate: 1 });
+    expect(models['yolo-demo 2']).toMatchObject({
+      total: 3,
+      confirmed: 1,
+      falsePositive: 1,
+      confirmRate: 0.5,
+      falsePositiveRate: 0.5,
+    });
+    expect(models['cg-det']).toMatchObject({
+      total: 1,
+      confirmed: 0,
+      falsePositive: 1,
+      falsePositiveRate: 1,
+    });
     expect(d.devices).toEqual({ total: 2, online: 1, gateways: 1, gatewaysOnline: 1 });
   });
 

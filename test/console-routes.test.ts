@@ -59,7 +59,10 @@ describe('console - static app', () => {
   // a built console's shape (index.html + hashed assets), written here so the test needs no build
   const dir = mkdtempSync(join(tmpdir(), 'cg-console-'));
   mkdirSync(join(dir, 'assets'));
-  writeFileSync(join(dir, 'index.html'), '<div id="app"></div><script type="module" src="/console/assets/index-abc.js"></script>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<div id="app"></div><script type="module" src="/console/assets/index-abc.js"></script>',
+  );
   writeFileSync(join(dir, 'assets', 'index-abc.js'), 'export {}');
   writeFileSync(join(dir, 'assets', 'index-abc.css'), 'body{}');
   const app = consoleRoutes({ users, dir });
@@ -70,7 +73,9 @@ describe('console - static app', () => {
     expect(await html.text()).toContain('/console/assets/index-abc.js');
     const js = await app.request('/console/assets/index-abc.js');
     expect(js.headers.get('content-type')).toContain('text/javascript');
-    expect((await app.request('/console/assets/index-abc.css')).headers.get('content-type')).toContain('text/css');
+    expect((await app.request('/console/assets/index-abc.css')).headers.get('content-type')).toContain(
+      'text/css',
+    );
     const etag = js.headers.get('etag')!;
     expect(
       (await app.request('/console/assets/index-abc.js', { headers: { 'if-none-match': etag } })).status,
@@ -102,9 +107,10 @@ describe('console - static app', () => {
     // no base map configured: the console draws grids from GeoJSON, in WGS-84
     expect(meta.map).toMatchObject({ crs: 'wgs84' });
     const gcj = await (
-      await consoleRoutes({ users, map: { tiles: 'http://tiles.local/{z}/{x}/{y}.png', crs: 'gcj02' } }).request(
-        '/console/meta.json',
-      )
+      await consoleRoutes({
+        users,
+        map: { tiles: 'http://tiles.local/{z}/{x}/{y}.png', crs: 'gcj02' },
+      }).request('/console/meta.json')
     ).json();
     expect(gcj.map).toEqual({ tiles: 'http://tiles.local/{z}/{x}/{y}.png', crs: 'gcj02' });
   });

@@ -94,17 +94,20 @@ export const visibleText = (page: Page) => page.evaluate(() => document.body.inn
 
 /**
  * What must never reach staff: a ULID, one of the given raw ids as a whole word, an i18n key
- * (`evrole.1`, `navQueue`), or JSON. Answers each finding with its context.
+ * (`evrole.1`, `navQueue`), a code name (`false_positive`), or JSON. Answers each finding with
+ * its context.
  */
 export function rawFindings(text: string, ids: string[]): string[] {
   const out: string[] = [];
   const around = (i: number, n: number) => text.slice(Math.max(0, i - 30), i + n + 30).replace(/\s+/g, ' ');
   const scan = (re: RegExp, what: string) => {
-    for (const m of text.matchAll(re)) out.push(`${what} "${m[0]}" in …${around(m.index ?? 0, m[0].length)}…`);
+    for (const m of text.matchAll(re))
+      out.push(`${what} "${m[0]}" in …${around(m.index ?? 0, m[0].length)}…`);
   };
   scan(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g, 'ULID');
   scan(/\b[a-z]+\.[a-z_]+\b/g, 'key');
   scan(/\b[a-z]+[A-Z][a-zA-Z]*\b/g, 'camelCase key');
+  scan(/\b[a-z]+_[a-z_]+\b/g, 'snake_case name'); // rule, reason, state names (litter_persist)
   scan(/[{[]\s*"[^"]*"\s*:/g, 'JSON');
   for (const id of ids) {
     const esc = id.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&');

@@ -28,7 +28,15 @@ export interface Counts {
   overdue: number;
   rework: number;
 }
-const zero = (): Counts => ({ reported: 0, registered: 0, dispatched: 0, closed: 0, onTime: 0, overdue: 0, rework: 0 });
+const zero = (): Counts => ({
+  reported: 0,
+  registered: 0,
+  dispatched: 0,
+  closed: 0,
+  onTime: 0,
+  overdue: 0,
+  rework: 0,
+});
 
 export interface ModelRate {
   model: string;
@@ -130,12 +138,22 @@ export function dashboard(
     if (c.source === 'ai' && created.startsWith(month)) {
       bump(out.ai.byCamera, c.refs.deviceId);
       const inc = c.refs.incidentIds[0] ? incident(c.refs.incidentIds[0]) : undefined;
-      const latest = (inc?.latest ?? {}) as { kind?: string; producer?: { model?: { name?: string; version?: string } } };
+      const latest = (inc?.latest ?? {}) as {
+        kind?: string;
+        producer?: { model?: { name?: string; version?: string } };
+      };
       bump(out.ai.byKind, latest.kind);
       const m = latest.producer?.model;
       const name = m?.name ? (m.version ? `${m.name} ${m.version}` : m.name) : undefined;
       if (name) {
-        const r = models.get(name) ?? { model: name, total: 0, confirmed: 0, falsePositive: 0, confirmRate: 0, falsePositiveRate: 0 };
+        const r = models.get(name) ?? {
+          model: name,
+          total: 0,
+          confirmed: 0,
+          falsePositive: 0,
+          confirmRate: 0,
+          falsePositiveRate: 0,
+        };
         r.total++;
         if (wasRegistered(c.state)) r.confirmed++;
         else if (c.state === 'rejected' && c.rejection?.reason === 'false_positive') r.falsePositive++;

@@ -22,7 +22,9 @@ export function consoleDataRoutes(deps: Pick<AppDeps, 'svc' | 'users' | 'board'>
   );
   app.get('/dashboard', requireUser(deps.users, ['operator', 'leader', 'admin']), (c) => {
     const store = deps.svc.store;
-    return c.json(dashboard(store.allCases(), (id) => store.getIncident(id), deps.board.gateways(), deps.svc.now()));
+    return c.json(
+      dashboard(store.allCases(), (id) => store.getIncident(id), deps.board.gateways(), deps.svc.now()),
+    );
   });
   return app;
 }

@@ -211,8 +211,15 @@ export class CameraUnit implements EdgeUnit {
     };
   }
 
+  /** burned into evidence: staff read local time (the section's zone), not UTC */
   private caption(t: number): string {
-    return `${this.cam.name ?? this.cam.id} ${new Date(t).toISOString()}`;
+    const local = new Intl.DateTimeFormat('zh-CN', {
+      timeZone: this.section.timezone,
+      dateStyle: 'short',
+      timeStyle: 'medium',
+      hour12: false,
+    }).format(t);
+    return `${this.cam.name ?? this.cam.id} ${local}`;
   }
 
   /** Camera silent beyond offlineAfterS → device_offline incident; a frame again → its end. */

@@ -95,8 +95,7 @@ export async function request<T = any>(
 const get = <T = any>(p: string) => request<T>('GET', p);
 export const qs = (o: Record<string, unknown> = {}) => {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(o))
-    if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
   const s = p.toString();
   return s ? `?${s}` : '';
 };
@@ -121,7 +120,8 @@ export const api = {
   track: (vehicleId: string) => get(`/api/devices/vehicles/${enc(vehicleId)}/track`),
   gateways: () => get('/api/gateways'),
   gatewayConfig: (id: string) => get(`/api/gateways/${enc(id)}/config`),
-  putGatewayConfig: (id: string, config: unknown) => request('PUT', `/api/gateways/${enc(id)}/config`, config),
+  putGatewayConfig: (id: string, config: unknown) =>
+    request('PUT', `/api/gateways/${enc(id)}/config`, config),
   levels: () => get('/api/scoring/levels'),
   scores: (month: string, level?: string) => get(`/api/scoring/months/${month}${qs({ level })}`),
   annual: (year: string, level?: string) => get(`/api/scoring/years/${year}${qs({ level })}`),

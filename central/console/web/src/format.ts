@@ -9,7 +9,13 @@ export function time(iso?: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  return fmt({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(d);
+  return fmt({
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(d);
 }
 export function clock(iso?: string): string {
   if (!iso) return '—';
@@ -17,7 +23,12 @@ export function clock(iso?: string): string {
 }
 /** YYYY-MM-DD of an instant in Shanghai */
 export function localDay(d: Date | string): string {
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const p = new Intl.DateTimeFormat('en-CA', {
+    timeZone: TZ,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
   return p.format(typeof d === 'string' ? new Date(d) : d);
 }
 

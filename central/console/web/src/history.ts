@@ -27,7 +27,8 @@ export function actionName(a: string): string {
 /** the label of an action button */
 export function actionButton(a: string): string {
   const tr = session.meta?.transitions[a];
-  if (lang.value === 'en') return (ACTION[a]?.en ?? a).replace(/ it$/, '').replace(/^\w/, (c) => c.toUpperCase());
+  if (lang.value === 'en')
+    return (ACTION[a]?.en ?? a).replace(/ it$/, '').replace(/^\w/, (c) => c.toUpperCase());
   return tr?.zh ?? ACTION[a]?.zh ?? a;
 }
 
@@ -52,7 +53,8 @@ export function sentence(h: any): string {
       break;
     default:
       s = t('hAction', { who, action: actionName(h.action) });
-      if (h.action === 'dispatch' && h.data?.unitId) s += t('hToUnit', { u: unitName(String(h.data.unitId)) });
+      if (h.action === 'dispatch' && h.data?.unitId)
+        s += t('hToUnit', { u: unitName(String(h.data.unitId)) });
   }
   if (!machineNote(h.note)) s += t('hNote', { n: h.note });
   return s;

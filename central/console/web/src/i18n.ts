@@ -363,7 +363,8 @@ const en: Record<Key, string> = {
   after: 'After',
   photos: 'Photos',
   addPhotos: 'Add photos',
-  staleReloaded: 'Someone else changed this case ({who}); the latest version is loaded, check it and act again.',
+  staleReloaded:
+    'Someone else changed this case ({who}); the latest version is loaded, check it and act again.',
   done: 'Done: {action}',
   actionFailed: 'Failed: {msg}',
   proposedUnit: 'Proposed unit: {u}',
@@ -412,7 +413,8 @@ const en: Record<Key, string> = {
   frameAt: 'Frame taken {t}',
   noFrameYet: 'Fetch a fresh frame, then draw zones on it',
   addZone: 'New zone',
-  drawHint: 'Click the corners one by one; click the first corner or Finish to close; drag a corner to move it.',
+  drawHint:
+    'Click the corners one by one; click the first corner or Finish to close; drag a corner to move it.',
   finish: 'Finish',
   removeZone: 'Remove zone',
   zoneName: 'Zone name',

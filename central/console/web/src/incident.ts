@@ -1,5 +1,5 @@
 /** Reading an incident-born case: its latest revision, frames, plate, speed details. */
-import { cameraName, plateOf } from './session';
+import { cameraName, kindName, plateOf } from './session';
 
 export interface Revision {
   rev: number;
@@ -12,7 +12,9 @@ export function latestOf(c: any): any {
 }
 /** the frames to show: annotated first, then clean, from the case's incident evidence */
 export function frames(c: any): { name: string; role: string }[] {
-  const ev = (c?.evidence ?? []).filter((e: any) => e.contentType?.startsWith('image/') || /\.(jpe?g|png)$/i.test(e.name));
+  const ev = (c?.evidence ?? []).filter(
+    (e: any) => e.contentType?.startsWith('image/') || /\.(jpe?g|png)$/i.test(e.name),
+  );
   const order = (r: string) => (r === 'annotated' ? 0 : r === 'clean' ? 1 : 2);
   return [...ev].sort((a, b) => order(a.role) - order(b.role));
 }
@@ -23,3 +25,11 @@ export function deviceLabel(c: any): string {
   return cameraName(c.refs?.deviceId);
 }
 export const isVehicle = (c: any) => c?.source === 'vehicle';
+
+/** An edge case's description is machine English ("Litter (litter_persist, 87%)"): say it in words. */
+export function describe(c: any): string {
+  if (c?.source !== 'ai' && c?.source !== 'vehicle') return c?.description || '—';
+  const inc = latestOf(c);
+  const conf = typeof inc.confidence === 'number' ? `（${Math.round(inc.confidence * 100)}%）` : '';
+  return `${kindName(inc.kind)}${conf}`;
+}

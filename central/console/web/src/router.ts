@@ -10,7 +10,12 @@ export const router = createRouter({
     { path: '/case/:id', name: 'case', component: () => import('./views/CaseDetail.vue'), props: true },
     { path: '/map/:vehicle?', name: 'map', component: () => import('./views/MapView.vue'), props: true },
     { path: '/devices', name: 'devices', component: () => import('./views/Devices.vue') },
-    { path: '/zones/:gateway?/:camera?', name: 'zones', component: () => import('./views/Zones.vue'), props: true },
+    {
+      path: '/zones/:gateway?/:camera?',
+      name: 'zones',
+      component: () => import('./views/Zones.vue'),
+      props: true,
+    },
     { path: '/scores', name: 'scores', component: () => import('./views/Scores.vue') },
   ],
 });

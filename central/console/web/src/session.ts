@@ -20,7 +20,10 @@ interface Named {
 }
 export interface Meta {
   states: Record<string, Named & { group: string; step: number }>;
-  transitions: Record<string, { from: string[]; to: string; roles: string[]; ownUnit?: boolean; zh?: string }>;
+  transitions: Record<
+    string,
+    { from: string[]; to: string; roles: string[]; ownUnit?: boolean; zh?: string }
+  >;
   sources: Record<string, Named>;
   roles: Record<string, Named>;
   rejectReasons: string[];
@@ -89,8 +92,16 @@ export async function loadGatewayNames(): Promise<void> {
       if (!cfg) return;
       session.gateways.set(id, { id, name: cfg.name, kind: cfg.kind });
       for (const c of cfg.cameras?.list ?? [])
-        session.cameras.set(c.id, { id: c.id, name: c.name, gatewayId: id, lat: c.location?.lat, lon: c.location?.lon, address: c.location?.address });
-      if (cfg.vehicle?.id) session.vehicles.set(cfg.vehicle.id, { id: cfg.vehicle.id, plate: cfg.vehicle.plate, gatewayId: id });
+        session.cameras.set(c.id, {
+          id: c.id,
+          name: c.name,
+          gatewayId: id,
+          lat: c.location?.lat,
+          lon: c.location?.lon,
+          address: c.location?.address,
+        });
+      if (cfg.vehicle?.id)
+        session.vehicles.set(cfg.vehicle.id, { id: cfg.vehicle.id, plate: cfg.vehicle.plate, gatewayId: id });
     }),
   );
 }
