@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvidenceRef } from '../../protocol/index.js';
+import { readJsonLines } from '../../protocol/jsonl.js';
 
 export type EntryKind = 'incident' | 'telemetry';
 
@@ -108,32 +109,22 @@ function replay(
 ): { entries: Map<number, OutboxEntry>; nextSeq: number; damage?: OutboxDamage } {
   const entries = new Map<number, OutboxEntry>();
   let nextSeq = 0;
-  const text = readFileSync(file);
-  let offset = 0;
-  let damage: OutboxDamage | undefined;
-  while (offset < text.length) {
-    const nl = text.indexOf(0x0a, offset);
-    const end = nl < 0 ? text.length : nl;
-    const line = text.subarray(offset, end).toString('utf8');
-    if (line.trim()) {
-      try {
-        const r = JSON.parse(line) as LogRecord;
-        if ('a' in r && typeof r.a?.seq === 'number' && Array.isArray(r.a.evidence)) {
-          entries.set(r.a.seq, r.a);
-          nextSeq = Math.max(nextSeq, r.a.seq + 1);
-        } else if ('n' in r && typeof r.n === 'number') nextSeq = Math.max(nextSeq, r.n);
-        else if ('k' in r && typeof r.k === 'number') entries.delete(r.k);
-        else if ('e' in r && Array.isArray(r.e)) {
-          const ev = entries.get(r.e[0])?.evidence.find((x) => x.name === r.e[1]);
-          if (ev) ev.file = undefined;
-        } else throw new Error('not an outbox record');
-      } catch (e) {
-        if (nl < 0) log?.warn({ file, offset }, 'outbox log ends in a torn line (crash mid-append), skipped');
-        else damage ??= { file, offset, reason: (e as Error).message };
-      }
-    }
-    offset = end + 1;
-  }
+  const problems = readJsonLines(file, (v) => {
+    const r = v as LogRecord;
+    if ('a' in r && typeof r.a?.seq === 'number' && Array.isArray(r.a.evidence)) {
+      entries.set(r.a.seq, r.a);
+      nextSeq = Math.max(nextSeq, r.a.seq + 1);
+    } else if ('n' in r && typeof r.n === 'number') nextSeq = Math.max(nextSeq, r.n);
+    else if ('k' in r && typeof r.k === 'number') entries.delete(r.k);
+    else if ('e' in r && Array.isArray(r.e)) {
+      const ev = entries.get(r.e[0])?.evidence.find((x) => x.name === r.e[1]);
+      if (ev) ev.file = undefined;
+    } else throw new Error('not an outbox record');
+  });
+  for (const p of problems.filter((p) => p.torn))
+    log?.warn({ file, offset: p.offset }, 'outbox log ends in a torn line (crash mid-append), skipped');
+  const bad = problems.find((p) => !p.torn);
+  const damage = bad && { file, offset: bad.offset, reason: bad.reason };
   return { entries, nextSeq, damage };
 }
 
