@@ -5,6 +5,10 @@
  * preprocessed tensors (own session, same options: 1 intra-op thread). Runs alternate so noise
  * hits both. "fps per core" = frames per CPU-second of this process (sharp's libvips threads
  * included), the figure that says how many cameras one core carries.
+ * Frames go the sub-stream path: detection on the 640x360 frames (the sub-stream a 416 model
+ * gets), boxes scaled to a 1280x720 main stream. "Overlapped" is the same work with inference of
+ * frame i+1 started before frame i's decode, tracker and rules run (onnxruntime runs on its own
+ * thread): wall throughput against bare back-to-back session.run.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -85,7 +89,7 @@ const bench: Benchmark = {
           const out = await det.infer(p);
           stage.infer.push(ms(t0));
           t0 = process.hrtime.bigint();
-          const dets = det.postprocess(out, p.transform);
+          const dets = toMain(det.postprocess(out, p.transform));
           stage.post.push(ms(t0));
           t0 = process.hrtime.bigint();
           const tr = trackFrame(st, t, dets, p0);
@@ -115,8 +119,37 @@ const bench: Benchmark = {
       }
       return frames.length;
     };
+    /** sub-stream boxes → main-stream pixels, as CameraUnit.detect does */
+    const toMain = (ds: ReturnType<typeof det.postprocess>) =>
+      ds.map((d) => ({ ...d, box: { x: d.box.x * 2, y: d.box.y * 2, w: d.box.w * 2, h: d.box.h * 2 } }));
+    /** the same per-frame work, inference of the next frame overlapping this one's post + rules */
+    const overlapped = async (round: number) => {
+      for (let si = 0; si < scenes.length; si++) {
+        const p0 = params[si];
+        let st = initialEngine();
+        const sf = scenes[si].frames;
+        let prep = await det.preprocess(sf[0]);
+        let running = det.infer(prep);
+        for (let i = 0; i < sf.length; i++) {
+          const t = T0 + (round * 1000 + i) * 1000;
+          const out = await running;
+          const transform = prep.transform;
+          if (i + 1 < sf.length) {
+            prep = await det.preprocess(sf[i + 1]);
+            running = det.infer(prep);
+          }
+          const dets = toMain(det.postprocess(out, transform));
+          const tr = trackFrame(st, t, dets, p0);
+          st = tr.state;
+          const judged: Record<number, boolean> = {};
+          for (const x of personsToJudge(tr.tracks, t, p0)) judged[x.id] = true;
+          st = judgeFrame(st, t, judged, p0).state;
+        }
+      }
+      return frames.length;
+    };
     const baseline = async () => {
-      for (const x of tensors) await bare.run({ [m.input.name]: x }, [m.output.name]);
+      for (const x of tensors) await bare.run({ [m.input.name]: x }, bare.outputNames);
       return tensors.length;
     };
     const measure = async (f: () => Promise<number>) => {
@@ -134,11 +167,13 @@ const bench: Benchmark = {
     events = 0;
     classified = 0;
     const subj: { fps: number; fpsPerCore: number }[] = [];
+    const over: { fps: number; fpsPerCore: number }[] = [];
     const base: { fps: number; fpsPerCore: number }[] = [];
     const full: { fps: number; fpsPerCore: number }[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
       subj.push(await measure(() => pipeline(r, false)));
       base.push(await measure(baseline));
+      over.push(await measure(() => overlapped(r)));
       if (cls) full.push(await measure(() => pipeline(ROUNDS + r, true)));
     }
     // Experiment for the bottleneck: letterbox pixels straight from the JPEG (libjpeg's
@@ -229,6 +264,8 @@ const bench: Benchmark = {
     const ratio = subj.map((s, i) => s.fpsPerCore / base[i].fpsPerCore);
     const ratioFull = full.map((s, i) => s.fpsPerCore / base[i].fpsPerCore);
     const overhead = ratio.map((r) => (1 / r - 1) * 100);
+    const ratioWall = subj.map((s, i) => s.fps / base[i].fps);
+    const ratioOver = over.map((s, i) => s.fps / base[i].fps);
     return {
       ratios: [
         {
@@ -237,6 +274,20 @@ const bench: Benchmark = {
           subject: 'decode + preprocess + inference + postprocess + tracker + rules, per frame',
           baseline: 'bare InferenceSession.run on the same preprocessed tensors',
           meaning: 'target ≥ 0.87 (overhead under 15 %); 1.0 = the pipeline costs nothing beyond inference',
+        },
+        {
+          label: 'pipeline/bare-run (wall fps, one frame after another)',
+          value: summarize(ratioWall, 'x'),
+          subject: 'the pipeline above, each stage awaited in turn (before)',
+          baseline: 'bare InferenceSession.run back to back, wall clock',
+          meaning: 'throughput of one camera stream when nothing overlaps',
+        },
+        {
+          label: 'pipeline overlapped/bare-run (wall fps)',
+          value: summarize(ratioOver, 'x'),
+          subject: 'the same work with the next inference running during decode, tracker and rules (after)',
+          baseline: 'bare InferenceSession.run back to back, wall clock',
+          meaning: 'goal ≥ 0.9: inference-bound, the rest hidden behind it on the second core',
         },
         ...(cls
           ? [
@@ -255,6 +306,14 @@ const bench: Benchmark = {
         'pipeline fps per core': summarize(
           subj.map((s) => s.fpsPerCore),
           'frames/CPU-s',
+        ),
+        'pipeline overlapped fps (wall)': summarize(
+          over.map((s) => s.fps),
+          'frames/s',
+        ),
+        'bare run fps (wall)': summarize(
+          base.map((s) => s.fps),
+          'frames/s',
         ),
         'pipeline fps (wall)': summarize(
           subj.map((s) => s.fps),

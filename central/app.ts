@@ -13,14 +13,18 @@ import { caseRoutes, workflowRoutes } from './cases/routes.js';
 import type { CaseService } from './cases/service.js';
 import type { City } from './city/index.js';
 import { cityRoutes } from './city/routes.js';
+import { consoleDataRoutes } from './console/data.js';
 import { consoleRoutes } from './console/index.js';
+import { datasetRoutes, type VerdictLog } from './datasets/index.js';
 import type { DeviceBoard } from './devices/board.js';
 import type { GatewayCaller } from './devices/commands.js';
+import { handsetRoutes } from './devices/handsets.js';
 import { deviceRoutes } from './devices/routes.js';
 import type { AttachmentStore } from './evidence/attachments.js';
 import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
 import { type CentralCounters, renderMetrics } from './http/metrics.js';
 import { ProblemError, problemResponse } from './http/problem.js';
+import { modelRoutes } from './models/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
 import { StorageUnavailableError, type StoreHealth } from './store/damage.js';
@@ -63,6 +67,8 @@ export interface AppDeps {
   maxUploadBytes: number;
   /** calls gateways over NATS (request/reply); absent without NATS */
   caller?: GatewayCaller;
+  /** operator verdicts on AI cases (central/datasets) */
+  verdicts?: VerdictLog;
 }
 
 /** A route group a later module contributes: mounted at `path`, built from the shared deps. */
@@ -136,9 +142,13 @@ export function buildApp(
   app.route('/api/attachments', ev.attachments);
   app.route('/api/evidence', ev.evidence);
   app.route('/api/devices', deviceRoutes(deps.board, users, deps.caller));
+  app.route('/api/handsets', handsetRoutes(deps.board, users, city, { now: () => svc.now() }));
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
+  app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
+  if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
+  app.route('/api/console', consoleDataRoutes(deps));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));
   return app;
 }

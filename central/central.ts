@@ -21,9 +21,12 @@ import { buildApp, type RouteGroup } from './app.js';
 import { UserDirectory } from './auth/index.js';
 import { CaseService } from './cases/service.js';
 import { type City, loadCity } from './city/index.js';
+import { VerdictLog } from './datasets/index.js';
 import { DeviceBoard } from './devices/board.js';
 import { GatewayCaller } from './devices/commands.js';
+import { reportsAreHeartbeats } from './devices/handsets.js';
 import { AttachmentStore } from './evidence/attachments.js';
+import type { EvidenceSource } from './evidence/routes.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { type NatsAuth, NatsIngest } from './ingest/index.js';
 import { DamagedFilesError } from './store/damage.js';
@@ -70,6 +73,8 @@ export interface Central {
   board: DeviceBoard;
   counters: CentralCounters;
   ingest: NatsIngest | undefined;
+  /** operator verdicts on AI cases, the training data set (central/datasets) */
+  verdicts: VerdictLog;
   /** listen; with `tls` (PEM files) it serves HTTPS */
   start(listen?: {
     port?: number;
@@ -120,6 +125,13 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   const attachments = new AttachmentStore(tmpAttachments ?? join(o.dataDir!, 'attachments'));
   const svc = new CaseService({ store, city, attachments, duplicateMetres: o.duplicateMetres, now: o.now });
   const counters = newCounters();
+  const tmpDatasets = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-datasets-'));
+  const verdicts = new VerdictLog(tmpDatasets ?? join(o.dataDir!, 'datasets'));
+  const objects: EvidenceSource = {
+    get: (bucket, name) => (ingest ? ingest.getEvidence(bucket, name) : Promise.resolve(undefined)),
+  };
+  verdicts.watch(store, objects);
+  reportsAreHeartbeats(store, board, city); // a collector's report is a heartbeat of their handset
   const ingest = o.natsUrl
     ? new NatsIngest({ url: o.natsUrl, auth: o.natsAuth, svc, board, counters, log })
     : undefined;
@@ -131,9 +143,8 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       attachments,
       board,
       counters,
-      objects: {
-        get: (bucket, name) => (ingest ? ingest.getEvidence(bucket, name) : Promise.resolve(undefined)),
-      },
+      objects,
+      verdicts,
       natsConnected: () => !!ingest?.connected,
       components: () => ({
         ...(lowdb ? { cases: lowdb.health() } : {}),
@@ -156,6 +167,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
     board,
     counters,
     ingest,
+    verdicts,
     async start(listen = {}) {
       const host = listen.host ?? '127.0.0.1';
       const port = await new Promise<number>((res, rej) => {
@@ -182,6 +194,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       await board.save();
       await store.close();
       if (tmpAttachments) rmSync(tmpAttachments, { recursive: true, force: true });
+      if (tmpDatasets) rmSync(tmpDatasets, { recursive: true, force: true });
     },
   };
 }

@@ -5,13 +5,18 @@
  * Prints `central listening on http://127.0.0.1:<port>` once ready; stops cleanly on
  * SIGINT/SIGTERM. Env fallbacks: CG_HTTP_PORT, CG_HTTP_HOST, CG_NATS_URL, CG_DATA_DIR, CG_SEED_DIR.
  * Mounts the gateway-config route group and the API guard (central/gateways) as well.
+ * `central/main.ts import-city …` loads a city's own grids, organisation and collectors instead.
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createCentral } from './central.js';
+import { importCityCli } from './city/import.js';
 import { apiGuard, gatewayRouteGroup } from './gateways/index.js';
 import { scoringRouteGroup } from './scoring/index.js';
 import { DamagedFilesError } from './store/damage.js';
+
+// `central import-city --grids … --org … --collectors …` (central/city/import.ts)
+if (process.argv[2] === 'import-city') process.exit(await importCityCli(process.argv.slice(3)));
 
 const program = new Command()
   .name('central')

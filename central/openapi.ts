@@ -208,26 +208,29 @@ export function openApiDocument(): object {
       '/api/devices/{gatewayId}/commands/{verb}': {
         post: {
           summary:
-            'call a gateway over NATS: ping, where (vehicle position), snapshot (fresh camera frame), reload_config',
+            'call a gateway over NATS: ping, where (vehicle position), snapshot (fresh camera frame), reload_config, message (text to a JT/T 808 terminal)',
           parameters: [
             { name: 'gatewayId', in: 'path', required: true, schema: { type: 'string' } },
             {
               name: 'verb',
               in: 'path',
               required: true,
-              schema: { type: 'string', enum: ['ping', 'where', 'snapshot', 'reload_config'] },
+              schema: { type: 'string', enum: ['ping', 'where', 'snapshot', 'reload_config', 'message'] },
             },
           ],
           requestBody: {
             content: {
               'application/json': {
-                schema: { type: 'object', properties: { deviceId: { type: 'string' } } },
+                schema: {
+                  type: 'object',
+                  properties: { deviceId: { type: 'string' }, text: { type: 'string', maxLength: 512 } },
+                },
               },
             },
           },
           responses: {
             '200': { description: '{ reply: CommandReply }' },
-            '504': { description: 'the gateway did not answer (recorded)' },
+            '504': { description: 'the gateway, or the device behind it, did not answer (recorded)' },
             ...errors,
           },
         },

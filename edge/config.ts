@@ -1,7 +1,8 @@
 /**
  * @module edge/config
- * One YAML (or JSON) file per gateway. The core validates its own sections here; the `cameras`
- * and `vehicle` sections are validated by their pipelines' schemas (edge/camera, edge/vehicle)
+ * One YAML (or JSON) file per gateway. The core validates its own sections here; the `cameras`,
+ * `vehicle` and `jt808` sections are validated by their pipelines' schemas (edge/camera,
+ * edge/vehicle, edge/jt808)
  * when the gateway starts, so a mistake anywhere is reported before anything runs.
  * @example
  *   const cfg = loadGatewayConfig('edge/examples/checkpoint.yaml');
@@ -71,6 +72,10 @@ export const GatewayConfig = z
       .describe('serve Prometheus metrics on 127.0.0.1:<port>'),
     cameras: z.unknown().optional().describe('camera section, see edge/camera/README.md'),
     vehicle: z.unknown().optional().describe('vehicle section, see edge/vehicle/README.md'),
+    jt808: z
+      .unknown()
+      .optional()
+      .describe("JT/T 808 endpoint for trucks' own terminals, see edge/jt808/README.md"),
     replay: z
       .unknown()
       .optional()
@@ -86,7 +91,14 @@ export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
 /** A checkpoint needs cameras; a vehicle needs its vehicle section. */
 function verifyGatewayKind(
-  c: { kind: string; cameras?: unknown; vehicle?: unknown; replay?: unknown; gatewayId: string },
+  c: {
+    kind: string;
+    cameras?: unknown;
+    vehicle?: unknown;
+    jt808?: unknown;
+    replay?: unknown;
+    gatewayId: string;
+  },
   ctx: z.RefinementCtx,
 ) {
   if (c.replay !== undefined) return; // a replay (drill) gateway needs no devices
@@ -96,11 +108,17 @@ function verifyGatewayKind(
       path: ['cameras'],
       message: `checkpoint gateway ${c.gatewayId} needs a cameras section`,
     });
-  if (c.kind === 'vehicle' && c.vehicle === undefined)
+  if (c.kind === 'vehicle' && c.vehicle === undefined && c.jt808 === undefined)
     ctx.addIssue({
       code: 'custom',
       path: ['vehicle'],
-      message: `vehicle gateway ${c.gatewayId} needs a vehicle section`,
+      message: `vehicle gateway ${c.gatewayId} needs a vehicle section or a jt808 section`,
+    });
+  if (c.kind === 'checkpoint' && c.jt808 !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['jt808'],
+      message: `checkpoint gateway ${c.gatewayId}: the jt808 section belongs to a vehicle gateway`,
     });
 }
 

@@ -22,6 +22,7 @@ import {
   Incident,
   incidentMsgId,
   newId,
+  type RunningModel,
   subjects,
   Telemetry,
   type TrackPoint,
@@ -73,12 +74,13 @@ export interface Gateway {
 
 type CameraModule = { createCameraUnits(section: unknown, ctx: UnitContext): Promise<EdgeUnit[]> };
 type VehicleModule = { createVehicleUnit(section: unknown, ctx: UnitContext): Promise<EdgeUnit> };
+type Jt808Module = { createJt808Unit(section: unknown, ctx: UnitContext): Promise<EdgeUnit> };
 
-/** Load only the pipeline this gateway needs (a vehicle box never loads onnxruntime). */
-async function defaultUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUnit[]> {
+/** Load only the pipeline this gateway needs (a vehicle box never loads onnxruntime). Also `--check`'s second pass. */
+export async function defaultUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUnit[]> {
   if (cfg.replay !== undefined) {
     const replay = createReplayUnit(cfg.replay, ctx);
-    if (cfg.cameras === undefined && cfg.vehicle === undefined) return [replay];
+    if (cfg.cameras === undefined && cfg.vehicle === undefined && cfg.jt808 === undefined) return [replay];
     return [replay, ...(await deviceUnits(cfg, ctx))];
   }
   return deviceUnits(cfg, ctx);
@@ -89,12 +91,33 @@ async function deviceUnits(cfg: GatewayConfig, ctx: UnitContext): Promise<EdgeUn
     const mod = (await import(['./camera', 'index.js'].join('/'))) as CameraModule;
     return mod.createCameraUnits(cfg.cameras, ctx);
   }
-  const mod = (await import(['./vehicle', 'index.js'].join('/'))) as VehicleModule;
-  const vehicle = await mod.createVehicleUnit(cfg.vehicle, ctx);
-  if (cfg.cameras === undefined) return [vehicle];
+  const units: EdgeUnit[] = [];
+  if (cfg.vehicle !== undefined) {
+    const mod = (await import(['./vehicle', 'index.js'].join('/'))) as VehicleModule;
+    units.push(await mod.createVehicleUnit(cfg.vehicle, ctx));
+  }
+  // trucks whose own JT/T 808 terminals report over TCP
+  if (cfg.jt808 !== undefined) {
+    const mod = (await import(['./jt808', 'index.js'].join('/'))) as Jt808Module;
+    units.push(await mod.createJt808Unit(cfg.jt808, ctx));
+  }
+  if (cfg.cameras === undefined) return units;
   // a vehicle camera runs the same vision pipeline; `where` then carries a fresh frame
   const cams = (await import(['./camera', 'index.js'].join('/'))) as CameraModule;
-  return [vehicle, ...(await cams.createCameraUnits(cfg.cameras, ctx))];
+  return [...units, ...(await cams.createCameraUnits(cfg.cameras, ctx))];
+}
+
+/** The models the units run, one entry per model file (name, version, sha256) with all its cameras. */
+export function runningModels(units: readonly EdgeUnit[]): RunningModel[] {
+  const byKey = new Map<string, RunningModel>();
+  for (const u of units)
+    for (const m of u.models?.() ?? []) {
+      const k = `${m.task}:${m.name}:${m.version}:${m.sha256}`;
+      const had = byKey.get(k);
+      if (had) had.cameraIds = [...new Set([...had.cameraIds, ...m.cameraIds])];
+      else byKey.set(k, { ...m, cameraIds: [...m.cameraIds] });
+    }
+  return [...byKey.values()];
 }
 
 export function configVersion(cfg: GatewayConfig): string {
@@ -218,6 +241,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
         writeFailures: o.writeFailures,
       },
       devices,
+      models: runningModels(units),
     };
   };
 
@@ -281,12 +305,15 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
       }
       throw new Error(`no device here answers ${req.verb}${req.deviceId ? ` for ${req.deviceId}` : ''}`);
     } catch (e) {
+      // a device behind this gateway that did not answer is an equipment finding at central
+      const noAnswer = (e as { deviceNoAnswer?: boolean }).deviceNoAnswer === true;
       return {
         v: 1,
         requestId: req.requestId,
         ok: false,
-        error: (e as Error).message,
+        error: (e as Error).message.slice(0, 512),
         answeredAt: answeredAt(),
+        ...(noAnswer ? { data: { noAnswer: true, deviceId: req.deviceId ?? null } } : {}),
       };
     }
   };

@@ -10,6 +10,7 @@ import type {
   DeviceStatus,
   EvidenceRef,
   IncidentInput,
+  RunningModel,
   TrackPoint,
 } from '../protocol/index.js';
 
@@ -37,6 +38,8 @@ export interface EdgeUnit {
   stop(): Promise<void>;
   /** Current state of each device this unit runs, for the heartbeat. */
   devices(): DeviceStatus[];
+  /** The models this unit runs now, for the heartbeat. */
+  models?(): RunningModel[];
   /**
    * Answer a command from central (where, snapshot, ...) for a device this unit owns.
    * Return undefined when the device is not this unit's; throw with a clear message on failure.

@@ -5,11 +5,13 @@
  *   run <manifest> <images...> [--annotate d] JSON lines: file, label, score, box (image pixels)
  *   eval [--detector m] [--classifier m]      AP@0.5 per class and no_uniform precision/recall
  *        [--seed 7] [--images 200] [--crops 400] on a held-out set generated with another seed
+ *   eval --folder <dir> --detector a --detector b   per-class counts of several detectors side by side
  */
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ensureHeldout, evalClassifier, evalDetector, MODELS_DIR } from './eval/index.js';
-import { runModel, validateModel } from './tools.js';
+import { compareDetectors, comparisonTable, runModel, validateModel } from './tools.js';
 
 const program = new Command('models').description(
   'validate, run and evaluate ONNX models described by a manifest',
@@ -56,7 +58,13 @@ program
 program
   .command('eval')
   .description('metrics on a held-out generated set (different seed than training)')
-  .option('--detector <manifest>', 'detector manifest', path.join(MODELS_DIR, 'detector', 'manifest.json'))
+  .option(
+    '--detector <manifest>',
+    'detector manifest (repeat with --folder to compare)',
+    (v: string, prev: string[]) => [...prev, v],
+    [] as string[],
+  )
+  .option('--folder <dir>', 'real images: per-class counts of each --detector side by side')
   .option('--classifier <manifest>', 'classifier manifest', path.join(MODELS_DIR, 'uniform', 'manifest.json'))
   .option('--seed <n>', 'generator seed of the held-out set', (v) => Number.parseInt(v, 10), 7)
   .option('--images <n>', 'held-out detection images', (v) => Number.parseInt(v, 10), 200)
@@ -64,7 +72,8 @@ program
   .option('--data <dir>', 'where held-out sets are generated', path.join(MODELS_DIR, 'data', 'heldout'))
   .action(
     async (o: {
-      detector: string;
+      detector: string[];
+      folder?: string;
       classifier: string;
       seed: number;
       images: number;
@@ -72,8 +81,22 @@ program
       data: string;
     }) => {
       try {
+        if (o.folder) {
+          const dir = o.folder;
+          const files = (await readdir(dir))
+            .filter((f) => /\.(jpe?g|png)$/i.test(f))
+            .sort()
+            .map((f) => path.join(dir, f));
+          const c = await compareDetectors(o.detector, files);
+          process.stdout.write(comparisonTable(c));
+          for (const e of c.errors) process.stderr.write(`${e.file}: ${e.error}\n`);
+          return;
+        }
         const set = await ensureHeldout({ root: o.data, seed: o.seed, detect: o.images, classify: o.crops });
-        const d = await evalDetector(o.detector, set.detect);
+        const d = await evalDetector(
+          o.detector[0] ?? path.join(MODELS_DIR, 'detector', 'manifest.json'),
+          set.detect,
+        );
         process.stdout.write(`detector ${d.model} on ${d.images} held-out images (seed ${o.seed}):\n`);
         for (const l of d.labels)
           process.stdout.write(

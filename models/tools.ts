@@ -7,7 +7,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { type Detection, loadClassifier, loadDetector, loadManifest } from '../edge/camera/detect/index.js';
+import {
+  type Detection,
+  type Detector,
+  loadClassifier,
+  loadDetector,
+  loadManifest,
+} from '../edge/camera/detect/index.js';
+import type { ManifestReference } from '../edge/camera/detect/manifest.js';
 
 export interface ValidateReport {
   ok: true;
@@ -18,6 +25,36 @@ export interface ValidateReport {
   input: string;
   labels: string[];
   testInference: string;
+  /** the reference check, when the manifest names one */
+  reference?: string;
+}
+
+const iou = (a: number[], b: { x: number; y: number; w: number; h: number }) => {
+  const ix = Math.max(0, Math.min(a[0] + a[2], b.x + b.w) - Math.max(a[0], b.x));
+  const iy = Math.max(0, Math.min(a[1] + a[3], b.y + b.h) - Math.max(a[1], b.y));
+  const u = a[2] * a[3] + b.w * b.h - ix * iy;
+  return u > 0 ? (ix * iy) / u : 0;
+};
+
+/**
+ * Run the manifest's reference image and demand its expected detections: a model declared with
+ * the wrong layout or normalisation still "runs", but finds junk (36 boxes of 3 px at 0,0).
+ */
+async function checkReference(det: Detector, manifestPath: string, ref: ManifestReference): Promise<string> {
+  const file = path.resolve(path.dirname(manifestPath), ref.image);
+  const dets = await det.detect(await readFile(file), { score: ref.score });
+  const fmt = (d: Detection) =>
+    `${d.label} ${d.score.toFixed(2)} [${[d.box.x, d.box.y, d.box.w, d.box.h].map(Math.round)}]`;
+  for (const e of ref.expect) {
+    const best = Math.max(0, ...dets.filter((d) => d.label === e.label).map((d) => iou(e.box, d.box)));
+    if (best < e.minIou)
+      throw new Error(
+        `model ${manifestPath}: reference ${ref.image}: expected ${e.label} at [${e.box}] (IoU ≥ ${e.minIou}), best IoU ${best.toFixed(2)}; ` +
+          `got ${dets.length} detection(s)${dets.length ? `: ${dets.slice(0, 5).map(fmt).join(', ')}` : ''}. ` +
+          'Check output.layout, strides, channels, scale/mean/std and letterbox against the model export.',
+      );
+  }
+  return `${ref.expect.length} expected detection(s) found on ${ref.image}`;
 }
 
 /** Throws an Error whose message says what is wrong (manifest, file, shapes, inference). */
@@ -31,15 +68,17 @@ export async function validateModel(manifestPath: string): Promise<ValidateRepor
     .jpeg()
     .toBuffer();
   let testInference: string;
+  let reference: string | undefined;
   if (m.task === 'detect') {
     const det = await loadDetector(manifestPath);
     try {
       const p = await det.preprocess(probe);
       const out = await det.infer(p);
-      if (out.data.some((v) => !Number.isFinite(v)))
+      if (out.some((o) => o.data.some((v) => !Number.isFinite(v))))
         throw new Error(`model ${manifestPath}: output has NaN/Inf values`);
       const dets = det.postprocess(out, p.transform);
-      testInference = `output [${out.dims.join(',')}], ${dets.length} detections on a blank frame`;
+      testInference = `output ${out.map((o) => `[${o.dims.join(',')}]`).join(' ')}, ${dets.length} detections on a blank frame`;
+      if (m.reference) reference = await checkReference(det, manifestPath, m.reference);
     } finally {
       await det.close();
     }
@@ -66,6 +105,7 @@ export async function validateModel(manifestPath: string): Promise<ValidateRepor
     input: `${m.input.width}x${m.input.height} ${m.input.channels} ${m.input.layout}`,
     labels: m.labels,
     testInference,
+    reference,
   };
 }
 
@@ -150,4 +190,54 @@ export async function runModel(
     }
   }
   return { files: files.length, errors };
+}
+
+export interface Comparison {
+  models: string[];
+  images: number;
+  /** label → detections per model (same order as `models`) */
+  counts: Record<string, number[]>;
+  errors: { file: string; error: string }[];
+}
+
+/** Several detectors on the same images: how many of each class each one finds, side by side. */
+export async function compareDetectors(
+  manifests: string[],
+  files: string[],
+  opts: { score?: number } = {},
+): Promise<Comparison> {
+  const counts: Record<string, number[]> = {};
+  const errors: Comparison['errors'] = [];
+  const models: string[] = [];
+  for (const [i, mp] of manifests.entries()) {
+    const det = await loadDetector(mp);
+    models.push(`${det.model.name} ${det.model.version}`);
+    try {
+      for (const file of files) {
+        try {
+          for (const d of await det.detect(await readFile(file), { score: opts.score })) {
+            counts[d.label] ??= manifests.map(() => 0);
+            counts[d.label][i]++;
+          }
+        } catch (e) {
+          errors.push({ file, error: `${det.model.name}: ${(e as Error).message}` });
+        }
+      }
+    } finally {
+      await det.close();
+    }
+  }
+  return { models, images: files.length, counts, errors };
+}
+
+/** The comparison as an aligned text table, classes by total count. */
+export function comparisonTable(c: Comparison): string {
+  const rows = Object.entries(c.counts).sort(
+    (a, b) => b[1].reduce((x, y) => x + y) - a[1].reduce((x, y) => x + y),
+  );
+  const w = Math.max(8, ...rows.map(([l]) => l.length));
+  const col = (s: string) => s.padStart(Math.max(12, ...c.models.map((m) => m.length)));
+  const lines = [`${'class'.padEnd(w)}  ${c.models.map(col).join('  ')}`];
+  for (const [label, n] of rows) lines.push(`${label.padEnd(w)}  ${n.map((x) => col(String(x))).join('  ')}`);
+  return `${lines.join('\n')}\n(${c.images} images${c.errors.length ? `, ${c.errors.length} errors` : ''})\n`;
 }

@@ -87,9 +87,18 @@ async function watchStatus(nc: NatsConnection, log: LinkLogger): Promise<void> {
   }
 }
 
-function streamConfig(d: StreamDef) {
+export interface ProvisionOptions {
+  /**
+   * copies of every stream and bucket: 1 on a single server, 3 on a 3-node cluster (each
+   * acknowledged message is then on a quorum of nodes and survives one node's loss)
+   */
+  replicas?: number;
+}
+
+export function streamConfig(d: StreamDef, o: ProvisionOptions = {}) {
   return {
     name: d.name,
+    num_replicas: o.replicas ?? 1,
     subjects: d.subjects,
     description: d.description,
     storage: StorageType.File,
@@ -104,19 +113,25 @@ function streamConfig(d: StreamDef) {
  * Create every stream (and the evidence buckets of `gatewayIds`), or update them to the
  * definitions. Idempotent. Central provisions a gateway's bucket when it first hears from it.
  */
-export async function provisionStreams(nc: NatsConnection, gatewayIds: string[] = []): Promise<void> {
+export async function provisionStreams(
+  nc: NatsConnection,
+  gatewayIds: string[] = [],
+  o: ProvisionOptions = {},
+): Promise<void> {
   const jsm = await nc.jetstreamManager();
   for (const d of Object.values(STREAMS)) {
-    const cfg = streamConfig(d);
+    const cfg = streamConfig(d, o);
     try {
-      await jsm.streams.info(d.name);
+      const info = await jsm.streams.info(d.name);
+      // no replicas asked for: keep what the stream has (a central started without the option must not scale a cluster's R3 down)
+      if (o.replicas === undefined) cfg.num_replicas = info.config.num_replicas;
       await jsm.streams.update(d.name, cfg);
     } catch (e) {
       if (!/not found/i.test((e as Error).message)) throw e;
       await jsm.streams.add(cfg);
     }
   }
-  for (const g of gatewayIds) await evidenceStore(nc.jetstream(), g);
+  for (const g of gatewayIds) await evidenceStore(nc.jetstream(), g, o);
 }
 
 /**
@@ -129,14 +144,24 @@ export type EvidenceBucket = ObjectStore & {
 };
 
 /** A gateway's evidence bucket (created when missing and the credentials allow it). */
-export function evidenceStore(js: JetStreamClient, gatewayId: string): Promise<EvidenceBucket> {
-  return bucketStore(js, evidenceBucket(gatewayId));
+export function evidenceStore(
+  js: JetStreamClient,
+  gatewayId: string,
+  o: ProvisionOptions = {},
+): Promise<EvidenceBucket> {
+  return bucketStore(js, evidenceBucket(gatewayId), o);
 }
 
-export async function bucketStore(js: JetStreamClient, bucket: string): Promise<EvidenceBucket> {
+/** A bucket (created at `replicas` when it does not exist yet). */
+export async function bucketStore(
+  js: JetStreamClient,
+  bucket: string,
+  o: ProvisionOptions = {},
+): Promise<EvidenceBucket> {
   const os = await js.views.os(bucket, {
     storage: StorageType.File,
     description: 'incident evidence images',
+    replicas: o.replicas ?? 1,
   });
   // the object store's metadata subject: padded base64url of the name
   const metaSubject = (name: string) =>

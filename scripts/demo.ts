@@ -2,8 +2,8 @@
  * @module scripts/demo
  * `npm run demo`: the whole stack on this machine — NATS (JetStream), central with the console,
  * a checkpoint gateway with four simulated ONVIF cameras (a no-parking street, a sidewalk, two
- * duty posts) and a muck truck on a simulated serial GPS/CAN device driving its scenarios in a
- * loop. Prints the console URL and demo sign-in tokens; Ctrl-C stops everything cleanly.
+ * duty posts), a muck truck on a simulated serial GPS/CAN device driving its scenarios in a
+ * loop, and a second truck whose own JT/T 808 terminal reports over TCP (cover open while driving). Prints the console URL and demo sign-in tokens; Ctrl-C stops everything cleanly.
  * Options: --port <n> (central, default 8080, 0 = any), --realtime (truck at 1 fix/s), --verbose.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,17 +41,17 @@ const allDay = [{ from: '00:00', to: '24:00' }];
 const cameras: CameraPlan[] = [
   {
     id: 'cam-street',
-    name: '西湖路禁停路段',
-    scene: 'parking',
-    lat: 30.2742,
-    lon: 120.1553,
+    name: '解放路禁停路段',
+    scene: 'street-parking',
+    lat: 26.8935,
+    lon: 112.5985,
     // the scene's car stays 16 s: short demo timings (a city uses minutes)
     zones: [
       {
         id: 'no-park',
         name: '禁停区',
         type: 'no_parking',
-        polygon: sceneZones('parking').noParking ?? full,
+        polygon: sceneZones('street-parking').noParking ?? full,
         stoppedAfterS: 3,
         dwellS: 10,
       },
@@ -59,10 +59,10 @@ const cameras: CameraPlan[] = [
   },
   {
     id: 'cam-sidewalk',
-    name: '湖滨人行道',
+    name: '沿江风光带人行道',
     scene: 'litter',
-    lat: 30.2589,
-    lon: 120.1622,
+    lat: 26.8885,
+    lon: 112.6105,
     zones: [
       {
         id: 'walk',
@@ -77,8 +77,8 @@ const cameras: CameraPlan[] = [
     id: 'cam-post',
     name: '执勤岗亭',
     scene: 'post',
-    lat: 30.2675,
-    lon: 120.1486,
+    lat: 26.901,
+    lon: 112.564,
     // one frame per 2 s: the post stays empty ~28 s, longer than a person's track outlives them
     snapshotIntervalS: 2,
     zones: [
@@ -96,8 +96,8 @@ const cameras: CameraPlan[] = [
     id: 'cam-gate',
     name: '南门岗',
     scene: 'no-uniform',
-    lat: 30.2512,
-    lon: 120.1705,
+    lat: 26.878,
+    lon: 112.638,
     zones: [
       {
         id: 'gate-post',
@@ -120,6 +120,9 @@ const stack = await startStack({
   truckScenario: 'speeding',
   truckIntervalMs: opts.realtime ? 1000 : 200,
   truckLoop: true,
+  jt808Scenario: 'cover',
+  jt808IntervalMs: opts.realtime ? 1000 : 200,
+  jt808Loop: true,
   onLine: (who, line) => {
     if (opts.verbose || interesting.test(line))
       console.log(`[${who}] ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
@@ -134,8 +137,10 @@ console.log(`
    NATS:             ${stack.nats.url}
  登录令牌 Sign-in tokens (demo only):
    demo-operator (值班员 operator) · demo-leader (领导 leader) · demo-admin
-   demo-handler-hwc (环卫处 sanitation handler) · demo-collector (采集员 collector)
- Cameras: ${cameras.map((c) => c.name).join(', ')}; truck 浙A·D1234 on serial GPS/CAN.
+   demo-handler-hwc (市环卫处 sanitation handler) · demo-collector (采集员 collector)
+ Cameras: ${cameras.map((c) => c.name).join(', ')}; truck 浙A·D1234 on serial GPS/CAN;
+ truck 湘D·A8808 on its own JT/T 808 terminal (gateway veh-hy-jt808, deviceId truck-hy-d8808).
+ City: 衡阳 (placeholder grids; import-city loads the real ones).
  AI and vehicle incidents appear in 待确认 (confirmation queue) within seconds.
  Ctrl-C 停止 / stops everything.
 ════════════════════════════════════════════════════════════════════`);

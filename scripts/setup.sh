@@ -14,6 +14,9 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(ch
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 # Model training/evaluation smoke tests use Debian's torch and onnx with the system python.
 /usr/bin/python3 -c 'import torch, onnx, numpy, PIL' >/dev/null 2>&1 || need_apt+=(python3-torch python3-onnx python3-numpy python3-pil)
+# The PostgreSQL store and its tests (127.0.0.1:5432, user postgres; scripts/postgres-start.sh starts it).
+install_pg=0
+command -v pg_ctlcluster >/dev/null 2>&1 || { need_apt+=(postgresql); install_pg=1; }
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}"
@@ -21,6 +24,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  if [ "$install_pg" -eq 1 ]; then
+    # a PostgreSQL this script installed: the tests' user postgres may connect over loopback without
+    # a password (trust), as on the CI machine; an existing installation's pg_hba.conf is left alone
+    for hba in /etc/postgresql/*/main/pg_hba.conf; do
+      grep -q '^host all postgres 127.0.0.1/32 trust' "$hba" ||
+        $SUDO sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+    done
+  fi
 fi
 
 # onnxruntime-node would otherwise try to download CUDA binaries at install time.

@@ -2,16 +2,23 @@
  * camera - ONVIF: node-onvif init + snapshots against the simulator with real cameras' quirks,
  * replay of recorded Bosch and Dahua answers, digest concurrency, fault isolation, discovery.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import onvif from 'node-onvif';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseProbeMatches } from '../edge/camera/capture/discovery.js';
 import {
   backoffDelayS,
   CameraSource,
   connectOnvif,
   discoverCameras,
   fetchSnapshot,
+  SnapshotAuth,
 } from '../edge/camera/capture/index.js';
 import { CameraConfig } from '../edge/camera/config.js';
 import {
@@ -23,6 +30,7 @@ import {
 } from './simulators/onvif/index.js';
 
 const quiet = { info() {}, warn() {} };
+const ONVIF = path.resolve(import.meta.dirname, '../../shared/testdata/onvif');
 let frames: Buffer[];
 beforeAll(async () => {
   frames = await makeTestFrames(3, 160, 90);
@@ -83,6 +91,101 @@ describe('camera - onvif init and snapshot', () => {
       }
     });
   }
+
+  // Regression: every Digest/Basic snapshot cost two requests (anonymous → 401 → with credentials).
+  it('digest: the nonce is reused with nc counting up; a forgotten nonce gets one new challenge', async () => {
+    const cam = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    try {
+      const url = `http://127.0.0.1:${cam.port}/snapshot.jpg`;
+      const auth = new SnapshotAuth();
+      const o = { user: 'admin', pass: 'pw', timeoutMs: 5000, auth };
+      for (let i = 0; i < 5; i++) await fetchSnapshot(url, o);
+      // one challenge, then five authorised requests on its nonce (nc 1..5; the server checks it counts up)
+      expect([cam.stats.authFailures, cam.stats.snapshots, auth.nc, auth.challenges]).toEqual([1, 5, 5, 1]);
+      cam.expireNonces();
+      await fetchSnapshot(url, o);
+      expect([cam.stats.authFailures, cam.stats.snapshots, auth.nc, auth.challenges]).toEqual([2, 6, 1, 2]);
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  it('basic: sent pre-emptively after the first challenge', async () => {
+    const cam = await startOnvifCamera({ username: 'u', password: 'p', snapshotAuth: 'basic', frames });
+    try {
+      const o = { user: 'u', pass: 'p', timeoutMs: 5000, auth: new SnapshotAuth() };
+      for (let i = 0; i < 4; i++) await fetchSnapshot(`http://127.0.0.1:${cam.port}/snap.jpg`, o);
+      expect([cam.stats.authFailures, cam.stats.snapshots]).toEqual([1, 4]);
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  // Regression: a camera that accepts ONVIF init but refuses the snapshot was re-initialised every
+  // ~9 s ("camera connected" each time) while its 401 was logged once and then never again.
+  it('a refused snapshot keeps the camera offline with the reason in health, logged again every offlineAfterS, no re-init', async () => {
+    const cam = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    const warns: string[] = [];
+    const infos: string[] = [];
+    const log = {
+      info: (_o: object, m?: string) => infos.push(m ?? ''),
+      warn: (o: object) => warns.push(String((o as { err: string }).err)),
+    };
+    const cfg = CameraConfig.parse({
+      id: 'gate-401',
+      xaddr: cam.xaddr,
+      username: 'admin',
+      password: 'pw',
+      snapshotIntervalS: 0.05,
+      offlineAfterS: 1,
+      backoff: { initialS: 0.05, maxS: 0.1 },
+      location: { lat: 27, lon: 112 },
+    });
+    cam.setFault('unauthorized');
+    const src = new CameraSource(cfg, async () => {}, log);
+    src.start();
+    try {
+      await until(() => warns.length >= 3, 'the refusal logged again while it lasts');
+      expect(new Set(warns)).toEqual(new Set(['snapshot: HTTP 401, credentials refused']));
+      expect(src.status()).toMatchObject({ online: false, error: 'snapshot: HTTP 401, credentials refused' });
+      expect(src.counters.failures).toBeGreaterThan(warns.length); // rate-limited, not one per failure
+      expect(src.counters.inits).toBe(1);
+      expect(infos.filter((m) => m === 'camera connected')).toHaveLength(1);
+    } finally {
+      await src.stop();
+      await cam.stop();
+    }
+  });
+
+  // Regression: `camera draw` printed the profile's size (640x360) but wrote the frame it got.
+  it('camera draw reports the size of the image it wrote', async () => {
+    const cam = await startOnvifCamera({ username: 'admin', password: 'pw', frames });
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'draw-')), 'f.jpg');
+    try {
+      const args = [
+        '--import',
+        'tsx',
+        'edge/camera/cli.ts',
+        'draw',
+        '--xaddr',
+        cam.xaddr,
+        '--user',
+        'admin',
+        '--pass',
+        'pw',
+        '--out',
+        out,
+      ];
+      const r = await promisify(execFile)(process.execPath, args, {
+        cwd: path.resolve(import.meta.dirname, '..'),
+      });
+      expect((await sharp(out).metadata()).width).toBe(160);
+      expect(r.stderr).toContain(`wrote ${out}: 160x90 (profile says 640x360)`);
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+      await cam.stop();
+    }
+  });
 
   it('basic auth snapshots; a refused password is an auth error', async () => {
     const cam = await startOnvifCamera({ username: 'u', password: 'p', snapshotAuth: 'basic', frames });
@@ -306,11 +409,64 @@ describe('camera - WS-Discovery (loopback unicast only)', () => {
       });
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ xaddrs: [cam.xaddr], name: '东门 Camera', location: '西湖路' });
-      expect(onvif._MULTICAST_ADDRESS).toBe('239.255.255.250'); // restored for the next caller
     } finally {
       await cam.stop();
     }
   });
+
+  // Regression: node-onvif kept one probe socket and timer; a second concurrent probe never settled.
+  it('two concurrent probes both settle, one after the other, each with the camera', async () => {
+    const cam = await startOnvifCamera({ frames, discovery: true, name: 'North' });
+    try {
+      const target = { host: '127.0.0.1', port: cam.discoveryPort! };
+      const [a, b] = await Promise.all([
+        discoverCameras({ target, waitMs: 300 }),
+        discoverCameras({ target, waitMs: 300 }),
+      ]);
+      expect([a.map((d) => d.name), b.map((d) => d.name)]).toEqual([['North'], ['North']]);
+    } finally {
+      await cam.stop();
+    }
+  });
+
+  it('a cancelled probe settles at once and closes its socket; a queued one is cancelled before it runs', async () => {
+    const silent = dgram.createSocket('udp4'); // a camera that never answers
+    let probes = 0;
+    silent.on('message', () => probes++);
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    try {
+      const target = { host: '127.0.0.1', port: silent.address().port };
+      const ac = new AbortController();
+      const running = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
+      const queued = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
+      while (probes === 0) await new Promise((r) => setTimeout(r, 10));
+      ac.abort();
+      await expect(running).rejects.toThrow('discovery cancelled');
+      await expect(queued).rejects.toThrow('discovery cancelled');
+      expect(probes).toBe(1);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it.skipIf(!fs.existsSync(path.join(ONVIF, 'generic-mockup/Probe.xml')))(
+    "a gSOAP device's real ProbeMatch template parses to its urn, scopes and XAddrs",
+    () => {
+      const xml = fs
+        .readFileSync(path.join(ONVIF, 'generic-mockup/Probe.xml'), 'utf8')
+        .replace('SERVICE_URI', 'http://10.0.0.5/onvif/device_service');
+      expect(parseProbeMatches(xml)).toEqual([
+        expect.objectContaining({
+          urn: 'uuid:c9790c3a-701b-464d-a189-0060351c8ada',
+          xaddrs: ['http://10.0.0.5/onvif/device_service'],
+          name: 'PREDATOR',
+          hardware: 'HD PREDATOR',
+          location: '',
+        }),
+      ]);
+      expect(parseProbeMatches('<not xml')).toEqual([]);
+    },
+  );
 });
 
 // WS-Discovery's real multicast path, in a private network namespace whose only interface is lo.

@@ -4,6 +4,8 @@
  * camera failing beside a healthy one. The tiny test models (edge/camera/detect/testdata) always
  * see a person and a vehicle, so a standing vehicle and an out-of-uniform person appear.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +36,7 @@ describe('camera - units end to end into sinks', () => {
   let bad: OnvifCamera;
   let units: EdgeUnit[] = [];
   const got: { draft: IncidentDraft; images: EvidenceImage[] }[] = [];
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'cam-units-'));
   const sinks: EdgeSinks = {
     async incident(draft, images = []) {
       got.push({ draft, images });
@@ -76,13 +79,14 @@ describe('camera - units end to end into sinks', () => {
       ],
     };
     parseCameraSection(section);
-    units = await createCameraUnits(section, { gatewayId: 'gw-1', dataDir: '/tmp', log });
+    units = await createCameraUnits(section, { gatewayId: 'gw-1', dataDir: stateDir, log });
     for (const u of units) await u.start(sinks);
   });
   afterAll(async () => {
     for (const u of units) await u.stop();
     await good?.stop();
     await bad?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('a standing vehicle in a no-parking zone: one violation with start, violation and clean evidence', async () => {
@@ -142,6 +146,9 @@ describe('camera - units end to end into sinks', () => {
     ]);
     expect(off[0].draft.id).toBe(off[1].draft.id);
     expect(off[0].draft.category).toBe('93.01');
+    // the end says what went wrong and what recovered, not "no frame"
+    expect(off[1].draft.details).toMatchObject({ error: expect.stringMatching(/HTTP 500/) });
+    expect(String(off[1].draft.details?.recovered)).toMatch(/^frames again/);
   });
 
   it('the snapshot command answers with a fresh annotated frame for its camera only', async () => {
@@ -157,5 +164,101 @@ describe('camera - units end to end into sinks', () => {
     const a = answers[0] as { image: { base64: string }; detections: unknown[] };
     expect(a.detections.length).toBe(2);
     expect((await sharp(Buffer.from(a.image.base64, 'base64')).metadata()).width).toBe(160);
+  });
+});
+
+/**
+ * Regression: open causes lived only in memory, so a car parked across a config reload gave a
+ * second `new` and the first incident never ended. Now each camera keeps its open causes in the
+ * unit data dir; a reload (stop, new units from the new config, start) continues them.
+ */
+describe('camera - open incidents survive reloads and restarts', () => {
+  let cam: OnvifCamera;
+  let stateDir: string;
+  let units: EdgeUnit[] = [];
+  const got: IncidentDraft[] = [];
+  const sinks: EdgeSinks = {
+    async incident(draft) {
+      got.push(draft);
+    },
+    telemetry() {},
+  };
+  const camera = (id: string, zones: unknown[]) => ({
+    id,
+    xaddr: cam.xaddr,
+    username: 'admin',
+    password: 'pw',
+    snapshotIntervalS: 0.1,
+    timeoutS: 1,
+    offlineAfterS: 5,
+    location: { lat: 27.8967, lon: 112.5719, gridCode: '430405001001001' },
+    zones,
+  });
+  const NP = { id: 'np-1', type: 'no_parking', polygon: FULL, stoppedAfterS: 0.3, dwellS: 0.3 };
+  const POST = { id: 'post-1', type: 'post', polygon: FULL, consensusFrames: 3 };
+  const section = (list: unknown[]) => ({
+    models: { detector: td('yolov8.manifest.json'), classifier: td('classifier_nouniform.manifest.json') },
+    list,
+  });
+  const frames = () =>
+    units.reduce((n, u) => n + ((u as { counters?: { frames: number } }).counters?.frames ?? 0), 0);
+  async function run(list: unknown[]) {
+    for (const u of units) await u.stop();
+    units = await createCameraUnits(section(list), { gatewayId: 'gw-1', dataDir: stateDir, log });
+    for (const u of units) await u.start(sinks);
+  }
+  const of = (kind: string) => got.filter((d) => d.kind === kind).map((d) => [d.lifecycle, d.rev, d.id]);
+
+  beforeAll(async () => {
+    cam = await startOnvifCamera({
+      username: 'admin',
+      password: 'pw',
+      frames: await makeTestFrames(3, 160, 90),
+    });
+    stateDir = mkdtempSync(path.join(tmpdir(), 'cam-state-'));
+  });
+  afterAll(async () => {
+    for (const u of units) await u.stop();
+    await cam?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('a parked car across a reload: one `new`, no second `new`; its zone removed: one `end` with the reason', async () => {
+    await run([camera('gate-1', [NP, POST])]);
+    await until(
+      () => of('illegal_parking').length > 0 && of('uniform_violation').length > 0,
+      'both incidents',
+    );
+    const [[, , parkId]] = of('illegal_parking');
+    // reload with the same config: the car is still there, matched again, the same incident
+    await run([camera('gate-1', [NP, POST])]);
+    await until(() => frames() >= 10, 'frames after the reload');
+    expect(of('illegal_parking').filter(([phase]) => phase === 'new')).toHaveLength(1);
+    expect(of('uniform_violation').filter(([phase]) => phase === 'new')).toHaveLength(1);
+    // a reload whose config drops the zone ends the incident, saying why
+    await run([camera('gate-1', [POST])]);
+    await until(() => of('illegal_parking').some(([phase]) => phase === 'end'), 'parking end');
+    await until(() => frames() >= 10, 'frames after the second reload');
+    const park = got.filter((d) => d.kind === 'illegal_parking');
+    expect(park.map((d) => d.lifecycle).filter((l) => l !== 'update')).toEqual(['new', 'end']);
+    expect(park.at(-1)).toMatchObject({ id: parkId, details: { endReason: 'zone removed from config' } });
+    expect(park.at(-1)!.rev).toBe(park.length - 1);
+  });
+
+  it('a camera removed from the config: its open incidents end with that reason', async () => {
+    const [[, , uniformId]] = of('uniform_violation');
+    await run([camera('gate-9', [POST])]);
+    await until(
+      () => of('uniform_violation').some(([phase, , id]) => phase === 'end' && id === uniformId),
+      'end',
+    );
+    const end = got.find(
+      (d) => d.kind === 'uniform_violation' && d.lifecycle === 'end' && d.id === uniformId,
+    );
+    expect(end).toMatchObject({ deviceId: 'gate-1', details: { endReason: 'camera removed from config' } });
+    // the state goes with it: the next reload does not end it again
+    await run([camera('gate-9', [POST])]);
+    await until(() => frames() >= 5, 'frames');
+    expect(got.filter((d) => d.lifecycle === 'end' && d.id === uniformId)).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { fakeJpeg, TOKENS } from './central-helpers.js';
+import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
 let clock = new Date('2026-11-30T09:00:00+08:00'); // a Monday, 09:00 in the city
@@ -50,7 +51,7 @@ const report = (over: Record<string, unknown> = {}, token = TOKENS.hotline) =>
       source: 'hotline_12345',
       category: '01.04',
       description: '路面垃圾',
-      location: { lat: 30.27, lon: 120.15 },
+      location: { ...ZHENGXIANG },
       ...over,
     },
   });
@@ -77,7 +78,7 @@ describe('central api - bad input changes nothing', () => {
       ],
       ['unknown field', () => report({ colour: 'red' }), 422, /invalid-input/],
       ['unknown category', () => report({ category: '77.01' }), 422, /unknown-category/],
-      ['unknown grid', () => report({ location: { gridCode: '330199001001001' } }), 422, /unknown-grid/],
+      ['unknown grid', () => report({ location: { gridCode: '430499001001001' } }), 422, /unknown-grid/],
       ['outside every grid', () => report({ location: { lat: 31.5, lon: 121.5 } }), 422, /outside-grids/],
       [
         'photo never uploaded',

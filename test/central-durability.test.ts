@@ -27,7 +27,7 @@ async function burst(url: string, n: number, tag: string): Promise<Map<string, s
         source: 'hotline_12345',
         category: '01.02',
         description: `${tag} ${i}`,
-        location: { lat: 30.22 + i * 0.001, lon: 120.1 },
+        location: { lat: 26.84 + i * 0.0001, lon: 112.55 }, // 高新区 grids of the seed
         ticketNo: `${tag}-${i}`,
       },
       headers: { 'idempotency-key': `${tag}-${i}` },
@@ -74,7 +74,7 @@ describe('central durability - SIGKILL', () => {
         source: 'hotline_12345',
         category: '01.02',
         description: 'a 0',
-        location: { lat: 30.22, lon: 120.1 },
+        location: { lat: 26.84, lon: 112.55 },
         ticketNo: 'a-0',
       },
       headers: { 'idempotency-key': 'a-0' },

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, Incident, type IncidentInput, incidentMsgId, newId, subjects } from '../protocol/index.js';
 import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { ZHENGXIANG } from './support/city-points.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -178,7 +179,7 @@ export function litterIncident(over: Partial<IncidentInput> = {}): IncidentInput
     observedAt: now,
     startedAt: now,
     confidence: 0.87,
-    location: { source: 'fixed', lat: 30.27, lon: 120.15, cameraId: 'cam-01', zoneId: 'z1' },
+    location: { source: 'fixed', ...ZHENGXIANG, cameraId: 'cam-01', zoneId: 'z1' },
     detections: [{ label: 'litter', score: 0.87, box: { x: 10, y: 20, w: 30, h: 40 } }],
     evidence: [],
     producer: { rule: 'litter_persist', model: { name: 'yolo-demo' } },

@@ -4,11 +4,12 @@
  * the demo tokens and central's clock moved by the test), then scores, indicators, bonus
  * items, month close, a late close after it, and the CSV/Excel exports.
  *
- * By hand, with the default rules, for 东城区城管执法局 (dc-zf, weight 0.2 from org.json):
+ * By hand, with the default rules, for 雁峰区城管执法局 (dc-zf; at the district level every member
+ * weighs 1, its streets alike):
  *   A hotline 05.04: feedback late, reworked once, closed → closed overdue 1 + rework 1
  *   B citizen 05.04: returned by dc-zf, re-dispatched to dc-zf → wrongful return 0.5; on time
  *   C WeChat 05.04: dispatched 20 Nov, accepted, never finished → open overdue at month end 1
- *   → 案件办理 3.5; bonus +2 approved, +5 rejected → 100 − 3.5 + 2 = 98.5 → × 0.2 = 19.7
+ *   → 案件办理 3.5; bonus +2 approved, +5 rejected → 100 − 3.5 + 2 = 98.5 → × 1 = 98.5
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { scoringOpenApiPaths, scoringRouteGroup } from '../central/scoring/index.js';
 
-const G1 = '330102001001001'; // 东城湖滨东坡社区 (dc-s001-c001); 05.04 routes to dc-zf
+const G1 = '430406001001001'; // 雁峰区第01街道第01社区 (dc-s001-c001); 05.04 routes to dc-zf
 const clock = { t: Date.parse('2026-11-02T01:00:00Z') }; // Mon 2 Nov 09:00 +08:00
 const at = (iso: string) => {
   clock.t = Date.parse(iso);
@@ -135,8 +136,8 @@ describe('scoring API - a month from real case lives', () => {
       else await act(id, 'reject', OP, { reason: 'invalid' });
     }
 
-    // bonus items for November, compiled by the office, decided by a leader
-    at('2026-11-25T01:00:00Z');
+    // bonus items for November, compiled by the office at the start of December, decided by a leader
+    at('2026-12-01T01:00:00Z');
     const ok = await call('/api/scoring/bonuses', OP, {
       body: { month: '2026-11', unitId: 'dc-zf', points: 2, reason: '保障任务' },
     });
@@ -166,19 +167,22 @@ describe('scoring API - a month from real case lives', () => {
       'rework',
       'wrongfulReturn',
     ]);
-    expect(zf).toMatchObject({ deductions: 3.5, bonus: 2, raw: 98.5, weight: 0.2, weighted: 19.7 });
+    expect(zf).toMatchObject({ deductions: 3.5, bonus: 2, raw: 98.5, weight: 1, weighted: 98.5 });
 
     const bureau = await call('/api/scoring/months/2026-11', LEADER);
     const dc = bureau.body.members.find((m: { unitId: string }) => m.unitId === 'dc');
     expect(dc.items.cases.deduction).toBe(3.5);
+    // 28 Nov 09:00: 27 d 9 h of 30 days passed → the quota so far is ⌊22 × 0.9125⌋ = 20
     expect(dc.collectors.find((c: { collectorId: string }) => c.collectorId === 'col-001')).toMatchObject({
       valid: 2,
-      shortfall: 20,
+      quota: 20,
+      monthQuota: 22,
+      shortfall: 18,
     });
 
     const quota = await call('/api/scoring/months/2026-11/collectors?unit=dc-s001-c001', OP);
     expect(quota.body.grids).toEqual([
-      { gridCode: G1, collectorIds: ['col-001'], valid: 2, quota: 22, shortfall: 20 },
+      { gridCode: G1, collectorIds: ['col-001'], valid: 2, quota: 20, shortfall: 18 },
     ]);
     const future = await call('/api/scoring/bonuses', OP, {
       body: { month: '2027-01', unitId: 'dc-zf', points: 1, reason: 'x' },
@@ -260,7 +264,7 @@ describe('scoring API - a month from real case lives', () => {
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(csv.body);
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text.split('\r\n')[0]).toContain('单位名称');
-    expect(text).toContain('东城区城管执法局');
+    expect(text).toContain('雁峰区城管执法局');
     expect(csv.headers.get('content-disposition')).toContain("filename*=UTF-8''");
     const xlsx = await call('/api/scoring/years/2026?format=xlsx', OP);
     expect(xlsx.status).toBe(200);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../central/cases/model.js';
 import { confirmed, G1, G2, mkCase, SMALL_ORG, validReports } from '../central/scoring/fixtures.js';
-import { loadRules } from '../central/scoring/rules.js';
+import { loadRules, type Rules } from '../central/scoring/rules.js';
 import { ScoringService } from '../central/scoring/service.js';
 import { ScoringStore } from '../central/scoring/store.js';
 
@@ -17,7 +17,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function setup(cases: CaseRecord[], now: { t: string }, dir?: string) {
+async function setup(cases: CaseRecord[], now: { t: string }, dir?: string, rules: Partial<Rules> = {}) {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'scoring-'));
   if (!dir) dirs.push(dataDir);
   const store = new ScoringStore(dataDir);
@@ -25,7 +25,7 @@ async function setup(cases: CaseRecord[], now: { t: string }, dir?: string) {
   const svc = new ScoringService({
     cases: { allCases: () => cases },
     org: SMALL_ORG,
-    rules: loadRules(),
+    rules: { ...loadRules(), ...rules },
     store,
     utcOffsetMinutes: 480,
     now: () => new Date(now.t),
@@ -125,7 +125,7 @@ describe('scoring service - month close', () => {
   it('bonus items: created pending, a leader approves or rejects, only approved ones count', async () => {
     const now = { t: '2026-11-03T00:00:00Z' };
     const { svc } = await setup([], now);
-    // bureau units have no collectors, so they start from a full 100 → with bonus 102
+    // bureau units have no collectors, so they start from a full 100; a bonus cannot lift them above it
     await svc.createBonus(
       { id: 'b1', month: '2026-10', unitId: 'hwc', points: 2, reason: '重大保障任务' },
       'u-op',
@@ -139,7 +139,31 @@ describe('scoring service - month close', () => {
     await svc.decideBonus('b2', 'rejected', 'u-leader', '依据不足');
     await expect(svc.decideBonus('b2', 'approved', 'u-leader')).rejects.toMatchObject({ status: 409 });
     await expect(svc.updateBonus('b1', { points: 9 }, 'u-op')).rejects.toMatchObject({ status: 409 });
-    expect(unit(svc.monthScores('2026-10'), 'hwc')).toMatchObject({ bonus: 2, raw: 102, weighted: 10.2 });
+    // the default cap: never above the allotted points (100 raw, 10 of hwc's 10 weighted)
+    expect(unit(svc.monthScores('2026-10'), 'hwc')).toMatchObject({ bonus: 2, raw: 100, weighted: 10 });
+  });
+
+  it('bonus items: only for assessed units, only for the previous month, capped by the rules', async () => {
+    const now = { t: '2026-11-03T00:00:00Z' };
+    const { svc } = await setup([], now, undefined, { bonusCap: 'none' });
+    const make = (id: string, month: string, unitId: string) =>
+      svc.createBonus({ id, month, unitId, points: 3, reason: '表扬' }, 'u-op');
+    // the unassessed command centre and the bureau itself
+    await expect(make('c', '2026-10', 'centre')).rejects.toMatchObject({
+      status: 422,
+      slug: 'unit-not-assessed',
+    });
+    await expect(make('r', '2026-10', 'bureau')).rejects.toMatchObject({
+      status: 422,
+      slug: 'unit-not-assessed',
+    });
+    // the current month and an older one: compiled at the start of a month for the previous one
+    await expect(make('n', '2026-11', 'hwc')).rejects.toMatchObject({ status: 422, slug: 'bonus-month' });
+    await expect(make('o', '2026-09', 'hwc')).rejects.toMatchObject({ status: 422, slug: 'bonus-month' });
+    await make('ok', '2026-10', 'hwc');
+    await svc.decideBonus('ok', 'approved', 'u-leader');
+    // bonusCap "none": the setting lets the bonus lift the score above 100
+    expect(unit(svc.monthScores('2026-10'), 'hwc')).toMatchObject({ bonus: 3, raw: 103, weighted: 10.3 });
   });
 });
 
@@ -169,7 +193,8 @@ describe('scoring service - annual', () => {
           }),
         );
     }
-    const { svc } = await setup(cases, { t: '2027-01-10T00:00:00Z' });
+    // the city went live in January (set in the rules; by default it is the month of the first case)
+    const { svc } = await setup(cases, { t: '2027-01-10T00:00:00Z' }, undefined, { goLiveMonth: '2026-01' });
     const y = svc.annual(2026);
     const hwc = y.rows.find((r) => r.unitId === 'hwc');
     expect(hwc?.months.map((m) => m.raw)).toEqual([100, 99, 98, 97, 96, 95, 94, 93, 92, 91, 90, 89]);
@@ -177,5 +202,34 @@ describe('scoring service - annual', () => {
     expect(y.rows.find((r) => r.unitId === 'zfzd')).toMatchObject({ annual: 10, rank: 1 });
     // dc's two collectors file nothing: 44 missing × 0.5 = 22 a month → 78 × 0.2 = 15.6 every month
     expect(y.rows.find((r) => r.unitId === 'dc')).toMatchObject({ annual: 15.6, annualRaw: 78, rank: 3 });
+  });
+
+  it('months before the go-live month are not assessed and add nothing to the annual numerator', async () => {
+    // one case in November: by default the city went live in November; January..October are
+    // not assessed (they used to score 100 for bureau units: a year without data = a perfect 10)
+    const cases = [
+      mkCase({
+        id: 'n1',
+        source: 'hotline_12345',
+        category: '01.12',
+        createdAt: '2026-11-03T02:00:00Z',
+        steps: [['register', '2026-11-03T02:00:00Z']],
+      }),
+    ];
+    const { svc } = await setup(cases, { t: '2027-01-10T00:00:00Z' });
+    expect(svc.goLiveMonth()).toBe('2026-11');
+    expect(svc.monthScores('2026-10').status).toBe('not_assessed');
+    await expect(svc.close('2026-10', 'u-leader')).rejects.toMatchObject({
+      status: 409,
+      slug: 'not-assessed',
+    });
+    const hwc = svc.annual(2026).rows.find((r) => r.unitId === 'hwc')!;
+    expect(hwc.months.slice(0, 10).every((m) => m.status === 'not_assessed' && m.raw === null)).toBe(true);
+    // November and December at 100 → Σ 20 weighted ÷ 12 (the plan's divisor)
+    expect(hwc).toMatchObject({ annual: 1.67, annualRaw: 16.67 });
+    const perMonth = await setup(cases, { t: '2027-01-10T00:00:00Z' }, undefined, {
+      annualDivisor: 'assessedMonths',
+    });
+    expect(perMonth.svc.annual(2026).rows.find((r) => r.unitId === 'hwc')).toMatchObject({ annual: 10 });
   });
 });

@@ -19,6 +19,7 @@ import {
   TOKENS,
   until,
 } from './central-helpers.js';
+import { OUTSIDE, YANFENG, ZHUHUI } from './support/city-points.js';
 
 let env: CentralWithNats | undefined;
 let nc: NatsConnection;
@@ -58,7 +59,7 @@ describe('central workflow - AI incident through all seven steps', () => {
     const k = await aiCase();
     expect(k.state).toBe('reported');
     const routed = k.proposedUnitId as string;
-    expect(routed).toBe('bs-hw'); // 01.04 litter in a 北山区 grid → the district sanitation bureau
+    expect(routed).toBe('bs-hw'); // 01.04 litter in a 蒸湘区 grid → the district sanitation bureau
     const right = TOKENS.handler(routed);
     const wrong = TOKENS.handler('zfzd');
 
@@ -138,7 +139,7 @@ describe('central workflow - AI incident through all seven steps', () => {
   });
 
   it('rejects a false positive and keeps the reason', async () => {
-    const k = await aiCase({ location: { source: 'fixed', lat: 30.2, lon: 120.1, zoneId: 'z9' } });
+    const k = await aiCase({ location: { source: 'fixed', ...OUTSIDE, zoneId: 'z9' } });
     const r = await act(k.id, 'reject', op, { reason: 'false_positive', note: '阴影误检' });
     expect(r.body).toMatchObject({
       state: 'rejected',
@@ -162,7 +163,7 @@ describe('central workflow - other sources', () => {
       source: 'collector',
       category: '05.06',
       description: '共享单车乱停放，堵塞人行道',
-      location: { lat: 30.25, lon: 120.13, address: '清波街12号' },
+      location: { ...YANFENG, address: '先锋路12号' },
       photos: [photo],
       voiceNote: voice,
     };
@@ -207,8 +208,8 @@ describe('central workflow - other sources', () => {
     const form = new URLSearchParams({
       api_key: TOKENS.open311,
       service_code: '01.02',
-      lat: '30.28',
-      long: '120.16',
+      lat: String(ZHUHUI.lat),
+      long: String(ZHUHUI.lon),
       description: 'Garbage bags left on the pavement',
       email: 'citizen@example.org',
     });
@@ -221,8 +222,10 @@ describe('central workflow - other sources', () => {
     const id = r.body[0].service_request_id;
     const st = await api(central.url, `/open311/v2/requests/${id}.json`, undefined);
     expect(st.body[0]).toMatchObject({ service_request_id: id, status: 'open', service_code: '01.02' });
-    const k = await api(central.url, `/api/cases/${id}`, op);
-    expect(k.body).toMatchObject({ source: 'open311', state: 'reported' });
+    // the request id is the case's 案卷号; the case id stays internal
+    const k = await api(central.url, `/api/cases?caseNumber=${id}`, op);
+    expect(k.body.items).toHaveLength(1);
+    expect(k.body.items[0]).toMatchObject({ caseNumber: id, source: 'open311', state: 'reported' });
     const bad = await api(central.url, '/open311/v2/requests.json', undefined, {
       method: 'POST',
       raw: new URLSearchParams({ ...Object.fromEntries(form), api_key: 'nope' }).toString(),
@@ -233,7 +236,7 @@ describe('central workflow - other sources', () => {
   });
 
   it('proposes a nearby report as a duplicate and merges it', async () => {
-    const loc = { lat: 30.3, lon: 120.18 };
+    const loc = { ...ZHUHUI };
     const first = await api(central.url, '/api/cases', TOKENS.hotline, {
       body: {
         source: 'hotline_12345',
@@ -249,7 +252,7 @@ describe('central workflow - other sources', () => {
         source: 'wechat',
         category: '01.02',
         description: '同一处垃圾',
-        location: { lat: 30.3001, lon: 120.1801 },
+        location: { lat: ZHUHUI.lat + 0.0001, lon: ZHUHUI.lon + 0.0001 },
         photos: [photo],
       },
     });

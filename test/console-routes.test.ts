@@ -2,6 +2,8 @@
  * The console's server side through `app.request()`: static files (no traversal, deep links
  * fall back to the shell), the workflow vocabulary, and the live stream's role filter.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadUsers } from '../central/auth/index.js';
@@ -54,25 +56,44 @@ async function caseEvents(res: Response, n: number): Promise<{ id: string }[]> {
 }
 
 describe('console - static app', () => {
-  const app = consoleRoutes({ users });
+  // a built console's shape (index.html + hashed assets), written here so the test needs no build
+  const dir = mkdtempSync(join(tmpdir(), 'cg-console-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<div id="app"></div><script type="module" src="/console/assets/index-abc.js"></script>',
+  );
+  writeFileSync(join(dir, 'assets', 'index-abc.js'), 'export {}');
+  writeFileSync(join(dir, 'assets', 'index-abc.css'), 'body{}');
+  const app = consoleRoutes({ users, dir });
   it('serves the shell, modules with their types, and deep links', async () => {
     const html = await app.request('/console/');
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toContain('text/html');
-    expect(await html.text()).toContain('/console/js/main.js');
-    const js = await app.request('/console/js/views/queue.js');
+    expect(await html.text()).toContain('/console/assets/index-abc.js');
+    const js = await app.request('/console/assets/index-abc.js');
     expect(js.headers.get('content-type')).toContain('text/javascript');
+    expect((await app.request('/console/assets/index-abc.css')).headers.get('content-type')).toContain(
+      'text/css',
+    );
     const etag = js.headers.get('etag')!;
     expect(
-      (await app.request('/console/js/views/queue.js', { headers: { 'if-none-match': etag } })).status,
+      (await app.request('/console/assets/index-abc.js', { headers: { 'if-none-match': etag } })).status,
     ).toBe(304);
-    expect(await (await app.request('/console/cases')).text()).toContain('<main id="main"');
+    expect(await (await app.request('/console/cases')).text()).toContain('<div id="app">');
+  });
+  it('says how to build it when the console is not built', async () => {
+    const empty = consoleRoutes({ users, dir: join(dir, 'nothing-here') });
+    const r = await empty.request('/console/');
+    expect(r.status).toBe(503);
+    expect(await r.text()).toContain('npm run console:build');
+    rmSync(dir, { recursive: true, force: true });
   });
   it('never serves files outside its folder', async () => {
     for (const p of [
       '/console/../central.ts',
       '/console/%2e%2e/app.ts',
-      '/console/js/../../index.ts',
+      '/console/assets/../../index.ts',
       '/console/nope.js',
       '/console/%E0%A4%A.js',
     ])
@@ -83,6 +104,15 @@ describe('console - static app', () => {
     expect(meta.transitions.feedback).toMatchObject({ roles: ['unit_handler'], ownUnit: true });
     expect(meta.states.reported.zh).toBe('待确认');
     expect(meta.rejectReasons).toContain('false_positive');
+    // no base map configured: the console draws grids from GeoJSON, in WGS-84
+    expect(meta.map).toMatchObject({ crs: 'wgs84' });
+    const gcj = await (
+      await consoleRoutes({
+        users,
+        map: { tiles: 'http://tiles.local/{z}/{x}/{y}.png', crs: 'gcj02' },
+      }).request('/console/meta.json')
+    ).json();
+    expect(gcj.map).toEqual({ tiles: 'http://tiles.local/{z}/{x}/{y}.png', crs: 'gcj02' });
   });
 });
 

@@ -1,8 +1,11 @@
 /**
  * Helpers for the console's browser tests: Debian's Chromium through playwright-core (no browser
- * download), real JPEG evidence made with sharp, screenshots into docs/screenshots.
+ * download), real JPEG evidence made with sharp, screenshots (into a temp folder; into
+ * docs/screenshots with UPDATE_SCREENSHOTS=1), and the page-text scan for raw ids and keys.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -10,9 +13,27 @@ import { ROOT } from './central-helpers.js';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
-export const SHOTS = join(ROOT, 'docs', 'screenshots');
+export const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(ROOT, 'docs', 'screenshots')
+    : mkdtempSync(join(tmpdir(), 'cg-console-shots-'));
+
+const WEB = join(ROOT, 'central', 'console', 'web');
+const BUILT = join(ROOT, 'central', 'console', 'dist', 'index.html');
+const newest = (dir: string): number =>
+  Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
+/** Build the console when its build is missing or older than its source (`npm test` builds first). */
+export function ensureConsoleBuilt(): void {
+  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= newest(WEB)) return;
+  execFileSync('npm', ['run', '--silent', 'console:build'], { cwd: ROOT, stdio: 'inherit' });
+}
 
 export function launchChromium(): Promise<Browser> {
+  ensureConsoleBuilt();
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -58,10 +79,37 @@ export async function shot(page: Page, name: string): Promise<void> {
     .toFile(join(SHOTS, `${name}.png`));
 }
 
-/** Sign in through the form, as a person would. */
-export async function signIn(page: Page, base: string, token: string): Promise<void> {
+/** Sign in through the form, as a person would; answers the page the console landed on. */
+export async function signIn(page: Page, base: string, token: string): Promise<string> {
   await page.goto(`${base}/console/`);
   await page.fill('#token', token);
   await page.click('form.signin button[type=submit]');
   await page.waitForSelector('#nav a');
+  await page.waitForFunction(() => location.hash.length > 2);
+  return new URL(page.url()).hash;
+}
+
+/** The text a person reads on the page (visible text, dialogs and toasts included). */
+export const visibleText = (page: Page) => page.evaluate(() => document.body.innerText);
+
+/**
+ * What must never reach staff: a ULID, one of the given raw ids as a whole word, an i18n key
+ * (`evrole.1`, `navQueue`), or JSON. Answers each finding with its context.
+ */
+export function rawFindings(text: string, ids: string[]): string[] {
+  const out: string[] = [];
+  const around = (i: number, n: number) => text.slice(Math.max(0, i - 30), i + n + 30).replace(/\s+/g, ' ');
+  const scan = (re: RegExp, what: string) => {
+    for (const m of text.matchAll(re))
+      out.push(`${what} "${m[0]}" in …${around(m.index ?? 0, m[0].length)}…`);
+  };
+  scan(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g, 'ULID');
+  scan(/\b[a-z]+\.[a-z_]+\b/g, 'key');
+  scan(/\b[a-z]+[A-Z][a-zA-Z]*\b/g, 'camelCase key');
+  scan(/[{[]\s*"[^"]*"\s*:/g, 'JSON');
+  for (const id of ids) {
+    const esc = id.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&');
+    scan(new RegExp(`(?<![\\w-])${esc}(?![\\w-])`, 'g'), 'id');
+  }
+  return out;
 }

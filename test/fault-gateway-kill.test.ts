@@ -27,7 +27,7 @@ afterAll(() => rig.dispose());
 
 describe('fault - gateway SIGKILL', () => {
   it(`a gateway killed ${KILLS} times at random points loses nothing and duplicates nothing`, {
-    timeout: 240_000,
+    timeout: 600_000,
   }, async () => {
     const { server, central } = await rig.startNatsAndCentral();
     const nc = await rig.connect('check');
@@ -46,9 +46,18 @@ describe('fault - gateway SIGKILL', () => {
 
     const progress: number[] = [];
     for (let k = 0; k < KILLS; k++) {
+      const before = await streamCount(nc);
       const gw = await startGateway(cfg.path, `cp-k#${k}`);
-      // random point: the process needs ~1 s to load, then produces and publishes
-      await new Promise((r) => setTimeout(r, 700 + Math.random() * 1300));
+      // a random point after the gateway has published something new: waiting for progress
+      // rather than a fixed delay keeps the kills mid-stream however loaded the machine is
+      if (before < N) {
+        await until(
+          async () => ((await streamCount(nc)) > before ? true : undefined),
+          `cp-k#${k} publishing`,
+          90_000,
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 500));
       await gw.kill('SIGKILL');
       progress.push(await streamCount(nc));
     }

@@ -32,7 +32,11 @@ export function incidents(n: number, gatewayId: string): IncidentInput[] {
       observedAt: t,
       startedAt: t,
       confidence: 0.8,
-      location: { source: 'fixed' as const, lat: 30.2 + (i % 97) * 0.0015, lon: 120.08 + (i % 89) * 0.0015 },
+      location: {
+        source: 'fixed' as const,
+        lat: 26.84 + (i % 97) * 0.0011,
+        lon: 112.536 + (i % 89) * 0.00089,
+      }, // inside the seed's west-bank grids
       producer: { rule: 'fault-drill' },
       evidence: [],
       details: { n: i },

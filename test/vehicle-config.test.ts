@@ -1,9 +1,10 @@
 /** The vehicle section: strict schema, named cross-field checks, docs generated from it, example config. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import type { IncidentDraft } from '../edge/unit.js';
 import { configRows } from '../edge/vehicle/config-doc.js';
 import { createVehicleUnit, VehicleSection } from '../edge/vehicle/index.js';
 import { formatIssues } from '../protocol/index.js';
@@ -109,6 +110,58 @@ describe('vehicle config', () => {
       expect((await where()).position).toBeNull();
       expect(unit.devices().find((d) => d.type === 'di')).toMatchObject({ online: true });
       expect(unit.devices().find((d) => d.type === 'gps')).toMatchObject({ online: false });
+    } finally {
+      await unit.stop();
+    }
+  });
+
+  // Regression: a digital-input device going offline showed in the device list but raised no incident.
+  it('config - an unreadable digital input raises the same 93.01 device_offline as gps/can, ended when back', async () => {
+    const body = path.join(dir, 'gpio27');
+    writeFileSync(body, '0\n');
+    const drafts: IncidentDraft[] = [];
+    const unit = await createVehicleUnit(
+      {
+        ...minimal,
+        gnss: { port: path.join(dir, 'no-such-tty-2') },
+        di: { dumpBodyRaised: { path: body }, pollMs: 50 },
+        geo: { sites: path.join(DEMO, 'sites.geojson') },
+        rules: { routeDeviation: { enabled: false }, coverOpen: { enabled: false } },
+        deviceOfflineAfterS: 1,
+      },
+      { gatewayId: 'gw-1', dataDir: mkdtempSync(path.join(dir, 'di-')), log },
+    );
+    const di = () => drafts.filter((d) => d.details?.device === 'di');
+    const until = async (f: () => boolean, what: string) => {
+      const end = Date.now() + 15_000;
+      while (!f()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    await unit.start({
+      async incident(d) {
+        drafts.push(d);
+      },
+      telemetry() {},
+    });
+    try {
+      await until(() => unit.devices().some((d) => d.type === 'di' && d.online), 'di online');
+      unlinkSync(body);
+      await until(() => di().length > 0, 'di offline incident');
+      expect(di()[0]).toMatchObject({
+        kind: 'device_offline',
+        category: '93.01',
+        lifecycle: 'new',
+        details: { deviceId: 'truck-3-di' },
+      });
+      expect(String(di()[0].details?.error)).toContain('gpio27');
+      writeFileSync(body, '1\n');
+      await until(() => di().some((d) => d.lifecycle === 'end'), 'di back');
+      expect(di().map((d) => [d.lifecycle, d.id])).toEqual([
+        ['new', di()[0].id],
+        ['end', di()[0].id],
+      ]);
     } finally {
       await unit.stop();
     }

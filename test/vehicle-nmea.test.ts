@@ -104,4 +104,25 @@ describe('nmea - reader', () => {
     const none = decodeNmea(date + nmea('GNGNS,074155.799,,,,,NNNN,00,,,0.0,,0000')).fixes[0];
     expect(none.mode).toBe('none');
   });
+
+  // Regression: the receiver's GSA said 2D, so a 3D solution lost its altitude (gpsd: 3D, 250.8 m).
+  it('nmea - GSA mode 2 beside a GGA altitude from ≥4 satellites is 3D with that altitude (gpsd rule)', () => {
+    const epoch = (sats: string) =>
+      nmea('GPRMC,043539.00,A,2753.8000,N,11234.3000,E,0.0,,040925,,,A,V') +
+      nmea(`GPGGA,043539.00,2753.8000,N,11234.3000,E,1,${sats},1.3,61.2,M,-20.0,M,,`) +
+      nmea('GNGSA,A,2,02,08,10,23,27,,,,,,,,1.6,1.3,0.9,1');
+    expect(decodeNmea(epoch('05')).fixes[0]).toMatchObject({ mode: '3d', altM: 61.2 });
+    // three satellites cannot solve an altitude: the receiver's 2D stands, without altitude
+    const two = decodeNmea(epoch('03')).fixes[0];
+    expect(two.mode).toBe('2d');
+    expect(two.altM).toBeUndefined();
+  });
+
+  // Regression: a sentence cut by the end of a recording was counted as noChecksum.
+  it('nmea - a fragment at end of file counts as cut; a last sentence without line end is kept', () => {
+    const cut = decodeNmea(RMC + GGA.slice(0, 30));
+    expect(cut.counters).toMatchObject({ cut: 1, noChecksum: 0, sentences: 1 });
+    const whole = decodeNmea(RMC + GGA.trimEnd());
+    expect(whole.counters).toMatchObject({ cut: 0, noChecksum: 0, sentences: 2 });
+  });
 });

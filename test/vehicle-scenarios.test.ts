@@ -11,7 +11,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { IncidentDraft } from '../edge/unit.js';
 import { createVehicleUnit } from '../edge/vehicle/index.js';
 import { Incident, Telemetry, type TrackPoint, validate } from '../protocol/index.js';
-import { EXPECTED, type ScenarioName, startPtyPair, startTruckSimulator } from './simulators/serial/index.js';
+import {
+  EXPECTED,
+  nextLap,
+  type ScenarioName,
+  scenario,
+  startPtyPair,
+  startTruckSimulator,
+  timeline,
+} from './simulators/serial/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CANDUMP = path.resolve(ROOT, '../shared/testdata/can/pretty_j1939/candump.log');
@@ -34,26 +42,29 @@ async function until<T>(f: () => T | undefined | false, ms: number, what: string
   }
 }
 
+const truck = (gpsPort: string, canPort: string) => ({
+  id: 'truck-zj-1',
+  plate: '浙A·D1234',
+  gnss: { port: gpsPort },
+  can: {
+    port: canPort,
+    dbc: path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc'),
+    signals: { dumpBodyRaised: { signal: 'DumpBodyRaised' }, coverOpen: { signal: 'CoverOpen' } },
+  },
+  geo: { route: `${DEMO}/route.geojson`, sites: `${DEMO}/sites.geojson`, zones: `${DEMO}/zones.geojson` },
+});
+
 async function runScenario(name: ScenarioName, o: { corruptEvery?: number; canReplay?: string } = {}) {
   const gps = await startPtyPair(dir, `${name}-gps`);
   const can = await startPtyPair(dir, `${name}-can`);
   const drafts: IncidentDraft[] = [];
   const batches: TrackPoint[][] = [];
   const invalid: string[] = [];
-  const unit = await createVehicleUnit(
-    {
-      id: 'truck-zj-1',
-      plate: '浙A·D1234',
-      gnss: { port: gps.b },
-      can: {
-        port: can.b,
-        dbc: path.join(ROOT, 'edge/vehicle/can/muck-truck.dbc'),
-        signals: { dumpBodyRaised: { signal: 'DumpBodyRaised' }, coverOpen: { signal: 'CoverOpen' } },
-      },
-      geo: { route: `${DEMO}/route.geojson`, sites: `${DEMO}/sites.geojson`, zones: `${DEMO}/zones.geojson` },
-    },
-    { gatewayId: 'gw-v1', dataDir: dir, log },
-  );
+  const unit = await createVehicleUnit(truck(gps.b, can.b), {
+    gatewayId: 'gw-v1',
+    dataDir: mkdtempSync(path.join(dir, `${name}-state-`)),
+    log,
+  });
   // the simulator first: it drives once the unit has opened the SLCAN channel
   const sim = await startTruckSimulator({
     gnssPort: gps.a,
@@ -182,6 +193,52 @@ describe('vehicle scenarios - through socat ptys', () => {
     expect(end.details!.durationS).toBeGreaterThan(50);
   });
 
+  // Regression: open episodes lived only in memory and stop() ended them, so a gateway restart in
+  // the middle of an episode gave an `end`, then a second `new` for the same speeding.
+  it('scenario - speeding across a gateway restart: one overspeed incident, one id, new → end', async () => {
+    const gps = await startPtyPair(dir, 'restart-gps');
+    const can = await startPtyPair(dir, 'restart-can');
+    const stateDir = mkdtempSync(path.join(dir, 'restart-state-'));
+    const drafts: IncidentDraft[] = [];
+    const sinks = {
+      async incident(d: IncidentDraft) {
+        drafts.push(d);
+      },
+      telemetry() {},
+    };
+    const ctx = { gatewayId: 'gw-v1', dataDir: stateDir, log };
+    let unit = await createVehicleUnit(truck(gps.b, can.b), ctx);
+    const sim = await startTruckSimulator({
+      gnssPort: gps.a,
+      canPort: can.a,
+      scenario: 'speeding',
+      t0: T0,
+      intervalMs: 4,
+    });
+    try {
+      await unit.start(sinks);
+      await until(() => drafts.some((d) => d.kind === 'overspeed'), 10_000, 'overspeed new');
+      await unit.stop();
+      // the gateway comes back: a new unit from the same config and data dir
+      unit = await createVehicleUnit(truck(gps.b, can.b), ctx);
+      await unit.start(sinks);
+      await sim.done;
+      await until(() => drafts.some((d) => d.lifecycle === 'end'), 10_000, 'overspeed end');
+      const over = drafts.filter((d) => d.kind === 'overspeed');
+      expect(over.map((d) => [d.lifecycle, d.rev])).toEqual([
+        ['new', 0],
+        ['end', 1],
+      ]);
+      expect(over[1].id).toBe(over[0].id);
+      expect(over[1].details!.maxSpeedKmh).toBeCloseTo(45, 0);
+    } finally {
+      await sim.stop();
+      await unit.stop();
+      await gps.stop();
+      await can.stop();
+    }
+  });
+
   it.skipIf(!existsSync(CANDUMP))(
     'scenario - a real truck candump replayed over SLCAN decodes by PGN',
     async () => {
@@ -198,4 +255,42 @@ describe('vehicle scenarios - through socat ptys', () => {
       expect(can.counters!.malformed).toBe(0);
     },
   );
+});
+
+// Regression: the demo truck (looping at 5x) carried its fix times ever further ahead of the clock
+// and then paused for the clock to catch up; after ~3.5 min its GPS and CAN went offline (93.01)
+// and "last online" showed a time in the future. The pacing runs here on the test's own clock.
+describe('truck simulator - hours of laps on a simulated clock', () => {
+  it('truck - looping fast-forward for 6 h: no fix in the future, no gap a device would go offline in', () => {
+    const samples = timeline(scenario('speeding'), 0);
+    const span = samples.at(-1)!.t;
+    const interval = 200; // the demo's 5x
+    let wall = Date.parse('2026-12-01T00:00:00Z');
+    let offset = wall - span - 1000; // the first lap ends "now", as startTruckSimulator places it
+    let pace = interval;
+    let lastFix = Number.NEGATIVE_INFINITY;
+    let longestGap = 0;
+    let laps = 0;
+    let aheadMs = Number.NEGATIVE_INFINITY;
+    let outOfOrder = 0;
+    const end = wall + 6 * 3600_000;
+    for (let i = 0; wall < end; i++) {
+      if (i >= samples.length) {
+        ({ offset, paceMs: pace } = nextLap(samples.at(-1)!.t + offset, samples[0].t, wall, interval));
+        i = 0;
+        laps++;
+      }
+      const t = samples[i].t + offset;
+      aheadMs = Math.max(aheadMs, t - wall);
+      if (t <= lastFix) outOfOrder++; // across laps too
+      lastFix = t;
+      wall += pace;
+      longestGap = Math.max(longestGap, pace);
+    }
+    expect(laps).toBeGreaterThan(10);
+    expect(aheadMs).toBeLessThanOrEqual(0);
+    expect(outOfOrder).toBe(0);
+    // the unit's staleAfterS default is 5 s: a write at least every second keeps it online
+    expect(longestGap).toBeLessThanOrEqual(1000);
+  });
 });

@@ -11,6 +11,10 @@ import { loadFrameDir, makeTestFrames } from '../../test/simulators/onvif/frames
 import { ROOT } from './paths.js';
 
 export function detectorManifest(): { path: string; note: string } {
+  // the cameras' default person/vehicle detector: the real 416x416 YOLOX-Nano
+  const yolox = join(ROOT, 'models/yolox-nano/manifest.json');
+  if (existsSync(yolox))
+    return { path: yolox, note: 'YOLOX-Nano 416 models/yolox-nano (the default detector)' };
   const trained = join(ROOT, 'models/detector/manifest.json');
   if (existsSync(trained)) return { path: trained, note: 'trained detector models/detector/manifest.json' };
   // the trained model's architecture with random weights: same inference cost, detects nothing

@@ -5,10 +5,12 @@
  * of who may move which state where is in `workflow.ts`; this file never decides legality.
  */
 import { z } from 'zod';
+import { handlesCases } from '../city/handling.js';
 import type { City } from '../city/index.js';
 import { ProblemError } from '../http/problem.js';
 import type { CaseRecord, RejectReason } from './model.js';
 import { REJECT_REASONS } from './model.js';
+import { dispatchDeadline } from './redispatch.js';
 import type { CaseAction } from './workflow.js';
 
 const Note = z.string().trim().max(2000);
@@ -111,20 +113,27 @@ export function applyAction(
         );
       const unit = city.units.get(unitId);
       if (!unit) throw new ProblemError(422, 'unknown-unit', `unknown unit ${unitId}`);
+      if (!handlesCases(unit))
+        throw new ProblemError(
+          422,
+          'unit-cannot-handle',
+          `${unit.name} (${unitId}, ${unit.kind}) does not handle cases; dispatch to a bureau unit, district bureau, zone brigade or street office`,
+        );
+      c.deadline = dispatchDeadline(c, unitId, city, now);
       c.unitId = unitId;
       c.counts.dispatches++;
       c.firstDispatchedAt ??= iso;
       c.lastDispatchedAt = iso;
-      // a fresh dispatch (first one, or after a wrong unit returned it) gets the full time
-      c.deadline = city.calendar.addWorkingTime(now, c.deadlineSpec).toISOString();
       return { unitId, deadline: c.deadline };
     }
     case 'return': {
       const from = c.unitId;
+      const deadline = c.deadline;
       c.counts.returns++;
       c.unitId = undefined;
       c.deadline = undefined;
-      return { returnedBy: from };
+      // the clock it had: a re-dispatch to the same unit keeps it (cases/redispatch.ts)
+      return { returnedBy: from, deadline };
     }
     case 'request_extension':
       c.extensionRequest = {

@@ -9,6 +9,7 @@ import type { Incident } from '../../protocol/index.js';
 import { evidenceBucket, INCIDENT_KINDS } from '../../protocol/index.js';
 import type { City } from '../city/index.js';
 import type { CaseStore, ChangeSet } from '../store/index.js';
+import { nextCaseNumber } from './case-number.js';
 import type { Actor, CaseRecord, EvidenceItem, IncidentRecord } from './model.js';
 import { addEvidence, addHistory, bumpVersion, findDuplicates, newCase } from './records.js';
 
@@ -107,6 +108,7 @@ export function incidentChange(
       receivedAt,
       `incident ${inc.id} rev ${inc.rev} (${inc.lifecycle})`,
     );
+    c.caseNumber = nextCaseNumber(store, city.calendar.utcOffsetMinutes, receivedAt);
     if (inc.lifecycle === 'end') c.verificationEvidence.push(...evidence);
     c.duplicateCandidates = findDuplicates(store.duplicateCandidates(c, dupMetres), c, dupMetres);
     const rec: IncidentRecord = {

@@ -69,6 +69,8 @@ export interface Evaluation {
 
 export interface CaseRecord {
   id: string;
+  /** 案卷号 `YYYYMMDD` + daily sequence (cases/case-number.ts): what people read; `id` stays internal */
+  caseNumber?: string;
   createdAt: string;
   updatedAt: string;
   source: CaseSource;
@@ -82,6 +84,8 @@ export interface CaseRecord {
     zoneId?: string;
     ticketNo?: string;
     open311Id?: string;
+    /** Open311 `media_url`: a photo the citizen's app hosts (kept as given, returned in status) */
+    mediaUrl?: string;
   };
   state: CaseState;
   category: string;

@@ -30,6 +30,11 @@ export const CaseQuery = z.strictObject({
     .optional(),
   source: csv(SOURCE_NAMES).optional(),
   reporterId: z.string().max(64).optional().describe('user or gateway id that reported'),
+  caseNumber: z
+    .string()
+    .regex(/^\d{1,13}$/)
+    .optional()
+    .describe('案卷号, or its leading digits (a day: 20261201)'),
   collectorId: z.string().max(64).optional(),
   from: z.iso.datetime({ offset: true }).optional().describe('created at or after'),
   to: z.iso.datetime({ offset: true }).optional().describe('created before'),
@@ -105,6 +110,7 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
     (!q.category || c.category === q.category) &&
     (!q.source || q.source.includes(c.source)) &&
     (!q.reporterId || c.reporter.id === q.reporterId) &&
+    (!q.caseNumber || (c.caseNumber?.startsWith(q.caseNumber) ?? false)) &&
     (!q.collectorId || c.reporter.collectorId === q.collectorId) &&
     (!from || c.createdAt >= from) &&
     (!to || c.createdAt < to) &&

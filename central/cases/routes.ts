@@ -29,6 +29,10 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
   const detail = (c: CaseRecord) => ({
     ...svc.view(c),
     incidents: c.refs.incidentIds.map((id) => svc.store.getIncident(id)).filter(Boolean),
+    // the model that produced an AI case (name, version, sha256), for the console
+    model: (
+      svc.store.getIncident(c.refs.incidentIds[0] ?? '')?.latest.producer as { model?: unknown } | undefined
+    )?.model,
     evidenceUrls: [...c.evidence, ...c.verificationEvidence].map((e) => `/api/evidence/${e.name}`),
   });
 

@@ -18,6 +18,7 @@ import { ProblemError } from '../http/problem.js';
 import { RefusedMessage } from '../ingest/refused.js';
 import type { CaseStore } from '../store/index.js';
 import { ACTION_INPUTS, applyAction } from './actions.js';
+import { nextCaseNumber } from './case-number.js';
 import { incidentChange, liveCase } from './from-incident.js';
 import type { Actor, CaseRecord, CaseSource, EvidenceItem } from './model.js';
 import {
@@ -210,6 +211,7 @@ export class CaseService {
     } else if (!n.location.gridCode || !this.city.grids.has(n.location.gridCode))
       throw new ProblemError(422, 'unknown-grid', `unknown grid ${n.location.gridCode}`);
     const c = newCase(this.city, n, actor, this.now());
+    c.caseNumber = nextCaseNumber(this.store, this.city.calendar.utcOffsetMinutes, this.now());
     c.duplicateCandidates = findDuplicates(this.store.duplicateCandidates(c, this.#dupM), c, this.#dupM);
     return c;
   }

@@ -40,9 +40,11 @@ export class WorkCalendar {
   readonly #makeup: Set<string>;
   readonly #workdays: Set<number>;
   readonly minutesPerDay: number;
+  readonly utcOffsetMinutes: number;
 
   constructor(cfg: z.input<typeof CalendarConfig>) {
     const c = CalendarConfig.parse(cfg);
+    this.utcOffsetMinutes = c.utcOffsetMinutes;
     this.#off = c.utcOffsetMinutes * MIN;
     this.#periods = c.periods
       .map(([a, b]) => [toMin(a), toMin(b)] as [number, number])

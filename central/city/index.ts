@@ -6,7 +6,7 @@
  * position → grid (point-in-polygon), category + grid → responsible unit.
  * @example
  *   const city = loadCity('central/seed');
- *   const grid = city.gridAt(30.27, 120.15); const unit = city.route('01.02', grid!.code);
+ *   const grid = city.gridAt(26.895, 112.555); const unit = city.route('01.02', grid!.code);
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,25 +27,32 @@ const CategoryEntry = z.strictObject({
   deadline: z.strictObject({ value: z.number().positive(), unit: z.enum(['workHours', 'workDays']) }),
   route: Route,
 });
+/** Workflow choices a city makes with its catalog (defaults: the stricter reading). */
+const WorkflowSettings = z.strictObject({
+  /** a re-dispatch to the unit that returned the case: keep its deadline, or give fresh time */
+  redispatchSameUnit: z.enum(['keepDeadline', 'fresh']).default('keepDeadline'),
+});
 const Catalog = z.strictObject({
   majors: z.record(z.string(), z.strictObject({ zh: z.string(), en: z.string() })),
   categories: z.array(CategoryEntry),
+  workflow: WorkflowSettings.default({ redispatchSameUnit: 'keepDeadline' }),
 });
+export const UNIT_KINDS = [
+  'bureau',
+  'centre',
+  'bureau_unit',
+  'district',
+  'zone',
+  'district_bureau',
+  'zone_brigade',
+  'street',
+  'community',
+] as const;
 const UnitEntry = z.strictObject({
   id: z.string(),
   name: z.string(),
   en: z.string(),
-  kind: z.enum([
-    'bureau',
-    'centre',
-    'bureau_unit',
-    'district',
-    'zone',
-    'district_bureau',
-    'zone_brigade',
-    'street',
-    'community',
-  ]),
+  kind: z.enum(UNIT_KINDS),
   parentId: z.string().optional(),
   function: z.string().optional(),
   areaCode: z.string().optional(),
@@ -59,9 +66,24 @@ const GridProps = z.strictObject({
   streetId: z.string(),
   areaId: z.string(),
   collectorIds: z.array(z.string()).default([]),
+  /** the boundary and name are stand-ins until the city imports its own */
+  placeholder: z.boolean().optional(),
+});
+/** A collector's 城管通 handset: a device on the devices board, assessed in the equipment item. */
+export const Handset = z.strictObject({
+  deviceId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  iccid: z.string().regex(/^\d{19,20}$/),
+  msisdn: z.string().regex(/^\d{11}$/),
 });
 const Collectors = z.strictObject({
-  collectors: z.array(z.strictObject({ id: z.string(), name: z.string(), gridCodes: z.array(z.string()) })),
+  collectors: z.array(
+    z.strictObject({
+      id: z.string(),
+      name: z.string(),
+      gridCodes: z.array(z.string()),
+      handset: Handset.optional(),
+    }),
+  ),
 });
 
 export type CategoryEntry = z.infer<typeof CategoryEntry>;
@@ -93,6 +115,7 @@ export class City {
   readonly grids = new Map<string, Grid>();
   readonly collectors = new Map<string, Collector>();
   readonly calendar: WorkCalendar;
+  readonly workflow: z.infer<typeof WorkflowSettings>;
 
   constructor(
     readonly catalog: z.infer<typeof Catalog>,
@@ -102,6 +125,7 @@ export class City {
     calendar: WorkCalendar,
   ) {
     for (const c of catalog.categories) this.categories.set(c.code, c);
+    this.workflow = catalog.workflow;
     for (const u of unitList) this.units.set(u.id, u);
     for (const u of unitList)
       if (u.parentId && !this.units.has(u.parentId))

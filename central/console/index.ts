@@ -1,14 +1,14 @@
 /**
  * @module central/console
- * The operator console: a small single-page app (hand-written ES modules, no build step) served
- * as static files under `/console/`, plus a server-sent-events stream of case changes at
+ * The operator console: a Vue 3 + Element Plus single-page app (source in `web/`, built by
+ * `npm run console:build` into `dist/`) served as static files under `/console/`, plus a server-sent-events stream of case changes at
  * `/api/console/events` for live updates, fed by the case store's `onCommit` hook. Mounted by
  * the central app with one line.
  * @example
  *   app.route('/', consoleRoutes({ users, store: svc.store }));
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
@@ -24,7 +24,7 @@ import { ConsoleHub, observeStore, sseStream } from './events.js';
 
 export { type ConsoleEvent, ConsoleHub, observeStore } from './events.js';
 
-const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'dist');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -34,6 +34,9 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
 };
 
 interface Asset {
@@ -45,6 +48,7 @@ interface Asset {
 /** Every file under the static folder, read once: the set of servable paths is fixed at start. */
 function loadAssets(dir: string): Map<string, Asset> {
   const out = new Map<string, Asset>();
+  if (!existsSync(dir)) return out; // not built: the shell route says how to build it
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
@@ -73,6 +77,8 @@ export interface ConsoleOptions {
   dir?: string;
   /** keep-alive comment period for the event stream */
   keepAliveMs?: number;
+  /** the base map: an XYZ tile URL template and its datum (default: env CG_MAP_TILES, CG_MAP_CRS) */
+  map?: { tiles?: string; crs?: 'wgs84' | 'gcj02' };
 }
 
 /** Routes: `/console/*` static app, `/api/console/events` SSE (bearer token required). */
@@ -88,6 +94,10 @@ export function consoleRoutes(opts: ConsoleOptions = {}): Hono {
     roles: ROLES,
     rejectReasons: REJECT_REASONS,
     kinds: INCIDENT_KINDS,
+    map: opts.map ?? {
+      tiles: process.env.CG_MAP_TILES || undefined,
+      crs: process.env.CG_MAP_CRS === 'gcj02' ? 'gcj02' : 'wgs84',
+    },
   });
 
   app.get('/console', (c) => c.redirect('/console/'));
@@ -105,6 +115,8 @@ export function consoleRoutes(opts: ConsoleOptions = {}): Hono {
     // deep links (#/ routes are client-side; plain paths fall back to the shell)
     if (!assets.has(rel)) rel = rel.includes('.') ? rel : 'index.html';
     const a = assets.get(rel);
+    if (!a && rel === 'index.html')
+      return c.text('the console is not built: run `npm run console:build`', 503);
     if (!a) return c.text('not found', 404);
     if (c.req.header('if-none-match') === a.etag) return c.body(null, 304);
     return c.body(a.body as Uint8Array<ArrayBuffer>, 200, {

@@ -33,6 +33,25 @@ export interface GatewayState {
   intervalS: number;
   outbox?: GatewayStatus['outbox'];
   devices: Record<string, DeviceState>;
+  /** the models the gateway reported loaded in its last heartbeat */
+  models?: GatewayStatus['models'];
+  /**
+   * periods central heard nothing (from the last heartbeat + grace to the next one), by central's
+   * own clock: a gateway that stops reporting is offline whatever it said last
+   */
+  silences?: { from: string; to: string }[];
+  /** set for a collector's 城管通 handset (gatewayKind `handset`) */
+  handset?: HandsetState;
+}
+export interface HandsetState {
+  /** the collector it is assigned to (collectors.json) and who used it last */
+  assignedCollectorId: string;
+  lastCollectorId: string;
+  iccid: string;
+  msisdn: string;
+  gridCodes: string[];
+  /** what the equipment item counts besides offline time */
+  findings: { id: string; at: string; kind: 'simChanged' | 'reassigned'; detail: string }[];
 }
 export interface VehicleTrack {
   vehicleId: string;
@@ -56,6 +75,18 @@ interface BoardData {
 }
 
 const MAX_CHANGES = 500;
+/** missed heartbeats before a gateway counts as offline */
+export const GRACE_INTERVALS = 3;
+
+/** Keep a silence when a heartbeat arrives later than the grace after the previous one. */
+function noteSilence(prev: GatewayState | undefined, receivedAt: Date): GatewayState['silences'] {
+  const silences = prev?.silences ?? [];
+  if (!prev) return silences;
+  const from = Date.parse(prev.lastReceivedAt) + GRACE_INTERVALS * prev.intervalS * 1000;
+  if (receivedAt.getTime() > from)
+    silences.push({ from: new Date(from).toISOString(), to: receivedAt.toISOString() });
+  return silences.slice(-MAX_CHANGES);
+}
 
 export class DeviceBoard {
   readonly #db: Low<BoardData> | undefined;
@@ -126,6 +157,63 @@ export class DeviceBoard {
       intervalS: s.intervalS,
       outbox: s.outbox,
       devices,
+      models: s.models,
+      silences: noteSilence(prev, receivedAt),
+    };
+  }
+
+  /**
+   * A heartbeat of a collector's handset (with every report and every few minutes on duty). The
+   * identity comes from the collector's sign-in and the SIM the handset reads; a SIM other than
+   * the registered one, or a handset used by another collector than its assignee, is a finding.
+   */
+  applyHandsetBeat(h: {
+    deviceId: string;
+    collectorId: string;
+    iccid?: string;
+    intervalS: number;
+    assigned: { collectorId: string; iccid: string; msisdn: string; gridCodes: string[] };
+    at: Date;
+  }): void {
+    const prev = this.#data.gateways[h.deviceId];
+    const iso = h.at.toISOString();
+    const state: HandsetState = prev?.handset ?? {
+      assignedCollectorId: h.assigned.collectorId,
+      lastCollectorId: h.collectorId,
+      iccid: h.assigned.iccid,
+      msisdn: h.assigned.msisdn,
+      gridCodes: h.assigned.gridCodes,
+      findings: [],
+    };
+    if (h.iccid && h.iccid !== state.iccid) {
+      state.findings.push({
+        id: `${h.deviceId}@${iso}`,
+        at: iso,
+        kind: 'simChanged',
+        detail: `${state.iccid} → ${h.iccid}`,
+      });
+      state.iccid = h.iccid;
+    }
+    if (h.collectorId !== h.assigned.collectorId && h.collectorId !== state.lastCollectorId)
+      state.findings.push({
+        id: `${h.deviceId}@${iso}:r`,
+        at: iso,
+        kind: 'reassigned',
+        detail: `used by ${h.collectorId}, assigned to ${h.assigned.collectorId}`,
+      });
+    state.lastCollectorId = h.collectorId;
+    state.findings = state.findings.slice(-MAX_CHANGES);
+    this.#data.gateways[h.deviceId] = {
+      gatewayId: h.deviceId,
+      gatewayKind: 'handset',
+      softwareVersion: prev?.softwareVersion ?? '',
+      startedAt: prev?.startedAt ?? iso,
+      lastSentAt: iso,
+      lastReceivedAt: iso,
+      intervalS: h.intervalS,
+      devices: {},
+      silences: noteSilence(prev, h.at),
+      handset: state,
     };
   }
 
@@ -181,7 +269,7 @@ export class DeviceBoard {
   gateways(now = new Date()): (GatewayState & { online: boolean })[] {
     return Object.values(this.#data.gateways).map((g) => ({
       ...g,
-      online: now.getTime() - Date.parse(g.lastReceivedAt) < 3 * g.intervalS * 1000,
+      online: now.getTime() - Date.parse(g.lastReceivedAt) < GRACE_INTERVALS * g.intervalS * 1000,
     }));
   }
 

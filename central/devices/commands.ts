@@ -29,7 +29,7 @@ export class GatewayCaller {
   async call(
     gatewayId: string,
     verb: CommandVerb,
-    o: { deviceId?: string; by?: string } = {},
+    o: { deviceId?: string; by?: string; text?: string } = {},
   ): Promise<CallResult> {
     const nc = this.nc();
     const at = new Date().toISOString();
@@ -41,6 +41,7 @@ export class GatewayCaller {
       deviceId: o.deviceId,
       sentAt: at,
       by: o.by,
+      text: o.text,
     });
     let result: CallResult;
     try {
@@ -48,9 +49,12 @@ export class GatewayCaller {
         timeout: this.timeoutMs,
       });
       const r = decode(CommandReply, m.data, 8 * 1024 * 1024);
-      result = r.ok
-        ? { answered: true, reply: r.value }
-        : { answered: false, error: `invalid reply: ${r.reason}` };
+      result = !r.ok
+        ? { answered: false, error: `invalid reply: ${r.reason}` }
+        : r.value.data?.noAnswer === true
+          ? // the gateway answered for a device behind it (a truck's terminal) that did not
+            { answered: false, error: r.value.error ?? 'the device did not answer' }
+          : { answered: true, reply: r.value };
     } catch (e) {
       const msg = (e as Error).message;
       result = {

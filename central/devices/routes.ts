@@ -34,18 +34,26 @@ export function deviceRoutes(
     if (!verb.success)
       throw new ProblemError(422, 'invalid-verb', `verb must be one of ${CommandVerb.options.join(', ')}`);
     let deviceId: string | undefined;
+    let text: string | undefined;
     if (c.req.header('content-type')?.includes('json')) {
-      const body = (await c.req.json().catch(() => ({}))) as { deviceId?: unknown };
+      const body = (await c.req.json().catch(() => ({}))) as { deviceId?: unknown; text?: unknown };
       if (body.deviceId !== undefined) {
         const d = Token.safeParse(body.deviceId);
         if (!d.success)
           throw new ProblemError(422, 'invalid-device', 'deviceId: letters, digits, _ and - only');
         deviceId = d.data;
       }
+      if (body.text !== undefined) {
+        if (typeof body.text !== 'string' || !body.text.trim() || body.text.length > 512)
+          throw new ProblemError(422, 'invalid-text', 'text: 1-512 characters');
+        text = body.text;
+      }
     }
+    if (verb.data === 'message' && !text)
+      throw new ProblemError(422, 'invalid-text', 'message needs a text (1-512 characters)');
     if (!caller)
       throw new ProblemError(503, 'no-nats', 'central runs without NATS; gateways cannot be called');
-    const r = await caller.call(gw.data, verb.data, { deviceId, by: c.get('user')?.id });
+    const r = await caller.call(gw.data, verb.data, { deviceId, by: c.get('user')?.id, text });
     if (!r.answered)
       throw new ProblemError(
         504,

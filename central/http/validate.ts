@@ -1,10 +1,12 @@
 /**
  * @module central/http/validate
- * Read and validate request input with zod; failures become 400/422 problem details.
+ * Read and validate request input with zod; failures become 400/422 problem details. Text
+ * with control or bidi characters is refused first (http/text.ts).
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ProblemError } from './problem.js';
+import { assertCleanText } from './text.js';
 
 const issues = (e: z.ZodError) =>
   e.issues
@@ -27,6 +29,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   } catch (e) {
     throw new ProblemError(400, 'invalid-json', `request body is not valid JSON: ${(e as Error).message}`);
   }
+  assertCleanText(raw);
   const r = schema.safeParse(raw);
   if (!r.success) throw new ProblemError(422, 'invalid-input', issues(r.error));
   return r.data;
@@ -36,14 +39,18 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
 export async function optionalJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (!text.trim()) return {};
+  let raw: unknown;
   try {
-    return JSON.parse(text);
+    raw = JSON.parse(text);
   } catch (e) {
     throw new ProblemError(400, 'invalid-json', `request body is not valid JSON: ${(e as Error).message}`);
   }
+  assertCleanText(raw);
+  return raw;
 }
 
 export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  assertCleanText(c.req.query());
   const r = schema.safeParse(c.req.query());
   if (!r.success) throw new ProblemError(400, 'invalid-query', issues(r.error));
   return r.data;

@@ -1,75 +1,95 @@
 /**
  * @module central/open311/routes
- * Open311 GeoReport v2 (JSON format) so existing citizen apps can report: the services list,
- * POST a request (form-encoded or JSON, `api_key` of an integration account), and the status
- * of requests. Errors use the GeoReport error shape `[{ code, description }]`, as its clients
- * expect. A request becomes a case in `reported` with source `open311`; its id is the case id.
+ * Open311 GeoReport v2 (JSON format) so existing citizen apps can report: the services list and
+ * each service's definition, POST a request (form-encoded or JSON, `api_key` of an integration
+ * account; a position or only an `address_string`; `media_url` kept), one request's status, and
+ * the request list with the spec's filters (`service_request_id` list, `service_code`,
+ * `start_date`/`end_date`, `status`). Every error — bad input, bad key, unknown request, unknown
+ * path under the prefix — uses the GeoReport error array `[{ code, description }]`. A request
+ * becomes a case in `reported` with source `open311`; its `service_request_id` is the case's
+ * 案卷号 (the case id is accepted too).
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { UserDirectory } from '../auth/index.js';
-import type { CaseRecord } from '../cases/model.js';
 import { actorOf, type CaseService } from '../cases/service.js';
-import { isOpen } from '../cases/workflow.js';
 import { ProblemError } from '../http/problem.js';
+import { cleanText } from '../http/text.js';
+import { addressOnlyCase, findRequest, ListQuery, listRequests, requestId, statusView } from './requests.js';
 
-const PostRequest = z.object({
-  api_key: z.string().min(1),
-  service_code: z.string().regex(/^\d{2}\.\d{2}$/, 'service_code is a category code such as 01.02'),
-  lat: z.coerce.number().min(-90).max(90),
-  long: z.coerce.number().min(-180).max(180),
-  address_string: z.string().max(256).optional(),
-  description: z.string().trim().min(1).max(2000),
-  email: z.string().max(128).optional(),
-  first_name: z.string().max(64).optional(),
-  last_name: z.string().max(64).optional(),
-  phone: z.string().max(32).optional(),
-  media_url: z.string().max(512).optional(),
-});
+const PostRequest = z
+  .object({
+    api_key: z.string().min(1),
+    jurisdiction_id: z.string().max(64).optional(),
+    service_code: z.string().regex(/^\d{2}\.\d{2}$/, 'service_code is a category code such as 01.02'),
+    lat: z.coerce.number().min(-90).max(90).optional(),
+    long: z.coerce.number().min(-180).max(180).optional(),
+    address_string: cleanText(256).optional(),
+    address_id: z.string().max(64).optional(),
+    description: cleanText(2000).pipe(z.string().min(1)),
+    email: z.string().max(128).optional(),
+    first_name: cleanText(64).optional(),
+    last_name: cleanText(64).optional(),
+    phone: z.string().max(32).optional(),
+    device_id: z.string().max(64).optional(),
+    account_id: z.string().max(64).optional(),
+    media_url: z
+      .url({ protocol: /^https?$/, error: 'media_url must be an http(s) URL' })
+      .max(512)
+      .optional(),
+  })
+  .refine((p) => (p.lat === undefined) === (p.long === undefined), {
+    message: 'lat and long go together',
+    path: ['long'],
+  })
+  .refine((p) => p.lat !== undefined || p.address_string, {
+    message: 'a location is required: lat & long, or address_string',
+    path: ['address_string'],
+  });
 
-const fail = (status: 400 | 403 | 404 | 413 | 415 | 500, description: string) =>
+type Code = 400 | 403 | 404 | 405 | 413 | 415 | 500;
+const fail = (status: Code, description: string) =>
   new Response(JSON.stringify([{ code: status, description }]), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8' },
   });
+const issues = (e: z.ZodError) =>
+  e.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
 
 export function open311Routes(svc: CaseService, users: UserDirectory): Hono {
   const app = new Hono();
   app.onError((e) =>
     e instanceof ProblemError
-      ? fail(e.status === 422 ? 400 : (e.status as 400), e.detail)
+      ? fail(
+          e.status === 422 ? 400 : (([403, 404, 413, 415].includes(e.status) ? e.status : 400) as Code),
+          e.detail,
+        )
       : fail(500, 'internal error'),
   );
 
-  const services = () =>
-    svc.city.catalog.categories.map((k) => ({
-      service_code: k.code,
-      service_name: `${k.zh} ${k.en}`,
-      description: `${k.zh} / ${k.en}`,
-      metadata: false,
-      type: 'realtime',
-      keywords: k.en.toLowerCase(),
-      group: svc.city.catalog.majors[k.code.slice(0, 2)]?.zh ?? k.code.slice(0, 2),
-    }));
+  const service = (code: string) => {
+    const k = svc.city.categories.get(code);
+    return (
+      k && {
+        service_code: k.code,
+        service_name: `${k.zh} ${k.en}`,
+        description: `${k.zh} / ${k.en}`,
+        metadata: false,
+        type: 'realtime',
+        keywords: k.en.toLowerCase(),
+        group: svc.city.catalog.majors[k.code.slice(0, 2)]?.zh ?? k.code.slice(0, 2),
+      }
+    );
+  };
 
-  const status = (c: CaseRecord) => ({
-    service_request_id: c.id,
-    status: isOpen(c.state) ? 'open' : 'closed',
-    status_notes: c.rejection ? `不予立案 rejected: ${c.rejection.reason}` : c.state,
-    service_name: svc.city.categoryName(c.category),
-    service_code: c.category,
-    description: c.description,
-    agency_responsible: c.unitId ? svc.city.units.get(c.unitId)?.name : undefined,
-    requested_datetime: c.createdAt,
-    updated_datetime: c.updatedAt,
-    expected_datetime: c.deadline,
-    address: c.location.address,
-    lat: c.location.lat,
-    long: c.location.lon,
+  app.get('/services.json', (c) => c.json(svc.city.catalog.categories.map((k) => service(k.code))));
+  // a service definition: no extra attributes (metadata: false), so its attribute list is empty
+  app.get('/services/:file{.+\\.json}', (c) => {
+    const code = c.req.param('file').replace(/\.json$/, '');
+    if (!service(code)) return fail(404, `no service ${code}`);
+    return c.json({ service_code: code, attributes: [] });
   });
-
-  app.get('/services.json', (c) => c.json(services()));
 
   app.post(
     '/requests.json',
@@ -86,44 +106,55 @@ export function open311Routes(svc: CaseService, users: UserDirectory): Hono {
       } else if (/x-www-form-urlencoded|multipart\/form-data/i.test(ct)) raw = await c.req.parseBody();
       else return fail(415, 'send application/x-www-form-urlencoded or application/json');
       const r = PostRequest.safeParse(raw);
-      if (!r.success)
-        return fail(400, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!r.success) return fail(400, issues(r.error));
       const user = users.byToken(r.data.api_key);
       if (user?.role !== 'integration') return fail(403, 'invalid api_key');
       const p = r.data;
       const name = [p.first_name, p.last_name].filter(Boolean).join(' ') || undefined;
-      const k = await svc.openReport(
-        {
-          source: 'open311',
-          reporter: { id: user.id, role: user.role, name, contact: p.email ?? p.phone },
-          category: p.service_code,
-          description: p.media_url ? `${p.description}\n${p.media_url}` : p.description,
-          location: { lat: p.lat, lon: p.long, address: p.address_string },
-        },
-        actorOf(user),
-      );
-      k.refs.open311Id = k.id;
+      const report = {
+        source: 'open311' as const,
+        reporter: { id: user.id, role: user.role, name, contact: p.email ?? p.phone },
+        refs: { incidentIds: [], mediaUrl: p.media_url },
+        category: p.service_code,
+        description: p.description,
+        location: { lat: p.lat, lon: p.long, address: p.address_string },
+      };
+      const k =
+        p.lat !== undefined
+          ? await svc.openReport(report, actorOf(user))
+          : addressOnlyCase(svc, report, actorOf(user));
+      k.refs.open311Id = requestId(k);
       await svc.store.commit({ cases: [k] });
       return c.json(
-        [{ service_request_id: k.id, service_notice: '已受理，等待立案 received, awaiting registration' }],
+        [
+          {
+            service_request_id: requestId(k),
+            service_notice: '已受理，等待立案 received, awaiting registration',
+          },
+        ],
         201,
       );
     },
   );
 
-  app.get('/requests/:file', (c) => {
+  app.get('/requests/:file{.+\\.json}', (c) => {
     const id = c.req.param('file').replace(/\.json$/, '');
-    const k = svc.store.getCase(id);
-    if (k?.source !== 'open311') return fail(404, `no request ${id}`);
-    return c.json([status(k)]);
+    const k = findRequest(svc, id);
+    if (!k) return fail(404, `no request ${id}`);
+    return c.json([statusView(svc, k)]);
   });
 
   app.get('/requests.json', (c) => {
-    const ids = (c.req.query('service_request_id') ?? '').split(',').filter(Boolean);
-    const found = ids
-      .map((id) => svc.store.getCase(id))
-      .filter((k): k is CaseRecord => k?.source === 'open311');
-    return c.json(found.map(status));
+    const q = ListQuery.safeParse(c.req.query());
+    if (!q.success) return fail(400, issues(q.error));
+    return c.json(listRequests(svc, q.data, svc.now()).map((k) => statusView(svc, k)));
   });
+
+  // every other path or method under the prefix answers in the GeoReport shape too
+  app.all('*', (c) =>
+    c.req.path.endsWith('.xml')
+      ? fail(400, 'only the JSON format is served (.json)')
+      : fail(404, `no Open311 endpoint ${c.req.method} ${c.req.path}`),
+  );
   return app;
 }

@@ -5,6 +5,7 @@
  *   deductions D = Σ over the month's included items of Σ points of the item's events
  *   raw          = 100 − min(D, 100) + B        (bonusLiftsFullyDeducted = true, the default)
  *                = max(0, 100 + B − D)          (bonusLiftsFullyDeducted = false)
+ *   raw          = min(raw, 100)                (bonusCap = allotted, the default)
  *   monthly      = raw × weight                 (B = the unit's approved bonus points)
  *
  * An item not included deducts 0 (its events are still listed). Members are ranked by raw
@@ -44,6 +45,11 @@ export interface LevelInput {
   bonuses: readonly BonusItem[];
   /** items assessed this month; default: the rules' defaultIncludedItems */
   includedItems?: readonly ItemKey[];
+  /**
+   * share of the month that has passed (1 for a month that ended): a provisional month's
+   * collector quota is pro-rated to it, so day 1 does not deduct the whole month's quota
+   */
+  elapsed?: number;
 }
 
 export interface ItemResult {
@@ -61,7 +67,10 @@ export interface CollectorQuota {
   unitId: string;
   gridCodes: string[];
   valid: number;
+  /** the quota as of now: the month's quota pro-rated while the month runs */
   quota: number;
+  /** the whole month's quota */
+  monthQuota: number;
   shortfall: number;
   caseIds: string[];
 }
@@ -96,11 +105,17 @@ export function round(x: number, decimals: number): number {
   return Math.round((x + Number.EPSILON) * f) / f;
 }
 
-/** Combine deductions and bonus by the plan's formula and the bonus setting. */
-export function rawScore(deductions: number, bonus: number, bonusLiftsFullyDeducted: boolean): number {
-  return bonusLiftsFullyDeducted
+/** Combine deductions and bonus by the plan's formula and the bonus settings. */
+export function rawScore(
+  deductions: number,
+  bonus: number,
+  bonusLiftsFullyDeducted: boolean,
+  bonusCap: Rules['bonusCap'] = 'allotted',
+): number {
+  const raw = bonusLiftsFullyDeducted
     ? 100 - Math.min(deductions, 100) + bonus
     : Math.max(0, 100 + bonus - deductions);
+  return bonusCap === 'allotted' ? Math.min(100, raw) : raw;
 }
 
 /** Collectors' valid reports against the quota, each with the unit they report for. */
@@ -108,6 +123,7 @@ export function collectorQuotas(
   validReports: readonly ValidReport[],
   tree: OrgTree,
   rules: Rules,
+  elapsed = 1,
 ): CollectorQuota[] {
   const byCollector = new Map<string, string[]>();
   for (const r of validReports) {
@@ -115,7 +131,8 @@ export function collectorQuotas(
     list.push(r.caseId);
     byCollector.set(r.collectorId, list);
   }
-  const quota = rules.items.reports.quota;
+  const monthQuota = rules.items.reports.quota;
+  const quota = Math.floor(monthQuota * Math.min(1, Math.max(0, elapsed)));
   const out: CollectorQuota[] = [];
   for (const c of tree.collectors) {
     const unitId = tree.collectorUnit(c);
@@ -128,6 +145,7 @@ export function collectorQuotas(
       gridCodes: c.gridCodes,
       valid: caseIds.length,
       quota,
+      monthQuota,
       shortfall: Math.max(0, quota - caseIds.length),
       caseIds,
     });
@@ -156,7 +174,7 @@ export function scoreLevel(input: LevelInput, tree: OrgTree, rules: Rules): Leve
   for (const e of input.events) push(e.unitId, e);
 
   const collectorsOf = new Map<string, CollectorQuota[]>();
-  for (const q of collectorQuotas(input.validReports, tree, rules)) {
+  for (const q of collectorQuotas(input.validReports, tree, rules, input.elapsed)) {
     const m = tree.memberFor(q.unitId, memberIds);
     if (!m) continue;
     const list = collectorsOf.get(m) ?? [];
@@ -201,7 +219,7 @@ export function scoreLevel(input: LevelInput, tree: OrgTree, rules: Rules): Leve
       bonusItems.reduce((s, b) => s + b.points, 0),
       dp,
     );
-    const raw = round(rawScore(deductions, bonus, rules.bonusLiftsFullyDeducted), dp);
+    const raw = round(rawScore(deductions, bonus, rules.bonusLiftsFullyDeducted, rules.bonusCap), dp);
     const weight = tree.weight(m, rules);
     const collectors = collectorsOf.get(m.id) ?? [];
     return {

@@ -27,6 +27,7 @@ export type EventKind =
   | 'offlineCase'
   | 'offlineHours'
   | 'unansweredCall'
+  | 'handsetFinding'
   | 'reportShortfall';
 
 export const EVENT_KINDS: Record<EventKind, string> = {
@@ -39,6 +40,7 @@ export const EVENT_KINDS: Record<EventKind, string> = {
   offlineCase: '设备离线',
   offlineHours: '离线超时',
   unansweredCall: '未应答调度',
+  handsetFinding: '城管通换卡或未登记转用',
   reportShortfall: '有效上报不足',
 };
 
@@ -53,6 +55,8 @@ export interface ScoreEvent {
   unitId: string;
   points: number;
   caseId?: string;
+  /** the case's 案卷号 (what people read) */
+  caseNumber?: string;
   deviceId?: string;
   collectorId?: string;
   category?: string;
@@ -79,11 +83,15 @@ export interface DeviceMonthFacts {
   month: string;
   offlineHours: number;
   unansweredCalls: { id: string; at: string }[];
+  /** handsets: SIM changed, or used by another collector without record */
+  findings?: { id: string; at: string; kind: string }[];
 }
 
 export interface ExtractInput {
   cases: readonly CaseRecord[];
   devices?: readonly DeviceMonthFacts[];
+  /** the instant the month is computed at (ms): a running month sees its cases as of now */
+  asOf?: number;
 }
 
 const HANDLING_KINDS = ['closedOverdue', 'rework', 'wrongfulReturn', 'openOverdueAtMonthEnd'] as const;
@@ -91,9 +99,11 @@ const HANDLING_KINDS = ['closedOverdue', 'rework', 'wrongfulReturn', 'openOverdu
 export function registration(c: CaseRecord): HistoryEntry | undefined {
   return c.history.find((h) => h.action === 'register');
 }
-/** Registered and still standing (not merged into another case). */
+/** Registered and still standing (not merged into another case, not cancelled 作废). */
 export function isConfirmed(c: CaseRecord): boolean {
-  return c.state !== 'merged' && c.state !== 'rejected' && registration(c) !== undefined;
+  return (
+    c.state !== 'merged' && c.state !== 'rejected' && c.state !== 'cancelled' && registration(c) !== undefined
+  );
 }
 
 export function itemOfCase(c: CaseRecord, rules: Rules): ItemKey | undefined {
@@ -138,9 +148,11 @@ export function extractEvents(
   const events: ScoreEvent[] = [];
   const validReports: ValidReport[] = [];
   const monthEndIso = new Date(w.end - 1).toISOString();
+  // a running month is seen as of now, including what happened at this very instant
+  const asOf = input.asOf !== undefined && input.asOf < w.end ? input.asOf + 1 : w.end;
   for (const c of input.cases) {
     const reg = registration(c);
-    if (!reg || c.state === 'merged' || c.state === 'rejected') continue;
+    if (!reg || !isConfirmed(c)) continue;
     const grid = c.location.gridCode;
     const work = (u: string) => tree.workUnit(u, grid);
     if (c.source === 'collector' && c.reporter.collectorId && inWindow(reg.at, w))
@@ -152,7 +164,7 @@ export function extractEvents(
       });
     const item = itemOfCase(c, rules);
     if (!item) continue;
-    const base = { item, caseId: c.id, category: c.category };
+    const base = { item, caseId: c.id, caseNumber: c.caseNumber, category: c.category };
     if (item === 'discipline' || item === 'muck') {
       const unit = caseUnit(c);
       if (unit && inWindow(reg.at, w))
@@ -193,7 +205,7 @@ export function extractEvents(
         deviceId: c.refs.deviceId ?? c.refs.gatewayId,
         points: rules.items.offsite.confirmedProblem,
       });
-    handling(c, w, monthEndIso, work, (e) => events.push({ ...base, ...e, points: pts[e.kind] }));
+    handling(c, w, asOf, monthEndIso, work, (e) => events.push({ ...base, ...e, points: pts[e.kind] }));
   }
   for (const d of input.devices ?? []) {
     if (d.month !== w.month) continue;
@@ -209,6 +221,16 @@ export function extractEvents(
         deviceId: d.deviceId,
         quantity: beyond,
         points: beyond * eq.perOfflineHour,
+      });
+    for (const f of d.findings ?? [])
+      events.push({
+        key: `handsetFinding:${f.id}`,
+        item: 'equipment',
+        kind: 'handsetFinding',
+        at: f.at,
+        unitId: d.unitId,
+        deviceId: d.deviceId,
+        points: eq.handsetFinding,
       });
     for (const call of d.unansweredCalls)
       events.push({
@@ -232,6 +254,7 @@ type HandlingEvent = Omit<ScoreEvent, 'points' | 'item' | 'caseId' | 'category'>
 function handling(
   c: CaseRecord,
   w: MonthWindow,
+  asOf: number,
   monthEndIso: string,
   work: (u: string) => string,
   emit: (e: HandlingEvent) => void,
@@ -259,8 +282,10 @@ function handling(
         });
     }
   }
-  const s = stateAt(c, w.end, w.endIso);
-  if (s && isWithUnit(s) && c.unitId && c.deadline && isBefore(c.deadline, w.end, w.endIso))
+  // overdue at month end; while the month runs, only once the deadline has actually passed
+  const atIso = new Date(asOf).toISOString();
+  const s = stateAt(c, asOf, atIso);
+  if (s && isWithUnit(s) && c.unitId && c.deadline && isBefore(c.deadline, asOf, atIso))
     emit({
       key: `openOverdueAtMonthEnd:${c.id}:${w.month}`,
       kind: 'openOverdueAtMonthEnd',

@@ -14,8 +14,10 @@ export interface Column {
   percent?: boolean;
 }
 export interface Table {
-  /** sheet name and file name stem */
+  /** sheet name and the UTF-8 file name: says the level or unit and the month in Chinese */
   title: string;
+  /** the ASCII file name for clients without RFC 5987: kind, unit id and month, e.g. scores-dc-2026-11 */
+  fileStem: string;
   columns: Column[];
   rows: Record<string, Cell>[];
 }
@@ -55,9 +57,20 @@ export async function toXlsx(tables: Table[]): Promise<Buffer> {
 }
 
 /** Content-Disposition with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987). */
-export function attachment(name: string, ext: 'csv' | 'xlsx'): string {
-  const ascii = name.replace(/[^\w.-]+/g, '_');
-  return `attachment; filename="${ascii}.${ext}"; filename*=UTF-8''${encodeURIComponent(`${name}.${ext}`)}`;
+export function attachment(t: Pick<Table, 'title' | 'fileStem'>, ext: 'csv' | 'xlsx'): string {
+  const ascii = t.fileStem.replace(/[^\w.-]+/g, '_');
+  const utf8 = encodeURIComponent(`${t.title}.${ext}`).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}.${ext}"; filename*=UTF-8''${utf8}`;
+}
+
+/** An ISO instant as the city's local time (Asia/Shanghai, +08:00): `2026-11-02 09:00:00`. */
+export function localTime(iso: string | undefined, utcOffsetMinutes = 480): string | undefined {
+  const t = iso && iso.includes('T') ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(t)) return iso;
+  return new Date(t + utcOffsetMinutes * 60_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 export const CONTENT_TYPES = {

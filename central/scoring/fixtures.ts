@@ -7,8 +7,8 @@ import type { CaseRecord, CaseSource, HistoryEntry } from '../cases/model.js';
 import { type CaseAction, type CaseState, TRANSITIONS } from '../cases/workflow.js';
 import type { OrgInput } from './org.js';
 
-export const G1 = '330102001001001';
-export const G2 = '330102001002001';
+export const G1 = '430406001001001';
+export const G2 = '430406001002001';
 
 /** bureau → (centre), zfzd, hwc (10%), dc (20%) → dc-zf, dc-s001 → two communities. */
 export const SMALL_ORG: OrgInput = {
@@ -16,12 +16,12 @@ export const SMALL_ORG: OrgInput = {
     { id: 'bureau', name: '市城市管理局', kind: 'bureau' },
     { id: 'centre', name: '监督指挥中心', kind: 'centre', parentId: 'bureau' },
     { id: 'zfzd', name: '市城管执法支队', kind: 'bureau_unit', parentId: 'bureau', weight: 0.1 },
-    { id: 'hwc', name: '市环境卫生管理处', kind: 'bureau_unit', parentId: 'bureau', weight: 0.1 },
-    { id: 'dc', name: '东城区', kind: 'district', parentId: 'bureau', weight: 0.2 },
-    { id: 'dc-zf', name: '东城区城管执法局', kind: 'district_bureau', parentId: 'dc' },
-    { id: 'dc-s001', name: '东城湖滨街道', kind: 'street', parentId: 'dc' },
-    { id: 'dc-s001-c001', name: '东坡社区', kind: 'community', parentId: 'dc-s001' },
-    { id: 'dc-s001-c002', name: '柳营社区', kind: 'community', parentId: 'dc-s001' },
+    { id: 'hwc', name: '市环卫处', kind: 'bureau_unit', parentId: 'bureau', weight: 0.1 },
+    { id: 'dc', name: '雁峰区', kind: 'district', parentId: 'bureau', weight: 0.2 },
+    { id: 'dc-zf', name: '雁峰区城管执法局', kind: 'district_bureau', parentId: 'dc' },
+    { id: 'dc-s001', name: '雁峰区第01街道', kind: 'street', parentId: 'dc' },
+    { id: 'dc-s001-c001', name: '第01社区', kind: 'community', parentId: 'dc-s001' },
+    { id: 'dc-s001-c002', name: '第02社区', kind: 'community', parentId: 'dc-s001' },
   ],
   grids: [
     { code: G1, communityId: 'dc-s001-c001', streetId: 'dc-s001', areaId: 'dc' },

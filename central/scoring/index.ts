@@ -57,7 +57,14 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
         rules,
         store,
         utcOffsetMinutes: offset,
-        devices: (month) => deviceFacts(deps.board, svc!.window(month), rules.items.equipment.owners, now()),
+        devices: (month) =>
+          deviceFacts(deps.board, svc!.window(month), rules.items.equipment.owners, now(), {
+            unitOf: (id) => {
+              const c = svc!.tree.collectors.find((x) => x.id === id);
+              return c && svc!.tree.collectorUnit(c);
+            },
+            dutyMinutes: (a, b) => deps.city.calendar.workingMinutesBetween(a, b),
+          }),
         now,
       });
       return scoringRoutes(svc, deps.users, store.open());

@@ -10,6 +10,7 @@
  * - reworked 返工数: of the due, cases sent back (返工) at least once
  * - returned 回退数: of the due, cases the unit returned at least once
  * - overdue 超期数: of the due, closed late or still open at the end of the month
+ * Cancelled cases (作废) are left out of every indicator.
  * - 结案率 closingRate = closed / due; 按期结案率 onTimeRate = closedOnTime / due;
  *   返工率 reworkRate = reworked / due (null when nothing was due)
  */
@@ -76,6 +77,7 @@ export function unitIndicators(
   const ids = new Set(unitIds);
   const acc = new Map<string, Indicators>(unitIds.map((id) => [id, blank()]));
   for (const c of cases) {
+    if (c.state === 'cancelled') continue; // 作废: neither registered nor due for anyone
     const unit = c.evaluation?.unitId ?? c.unitId ?? c.proposedUnitId;
     if (!unit) continue;
     const work = tree.workUnit(unit, c.location.gridCode);
@@ -93,7 +95,7 @@ export function unitIndicators(
       if (onTime) a.closedOnTime++;
       if (c.counts.reworks > 0) a.reworked++;
       if (c.counts.returns > 0) a.returned++;
-      if (!onTime && c.state !== 'cancelled') a.overdue++;
+      if (!onTime) a.overdue++;
     }
   }
   return unitIds.map((id) => {

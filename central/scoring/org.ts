@@ -109,8 +109,15 @@ export class OrgTree {
     return undefined;
   }
 
+  /**
+   * A member's weight: the rules' per-unit weight, else the organisation file's weight — which is
+   * the unit's share of the city's assessment and so applies at the root level only — else the
+   * rules' weight for its kind. Every member of a lower level is weighted by kind, so `?level=dc`
+   * weighs its bureaus and its streets alike.
+   */
   weight(u: OrgUnit, rules: Rules): number {
-    return rules.weights.byUnit[u.id] ?? u.weight ?? rules.weights.byKind[u.kind] ?? rules.weights.default;
+    const orgWeight = u.parentId === this.root().id ? u.weight : undefined;
+    return rules.weights.byUnit[u.id] ?? orgWeight ?? rules.weights.byKind[u.kind] ?? rules.weights.default;
   }
 
   /**

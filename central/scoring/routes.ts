@@ -4,7 +4,8 @@
  * annual results, indicators, collectors' quotas, bonus items (the office creates, a leader
  * decides), month close/reopen, per-month included items, the audit log. Every list can be
  * downloaded with `?format=csv` (UTF-8 with BOM) or `?format=xlsx`; JSON is the default.
- * Reading: operator, leader, admin, unit handlers; bonus items: operator/admin create, edit,
+ * Reading: operator, leader, admin, unit handlers (the ranking, and the detail of their own unit
+ * only: central/scoring/visibility.ts); bonus items: operator/admin create, edit,
  * delete, leader/admin decide; closing, reopening and item selection: leader/admin.
  */
 import type { Context } from 'hono';
@@ -20,6 +21,7 @@ import { MONTH_RE } from './month.js';
 import { ITEM_KEYS } from './rules.js';
 import type { ScoringService } from './service.js';
 import { annualTable, collectorsTable, eventsTable, indicatorsTable, scoresTable } from './tables.js';
+import { detailScope, inScope, redactResult, visibleBonuses } from './visibility.js';
 
 const READ: Role[] = ['operator', 'leader', 'admin', 'unit_handler'];
 const OFFICE: Role[] = ['operator', 'admin'];
@@ -62,12 +64,12 @@ async function send(
   if (format === 'csv')
     return c.body(toCsv(t[0]), 200, {
       'content-type': CONTENT_TYPES.csv,
-      'content-disposition': attachment(t[0].title, 'csv'),
+      'content-disposition': attachment(t[0], 'csv'),
     });
   const buf = await toXlsx(t);
   return c.body(new Uint8Array(buf), 200, {
     'content-type': CONTENT_TYPES.xlsx,
-    'content-disposition': attachment(t[0].title, 'xlsx'),
+    'content-disposition': attachment(t[0], 'xlsx'),
   });
 }
 
@@ -95,23 +97,29 @@ export function scoringRoutes(
     ),
   );
 
+  /** The month as the signed-in user may see it (central/scoring/visibility.ts). */
+  const scoresFor = (c: Context<AuthEnv>, month: string, level: string | undefined) => {
+    const s = svc.monthScores(month, level);
+    return { ...s, result: redactResult(s.result, svc.tree, detailScope(c.get('user'))) };
+  };
+
   app.get('/months/:month', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery);
-    const s = svc.monthScores(month, q.level);
+    const s = scoresFor(c, month, q.level);
     const { result, ...meta } = s;
     return send(c, q.format, { ...meta, ...result }, () => [scoresTable(s), eventsTable(result)]);
   });
   for (const format of ['csv', 'xlsx'] as const)
     app.get(`/months/:month/export.${format}`, read, async (c) => {
-      const s = svc.monthScores(param(c, 'month', Month), query(c, LevelQuery.omit({ format: true })).level);
+      const s = scoresFor(c, param(c, 'month', Month), query(c, LevelQuery.omit({ format: true })).level);
       return send(c, format, s, () => [scoresTable(s), eventsTable(s.result)]);
     });
 
   app.get('/months/:month/events', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery.extend({ unit: z.string().max(64).optional() }));
-    const s = svc.monthScores(month, q.level);
+    const s = scoresFor(c, month, q.level);
     const t = eventsTable(s.result, q.unit);
     return send(c, q.format, { status: s.status, month, levelId: s.result.levelId, events: t.rows }, () => [
       t,
@@ -124,7 +132,14 @@ export function scoringRoutes(
     const q = query(c, z.strictObject({ level: z.string().max(64).optional() }));
     const level = q.level ?? svc.tree.units.get(unitId)?.parentId;
     if (!level) throw new ProblemError(404, 'unknown-unit', `no assessed unit ${unitId}`);
-    const s = svc.monthScores(month, level);
+    const scope = detailScope(c.get('user'));
+    if (!inScope(svc.tree, unitId, scope) && !svc.tree.path(scope ?? '').includes(unitId))
+      throw new ProblemError(
+        403,
+        'forbidden',
+        `a unit handler sees the detail of its own unit only, not ${unitId}`,
+      );
+    const s = scoresFor(c, month, level);
     const m = s.result.members.find((x) => x.unitId === unitId);
     if (!m) throw new ProblemError(404, 'unknown-unit', `${unitId} is not assessed at level ${level}`);
     return c.json({ status: s.status, month, levelId: level, includedItems: s.result.includedItems, ...m });
@@ -135,14 +150,15 @@ export function scoringRoutes(
     const q = query(c, LevelQuery);
     const a = svc.annual(year, q.level);
     const name = svc.tree.units.get(a.levelId)?.name ?? a.levelId;
-    return send(c, q.format, a, () => [annualTable(year, name, a.rows)]);
+    return send(c, q.format, a, () => [annualTable(year, name, a.rows, a.levelId)]);
   });
 
   app.get('/months/:month/indicators', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery);
     const ind = svc.indicators(month, q.level);
-    return send(c, q.format, ind, () => [indicatorsTable(month, ind.units)]);
+    const level = { id: ind.levelId, name: svc.tree.units.get(ind.levelId)?.name ?? ind.levelId };
+    return send(c, q.format, ind, () => [indicatorsTable(month, ind.units, level)]);
   });
 
   app.get('/months/:month/collectors', read, async (c) => {
@@ -150,13 +166,20 @@ export function scoringRoutes(
     const q = query(c, Format.extend({ unit: z.string().max(64).optional() }));
     const quotas = svc.collectors(month, q.unit);
     const ind = new Map(svc.indicators(month).collectors.map((x) => [x.collectorId, x]));
-    const rows = quotas.collectors.map((x) => ({
-      ...x,
-      unitName: svc.tree.units.get(x.unitId)?.name ?? x.unitId,
-      indicators: ind.get(x.collectorId),
-    }));
+    const scope = detailScope(c.get('user'));
+    const rows = quotas.collectors
+      .filter((x) => inScope(svc.tree, x.unitId, scope))
+      .map((x) => ({
+        ...x,
+        unitName: svc.tree.units.get(x.unitId)?.name ?? x.unitId,
+        indicators: ind.get(x.collectorId),
+      }));
     return send(c, q.format, { month, status: quotas.status, collectors: rows, grids: quotas.grids }, () => [
-      collectorsTable(month, rows),
+      collectorsTable(
+        month,
+        rows,
+        q.unit ? { id: q.unit, name: svc.tree.units.get(q.unit)?.name ?? q.unit } : undefined,
+      ),
     ]);
   });
 
@@ -203,7 +226,7 @@ function bonusRoutes(svc: ScoringService, users: UserDirectory): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/', requireUser(users, READ), (c) => {
     const q = query(c, z.strictObject({ month: Month.optional() }));
-    return c.json(svc.bonuses(q.month));
+    return c.json(visibleBonuses(svc.bonuses(q.month), svc.tree, detailScope(c.get('user'))));
   });
   app.post('/', requireUser(users, OFFICE), async (c) => {
     const body = await jsonBody(c, BonusCreate);

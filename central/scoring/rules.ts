@@ -66,6 +66,9 @@ export const RulesSchema = z.strictObject({
         .record(z.string(), z.string())
         .default({})
         .describe('gateway id → the unit that operates it (for offline hours from heartbeats)'),
+      handsetFinding: Points.default(1).describe(
+        'a 城管通 handset whose SIM changed, or used by another collector without record',
+      ),
       offlineCase: Points.describe(
         'each confirmed offline case (the edge reports a device offline past its threshold)',
       ),
@@ -77,6 +80,24 @@ export const RulesSchema = z.strictObject({
   }),
   /** Whether an approved bonus lifts a month whose deductions used up the 100. */
   bonusLiftsFullyDeducted: z.boolean(),
+  bonusCap: z
+    .enum(['allotted', 'none'])
+    .default('allotted')
+    .describe('allotted: a bonus never lifts the score above 100 (the unit’s allotted points once weighted)'),
+  goLiveMonth: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+    .nullable()
+    .default(null)
+    .describe(
+      'first assessed month; earlier months are not assessed. null: the month of the first case central holds',
+    ),
+  annualDivisor: z
+    .enum(['twelve', 'assessedMonths'])
+    .default('twelve')
+    .describe(
+      'twelve: Σ of the assessed months ÷ 12 (the plan); assessedMonths: ÷ the number of assessed months',
+    ),
   defaultIncludedItems: z
     .array(z.enum(ITEM_KEYS))
     .describe('items assessed in a month unless the month says otherwise'),

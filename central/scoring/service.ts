@@ -22,7 +22,7 @@ import {
 } from './engine.js';
 import { type DeviceMonthFacts, extractEvents, type ScoreEvent, type ValidReport } from './events.js';
 import { collectorIndicators, type UnitIndicators, unitIndicators } from './indicators.js';
-import { addMonths, monthsOfYear, monthWindow } from './month.js';
+import { addMonths, monthOf, monthsOfYear, monthWindow } from './month.js';
 import { type OrgInput, OrgTree } from './org.js';
 import type { ItemKey, Rules } from './rules.js';
 import type { AuditEntry, ScoringStore } from './store.js';
@@ -41,7 +41,8 @@ export interface ScoringServiceOptions {
 }
 
 export interface MonthScores {
-  status: 'provisional' | 'closed';
+  /** not_assessed: before the go-live month (rules.goLiveMonth); the result is shown but counts nowhere */
+  status: 'provisional' | 'closed' | 'not_assessed';
   closedAt?: string;
   closedBy?: string;
   computedAt: string;
@@ -56,9 +57,9 @@ export interface AnnualRow {
     month: string;
     raw: number | null;
     weighted: number | null;
-    status: 'closed' | 'provisional' | 'future';
+    status: 'closed' | 'provisional' | 'future' | 'not_assessed';
   }[];
-  /** Σ monthly weighted ÷ 12 (a future month counts 0) */
+  /** Σ monthly weighted ÷ 12 (a future or not assessed month counts 0; see rules.annualDivisor) */
   annual: number;
   /** Σ monthly raw ÷ 12 */
   annualRaw: number;
@@ -112,11 +113,31 @@ export class ScoringService {
     );
   }
 
+  /** The first assessed month: the rules' go-live month, else the month of the first case held. */
+  goLiveMonth(): string | undefined {
+    if (this.rules.goLiveMonth) return this.rules.goLiveMonth;
+    let first: string | undefined;
+    for (const c of this.#o.cases.allCases()) if (!first || c.createdAt < first) first = c.createdAt;
+    return first ? monthOf(first, this.#o.utcOffsetMinutes) : undefined;
+  }
+
+  /** Assessed: from the go-live month on (a city without any case yet has nothing to tell it by). */
+  assessed(month: string): boolean {
+    const live = this.goLiveMonth();
+    return live === undefined || month >= live;
+  }
+
+  /** Share of the month passed by now: 1 once it ended. */
+  elapsed(month: string): number {
+    const w = this.window(month);
+    return Math.min(1, Math.max(0, (this.now().getTime() - w.start) / (w.end - w.start)));
+  }
+
   /** The month's events: its own, plus late ones of the closed months just before it. */
   eventsOf(month: string): { events: ScoreEvent[]; validReports: ValidReport[] } {
     const cases = this.#o.cases.allCases();
     const own = extractEvents(
-      { cases, devices: this.#o.devices?.(month) ?? [] },
+      { cases, devices: this.#o.devices?.(month) ?? [], asOf: this.now().getTime() },
       this.window(month),
       this.tree,
       this.rules,
@@ -154,6 +175,7 @@ export class ScoringService {
         ...ev,
         bonuses: this.store.state.bonuses,
         includedItems: this.includedItems(month),
+        elapsed: this.elapsed(month),
       },
       this.tree,
       this.rules,
@@ -172,7 +194,11 @@ export class ScoringService {
         computedAt: closed.closedAt,
         result: frozen,
       };
-    return { status: 'provisional', computedAt: this.now().toISOString(), result: this.compute(month, id) };
+    return {
+      status: this.assessed(month) ? 'provisional' : 'not_assessed',
+      computedAt: this.now().toISOString(),
+      result: this.compute(month, id),
+    };
   }
 
   annual(year: number, levelId?: string): { year: number; levelId: string; rows: AnnualRow[] } {
@@ -191,8 +217,9 @@ export class ScoringService {
     for (const month of monthsOfYear(year)) {
       const future = this.window(month).start > this.now().getTime() && !this.store.closed(month);
       const s = future ? undefined : this.monthScores(month, id);
+      const counts = s !== undefined && s.status !== 'not_assessed';
       for (const r of rows.values()) {
-        const u = s?.result.members.find((x) => x.unitId === r.unitId);
+        const u = counts ? s.result.members.find((x) => x.unitId === r.unitId) : undefined;
         r.months.push({
           month,
           raw: u?.raw ?? null,
@@ -203,8 +230,10 @@ export class ScoringService {
     }
     const dp = this.rules.decimals;
     for (const r of rows.values()) {
-      r.annual = round(r.months.reduce((a, m) => a + (m.weighted ?? 0), 0) / 12, dp);
-      r.annualRaw = round(r.months.reduce((a, m) => a + (m.raw ?? 0), 0) / 12, dp);
+      const assessed = r.months.filter((m) => m.raw !== null).length;
+      const divisor = this.rules.annualDivisor === 'twelve' ? 12 : Math.max(1, assessed);
+      r.annual = round(r.months.reduce((a, m) => a + (m.weighted ?? 0), 0) / divisor, dp);
+      r.annualRaw = round(r.months.reduce((a, m) => a + (m.raw ?? 0), 0) / divisor, dp);
     }
     const list = [...rows.values()];
     for (const r of list) r.rank = 1 + list.filter((o) => o.annualRaw > r.annualRaw).length;
@@ -243,7 +272,7 @@ export class ScoringService {
     const closed = this.store.closed(month)?.levels[this.tree.root().id];
     const all = closed
       ? closed.members.flatMap((m) => m.collectors)
-      : collectorQuotas(this.eventsOf(month).validReports, this.tree, this.rules);
+      : collectorQuotas(this.eventsOf(month).validReports, this.tree, this.rules, this.elapsed(month));
     const collectors = all.filter((c) => !unitId || this.tree.path(c.unitId).includes(unitId));
     const grids = new Map<string, GridQuota>();
     for (const c of collectors)
@@ -263,6 +292,12 @@ export class ScoringService {
   async close(month: string, by: string, note?: string): Promise<MonthScores> {
     const w = this.window(month);
     if (this.store.closed(month)) throw new ProblemError(409, 'month-closed', `${month} is already closed`);
+    if (!this.assessed(month))
+      throw new ProblemError(
+        409,
+        'not-assessed',
+        `${month} is before the go-live month ${this.goLiveMonth() ?? '(no cases yet)'}`,
+      );
     if (this.now().getTime() < w.end)
       throw new ProblemError(
         409,
@@ -315,6 +350,20 @@ export class ScoringService {
     await this.store.save();
   }
 
+  /** Bonus items belong to units some level assesses (not the bureau, not the centre). */
+  #assertAssessed(unitId: string): void {
+    const u = this.tree.units.get(unitId);
+    if (!u) throw new ProblemError(422, 'unknown-unit', `no unit ${unitId}`);
+    const assessed =
+      u.parentId !== undefined && this.tree.members(u.parentId, this.rules).some((m) => m.id === unitId);
+    if (!assessed)
+      throw new ProblemError(
+        422,
+        'unit-not-assessed',
+        `${u.name} (${unitId}) is not assessed; bonus items need an assessed unit`,
+      );
+  }
+
   #assertOpen(month: string): void {
     if (this.store.closed(month))
       throw new ProblemError(409, 'month-closed', `${month} is closed; reopen it first (audited)`);
@@ -337,12 +386,13 @@ export class ScoringService {
     by: string,
   ): Promise<BonusItem> {
     this.#assertOpen(b.month);
-    if (!this.tree.units.has(b.unitId)) throw new ProblemError(422, 'unknown-unit', `no unit ${b.unitId}`);
-    if (this.window(b.month).start > this.now().getTime())
+    this.#assertAssessed(b.unitId);
+    const previous = addMonths(monthOf(this.now().getTime(), this.#o.utcOffsetMinutes), -1);
+    if (b.month !== previous)
       throw new ProblemError(
         422,
-        'future-month',
-        `bonus items are compiled for past or current months, not ${b.month}`,
+        'bonus-month',
+        `bonus items are compiled at the start of a month for the previous one: ${previous}, not ${b.month}`,
       );
     const at = this.now().toISOString();
     const item: BonusItem = { ...b, state: 'pending', createdBy: by, createdAt: at };
@@ -364,8 +414,7 @@ export class ScoringService {
     this.#assertOpen(b.month);
     if (b.state !== 'pending')
       throw new ProblemError(409, 'bonus-decided', `bonus ${id} is already ${b.state}`);
-    if (patch.unitId && !this.tree.units.has(patch.unitId))
-      throw new ProblemError(422, 'unknown-unit', `no unit ${patch.unitId}`);
+    if (patch.unitId) this.#assertAssessed(patch.unitId);
     Object.assign(b, patch);
     this.#audit({ at: this.now().toISOString(), by, action: 'bonus_update', month: b.month, bonusId: id });
     await this.store.save();

@@ -5,17 +5,18 @@
  */
 import type { LevelResult } from './engine.js';
 import { EVENT_KINDS } from './events.js';
-import type { Table } from './export.js';
+import { localTime, type Table } from './export.js';
 import type { CollectorIndicators, UnitIndicators } from './indicators.js';
 import { ITEM_KEYS, ITEMS } from './rules.js';
 import type { AnnualRow, MonthScores } from './service.js';
 
-const STATUS = { provisional: '暂算', closed: '已关账' } as const;
+const STATUS = { provisional: '暂算', closed: '已关账', not_assessed: '未考核（上线前）' } as const;
 
 export function scoresTable(s: MonthScores): Table {
   const r = s.result;
   return {
     title: `${r.month} ${r.levelName} 月度考核得分`,
+    fileStem: `scores-${r.levelId}-${r.month}`,
     columns: [
       { key: 'rank', header: '排名' },
       { key: 'unitId', header: '单位编码' },
@@ -43,6 +44,8 @@ export function scoresTable(s: MonthScores): Table {
   };
 }
 
+const unitName = (r: LevelResult, id: string) => r.members.find((m) => m.unitId === id)?.name ?? id;
+
 export function eventsTable(r: LevelResult, unitId?: string): Table {
   const rows = r.members
     .filter((m) => !unitId || m.unitId === unitId)
@@ -54,7 +57,8 @@ export function eventsTable(r: LevelResult, unitId?: string): Table {
           item: ITEMS[k].zh,
           included: m.items[k].included ? '是' : '否（本月不考核）',
           kind: EVENT_KINDS[e.kind],
-          at: e.at,
+          at: localTime(e.at),
+          caseNumber: e.caseNumber,
           caseId: e.caseId,
           deviceId: e.deviceId,
           collectorId: e.collectorId,
@@ -65,7 +69,8 @@ export function eventsTable(r: LevelResult, unitId?: string): Table {
       ),
     );
   return {
-    title: `${r.month} ${r.levelName} 扣分明细`,
+    title: `${r.month} ${r.levelName}${unitId ? ` ${unitName(r, unitId)}` : ''} 扣分明细`,
+    fileStem: `deductions-${unitId ?? r.levelId}-${r.month}`,
     columns: [
       { key: 'unitId', header: '单位编码' },
       { key: 'name', header: '单位名称' },
@@ -73,7 +78,8 @@ export function eventsTable(r: LevelResult, unitId?: string): Table {
       { key: 'included', header: '本月考核' },
       { key: 'kind', header: '扣分事由' },
       { key: 'at', header: '记录时间' },
-      { key: 'caseId', header: '案件编号' },
+      { key: 'caseNumber', header: '案卷号' },
+      { key: 'caseId', header: '案件ID' },
       { key: 'deviceId', header: '设备编号' },
       { key: 'collectorId', header: '采集员编号' },
       { key: 'category', header: '问题类别' },
@@ -84,9 +90,10 @@ export function eventsTable(r: LevelResult, unitId?: string): Table {
   };
 }
 
-export function annualTable(year: number, levelName: string, rows: AnnualRow[]): Table {
+export function annualTable(year: number, levelName: string, rows: AnnualRow[], levelId = 'level'): Table {
   return {
     title: `${year}年 ${levelName} 年度考核得分`,
+    fileStem: `annual-${levelId}-${year}`,
     columns: [
       { key: 'rank', header: '排名' },
       { key: 'unitId', header: '单位编码' },
@@ -108,9 +115,14 @@ export function annualTable(year: number, levelName: string, rows: AnnualRow[]):
   };
 }
 
-export function indicatorsTable(month: string, units: UnitIndicators[]): Table {
+export function indicatorsTable(
+  month: string,
+  units: UnitIndicators[],
+  level?: { id: string; name: string },
+): Table {
   return {
-    title: `${month} 单位考核指标`,
+    title: `${month}${level ? ` ${level.name}` : ''} 单位考核指标`,
+    fileStem: `indicators-${level?.id ?? 'level'}-${month}`,
     columns: [
       { key: 'unitId', header: '单位编码' },
       { key: 'name', header: '单位名称' },
@@ -141,9 +153,14 @@ export interface CollectorRow {
   indicators?: CollectorIndicators;
 }
 
-export function collectorsTable(month: string, rows: CollectorRow[]): Table {
+export function collectorsTable(
+  month: string,
+  rows: CollectorRow[],
+  unit?: { id: string; name: string },
+): Table {
   return {
-    title: `${month} 信息采集员有效上报`,
+    title: `${month}${unit ? ` ${unit.name}` : ''} 信息采集员有效上报`,
+    fileStem: `collectors-${unit?.id ?? 'all'}-${month}`,
     columns: [
       { key: 'collectorId', header: '采集员编号' },
       { key: 'name', header: '姓名' },

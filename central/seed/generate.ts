@@ -1,9 +1,12 @@
 /**
  * @module central/seed/generate
- * Generates the demo city's seed files (committed beside this script): organisation tree,
- * 185 community grids (GeoJSON, 15-digit GB/T 30428 codes) on a lattice around lat 30.27,
- * lon 120.15, collectors, category catalog with routing rules and deadlines, work calendar and
- * demo users. A real city replaces the JSON files with its own and never runs this.
+ * Generates the shipped 衡阳 (Hengyang, Hunan) seed files (committed beside this script): the
+ * work plan's organisation tree (考核对象 named exactly as the plan names them), 185 community
+ * grids (GeoJSON, 15-digit GB/T 30428 codes under the districts' GB/T 2260 codes) laid over the
+ * urban area on both banks of the 湘江 (lat 26.84–26.95, lon 112.535–112.66), collectors with
+ * their 城管通 handsets, the category catalog with routing rules and deadlines, the work calendar
+ * and demo users. Street and community names and grid boundaries are placeholders and say so
+ * (（占位）, `placeholder: true`): the city loads its own with `npm run central -- import-city`.
  *
  *   npx tsx central/seed/generate.ts
  */
@@ -11,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HANDLER_UNITS } from './handler-units.js';
+import { HANDLING_KINDS } from '../city/handling.js';
 
 const out = dirname(fileURLToPath(import.meta.url));
 const write = (f: string, v: unknown) => writeFileSync(join(out, f), JSON.stringify(v, null, 1) + '\n');
@@ -26,8 +29,14 @@ interface Unit {
   function?: string;
   areaCode?: string;
   assessed: boolean;
-  /** scoring weight: 0.1 for units directly under the bureau, 0.2 for districts */
+  /** scoring weight at the bureau level: 0.1 for units directly under it, 0.2 for districts and zones */
   weight?: number;
+}
+interface Collector {
+  id: string;
+  name: string;
+  gridCodes: string[];
+  handset: { deviceId: string; iccid: string; msisdn: string };
 }
 const units: Unit[] = [
   { id: 'bureau', name: '市城市管理局', en: 'City Urban Management Bureau', kind: 'bureau', assessed: false },
@@ -40,14 +49,21 @@ const units: Unit[] = [
     assessed: false,
   },
 ];
+// The plan's 考核对象, exactly as it names them. Ids are stable internal keys (kept from the first
+// seed so sign-in tokens and stored cases keep working); names are the plan's.
 const bureauUnits: [string, string, string, string][] = [
-  ['zfzd', '市城管执法支队', 'Urban Management Enforcement Detachment', 'enforcement'],
-  ['gazf', '市公安局综合执法支队', 'Police Comprehensive Enforcement Detachment', 'police'],
-  ['hwc', '市环境卫生管理处', 'Sanitation Administration', 'sanitation'],
-  ['ylc', '市园林绿化管理处', 'Parks & Greening Administration', 'parks'],
-  ['ldc', '市路灯管理处', 'Street Lighting Administration', 'lighting'],
-  ['bhfg', '滨河风光带管理办公室', 'Riverside Scenic Belt Office', 'riverside'],
-  ['wygs', '城投物业管理有限公司', 'City Property Management Co.', 'property'],
+  ['zfzd', '市城管执法支队', 'City Urban Management Enforcement Detachment', 'enforcement'],
+  [
+    'gazf',
+    '市公安局综合执法警察支队',
+    'Public Security Bureau Comprehensive Enforcement Police Detachment',
+    'police',
+  ],
+  ['hwc', '市环卫处', 'City Sanitation Office', 'sanitation'],
+  ['ylc', '市园林局', 'City Parks Bureau', 'parks'],
+  ['ldc', '市路灯管理处', 'City Street Lighting Office', 'lighting'],
+  ['bhfg', '市沿江风光带管理处', 'Xiangjiang Riverside Scenic Belt Office', 'riverside'],
+  ['wygs', '西湖置业股份有限公司', 'Xihu Real Estate Co., Ltd.', 'property'],
 ];
 for (const [id, name, en, fn] of bureauUnits)
   units.push({
@@ -61,50 +77,93 @@ for (const [id, name, en, fn] of bureauUnits)
     weight: 0.1,
   });
 
+/**
+ * 四城区 with their GB/T 2260 codes, and 两区一园 with extension codes 430491–430493 (a
+ * development zone has no county-level code of its own; 4304 + 9x is outside the range GB/T 2260
+ * uses for 衡阳's counties). Each area is a block of the lattice below: col0/row0 its south-west
+ * cell, cols × rows its grids. West of lon 112.615 is the 湘江's west bank, east of 112.620 the
+ * east bank (the river is about 500 m wide through the city).
+ */
 const areas = [
-  { id: 'dc', code: '330102', name: '东城区', en: 'Dongcheng District', kind: 'district', grids: 32 },
-  { id: 'xc', code: '330103', name: '西城区', en: 'Xicheng District', kind: 'district', grids: 30 },
-  { id: 'nh', code: '330105', name: '南湖区', en: 'Nanhu District', kind: 'district', grids: 28 },
-  { id: 'bs', code: '330106', name: '北山区', en: 'Beishan District', kind: 'district', grids: 25 },
-  { id: 'gx', code: '330191', name: '高新技术开发区', en: 'High-tech Zone', kind: 'zone', grids: 25 },
+  {
+    id: 'dc',
+    code: '430406',
+    name: '雁峰区',
+    en: 'Yanfeng District',
+    kind: 'district',
+    col0: 5,
+    row0: 3,
+    cols: 5,
+    rows: 6,
+  },
+  {
+    id: 'xc',
+    code: '430407',
+    name: '石鼓区',
+    en: 'Shigu District',
+    kind: 'district',
+    col0: 5,
+    row0: 9,
+    cols: 5,
+    rows: 6,
+  },
+  {
+    id: 'nh',
+    code: '430405',
+    name: '珠晖区',
+    en: 'Zhuhui District',
+    kind: 'district',
+    col0: 10,
+    row0: 3,
+    cols: 5,
+    rows: 7,
+  },
+  {
+    id: 'bs',
+    code: '430408',
+    name: '蒸湘区',
+    en: 'Zhengxiang District',
+    kind: 'district',
+    col0: 0,
+    row0: 5,
+    cols: 5,
+    rows: 6,
+  },
+  {
+    id: 'gx',
+    code: '430491',
+    name: '高新技术产业开发区',
+    en: 'Hi-tech Industrial Development Zone',
+    kind: 'zone',
+    col0: 0,
+    row0: 0,
+    cols: 5,
+    rows: 5,
+  },
   {
     id: 'jk',
-    code: '330192',
-    name: '经济技术开发区',
-    en: 'Economic Development Zone',
+    code: '430492',
+    name: '松木经济开发区',
+    en: 'Songmu Economic Development Zone',
     kind: 'zone',
-    grids: 25,
+    col0: 10,
+    row0: 10,
+    cols: 5,
+    rows: 4,
   },
-  { id: 'lg', code: '330193', name: '临港新区', en: 'Port New Area', kind: 'zone', grids: 20 },
+  {
+    id: 'lg',
+    code: '430493',
+    name: '白沙洲工业园',
+    en: 'Baishazhou Industrial Park',
+    kind: 'zone',
+    col0: 5,
+    row0: 0,
+    cols: 5,
+    rows: 3,
+  },
 ];
-const STREET_NAMES = [
-  '湖滨',
-  '清波',
-  '小营',
-  '望江',
-  '南星',
-  '紫阳',
-  '凯旋',
-  '采荷',
-  '闸弄口',
-  '四季青',
-  '笕桥',
-  '丁兰',
-];
-const COMMUNITY_NAMES = [
-  '东坡',
-  '柳营',
-  '青年',
-  '勤俭',
-  '定安',
-  '吴山',
-  '金钗袋',
-  '清河坊',
-  '孝女',
-  '星福',
-  '新风',
-  '大学路',
-];
+const PLACEHOLDER = '（占位）';
 
 for (const a of areas) {
   units.push({
@@ -122,22 +181,20 @@ for (const a of areas) {
       {
         id: `${a.id}-zf`,
         name: `${a.name}城管执法局`,
-        en: `${a.en} Enforcement Bureau`,
+        en: `${a.en} Urban Management Enforcement Bureau`,
         kind: 'district_bureau',
         parentId: a.id,
         function: 'enforcement',
         assessed: true,
-        weight: 0.2,
       },
       {
         id: `${a.id}-hw`,
-        name: `${a.name}环境卫生管理局`,
+        name: `${a.name}环卫局`,
         en: `${a.en} Sanitation Bureau`,
         kind: 'district_bureau',
         parentId: a.id,
         function: 'sanitation',
         assessed: true,
-        weight: 0.2,
       },
       {
         id: `${a.id}-yl`,
@@ -147,85 +204,102 @@ for (const a of areas) {
         parentId: a.id,
         function: 'parks',
         assessed: true,
-        weight: 0.2,
       },
     );
   } else {
     units.push({
       id: `${a.id}-zf`,
-      name: `${a.name}城管执法大队`,
-      en: `${a.en} Enforcement Brigade`,
+      name: `${a.name}城管大队（综合执法大队）`,
+      en: `${a.en} Urban Management Brigade (Comprehensive Enforcement Brigade)`,
       kind: 'zone_brigade',
       parentId: a.id,
       function: 'enforcement',
       assessed: true,
-      weight: 0.2,
     });
   }
 }
 
-// Lattice: 15 columns × 13 rows of ~1.3 km cells around the centre, walked row by row in a
-// serpentine so each area and street is a contiguous band.
-const COLS = 15;
-const ROWS = 13;
-const DLAT = 0.012;
-const DLON = 0.014;
-const LAT0 = 30.27 - (ROWS * DLAT) / 2;
-const LON0 = 120.15 - (COLS * DLON) / 2;
-const cells: [number, number][] = [];
-for (let r = 0; r < ROWS; r++) for (let k = 0; k < COLS; k++) cells.push([r, r % 2 ? COLS - 1 - k : k]);
+// Lattice over 衡阳's urban area: 15 columns × 15 rows of ~0.8 km cells from lat 26.8375,
+// lon 112.535 (south-west) to lat 26.95, lon 112.66; the columns east of the 湘江 start 500 m
+// further east. Street and community boundaries are placeholders (the city imports its own).
+const DLAT = 0.0075;
+const DLON = 0.008;
+const LAT0 = 26.8375;
+const LON0 = 112.535;
+const RIVER_GAP = 0.005;
+const cellRing = (col: number, row: number) => {
+  const lon = LON0 + col * DLON + (col >= 10 ? RIVER_GAP : 0);
+  const lat = LAT0 + row * DLAT;
+  return [
+    [lon, lat],
+    [lon + DLON, lat],
+    [lon + DLON, lat + DLAT],
+    [lon, lat + DLAT],
+    [lon, lat],
+  ].map(([x, y]) => [Number(x.toFixed(6)), Number(y.toFixed(6))]);
+};
 
 const features: unknown[] = [];
-const collectors: { id: string; name: string; gridCodes: string[] }[] = [];
-let cell = 0;
+const collectors: Collector[] = [];
+const cn = (n: number) => String(n).padStart(2, '0');
 for (const a of areas) {
-  const streetsN = Math.ceil(a.grids / 5);
+  // serpentine through the block so each street's five communities are contiguous
+  const cells: [number, number][] = [];
+  for (let r = 0; r < a.rows; r++)
+    for (let k = 0; k < a.cols; k++) cells.push([a.col0 + (r % 2 ? a.cols - 1 - k : k), a.row0 + r]);
+  const streetsN = Math.ceil(cells.length / 5);
   for (let s = 0; s < streetsN; s++) {
     const streetCode = String(s + 1).padStart(3, '0');
     const streetId = `${a.id}-s${streetCode}`;
-    const streetName = `${a.name.slice(0, 2)}${STREET_NAMES[s % STREET_NAMES.length]}街道`;
+    const streetName = `${a.name}第${cn(s + 1)}街道${PLACEHOLDER}`;
     units.push({
       id: streetId,
       name: streetName,
-      en: `${a.en} street ${streetCode}`,
+      en: `${a.en} street ${streetCode} (placeholder)`,
       kind: 'street',
       parentId: a.id,
       areaCode: a.code + streetCode,
       assessed: false,
     });
-    for (let m = 0; m < 5 && s * 5 + m < a.grids; m++) {
+    for (let m = 0; m < 5 && s * 5 + m < cells.length; m++) {
       const commCode = String(m + 1).padStart(3, '0');
       const communityId = `${streetId}-c${commCode}`;
       const code = `${a.code}${streetCode}${commCode}001`;
-      const name = `${streetName.replace('街道', '')}${COMMUNITY_NAMES[(s * 5 + m) % COMMUNITY_NAMES.length]}社区`;
+      const name = `${a.name}第${cn(s + 1)}街道第${cn(m + 1)}社区${PLACEHOLDER}`;
       units.push({
         id: communityId,
         name,
-        en: `community ${code}`,
+        en: `community ${code} (placeholder)`,
         kind: 'community',
         parentId: streetId,
         areaCode: code.slice(0, 12),
         assessed: false,
       });
-      const [r, k] = cells[cell++];
-      const lat = LAT0 + r * DLAT;
-      const lon = LON0 + k * DLON;
-      const ring = [
-        [lon, lat],
-        [lon + DLON, lat],
-        [lon + DLON, lat + DLAT],
-        [lon, lat + DLAT],
-        [lon, lat],
-      ];
-      const collectorId = `col-${String(collectors.length + 1).padStart(3, '0')}`;
-      collectors.push({ id: collectorId, name: `${name}采集员`, gridCodes: [code] });
+      const n = collectors.length + 1;
+      const collectorId = `col-${String(n).padStart(3, '0')}`;
+      collectors.push({
+        id: collectorId,
+        name: `${name.replace(PLACEHOLDER, '')}采集员${PLACEHOLDER}`,
+        gridCodes: [code],
+        handset: {
+          deviceId: `cgt-${String(n).padStart(3, '0')}`,
+          iccid: `898600${String(4304_0000_0000_0 + n).padStart(14, '0')}`,
+          msisdn: `1397340${String(n).padStart(4, '0')}`,
+        },
+      });
+      const [col, row] = cells[s * 5 + m];
       features.push({
         type: 'Feature',
-        properties: { code, name, communityId, streetId, areaId: a.id, collectorIds: [collectorId] },
-        geometry: {
-          type: 'Polygon',
-          coordinates: [ring.map(([x, y]) => [Number(x.toFixed(6)), Number(y.toFixed(6))])],
+        properties: {
+          code,
+          name,
+          communityId,
+          streetId,
+          areaId: a.id,
+          collectorIds: [collectorId],
+          placeholder: true,
         },
+        geometry: { type: 'Polygon', coordinates: [cellRing(col, row)] },
       });
     }
   }
@@ -452,13 +526,16 @@ const demo: [string, string, string, Record<string, string>][] = [
 const tokenOf = (id: string) => `demo-${id.slice(2)}`;
 const users = [
   ...demo.map(([id, name, role, extra]) => ({ id, name, role, ...extra, tokenSha256: sha(tokenOf(id)) })),
-  ...HANDLER_UNITS.map((u) => ({
-    id: `u-h-${u}`,
-    name: `${units.find((x) => x.id === u)!.name}处置员`,
-    role: 'unit_handler',
-    unitId: u,
-    tokenSha256: sha(`demo-handler-${u}`),
-  })),
+  // one handler account for every unit a case can be dispatched to
+  ...units
+    .filter((u) => HANDLING_KINDS.has(u.kind))
+    .map((u) => ({
+      id: `u-h-${u.id}`,
+      name: `${u.name.replace(PLACEHOLDER, '')}处置员`,
+      role: 'unit_handler',
+      unitId: u.id,
+      tokenSha256: sha(`demo-handler-${u.id}`),
+    })),
 ];
 
 write('org.json', { units });

@@ -1,21 +1,12 @@
 /**
  * @module central/seed/handler-units
- * The demo city's units that get a demo handler account (`u-h-<unit>`, token
- * `demo-handler-<unit>`): used by the seed generator and by the tests that log in as them.
+ * The seed's units that get a demo handler account (`u-h-<unit>`, token `demo-handler-<unit>`):
+ * every unit that handles cases (central/city/handling.ts), read from the shipped org.json.
  */
-export const HANDLER_UNITS: readonly string[] = [
-  'zfzd',
-  'gazf',
-  'hwc',
-  'ylc',
-  'ldc',
-  'bhfg',
-  'wygs',
-  'dc-zf',
-  'dc-hw',
-  'xc-zf',
-  'xc-hw',
-  'nh-hw',
-  'bs-hw',
-  'gx-zf',
-];
+import { readFileSync } from 'node:fs';
+import { handlesCases } from '../city/handling.js';
+
+const org = JSON.parse(readFileSync(new URL('./org.json', import.meta.url), 'utf8')) as {
+  units: { id: string; kind: string }[];
+};
+export const HANDLER_UNITS: readonly string[] = org.units.filter(handlesCases).map((u) => u.id);

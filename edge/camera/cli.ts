@@ -12,11 +12,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
+import sharp from 'sharp';
 import { loadGatewayConfig } from '../config.js';
 import { connectOnvif, discoverCameras, fetchSnapshot, redact } from './capture/index.js';
-import { type Detection, loadClassifier, loadDetector } from './detect/index.js';
+import type { CameraSection } from './config.js';
+import { type Detection, loadClassifier } from './detect/index.js';
 import { annotate } from './evidence/index.js';
-import { parseCameraSection } from './index.js';
+import { loadDetectorSet, parseCameraSection } from './index.js';
 
 function section(configPath: string) {
   const cfg = loadGatewayConfig(configPath);
@@ -58,7 +60,7 @@ program
       snapshotUri?: string;
       zones: never[] | unknown[];
     };
-    let detectorPath: string | undefined;
+    let models: { s: CameraSection; dir: string } | undefined;
     if (o.config) {
       const { s, dir } = section(o.config);
       const c = s.list.find((x) => x.id === o.camera) ?? (o.camera ? undefined : s.list[0]);
@@ -67,7 +69,7 @@ program
           `camera "${o.camera}" not in ${o.config} (have ${s.list.map((x) => x.id).join(', ')})`,
         );
       cam = c;
-      detectorPath = path.resolve(dir, s.models.detector);
+      models = { s, dir };
     } else if (o.xaddr) cam = { xaddr: o.xaddr, username: o.user, password: o.pass, zones: [] };
     else throw new Error('give --config (and --camera) or --xaddr');
     if (!cam.xaddr)
@@ -81,18 +83,26 @@ program
     const uri = cam.snapshotUri ?? info.snapshotUri;
     const jpeg = await fetchSnapshot(uri, { user: cam.username, pass: cam.password, timeoutMs: 10_000 });
     let dets: Detection[] = [];
-    if (o.detect && detectorPath) {
-      const d = await loadDetector(detectorPath);
+    if (o.detect && models) {
+      const d = await loadDetectorSet(models.s, models.dir);
       dets = await d.detect(jpeg);
       await d.close();
     }
     const zones = cam.zones as Parameters<typeof annotate>[1]['zones'];
-    await writeFile(
-      o.out,
-      await annotate(jpeg, { boxes: dets, zones, caption: `${info.model ?? ''} ${redact(uri)}` }, 90),
+    const out = await annotate(
+      jpeg,
+      { boxes: dets, zones, caption: `${info.model ?? ''} ${redact(uri)}` },
+      90,
     );
+    await writeFile(o.out, out);
+    // the size of the frame written, which may differ from the profile's (a sub-stream snapshot)
+    const { width, height } = await sharp(out).metadata();
+    const profile =
+      info.width && (info.width !== width || info.height !== height)
+        ? ` (profile says ${info.width}x${info.height})`
+        : '';
     console.error(
-      `wrote ${o.out}: ${info.width ?? '?'}x${info.height ?? '?'}, ${zones.length} zone(s), ${dets.length} detection(s)`,
+      `wrote ${o.out}: ${width}x${height}${profile}, ${zones.length} zone(s), ${dets.length} detection(s)`,
     );
   });
 
@@ -102,8 +112,11 @@ program
   .requiredOption('--config <file>', 'gateway config')
   .action(async (o) => {
     const { s, dir } = section(o.config);
-    const d = await loadDetector(path.resolve(dir, s.models.detector));
-    console.log(`detector ${d.model.name} ${d.model.version} labels=${d.manifest.labels.join(',')}`);
+    const d = await loadDetectorSet(s, dir);
+    for (const u of d.uses)
+      console.log(
+        `detector ${u.detector.model.name} ${u.detector.model.version} labels=${(u.labels ?? u.detector.manifest.labels).join(',')}`,
+      );
     await d.close();
     if (s.models.classifier) {
       const c = await loadClassifier(path.resolve(dir, s.models.classifier));

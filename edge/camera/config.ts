@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Token } from '../../protocol/index.js';
+import { BackgroundParams } from './background/params.js';
 
 const Point = z
   .tuple([z.number().min(0).max(10000), z.number().min(0).max(10000)])
@@ -50,6 +51,12 @@ export const ZoneConfig = z
       .describe('no_parking: stationary this long = "stopped"'),
     dwellS: z.number().min(0).max(86400).default(300).describe('no_parking: allowed dwell after stopping'),
     persistS: z.number().min(0).max(86400).default(30).describe('litter: present this long = incident'),
+    litterBy: z
+      .enum(['detector', 'persistence'])
+      .default('detector')
+      .describe(
+        'litter: detector = litter-class boxes; persistence = static objects against the learnt background (cameras.background)',
+      ),
     absenceS: z
       .number()
       .min(1)
@@ -86,12 +93,26 @@ export const CameraConfig = z
       .object({
         urn: z.string().optional().describe('endpoint reference, e.g. urn:uuid:…'),
         name: z.string().optional().describe('scope name (percent-decoded)'),
+        probeTo: z
+          .string()
+          .regex(/^[^\s:]+:\d{1,5}$/, 'host:port')
+          .optional()
+          .describe('send the probe to this host:port (a directed probe) instead of the multicast group'),
       })
       .strict()
       .optional()
       .describe('find the camera by WS-Discovery instead of xaddr'),
     snapshotUri: z.url().optional().describe("override the camera's own snapshot URI (e.g. behind NAT)"),
-    profile: z.string().optional().describe('media profile token; default the first'),
+    profile: z
+      .string()
+      .optional()
+      .describe('media profile for evidence snapshots (main stream); default the largest'),
+    detectProfile: z
+      .string()
+      .default('auto')
+      .describe(
+        'media profile for detection snapshots; auto = the smallest not below the model input (sub-stream)',
+      ),
     username: z.string().max(128).optional().describe('ONVIF user (WS-Security and snapshot Basic/Digest)'),
     password: z.string().max(128).optional().describe('never logged'),
     snapshotIntervalS: z.number().min(0.05).max(3600).default(2).describe('seconds between snapshots'),
@@ -155,11 +176,35 @@ export const TrackerParams = z
   })
   .strict();
 
+export const DetectorUse = z
+  .object({
+    manifest: z.string().min(1).describe('detector manifest path (models/<name>/manifest.json)'),
+    labels: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('the labels this detector contributes; absent = all of its labels'),
+  })
+  .strict();
+export type DetectorUse = z.infer<typeof DetectorUse>;
+
 export const CameraSection = z
   .object({
     models: z
       .object({
-        detector: z.string().min(1).describe('detector manifest path (models/<name>/manifest.json)'),
+        detector: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('one detector for every label (shorthand for detectors: [{ manifest }])'),
+        detectors: z
+          .array(DetectorUse)
+          .min(1)
+          .max(4)
+          .optional()
+          .describe(
+            'several detectors run on each frame, e.g. a general COCO model for person/vehicle and a litter model',
+          ),
         classifier: z
           .string()
           .min(1)
@@ -183,6 +228,18 @@ export const CameraSection = z
           .default(['litter', 'garbage', 'trash'])
           .describe('detector labels that are litter / exposed garbage'),
         uniform: z.array(z.string()).default(['uniform']).describe('classifier labels meaning "in uniform"'),
+        groups: z
+          .record(z.string(), z.array(z.string()).min(1))
+          .default({ vehicle: ['vehicle', 'car', 'truck', 'bus', 'motorcycle'] })
+          .describe(
+            'labels naming the same kind of thing: one box per object across the group (NMS), one track, label by vote',
+          ),
+        groupIou: z
+          .number()
+          .min(0.1)
+          .max(1)
+          .default(0.6)
+          .describe('boxes of one group overlapping more than this are one object'),
       })
       .strict()
       .prefault({})
@@ -208,10 +265,26 @@ export const CameraSection = z
       .strict()
       .prefault({})
       .describe('evidence images'),
+    background: BackgroundParams.prefault({}).describe(
+      'background model for litter zones with litterBy: persistence',
+    ),
+    plates: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'read licence plates (PP-OCRv4) on illegal-parking evidence frames (new/update/end only)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('licence plates on vehicle evidence'),
     list: z.array(CameraConfig).min(1).max(64).describe('the cameras of this gateway'),
   })
   .strict()
   .superRefine((s, ctx) => {
+    verifyDetectors(s, ctx);
     verifyUniqueIds(s, ctx);
     verifyCameraAddress(s, ctx);
     verifyZones(s, ctx);
@@ -219,6 +292,21 @@ export const CameraSection = z
   });
 export type CameraSection = z.infer<typeof CameraSection>;
 type Ctx = z.RefinementCtx;
+
+/** Exactly one of models.detector / models.detectors. */
+export function verifyDetectors(s: { models: { detector?: string; detectors?: DetectorUse[] } }, ctx: Ctx) {
+  if (!s.models.detector === !s.models.detectors)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['models'],
+      message: 'give models.detector (one model) or models.detectors (a list), not both or neither',
+    });
+}
+
+/** The detectors of a section as a list (models.detector is the one-model shorthand). */
+export function detectorUses(s: Pick<CameraSection, 'models'>): DetectorUse[] {
+  return s.models.detectors ?? (s.models.detector ? [{ manifest: s.models.detector }] : []);
+}
 
 export function verifyUniqueIds(s: { list: CameraConfig[] }, ctx: Ctx) {
   const seen = new Set<string>();
@@ -268,7 +356,25 @@ export function verifyCameraAddress(s: { list: CameraConfig[] }, ctx: Ctx) {
   });
 }
 
-/** Polygons must be proper (non-zero area); post zones need the classifier; no_parking dwell ≥ stop. */
+/** Whether two edges of a polygon cross (touching at an end point does not count). */
+function edgesCross(a: number[], b: number[], c: number[], d: number[]): boolean {
+  const side = (p: number[], q: number[], r: number[]) =>
+    Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]));
+  return side(a, b, c) * side(a, b, d) < 0 && side(c, d, a) * side(c, d, b) < 0;
+}
+
+/** A figure-eight polygon has no inside a rule could test: its first crossing edges, or undefined. */
+export function selfIntersection(polygon: readonly number[][]): [number, number] | undefined {
+  const n = polygon.length;
+  for (let i = 0; i < n; i++)
+    for (let j = i + 2; j < n; j++) {
+      if (i === 0 && j === n - 1) continue; // neighbours through the closing edge
+      if (edgesCross(polygon[i], polygon[(i + 1) % n], polygon[j], polygon[(j + 1) % n])) return [i, j];
+    }
+  return undefined;
+}
+
+/** Polygons must be proper (non-zero area, not self-intersecting); post zones need the classifier. */
 export function verifyZones(s: { list: CameraConfig[]; models: { classifier?: string } }, ctx: Ctx) {
   s.list.forEach((c, i) => {
     c.zones.forEach((z, j) => {
@@ -283,6 +389,13 @@ export function verifyZones(s: { list: CameraConfig[]; models: { classifier?: st
           code: 'custom',
           path: [...path, 'polygon'],
           message: `camera ${c.id} zone ${z.id}: polygon has no area`,
+        });
+      const crossing = selfIntersection(z.polygon);
+      if (crossing)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'polygon'],
+          message: `camera ${c.id} zone ${z.id}: polygon crosses itself (edges ${crossing[0] + 1} and ${crossing[1] + 1}); list the corners in order around the zone`,
         });
       if (z.type === 'post' && !s.models.classifier)
         ctx.addIssue({

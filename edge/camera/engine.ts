@@ -5,6 +5,7 @@
  */
 
 import type { CameraConfig, CameraSection } from './config.js';
+import { groupResolver } from './detect/ensemble.js';
 import type { Detection } from './detect/index.js';
 import {
   type Finding,
@@ -13,6 +14,7 @@ import {
   type LifecycleEvent,
   type LifecycleState,
   type Mark,
+  type RuleInput,
   type RuleParams,
   type RulesState,
   stepLifecycle,
@@ -50,7 +52,11 @@ export function trackFrame(
   const r = stepTracker(
     s.tracker,
     { t, detections },
-    { ...p.section.tracker, stationaryLabels: [...vehicle, ...litter] },
+    {
+      ...p.section.tracker,
+      stationaryLabels: [...vehicle, ...litter],
+      groupOf: groupResolver(p.section.labels.groups ?? {}),
+    },
   );
   return { state: { ...s, tracker: r.state }, tracks: r.state.tracks, fresh };
 }
@@ -74,6 +80,7 @@ export function judgeFrame(
   t: number,
   judgements: Readonly<Record<number, boolean>>,
   p: EngineParams,
+  statics?: RuleInput['statics'],
 ): {
   state: EngineState;
   events: LifecycleEvent[];
@@ -86,7 +93,7 @@ export function judgeFrame(
     labels: p.section.labels,
     timezone: p.section.timezone,
   };
-  const r = stepRules(s.rules, { t, tracks: s.tracker.tracks, judgements }, params);
+  const r = stepRules(s.rules, { t, tracks: s.tracker.tracks, judgements, statics }, params);
   const cooldowns = new Map(p.camera.zones.map((z) => [z.id, z.cooldownS]));
   const l = stepLifecycle(
     s.lifecycle,

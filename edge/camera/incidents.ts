@@ -7,7 +7,7 @@ import { INCIDENT_KINDS, type IncidentKind, newId } from '../../protocol/index.j
 import type { EvidenceImage, IncidentDraft } from '../unit.js';
 import type { CameraConfig } from './config.js';
 import type { ModelInfo } from './detect/index.js';
-import type { LifecycleEvent } from './rules/index.js';
+import type { Finding, LifecycleEvent } from './rules/index.js';
 import type { Track } from './track/index.js';
 
 export interface OpenCause {
@@ -24,7 +24,17 @@ const RULE_NAMES: Partial<Record<IncidentKind, string>> = {
   device_offline: 'camera.offline',
 };
 
-export function location(cam: CameraConfig, zoneId?: string): IncidentDraft['location'] {
+/** What an incident needs of its camera; kept in the saved state for a camera later removed. */
+export type CameraPlace = Pick<CameraConfig, 'id' | 'name' | 'location'>;
+
+/** The incident kinds each zone type produces: a restored cause must still fit its zone. */
+export const ZONE_KINDS: Record<CameraConfig['zones'][number]['type'], readonly IncidentKind[]> = {
+  no_parking: ['illegal_parking'],
+  litter: ['litter'],
+  post: ['uniform_violation', 'absence_from_post'],
+};
+
+export function location(cam: CameraPlace, zoneId?: string): IncidentDraft['location'] {
   return {
     source: 'fixed',
     lat: cam.location.lat,
@@ -59,15 +69,18 @@ export function revision(
 export function draftFor(
   e: LifecycleEvent,
   c: OpenCause,
-  cam: CameraConfig,
+  cam: CameraPlace,
   t: number,
   tracks: readonly Track[],
   model: ModelInfo | undefined,
 ): IncidentDraft {
   const f = e.finding;
-  const dets = tracks
-    .filter((tr) => f.trackIds.includes(tr.id))
-    .map((tr) => ({ label: tr.label, score: tr.score, box: tr.box, trackId: tr.id }));
+  const dets: IncidentDraft['detections'] = [
+    ...tracks
+      .filter((tr) => f.trackIds.includes(tr.id))
+      .map((tr) => ({ label: tr.label, score: tr.score, box: tr.box, trackId: tr.id })),
+    ...(f.boxes ?? []),
+  ];
   const observedAt = new Date(t).toISOString();
   return {
     id: c.id,
@@ -85,6 +98,22 @@ export function draftFor(
     producer: { model: model ? { ...model } : undefined, rule: RULE_NAMES[f.kind] ?? f.kind },
     details: { ...f.details, zoneId: f.zoneId, cameraName: cam.name ?? cam.id },
   };
+}
+
+/**
+ * The end of a cause the pipeline can no longer watch (its zone or camera left the config): no
+ * frame to show, the reason in the details.
+ */
+export function endForReason(
+  f: Finding,
+  c: OpenCause,
+  cam: CameraPlace,
+  t: number,
+  reason: string,
+  model?: ModelInfo,
+): IncidentDraft {
+  const d = draftFor({ phase: 'end', key: f.key, finding: f }, c, cam, t, [], model);
+  return { ...d, details: { ...d.details, endReason: reason } };
 }
 
 /**

@@ -2,12 +2,14 @@
  * @module edge/vehicle/cli
  * The field engineer's tool: decode recorded logs offline, JSON lines on stdout, a summary of
  * rejected input on stderr.
- *   npm run vehicle -- decode-nmea drive.nmea
- *   npm run vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
+ *   npm run -s vehicle -- decode-nmea drive.nmea
+ *   npm run -s vehicle -- decode-can candump.log --dbc edge/vehicle/can/muck-truck.dbc
+ *   npm run -s vehicle -- decode-jt808 capture.hex [--lenient]
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc } from './can/index.js';
+import { summariseJt808 } from '../jt808/decode.js';
+import { type CanFrame, CanSignalDecoder, parseCandumpLine, parseDbc, SlcanReader } from './can/index.js';
 import { decodeNmea } from './gnss/fix.js';
 
 function read(path: string): Buffer {
@@ -50,14 +52,24 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
   const rejected: Record<string, number> = {};
   let messages = 0;
   const out: string[] = [];
-  for (const line of read(file).toString('latin1').split(/\r?\n/)) {
-    if (!line.trim() || line.startsWith('#')) continue;
-    const f = parseCandumpLine(line);
-    if (typeof f === 'string') {
-      rejected[f] = (rejected[f] ?? 0) + 1;
-      continue;
+  const text = read(file).toString('latin1');
+  // a recording of the SLCAN serial stream (t/T/r/R lines) or candump text (-L or default layout)
+  const first = text.split(/[\r\n]+/).find((l) => l.trim() && !l.startsWith('#')) ?? '';
+  const slcan = /^[tTrR][0-9A-Fa-f]/.test(first);
+  const frames: CanFrame[] = [];
+  if (slcan) {
+    const r = new SlcanReader((f) => frames.push(f));
+    r.push(text.replace(/^#.*$/gm, ''));
+    if (r.counters.malformed) rejected['not an SLCAN frame'] = r.counters.malformed;
+  } else
+    for (const line of text.split(/\r?\n/)) {
+      if (!line.trim() || line.startsWith('#')) continue;
+      const f = parseCandumpLine(line);
+      if (typeof f === 'string') rejected[f] = (rejected[f] ?? 0) + 1;
+      else frames.push(f);
     }
-    const m = dec.push(f as CanFrame);
+  for (const f of frames) {
+    const m = dec.push(f);
     if (!m) continue;
     messages++;
     out.push(
@@ -72,14 +84,28 @@ export function decodeCanCommand(file: string, opts: { dbc: string }): void {
       }),
     );
   }
+  dec.j1939.end();
   if (out.length) process.stdout.write(`${out.join('\n')}\n`);
   const summary = { file, messages, unknownPgn: dec.unknownPgn, rejected, j1939: dec.j1939.counters };
   process.stderr.write(`${JSON.stringify(summary)}\n`);
 }
 
+/** JT/T 808 capture (hex lines or a raw TCP dump): one JSON line per message, refusals on stderr. */
+export function decodeJt808Command(file: string, opts: { lenient?: boolean }): void {
+  const { lines, summary } = summariseJt808(read(file), !!opts.lenient);
+  if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
+  process.stderr.write(`${JSON.stringify({ file, ...summary })}\n`);
+}
+
+// Piped into `head`: the reader has gone, so stop quietly (no stack trace, exit 0 like cat).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
+
 const program = new Command()
   .name('vehicle')
-  .description('车载终端工具 vehicle unit tools: decode recorded NMEA and CAN logs to JSON lines');
+  .description('车载终端工具 vehicle unit tools: decode recorded NMEA, CAN and JT/T 808 logs to JSON lines');
 program
   .command('decode-nmea')
   .argument('<file>', 'NMEA log (.log/.nmea); lines starting with # are ignored')
@@ -88,10 +114,16 @@ program
   .action(decodeNmeaCommand);
 program
   .command('decode-can')
-  .argument('<file>', 'candump log: (ts) can0 ID#DATA')
+  .argument('<file>', 'candump log ((ts) can0 ID#DATA, or can0  ID   [n]  bytes) or SLCAN recording')
   .requiredOption('--dbc <file>', 'DBC file; messages matched by J1939 PGN, source address ignored')
   .description('one JSON line per decoded J1939 message: pgn, sa, signals')
   .action(decodeCanCommand);
+program
+  .command('decode-jt808')
+  .argument('<file>', 'JT/T 808 capture: hex frames one per line (# comments), or raw bytes off TCP')
+  .option('--lenient', 'decode frames with a bad checksum/escape/length too, flagged in "warnings"')
+  .description('one JSON line per frame: at, msgId, phone, serial, message (positions, items)')
+  .action(decodeJt808Command);
 
 try {
   program.parse();

@@ -59,8 +59,17 @@ export class IncidentTracker {
     };
   }
 
-  /** Keys with an open incident (for closing them on stop). */
+  /** Keys with an open incident. */
   openKeys(): string[] {
     return [...this.open.keys()];
+  }
+
+  /** The open incidents' ids and revisions, to keep across a restart. */
+  saved(): [string, { id: string; rev: number }][] {
+    return [...this.open];
+  }
+
+  restore(open: readonly [string, { id: string; rev: number }][]): void {
+    for (const [k, ref] of open) this.open.set(k, { ...ref });
   }
 }

@@ -4,27 +4,48 @@
  * incidents and bounded-rate telemetry out through the gateway core's sinks. The state machines
  * are pure (state/, rules/); this file only wires devices, clocks and sinks around them.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { type CommandRequest, type DeviceStatus, formatIssues } from '../../protocol/index.js';
-import type { EdgeSinks, EdgeUnit, IncidentDraft, UnitContext } from '../unit.js';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  type CommandRequest,
+  type DeviceStatus,
+  formatIssues,
+  type IncidentKind,
+} from '../../protocol/index.js';
+import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
+import { loadUnitState, saveUnitState } from '../unit-state.js';
 import { CanSignalDecoder, type Dbc, parseDbc, SlcanReader, slcanSetup } from './can/index.js';
 import { VehicleSection } from './config.js';
 import { type Fix, FixAssembler, fixProblem } from './gnss/fix.js';
 import { NmeaReader } from './gnss/nmea.js';
 import { IncidentTracker } from './incidents.js';
+import { VehiclePipeline } from './pipeline.js';
 import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from './rules/episode.js';
 import { loadGeo } from './rules/geo.js';
-import { initialRulesState, RULES, type RuleKey, stepRules } from './rules/index.js';
+import { type Details, RULES, type RuleKey, type RulesState } from './rules/index.js';
 import { SerialLine } from './serial/line.js';
 import { applyCanMessage, pollDigitalInputs, type SignalState } from './signals.js';
-import { initialVehicleState, stepVehicle, type VehicleInput } from './state/index.js';
-import { TelemetryBatcher } from './telemetry.js';
+import type { VehicleInput } from './state/index.js';
 
 /** After this long without NMEA bytes the open epoch is complete: emit it. */
 const EPOCH_QUIET_MS = 150;
 /** No CAN frames this long after setup: send the SLCAN setup again. */
 const SETUP_RETRY_MS = 2000;
+
+/** What a vehicle unit keeps on disk between runs: its open episodes and their incident ids. */
+interface SavedVehicle {
+  v: 1;
+  vehicleId: string;
+  plate: string;
+  episodes: RulesState['episodes'];
+  details: RulesState['details'];
+  offline: Record<DeviceKey, EpisodeState>;
+  open: [string, { id: string; rev: number }][];
+  last?: VehicleInput;
+}
+
+const vehicleStateFile = (dataDir: string, id: string) =>
+  join(dataDir, 'vehicles', `${encodeURIComponent(id)}.json`);
 
 /**
  * Validate the `vehicle:` section, load its GeoJSON and DBC, and make the unit (not started).
@@ -58,15 +79,15 @@ export function verifyDbcSignals(cfg: VehicleSection, dbc: Dbc): void {
       );
 }
 
-type DeviceKey = 'gps' | 'can';
+type DeviceKey = 'gps' | 'can' | 'di';
+const DEVICE_KEYS: readonly DeviceKey[] = ['gps', 'can', 'di'];
 
 class VehicleUnit implements EdgeUnit {
   readonly name: string;
-  private sinks: EdgeSinks | undefined;
-  private vstate = initialVehicleState();
-  private rstate = initialRulesState();
+  private started = false;
   private readonly signals: SignalState = { can: {} };
-  private readonly tracker: IncidentTracker;
+  /** state → rules → incidents and telemetry, shared with the JT/T 808 unit */
+  private readonly pipe: VehiclePipeline;
   private readonly nmea: NmeaReader;
   private readonly fixes: FixAssembler;
   private readonly slcan: SlcanReader | undefined;
@@ -75,37 +96,42 @@ class VehicleUnit implements EdgeUnit {
   private canLine: SerialLine | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private quiet: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private last: VehicleInput | undefined;
   private lastFixAt = 0;
   private lastNoFixAt = 0;
   private lastCanAt = 0;
   private lastSetupAt = 0;
   private diError: string | undefined;
-  private readonly offline: Record<DeviceKey, EpisodeState> = { gps: idleEpisode(), can: idleEpisode() };
+  private readonly offline: Record<DeviceKey, EpisodeState> = {
+    gps: idleEpisode(),
+    can: idleEpisode(),
+    di: idleEpisode(),
+  };
   private readonly rejected: Record<string, number> = {};
   /** receiver health from the last good fix, for the heartbeat */
   private receiver: { sats?: number; hdop?: number; mode?: number } = {};
-  private readonly telemetry: TelemetryBatcher;
 
   constructor(
     private readonly cfg: VehicleSection,
     private readonly ctx: UnitContext,
-    private readonly geo: ReturnType<typeof loadGeo>,
+    geo: ReturnType<typeof loadGeo>,
     dbc: Dbc | undefined,
   ) {
     this.name = `vehicle:${cfg.id}`;
-    this.tracker = new IncidentTracker(cfg.id, cfg.plate);
+    this.pipe = new VehiclePipeline({
+      id: cfg.id,
+      plate: cfg.plate,
+      geo,
+      rules: cfg.rules,
+      telemetry: cfg.telemetry,
+      maxJumpKmh: cfg.gnss.maxJumpKmh,
+      log: ctx.log,
+      pointSignals: () => this.pointSignals(),
+      // an episode that starts or ends changes what a restart must take back
+      onRuleEvent: () => this.save(),
+    });
     const pivot = Date.parse(`${cfg.gnss.rolloverPivot}T00:00:00Z`);
     this.fixes = new FixAssembler((f) => this.onFix(f), { rolloverPivotMs: pivot });
     this.nmea = new NmeaReader((s) => this.fixes.push(s));
-    this.telemetry = new TelemetryBatcher(cfg.telemetry, (pts) => {
-      try {
-        this.sinks?.telemetry(cfg.id, pts);
-      } catch (e) {
-        ctx.log.error({ vehicle: cfg.id, err: (e as Error).message }, 'telemetry batch not taken');
-      }
-    });
     if (dbc && cfg.can) {
       const dec = new CanSignalDecoder(dbc);
       const map = cfg.can.signals;
@@ -113,7 +139,8 @@ class VehicleUnit implements EdgeUnit {
       this.slcan = new SlcanReader(
         (frame) => {
           this.lastCanAt = Date.now();
-          const m = dec.push(frame);
+          // the host clock stamps live frames, so a transfer whose sender went quiet times out (T1)
+          const m = dec.push({ ...frame, t: frame.t ?? this.lastCanAt });
           if (m) applyCanMessage(this.signals, m, map);
         },
         (why) =>
@@ -123,7 +150,9 @@ class VehicleUnit implements EdgeUnit {
   }
 
   async start(sinks: EdgeSinks): Promise<void> {
-    this.sinks = sinks;
+    this.pipe.attach(sinks);
+    this.started = true;
+    this.restore();
     const { cfg, ctx } = this;
     this.gps = new SerialLine({
       name: 'gps',
@@ -164,7 +193,7 @@ class VehicleUnit implements EdgeUnit {
       this.timers.push(setInterval(poll, di.pollMs));
     }
     this.timers.push(setInterval(() => this.tick(Date.now()), 1000));
-    this.timers.push(setInterval(() => this.telemetry.flush(), cfg.telemetry.maxBatchDelayS * 1000));
+    this.timers.push(setInterval(() => this.pipe.telemetry.flush(), cfg.telemetry.maxBatchDelayS * 1000));
   }
 
   async stop(): Promise<void> {
@@ -172,22 +201,73 @@ class VehicleUnit implements EdgeUnit {
     clearTimeout(this.quiet);
     await Promise.all([this.gps?.stop(), this.canLine?.stop()]);
     this.fixes.flush();
-    // open episodes end with the unit: an incident never stays "new" forever
-    const t = this.last?.t ?? Date.now();
-    for (const r of RULES)
-      for (const e of closeEpisode(this.rstate.episodes[r.key], t))
-        this.emit({ key: r.key, kind: r.kind, event: e, details: {}, at: this.last });
-    for (const d of ['gps', 'can'] as const)
-      for (const e of closeEpisode(this.offline[d], Date.now()))
-        this.emit({
-          key: `device-${d}`,
-          kind: 'device_offline',
-          event: e,
-          details: { device: d },
-          at: this.last,
-        });
-    this.telemetry.flush();
-    await this.chain;
+    // open episodes stay open: the next start (restart, reload) continues them with their ids
+    this.pipe.telemetry.flush();
+    await this.pipe.settled();
+    if (this.started) this.save();
+  }
+
+  private save(): void {
+    const state: SavedVehicle = {
+      v: 1,
+      vehicleId: this.cfg.id,
+      plate: this.cfg.plate,
+      episodes: this.pipe.rstate.episodes,
+      details: this.pipe.rstate.details,
+      offline: this.offline,
+      open: this.pipe.tracker.saved(),
+      last: this.pipe.last,
+    };
+    try {
+      saveUnitState(vehicleStateFile(this.ctx.dataDir, this.cfg.id), state);
+    } catch (e) {
+      this.ctx.log.error({ vehicle: this.cfg.id, err: (e as Error).message }, 'vehicle state not saved');
+    }
+  }
+
+  /**
+   * Take back the open episodes of the previous run so their incidents keep their ids; one of a
+   * rule the config now disables, or of a vehicle no longer configured here, ends with that reason.
+   */
+  private restore(): void {
+    const dir = join(this.ctx.dataDir, 'vehicles');
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+    for (const f of files) {
+      const saved = loadUnitState<SavedVehicle>(join(dir, f), this.ctx.log);
+      if (saved?.v !== 1) continue;
+      const mine = saved.vehicleId === this.cfg.id;
+      const tracker = mine ? this.pipe.tracker : new IncidentTracker(saved.vehicleId, saved.plate);
+      tracker.restore(saved.open);
+      const end = (key: string, kind: IncidentKind, ep: EpisodeState, t: number, details: Details) => {
+        for (const e of closeEpisode(ep, t))
+          this.pipe.emitDraft(tracker.draft({ key, kind, event: e, details, at: saved.last }));
+      };
+      const t = saved.last?.t ?? Date.now();
+      for (const r of RULES) {
+        const ep = saved.episodes[r.key] ?? idleEpisode();
+        if (mine && this.cfg.rules[r.key].enabled) {
+          this.pipe.rstate.episodes[r.key] = ep;
+          this.pipe.rstate.details[r.key] = saved.details[r.key] ?? {};
+        } else
+          end(r.key, r.kind, ep, t, {
+            ...saved.details[r.key],
+            endReason: mine ? 'rule disabled in config' : 'vehicle removed from config',
+          });
+      }
+      for (const d of DEVICE_KEYS) {
+        const ep = saved.offline[d] ?? idleEpisode();
+        if (mine && (d === 'gps' || (d === 'can' ? this.cfg.can : this.cfg.di))) this.offline[d] = ep;
+        else
+          end(`device-${d}`, 'device_offline', ep, Date.now(), {
+            device: d,
+            endReason: mine ? 'device removed from config' : 'vehicle removed from config',
+          });
+      }
+      if (mine) {
+        this.pipe.last = saved.last;
+        this.ctx.log.info({ vehicle: this.cfg.id, open: tracker.openKeys() }, 'vehicle state restored');
+      } else rmSync(join(dir, f), { force: true });
+    }
   }
 
   private onFix(f: Fix): void {
@@ -209,22 +289,7 @@ class VehicleUnit implements EdgeUnit {
       dumpBodyRaised: this.signals.dumpBodyRaised,
       coverOpen: this.signals.coverOpen,
     };
-    const step = stepVehicle(this.vstate, input, this.cfg.gnss.maxJumpKmh);
-    this.vstate = step.state;
-    if (!step.accepted) return;
-    this.last = input;
-    const out = stepRules(
-      this.rstate,
-      input,
-      step.accepted.prev,
-      { geo: this.geo, params: this.cfg.rules },
-      (rule, err) =>
-        this.ctx.log.error({ vehicle: this.cfg.id, rule, err: err.message }, 'vehicle rule failed; skipped'),
-    );
-    this.rstate = out.state;
-    for (const e of out.events)
-      this.emit({ key: e.rule, kind: e.kind, event: e.event, details: e.details, at: e.at });
-    this.telemetry.offer(input, this.pointSignals());
+    this.pipe.fix(input);
   }
 
   private pointSignals(): Record<string, number | boolean> {
@@ -235,19 +300,9 @@ class VehicleUnit implements EdgeUnit {
     return s;
   }
 
-  private emit(e: Parameters<IncidentTracker['draft']>[0]): void {
-    const d: IncidentDraft | undefined = this.tracker.draft(e);
-    const sinks = this.sinks;
-    if (!d || !sinks) return;
-    // in order: a revision is written only after the one before it
-    this.chain = this.chain
-      .then(() => sinks.incident(d))
-      .catch((err) =>
-        this.ctx.log.error(
-          { vehicle: this.cfg.id, kind: d.kind, rev: d.rev, err: (err as Error).message },
-          'incident not stored',
-        ),
-      );
+  private emit(e: Parameters<VehiclePipeline['emit']>[0]): void {
+    this.pipe.emit(e);
+    this.save();
   }
 
   /** Host-clock checks: SLCAN re-setup, device offline episodes. */
@@ -263,7 +318,7 @@ class VehicleUnit implements EdgeUnit {
       line.write(slcanSetup(this.cfg.can.bitrate));
     }
     const status = this.deviceState(now);
-    for (const d of ['gps', 'can'] as const) {
+    for (const d of DEVICE_KEYS) {
       const st = status[d];
       if (!st) continue;
       const out = stepEpisode(
@@ -278,7 +333,7 @@ class VehicleUnit implements EdgeUnit {
           kind: 'device_offline',
           event: e,
           details: { device: d, deviceId: `${this.cfg.id}-${d}`, error: st.error ?? 'back online' },
-          at: this.last,
+          at: this.pipe.last,
         });
     }
   }
@@ -308,6 +363,8 @@ class VehicleUnit implements EdgeUnit {
           : undefined;
       out.can = { online: !error, error };
     }
+    // digital inputs are equipment too: unreadable for deviceOfflineAfterS → the same 93.01 incident
+    if (this.cfg.di) out.di = { online: !this.diError, error: this.diError };
     return out;
   }
 
@@ -326,8 +383,8 @@ class VehicleUnit implements EdgeUnit {
         counters: {
           ...this.nmea.counters,
           ...Object.fromEntries(Object.entries(this.rejected).map(([k, v]) => [`fix ${k}`, v])),
-          outOfOrder: this.vstate.dropped.outOfOrder,
-          jumps: this.vstate.dropped.jumps,
+          outOfOrder: this.pipe.vstate.dropped.outOfOrder,
+          jumps: this.pipe.vstate.dropped.jumps,
           reopens: this.gps!.state.reopens,
           ...Object.fromEntries(
             Object.entries({
@@ -336,8 +393,8 @@ class VehicleUnit implements EdgeUnit {
               fixMode: this.receiver.mode,
             }).filter(([, v]) => v !== undefined && Number.isFinite(v)),
           ),
-          ruleErrors: this.rstate.errors,
-          telemetryPoints: this.telemetry.sampled,
+          ruleErrors: this.pipe.rstate.errors,
+          telemetryPoints: this.pipe.telemetry.sampled,
         },
       });
     if (st.can && this.slcan && this.can)
@@ -349,14 +406,13 @@ class VehicleUnit implements EdgeUnit {
         error: st.can.error,
         counters: { ...this.slcan.counters, ...this.can.j1939.counters, unknownPgn: this.can.unknownPgn },
       });
-    if (this.cfg.di)
-      list.push({ id: `${this.cfg.id}-di`, type: 'di', online: !this.diError, error: this.diError });
+    if (st.di) list.push({ id: `${this.cfg.id}-di`, type: 'di', online: st.di.online, error: st.di.error });
     return list;
   }
 
   async command(req: CommandRequest): Promise<Record<string, unknown> | undefined> {
     if (req.verb !== 'where' || (req.deviceId && req.deviceId !== this.cfg.id)) return undefined;
-    const v = this.last;
+    const v = this.pipe.last;
     return {
       vehicleId: this.cfg.id,
       plate: this.cfg.plate,
@@ -368,13 +424,13 @@ class VehicleUnit implements EdgeUnit {
       trackDeg: v?.track ?? null,
       fixAgeS: this.lastFixAt ? Math.round((Date.now() - this.lastFixAt) / 100) / 10 : null,
       signals: this.pointSignals(),
-      openIncidents: this.tracker.openKeys(),
+      openIncidents: this.pipe.tracker.openKeys(),
       devices: this.devices().map((d) => ({ id: d.id, type: d.type, online: d.online, error: d.error })),
     };
   }
 
   /** for tests: which rules currently have an open episode */
   activeRules(): RuleKey[] {
-    return RULES.filter((r) => this.rstate.episodes[r.key].phase === 'active').map((r) => r.key);
+    return this.pipe.activeRules();
   }
 }

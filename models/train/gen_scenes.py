@@ -17,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import shaded  # noqa: E402
 import sprites  # noqa: E402
 from scene import CLASSES, Placed, Street, compose, degrade, jpeg  # noqa: E402
 
@@ -67,10 +68,13 @@ def road_y(st, frac):
     return st.y_road0 + (st.y_road1 - st.y_road0) * frac
 
 
-def car_scene(out, name, seed, stay, description):
+def car_scene(out, name, seed, stay, description, realistic=False):
     st = street(seed)
     y = road_y(st, 0.45)
-    car = sprite(seed + 1, sprites.draw_car_side, int(st.person_h(y) * 2.6), kind='car')
+    length = int(st.person_h(y) * 2.6)
+    # realistic: a shaded car a COCO-trained detector sees (the demo's default detector)
+    car = sprite(seed + 1, shaded.draw_car_shaded, length) if realistic else sprite(
+        seed + 1, sprites.draw_car_side, length, kind='car')
     park_x = W * 0.55
     frames, notes = [], []
     arrive, leave = 6, 6
@@ -150,7 +154,13 @@ def post_scene(out, name, seed, uniform, n_at_post, n_total, description):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--out', default='models/scenes')
+    ap.add_argument('--only', help='write only this scene')
     a = ap.parse_args()
+    if a.only in (None, 'street-parking'):
+        car_scene(a.out, 'street-parking', 101, 16,
+                  'a shaded (realistic) car arrives, parks in the no-parking area for 16 frames, then leaves', True)
+    if a.only:
+        return
     car_scene(a.out, 'parking', 101, 16, 'a car arrives, parks in the no-parking area for 16 frames, then leaves')
     car_scene(a.out, 'brief-stop', 202, 3, 'a car stops briefly (3 frames) in the no-parking area and leaves')
     litter_scene(a.out, 303)

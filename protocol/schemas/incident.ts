@@ -45,6 +45,23 @@ export const IncidentLocation = LatLon.partial()
   })
   .describe('where the cause is');
 
+const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
+const C = 'A-HJ-NP-Z0-9';
+/** A Chinese licence plate without separators: 粤ZP560港, 浙AD12345 (green), 苏ED51712. */
+export const PLATE_PATTERN = new RegExp(
+  `^[${PROVINCES}][A-HJ-NP-Z](?:[${C}]{4}[${C}挂学警港澳领试超使]|[DF][${C}]\\d{4}|\\d{5}[DF])$`,
+);
+
+export const Plate = z
+  .object({
+    text: z
+      .string()
+      .regex(PLATE_PATTERN, 'a Chinese licence plate, e.g. 浙AD12345')
+      .describe('as read, no separators'),
+    confidence: z.number().min(0).max(1).describe('mean character confidence of the reading'),
+  })
+  .describe('licence plate read from the evidence frame; absent when unreadable (never a guess)');
+
 export const Incident = z
   .object({
     v: z.literal(1),
@@ -63,6 +80,7 @@ export const Incident = z
     detections: z.array(Detection).max(200).default([]),
     evidence: z.array(EvidenceRef).max(16).default([]),
     producer: z.object({ model: ModelRef.optional(), rule: z.string().min(1).max(64) }),
+    plate: Plate.optional(),
     details: z.record(z.string(), z.union([z.string().max(512), z.number(), z.boolean()])).default({}),
   })
   .superRefine((m, ctx) => {

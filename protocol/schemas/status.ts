@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { Token } from '../ids.js';
-import { IsoTime } from './common.js';
+import { IsoTime, ModelRef } from './common.js';
 
 export const DeviceStatus = z.object({
   id: Token,
@@ -16,6 +16,12 @@ export const DeviceStatus = z.object({
   counters: z.record(z.string(), z.number()).optional().describe('e.g. badChecksum, framesDecoded'),
 });
 export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
+export const RunningModel = ModelRef.extend({
+  task: z.enum(['detect', 'classify']),
+  cameraIds: z.array(Token).max(256).describe('the cameras this model serves'),
+});
+export type RunningModel = z.infer<typeof RunningModel>;
 
 export const GatewayStatus = z.object({
   v: z.literal(1),
@@ -60,5 +66,6 @@ export const GatewayStatus = z.object({
     })
     .optional(),
   devices: z.array(DeviceStatus).max(256),
+  models: z.array(RunningModel).max(32).optional().describe('the models loaded now (name, version, sha256)'),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatus>;

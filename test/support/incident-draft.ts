@@ -5,6 +5,7 @@
  */
 import type { IncidentDraft } from '../../edge/unit.js';
 import { newId } from '../../protocol/index.js';
+import { ZHENGXIANG } from './city-points.js';
 
 export function litterDraft(at: string, over: Partial<IncidentDraft> = {}): IncidentDraft {
   return {
@@ -17,7 +18,7 @@ export function litterDraft(at: string, over: Partial<IncidentDraft> = {}): Inci
     observedAt: at,
     startedAt: at,
     confidence: 0.8,
-    location: { source: 'fixed', lat: 30.27, lon: 120.15 },
+    location: { source: 'fixed', ...ZHENGXIANG },
     producer: { rule: 'litter' },
     ...over,
   };

@@ -18,6 +18,8 @@ export interface NatsServerHandle {
   port: number;
   storeDir: string;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown, no flush (a node lost mid-publish) */
+  kill(): Promise<void>;
   start(): Promise<void>;
   /** stop and remove the store directory */
   dispose(): Promise<void>;
@@ -112,16 +114,19 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     throw new Error(`nats-server did not listen on ${port} within 15 s: ${lines.slice(-5).join(' | ')}`);
   };
 
-  const stop = async () => {
+  /** signal the process and wait for its exit; SIGTERM escalates to SIGKILL after 5 s */
+  const end = async (signal: 'SIGTERM' | 'SIGKILL') => {
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null) return;
     const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
+    c.kill(signal);
     const t = setTimeout(() => c.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(t);
   };
+  const stop = () => end('SIGTERM');
+  const kill = () => end('SIGKILL');
 
   const dispose = async () => {
     await stop();
@@ -134,6 +139,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     port,
     storeDir,
     stop,
+    kill,
     start,
     dispose,
     [Symbol.asyncDispose]: dispose,

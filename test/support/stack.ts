@@ -2,10 +2,13 @@
  * @module test/support/stack
  * The whole system on one machine, as real processes: nats-server (JetStream), central, a
  * checkpoint gateway fed by simulated ONVIF cameras, and a vehicle gateway fed by a simulated
- * truck on socat pseudo-terminals. The demo (`npm run demo`) and the end-to-end tests use it.
+ * truck on socat pseudo-terminals, and a JT/T 808 gateway with a simulated terminal over TCP. The demo (`npm run demo`) and the end-to-end tests use it.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import sharp from 'sharp';
+import { type Jt808Terminal, startJt808Terminal } from '../simulators/jt808/index.js';
 import {
   loadFrameDir,
   makeTestFrames,
@@ -19,11 +22,20 @@ import {
   startTruckSimulator,
   type TruckSimulator,
 } from '../simulators/serial/index.js';
+import { ZHENGXIANG } from './city-points.js';
 import { type NatsServerHandle, startNatsServer } from './nats-server.js';
 import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './processes.js';
 
 export const DETECTOR = join(REPO_ROOT, 'models/detector/manifest.json');
+/** the real pretrained detector (vendored YOLOX-Nano, COCO): people and vehicles */
+export const GENERAL_DETECTOR = join(REPO_ROOT, 'models/yolox-nano/manifest.json');
 export const CLASSIFIER = join(REPO_ROOT, 'models/uniform/manifest.json');
+
+/** The cameras' detectors: YOLOX-Nano for people and vehicles, the project's own model for litter (COCO has none). */
+export const CAMERA_DETECTORS = [
+  { manifest: GENERAL_DETECTOR, labels: ['person', 'car', 'bus', 'truck', 'motorcycle'] },
+  { manifest: DETECTOR, labels: ['litter'] },
+];
 const SCENES = join(REPO_ROOT, 'models/scenes');
 
 export interface CameraPlan {
@@ -52,6 +64,10 @@ export interface StackOptions {
   /** extra camera-section keys (e.g. tracker timings for fast tests) */
   cameraSectionExtra?: Record<string, unknown>;
   heartbeatS?: number;
+  /** a second truck whose own JT/T 808 terminal reports over TCP to its own gateway */
+  jt808Scenario?: ScenarioName;
+  jt808IntervalMs?: number;
+  jt808Loop?: boolean;
 }
 
 export interface Stack {
@@ -61,6 +77,8 @@ export interface Stack {
   checkpoint?: ManagedProcess;
   vehicle?: ManagedProcess;
   truck?: TruckSimulator;
+  jt808?: ManagedProcess;
+  jt808Terminal?: Jt808Terminal;
   ptys: PtyPair[];
   stop(): Promise<void>;
 }
@@ -134,7 +152,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
           dataDir: join(o.dir, 'checkpoint'),
           heartbeatS: o.heartbeatS ?? 5,
           cameras: {
-            models: { detector: DETECTOR, ...(existsSync(CLASSIFIER) ? { classifier: CLASSIFIER } : {}) },
+            models: {
+              detectors: CAMERA_DETECTORS,
+              ...(existsSync(CLASSIFIER) ? { classifier: CLASSIFIER } : {}),
+            },
             ...o.cameraSectionExtra,
             list,
           },
@@ -166,20 +187,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       if (o.truckCamera) {
         const cam = await startOnvifCamera({
           name: 'dashcam',
-          frames: await sceneFrames('parking'),
+          frames: await sceneFrames('street-parking'),
           advance: 'request',
           loop: true,
         });
         cleanups.push(() => cam.stop());
         truckCameras = {
-          models: { detector: DETECTOR },
+          models: { detectors: CAMERA_DETECTORS },
           list: [
             {
               id: 'truck-cam',
               name: '车载摄像头',
               xaddr: cam.xaddr,
               snapshotIntervalS: 5,
-              location: { lat: 30.27, lon: 120.15 },
+              location: { ...ZHENGXIANG },
             },
           ],
         };
@@ -225,9 +246,100 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       });
       cleanups.push(() => truck!.stop());
     }
-    return { nats, central, cameras, checkpoint, vehicle, truck, ptys, stop };
+    const jt = o.jt808Scenario ? await startJt808Truck(o, nats.url, say) : undefined;
+    if (jt) cleanups.push(jt.stop);
+    return {
+      nats,
+      central,
+      cameras,
+      checkpoint,
+      vehicle,
+      truck,
+      jt808: jt?.proc,
+      jt808Terminal: jt?.terminal,
+      ptys,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** The JT/T 808 gateway (its endpoint on a free loopback port) and the terminal that reports to it. */
+async function startJt808Truck(
+  o: StackOptions,
+  natsUrl: string,
+  say: (who: string) => (line: string) => void,
+) {
+  const port = await freePort();
+  const demo = join(REPO_ROOT, 'edge/vehicle/demo');
+  const cfgPath = join(o.dir, 'jt808.yaml');
+  writeFileSync(
+    cfgPath,
+    yamlOf({
+      gatewayId: 'veh-hy-jt808',
+      kind: 'vehicle',
+      name: '渣土车终端接入 JT/T 808',
+      nats: { servers: natsUrl },
+      dataDir: join(o.dir, 'jt808'),
+      heartbeatS: o.heartbeatS ?? 5,
+      jt808: {
+        listen: { host: '127.0.0.1', port },
+        vehicles: [{ id: 'truck-hy-d8808', plate: '湘D·A8808', phone: '13907340002', vendor: 'generic-io' }],
+        geo: {
+          route: join(demo, 'route.geojson'),
+          sites: join(demo, 'sites.geojson'),
+          zones: join(demo, 'zones.geojson'),
+        },
+      },
+    }),
+  );
+  const proc = await startGatewayProcess({ configPath: cfgPath, name: 'jt808', onLine: say('jt808') });
+  const jpeg = await sharp({ create: { width: 640, height: 360, channels: 3, background: '#5a6b7c' } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  let terminal: Jt808Terminal | undefined;
+  const end = Date.now() + 30_000;
+  for (;;) {
+    terminal = startJt808Terminal({
+      host: '127.0.0.1',
+      port,
+      phone: '13907340002',
+      plate: '湘D·A8808',
+      scenario: o.jt808Scenario,
+      intervalMs: o.jt808IntervalMs ?? 1000,
+      loop: o.jt808Loop,
+      jpeg,
+      heartbeatMs: 20_000,
+    });
+    const ok = await terminal.ready.then(
+      () => true,
+      () => false,
+    );
+    if (ok) break;
+    await terminal.stop();
+    if (Date.now() > end) throw new Error(`JT/T 808 terminal could not register at 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const t = terminal;
+  return {
+    proc,
+    terminal: t,
+    stop: async () => {
+      await t.stop();
+      await proc.stop();
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
 }

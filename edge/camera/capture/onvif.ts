@@ -5,9 +5,20 @@
  */
 import onvif from 'node-onvif';
 
+export interface MediaProfile {
+  token: string;
+  name?: string;
+  snapshotUri: string;
+  width?: number;
+  height?: number;
+}
+
 export interface OnvifInfo {
+  /** the configured profile (or the first): what `snapshotUri`, `width`, `height` describe */
   snapshotUri: string;
   profileToken: string;
+  /** every profile with a usable snapshot URI, in the camera's order */
+  profiles: MediaProfile[];
   manufacturer?: string;
   model?: string;
   serial?: string;
@@ -82,9 +93,20 @@ export async function connectOnvif(o: {
     throw new Error(`ONVIF: no usable snapshot URI (got "${snapshotUri}")`);
   const trim = xmlText;
   const num = (v: unknown) => (Number.isFinite(v) && (v as number) > 0 ? (v as number) : undefined);
+  const profiles: MediaProfile[] = dev
+    .getProfileList()
+    .map((x) => ({
+      token: xmlText(x.token) ?? '',
+      name: trim(x.name),
+      snapshotUri: String(x.snapshot ?? '').trim(),
+      width: num(x.video?.encoder?.resolution?.width) ?? num(x.video?.source?.bounds?.width),
+      height: num(x.video?.encoder?.resolution?.height) ?? num(x.video?.source?.bounds?.height),
+    }))
+    .filter((x) => /^https?:\/\//i.test(x.snapshotUri));
   return {
     snapshotUri,
     profileToken: xmlText(p.token) ?? '',
+    profiles,
     manufacturer: trim(info?.Manufacturer),
     model: trim(info?.Model),
     serial: trim(info?.SerialNumber),

@@ -1,8 +1,11 @@
 /**
  * @module edge/camera/capture/snapshot
- * HTTP snapshot fetch with Basic and Digest auth, a hard timeout and a size cap. Each request
- * keeps its own auth state: node-onvif's digest helper is one shared object, so two cameras
- * fetched at once can swap credentials, hosts and frames (see camera-capture.test.ts).
+ * HTTP snapshot fetch with Basic and Digest auth, a hard timeout and a size cap. Each camera
+ * keeps its own auth state ({@link SnapshotAuth}): node-onvif's digest helper is one shared
+ * object, so two cameras fetched at once can swap credentials, hosts and frames. After the first
+ * challenge a camera's requests carry credentials from the start (Basic pre-emptively, Digest by
+ * reusing the server's nonce with a counted `nc`, RFC 7616 §3.4), so a snapshot is one request,
+ * not anonymous → 401 → again; a stale nonce gets one fresh challenge.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -13,6 +16,8 @@ export interface SnapshotOptions {
   pass?: string;
   timeoutMs: number;
   maxBytes?: number;
+  /** this camera's auth state, kept between snapshots; without it every snapshot starts anonymous */
+  auth?: SnapshotAuth;
 }
 
 export class SnapshotError extends Error {
@@ -76,14 +81,46 @@ function get(url: URL, headers: Record<string, string>, o: SnapshotOptions): Pro
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function digestHeader(challenge: string, url: URL, user: string, pass: string): string {
-  const p: Record<string, string> = {};
-  for (const m of challenge.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) p[m[1].toLowerCase()] = m[2] ?? m[3];
+/** One camera's snapshot auth: the scheme its server asked for and, for Digest, the nonce in use. */
+export class SnapshotAuth {
+  scheme?: 'basic' | 'digest';
+  challenge: Record<string, string> = {};
+  /** requests made with the current nonce (the `nc` of the last one) */
+  nc = 0;
+  /** requests answered with 401 on the first try (for tests and metrics) */
+  challenges = 0;
+
+  learn(header: string): void {
+    this.challenges++;
+    if (/^digest/i.test(header)) {
+      this.scheme = 'digest';
+      this.challenge = {};
+      for (const m of header.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g))
+        this.challenge[m[1].toLowerCase()] = m[2] ?? m[3];
+      this.nc = 0;
+    } else this.scheme = 'basic';
+  }
+
+  /** The Authorization header for the next request, or none before the first challenge. */
+  header(url: URL, user: string, pass: string): string | undefined {
+    if (this.scheme === 'basic') return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    if (this.scheme === 'digest') return digestHeader(this.challenge, url, user, pass, ++this.nc);
+    return undefined;
+  }
+}
+
+function digestHeader(
+  p: Record<string, string>,
+  url: URL,
+  user: string,
+  pass: string,
+  count: number,
+): string {
   const algo = (p.algorithm ?? 'MD5').toUpperCase();
   const h = algo.startsWith('SHA-256') ? sha256 : md5;
   const uri = url.pathname + url.search;
   const cnonce = randomBytes(8).toString('hex');
-  const nc = '00000001';
+  const nc = count.toString(16).padStart(8, '0');
   const qop = p.qop
     ?.split(',')
     .map((s) => s.trim())
@@ -115,20 +152,20 @@ function isJpeg(b: Buffer): boolean {
 }
 
 /**
- * GET a JPEG snapshot. Sends no credentials first, answers a Basic or Digest challenge once.
- * Accepts `image/jpeg`, `image/jpg` and a missing content type; checks JPEG start and end markers.
+ * GET a JPEG snapshot. With credentials known from an earlier challenge it sends them at once;
+ * otherwise (or when the server challenges again: a new or stale nonce) it answers the challenge
+ * once. Accepts `image/jpeg`, `image/jpg` and a missing content type; checks JPEG start and end markers.
  */
 export async function fetchSnapshot(rawUrl: string, o: SnapshotOptions): Promise<Buffer> {
   const url = new URL(rawUrl.trim());
-  let reply = await get(url, {}, o);
-  if (reply.status === 401 && o.user !== undefined) {
-    const challenge = String(reply.headers['www-authenticate'] ?? '');
-    const user = o.user;
-    const pass = o.pass ?? '';
-    const auth = /^digest/i.test(challenge)
-      ? digestHeader(challenge, url, user, pass)
-      : `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    reply = await get(url, { authorization: auth }, o);
+  const auth = o.auth ?? new SnapshotAuth();
+  const user = o.user;
+  const pass = o.pass ?? '';
+  const first = user === undefined ? undefined : auth.header(url, user, pass);
+  let reply = await get(url, first ? { authorization: first } : {}, o);
+  if (reply.status === 401 && user !== undefined) {
+    auth.learn(String(reply.headers['www-authenticate'] ?? ''));
+    reply = await get(url, { authorization: auth.header(url, user, pass)! }, o);
   }
   if (reply.status === 401 || reply.status === 403)
     throw new SnapshotError(`snapshot: HTTP ${reply.status}, credentials refused`, 'auth');

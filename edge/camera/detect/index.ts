@@ -22,7 +22,7 @@
  */
 
 import sharp from 'sharp';
-import { decoderFor } from './decoders/index.js';
+import { decoderFor, type OutTensor } from './decoders/index.js';
 import type { ModelManifest } from './manifest.js';
 import { loadManifest } from './manifest.js';
 import { nmsClassAware, unletterbox } from './nms.js';
@@ -36,7 +36,7 @@ import {
 } from './preprocess.js';
 import { openSession } from './session.js';
 
-export { DECODERS, decoderFor } from './decoders/index.js';
+export { DECODERS, decoderFor, type OutTensor } from './decoders/index.js';
 export { loadManifest, ModelManifest } from './manifest.js';
 export { nmsClassAware } from './nms.js';
 export { decodeRgb, type ImageInput, letterboxGeometry, type RawImage } from './preprocess.js';
@@ -68,9 +68,10 @@ export interface Detector {
   readonly model: ModelInfo;
   detect(image: ImageInput | RawImage, opts?: { score?: number; iou?: number }): Promise<Detection[]>;
   preprocess(image: ImageInput | RawImage): Promise<Prepared>;
-  infer(p: Prepared): Promise<{ data: Float32Array; dims: number[] }>;
+  /** the model outputs the decoder reads (one, or all for multi-head layouts) */
+  infer(p: Prepared): Promise<OutTensor[]>;
   postprocess(
-    out: { data: Float32Array; dims: number[] },
+    out: readonly OutTensor[],
     t: LetterboxTransform,
     opts?: { score?: number; iou?: number },
   ): Detection[];
@@ -105,12 +106,18 @@ export async function loadDetector(manifestPath: string): Promise<Detector> {
   if (m.task !== 'detect')
     throw new Error(`model manifest ${manifestPath}: task is "${m.task}", expected "detect"`);
   const decoder = decoderFor(m.output.layout);
-  const sess = await openSession(lm.bytes, m, manifestPath, (dims) => decoder.checkDims(dims, m));
+  const sess = await openSession(
+    lm.bytes,
+    m,
+    manifestPath,
+    (dims) => decoder.checkDims(dims, m),
+    decoder.allOutputs,
+  );
   const preprocess = (image: ImageInput | RawImage) => prepare(image, m.input);
   const infer = (p: Prepared) => sess.run(p.data, p.dims);
   const postprocess: Detector['postprocess'] = (out, t, opts) => {
     const minScore = opts?.score ?? m.thresholds.score;
-    const cands = decoder.decode(out.data, out.dims, m, minScore).map((c) => unletterbox(c, t));
+    const cands = decoder.decode(out, m, minScore).map((c) => unletterbox(c, t));
     return nmsClassAware(cands, opts?.iou ?? m.thresholds.iou)
       .filter((c) => c.x2 - c.x1 > 0 && c.y2 - c.y1 > 0)
       .map((c) => ({
@@ -160,7 +167,7 @@ export async function loadClassifier(manifestPath: string): Promise<Classifier> 
   if (m.task !== 'classify')
     throw new Error(`model manifest ${manifestPath}: task is "${m.task}", expected "classify"`);
   const nc = m.labels.length;
-  const sess = await openSession(lm.bytes, m, manifestPath, (dims) => {
+  const sess = await openSession(lm.bytes, m, manifestPath, ([dims]) => {
     const last = dims[dims.length - 1];
     if (dims.length !== 2) return `expected rank 2 [1,${nc}], got [${dims}]`;
     if (typeof last === 'number' && last > 0 && last !== nc)
@@ -172,7 +179,7 @@ export async function loadClassifier(manifestPath: string): Promise<Classifier> 
     model: { name: m.name, version: m.version, sha256: lm.sha256 },
     async classify(image, box) {
       const p = await prepare(box ? await cropRaw(await toRaw(image), box) : image, m.input);
-      const out = await sess.run(p.data, p.dims);
+      const [out] = await sess.run(p.data, p.dims);
       const probs = m.output.layout === 'logits' ? softmax(out.data) : Array.from(out.data);
       const scores = Object.fromEntries(m.labels.map((l, i) => [l, probs[i]]));
       let best = 0;

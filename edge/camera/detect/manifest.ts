@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 
-export const DETECT_LAYOUTS = ['yolov5', 'yolov8', 'yolox'] as const;
+export const DETECT_LAYOUTS = ['yolov5', 'yolov8', 'yolox', 'picodet'] as const;
 export const CLASSIFY_LAYOUTS = ['logits', 'softmax'] as const;
 
 export const ManifestInput = z
@@ -46,19 +46,54 @@ export const ManifestInput = z
 
 export const ManifestOutput = z
   .object({
-    name: z.string().min(1).describe('output tensor name, e.g. "output0"'),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('output tensor name, e.g. "output0"; picodet reads all outputs (by shape) and needs none'),
     layout: z
       .enum([...DETECT_LAYOUTS, ...CLASSIFY_LAYOUTS])
       .describe(
-        'yolov5 [1,N,5+C]; yolov8 [1,4+C,N] (also v11); yolox raw grid [1,N,5+C]; logits/softmax [1,C]',
+        'yolov5 [1,N,5+C]; yolov8 [1,4+C,N] (also v11); yolox raw grid [1,N,5+C]; picodet GFL score + distance maps per stride; logits/softmax [1,C]',
       ),
     strides: z
       .array(z.number().int().positive())
       .min(1)
       .optional()
-      .describe('YOLOX grid strides, e.g. [8,16,32]'),
+      .describe('grid strides: YOLOX e.g. [8,16,32]; picodet default [8,16,32,64]'),
   })
   .strict();
+
+/**
+ * A reference image and what the model must find on it: `models validate` runs it, so a wrong
+ * layout or normalisation (which still "runs") fails with a reason instead of yielding junk boxes.
+ */
+export const ManifestReference = z
+  .object({
+    image: z.string().min(1).describe('image file, relative to the manifest'),
+    expect: z
+      .array(
+        z
+          .object({
+            label: z.string().min(1),
+            box: z
+              .tuple([z.number(), z.number(), z.number(), z.number()])
+              .describe('[x, y, w, h] in the image pixels, approximate'),
+            minIou: z.number().min(0.05).max(1).default(0.5).describe('how close a detection must be'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .describe('detections the model must give'),
+    score: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("score threshold for the check (default: the manifest's)"),
+  })
+  .strict();
+export type ManifestReference = z.infer<typeof ManifestReference>;
 
 export const ModelManifest = z
   .object({
@@ -74,6 +109,7 @@ export const ModelManifest = z
     input: ManifestInput,
     output: ManifestOutput,
     labels: z.array(z.string().min(1)).min(1).max(1000),
+    reference: ManifestReference.optional(),
     thresholds: z
       .object({
         score: z.number().min(0).max(1).default(0.35).describe('minimum detection score'),
@@ -97,7 +133,13 @@ export const ModelManifest = z
         path: ['output', 'layout'],
         message: `task classify needs one of ${CLASSIFY_LAYOUTS}`,
       });
-    if (m.output.layout === 'yolox') {
+    if (!m.output.name && m.output.layout !== 'picodet')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['output', 'name'],
+        message: `${m.output.layout} needs output.name`,
+      });
+    if (m.output.layout === 'yolox' || m.output.layout === 'picodet') {
       for (const s of m.output.strides ?? []) {
         if (m.input.width % s || m.input.height % s)
           ctx.addIssue({
@@ -106,7 +148,7 @@ export const ModelManifest = z
             message: `input size not divisible by stride ${s}`,
           });
       }
-      if (!m.output.strides)
+      if (!m.output.strides && m.output.layout === 'yolox')
         ctx.addIssue({
           code: 'custom',
           path: ['output', 'strides'],

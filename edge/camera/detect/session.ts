@@ -4,13 +4,16 @@
  * checked against its manifest at load so a mismatch fails with a clear message, not a wrong box.
  */
 import ort from 'onnxruntime-node';
+import type { Dims, OutTensor } from './decoders/index.js';
 import type { ModelManifest } from './manifest.js';
 
-export type Dims = readonly (number | string | null)[];
+export type { Dims, OutTensor };
 
 export interface ModelSession {
   session: ort.InferenceSession;
-  run(data: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }>;
+  /** the outputs read, in `outputNames` order */
+  readonly outputNames: readonly string[];
+  run(data: Float32Array, dims: number[]): Promise<OutTensor[]>;
   close(): Promise<void>;
 }
 
@@ -26,12 +29,16 @@ export async function openSession(
   bytes: Uint8Array,
   m: ModelManifest,
   where: string,
-  checkOutput: (dims: Dims) => string | undefined,
+  checkOutput: (dims: readonly Dims[]) => string | undefined,
+  /** read every model output (a multi-head layout) instead of `output.name` alone */
+  allOutputs = false,
 ): Promise<ModelSession> {
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+  }).catch((e: Error) => {
+    throw new Error(`model ${m.name} (${where}): cannot load the ONNX file: ${e.message}`);
   });
   const fail = (msg: string): never => {
     void session.release();
@@ -39,28 +46,33 @@ export async function openSession(
   };
   if (!session.inputNames.includes(m.input.name))
     fail(`input "${m.input.name}" not in model inputs [${session.inputNames}]`);
-  if (!session.outputNames.includes(m.output.name))
-    fail(`output "${m.output.name}" not in model outputs [${session.outputNames}]`);
+  const outputNames = allOutputs ? [...session.outputNames] : [m.output.name ?? ''];
+  const what = allOutputs ? `outputs [${outputNames}]` : `output "${m.output.name}"`;
+  for (const n of outputNames)
+    if (!session.outputNames.includes(n)) fail(`output "${n}" not in model outputs [${session.outputNames}]`);
   const want =
     m.input.layout === 'nchw' ? [1, 3, m.input.height, m.input.width] : [1, m.input.height, m.input.width, 3];
   const inDims = metaDims(session.inputMetadata, m.input.name);
   if (inDims && (inDims.length !== 4 || !want.every((w, i) => same(inDims[i], w))))
     fail(`input "${m.input.name}" has shape [${inDims}], manifest says [${want}]`);
-  const outDims = metaDims(session.outputMetadata, m.output.name);
-  const declared = outDims ? checkOutput(outDims) : undefined;
-  if (declared) fail(`output "${m.output.name}" ${declared}`);
+  const outDims = outputNames.map((n) => metaDims(session.outputMetadata, n));
+  const declared = outDims.every((d) => d) ? checkOutput(outDims as Dims[]) : undefined;
+  if (declared) fail(`${what} ${declared}`);
 
   const run: ModelSession['run'] = async (data, dims) => {
-    const res = await session.run({ [m.input.name]: new ort.Tensor('float32', data, dims) }, [m.output.name]);
-    const t = res[m.output.name];
-    if (t.type !== 'float32') throw new Error(`model ${m.name}: output type ${t.type}, expected float32`);
-    return { data: t.data as Float32Array, dims: [...t.dims] };
+    const res = await session.run({ [m.input.name]: new ort.Tensor('float32', data, dims) }, outputNames);
+    return outputNames.map((n) => {
+      const t = res[n];
+      if (t.type !== 'float32')
+        throw new Error(`model ${m.name}: output ${n} type ${t.type}, expected float32`);
+      return { data: t.data as Float32Array, dims: [...t.dims] };
+    });
   };
   // Symbolic dims pass the declared check; one real run proves the actual shape.
   const probe = await run(new Float32Array(want.reduce((a, b) => a * b, 1)), want).catch((e: Error) =>
     fail(`test inference failed: ${e.message}`),
   );
-  const actual = checkOutput(probe.dims);
-  if (actual) fail(`output "${m.output.name}" ${actual}`);
-  return { session, run, close: () => session.release() };
+  const actual = checkOutput(probe.map((p) => p.dims));
+  if (actual) fail(`${what} ${actual}`);
+  return { session, outputNames, run, close: () => session.release() };
 }

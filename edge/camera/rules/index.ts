@@ -11,7 +11,7 @@ import type { Finding, Mark, Rule, RuleInput, RuleParams } from './types.js';
 import { uniform } from './uniform.js';
 
 export { initialLifecycle, type LifecycleEvent, type LifecycleState, stepLifecycle } from './lifecycle.js';
-export type { Finding, Mark, Rule, RuleInput, RuleParams } from './types.js';
+export type { CauseBox, Finding, Mark, Rule, RuleInput, RuleParams } from './types.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each rule owns its state shape
 export const RULES: readonly Rule<any>[] = [parking, litter, uniform, absence];

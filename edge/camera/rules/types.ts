@@ -1,6 +1,8 @@
 /** @module edge/camera/rules/types  What every zone rule is given and returns. */
 import type { IncidentKind } from '../../../protocol/index.js';
+import type { ZoneStatics } from '../background/index.js';
 import type { ZoneConfig } from '../config.js';
+import type { Box } from '../detect/index.js';
 import type { Track } from '../track/index.js';
 
 export interface RuleInput {
@@ -9,6 +11,15 @@ export interface RuleInput {
   tracks: readonly Track[];
   /** person trackId → in uniform?, for persons classified in this frame */
   judgements: Readonly<Record<number, boolean>>;
+  /** litter zone id → static objects against the background (zones with `litterBy: persistence`) */
+  statics?: Readonly<Record<string, ZoneStatics>>;
+}
+
+/** A box that is no track (a static region found against the background), for the evidence. */
+export interface CauseBox {
+  label: string;
+  score: number;
+  box: Box;
 }
 
 export interface RuleParams {
@@ -27,6 +38,7 @@ export interface Finding {
   /** when the cause began, ms */
   since: number;
   details: Record<string, string | number | boolean>;
+  boxes?: CauseBox[];
 }
 
 /** "Keep this frame": evidence of a cause's start (e.g. the car as it stopped). */
@@ -34,6 +46,7 @@ export interface Mark {
   key: string;
   zoneId: string;
   trackIds: number[];
+  boxes?: CauseBox[];
 }
 
 export interface Rule<S> {

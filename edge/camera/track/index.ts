@@ -4,13 +4,17 @@
  * `stepTracker(state, { t, detections }, params) → { state, started, ended }`.
  * Ids are stable while an object is matched frame to frame; a track survives missed frames for
  * `maxMissedS`, or `maxMissedStationaryS` once it has stood still (occlusions of parked cars). Stationary = the centre stays within a fraction of the box diagonal of its anchor;
- * `stationarySince` is when it last moved.
+ * `stationarySince` is when it last moved. Detections match tracks within a label group (a bus
+ * seen as a truck in one frame is the same object); the track's label is the score-weighted vote
+ * over its life, so it does not flip with one frame.
  */
 import type { Box, Detection } from '../detect/index.js';
 
 export interface Track {
   id: number;
+  /** the label with the most score-weighted votes over the track's life */
   label: string;
+  votes: Record<string, number>;
   box: Box;
   score: number;
   firstSeen: number;
@@ -37,6 +41,16 @@ export interface TrackerParams {
   stationaryTolerance: number;
   /** labels that get the long occlusion allowance (vehicles, litter); people walk off */
   stationaryLabels?: readonly string[];
+  /** label → group; detections match tracks of the same group (default: the same label) */
+  groupOf?: (label: string) => string;
+}
+
+function vote(votes: Record<string, number>, label: string, score: number): Record<string, number> {
+  return { ...votes, [label]: (votes[label] ?? 0) + score };
+}
+
+function winner(votes: Record<string, number>): string {
+  return Object.entries(votes).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
 
 /** How long this track may go unseen: longer for things that stood still (a bus passing a parked car). */
@@ -74,9 +88,10 @@ export function stepTracker(
   if (t <= state.lastT) return { state, started: [], ended: [] }; // out of order or duplicate frame
   const tracks = state.tracks.map((tr) => ({ ...tr, seen: false }));
   const pairs: { ti: number; di: number; score: number }[] = [];
+  const groupOf = p.groupOf ?? ((l: string) => l);
   tracks.forEach((tr, ti) => {
     detections.forEach((d, di) => {
-      if (d.label !== tr.label) return;
+      if (groupOf(d.label) !== groupOf(tr.label)) return;
       const o = iou(tr.box, d.box);
       // Centroid fallback for small or fast-shrinking boxes: close centres count, ranked below any IoU match.
       const near = dist(centre(tr.box), centre(d.box)) < 0.5 * diag(tr.box);
@@ -95,8 +110,11 @@ export function stepTracker(
     const d = detections[di];
     const c = centre(d.box);
     const moved = dist(c, tr.anchor) > p.stationaryTolerance * diag(d.box);
+    const votes = vote(tr.votes, d.label, d.score);
     tracks[ti] = {
       ...tr,
+      label: winner(votes),
+      votes,
       box: d.box,
       score: d.score,
       lastSeen: t,
@@ -113,6 +131,7 @@ export function stepTracker(
     const tr: Track = {
       id: nextId++,
       label: d.label,
+      votes: { [d.label]: d.score },
       box: d.box,
       score: d.score,
       firstSeen: t,

@@ -3,7 +3,9 @@
  * A small DBC reader: messages (`BO_`) and their signals (`SG_`: start bit, length, Intel or
  * Motorola byte order, sign, factor, offset, unit). For J1939 the message is matched by PGN and the
  * source address in the DBC id is ignored (a DBC says 0xFE; real ECUs use their own addresses).
- * Multiplexed signals, value tables and attributes are read past, not used.
+ * Multiplexed signals (`M` multiplexor, `mN` present when the multiplexor reads N) are decoded per
+ * frame: only those of the multiplexor value the frame carries. Value tables and attributes are
+ * read past, not used.
  */
 import { j1939Id } from './j1939.js';
 
@@ -18,6 +20,10 @@ export interface DbcSignal {
   min: number;
   max: number;
   unit: string;
+  /** this signal is the message's multiplexor (`M`) */
+  multiplexor?: boolean;
+  /** present only when the multiplexor reads this value (`mN`) */
+  muxValue?: number;
 }
 
 export interface DbcMessage {
@@ -38,7 +44,7 @@ export interface Dbc {
 
 const BO = /^BO_\s+(\d+)\s+(\w+)\s*:\s*(\d+)\s+\S+/;
 const SG =
-  /^SG_\s+(\w+)\s*(?:M|m\d+M?)?\s*:\s*(\d+)\|(\d+)@([01])([+-])\s*\(([^,]+),([^)]+)\)\s*\[([^|]*)\|([^\]]*)\]\s*"([^"]*)"/;
+  /^SG_\s+(\w+)\s*(M|m\d+M?)?\s*:\s*(\d+)\|(\d+)@([01])([+-])\s*\(([^,]+),([^)]+)\)\s*\[([^|]*)\|([^\]]*)\]\s*"([^"]*)"/;
 
 /**
  * Parse DBC text; throws with the line number on a `BO_`/`SG_` line it cannot read.
@@ -61,17 +67,20 @@ export function parseDbc(text: string): Dbc {
     } else if (line.startsWith('SG_ ')) {
       const m = SG.exec(line);
       if (!m || !cur) throw new Error(`DBC line ${i + 1}: cannot read signal: ${line}`);
+      const mux = m[2];
       cur.signals.push({
         name: m[1],
-        start: Number(m[2]),
-        length: Number(m[3]),
-        littleEndian: m[4] === '1',
-        signed: m[5] === '-',
-        factor: Number(m[6]),
-        offset: Number(m[7]),
-        min: Number(m[8]),
-        max: Number(m[9]),
-        unit: m[10],
+        start: Number(m[3]),
+        length: Number(m[4]),
+        littleEndian: m[5] === '1',
+        signed: m[6] === '-',
+        factor: Number(m[7]),
+        offset: Number(m[8]),
+        min: Number(m[9]),
+        max: Number(m[10]),
+        unit: m[11],
+        ...(mux === 'M' ? { multiplexor: true } : {}),
+        ...(mux?.startsWith('m') ? { muxValue: Number.parseInt(mux.slice(1), 10) } : {}),
       });
     } else if (line !== '' && !line.startsWith('SG_')) cur = line.startsWith('BO_') ? cur : undefined;
   });
@@ -126,7 +135,11 @@ export interface DecodedSignal {
  */
 export function decodeSignals(msg: DbcMessage, data: Uint8Array, j1939 = true): DecodedSignal[] {
   const out: DecodedSignal[] = [];
+  const muxSignal = msg.signals.find((s) => s.multiplexor && s.muxValue === undefined);
+  const mux = muxSignal && rawBits(data, muxSignal);
   for (const s of msg.signals) {
+    // a multiplexed signal exists in this frame only for its multiplexor value
+    if (s.muxValue !== undefined && s.muxValue !== mux) continue;
     let raw = rawBits(data, s);
     if (raw === undefined) continue;
     if (j1939 && !s.signed && !j1939Available(raw, s.length)) continue;

@@ -1,7 +1,8 @@
 /**
  * @module edge/vehicle/can/frame
- * A CAN frame as every CAN stage sees it, and the candump text format (`(ts) can0 ID#DATA`) for
- * replaying recorded logs and for offline analysis.
+ * A CAN frame as every CAN stage sees it, and candump's text layouts for replaying recorded logs
+ * and for offline analysis: `-L` (`(ts) can0 ID#DATA`) and the default one printed on a terminal
+ * (`can0  0CF00400   [8]  20 7D 87 ...`, with `(ts)` in front when run with `-t`).
  */
 export interface CanFrame {
   id: number;
@@ -19,12 +20,30 @@ const hexBytes = (s: string): Uint8Array | undefined => {
   return Uint8Array.from(Buffer.from(s, 'hex'));
 };
 
-/** One candump log line → frame, or a reason string when it is not one. */
+const DEFAULT_LAYOUT =
+  /^\s*(?:\((\d+(?:\.\d+)?)\)\s+)?\S+\s+([0-9A-Fa-f]{3}|[0-9A-Fa-f]{8})\s+\[(\d)\]\s+((?:[0-9A-Fa-f]{2}(?:\s+|$))*|remote request)\s*$/;
+
+/** candump's default layout: `can0  0CF00400   [8]  20 7D ...` or `can0  123   [2]  remote request`. */
+function parseDefaultLayout(line: string): CanFrame | string {
+  const m = DEFAULT_LAYOUT.exec(line);
+  if (!m) return 'not a candump line';
+  const ext = m[2].length === 8;
+  const id = Number.parseInt(m[2], 16);
+  if (ext ? id > 0x1fffffff : id > 0x7ff) return 'identifier out of range';
+  const t = m[1] === undefined ? undefined : Math.round(Number(m[1]) * 1000);
+  const dlc = Number(m[3]);
+  if (m[4] === 'remote request') return { id, ext, rtr: true, data: new Uint8Array(0), t };
+  const data = hexBytes(m[4].replace(/\s+/g, ''));
+  if (!data || data.length !== dlc || dlc > 8) return 'bad data bytes';
+  return { id, ext, rtr: false, data, t };
+}
+
+/** One candump log line (`-L` or the default layout) → frame, or a reason string when it is not one. */
 export function parseCandumpLine(line: string): CanFrame | string {
   const m = /^\s*\((\d+(?:\.\d+)?)\)\s+\S+\s+([0-9A-Fa-f]{3}|[0-9A-Fa-f]{8})#(R\d?|[0-9A-Fa-f]*)\s*$/.exec(
     line,
   );
-  if (!m) return 'not a candump line';
+  if (!m) return parseDefaultLayout(line);
   const ext = m[2].length === 8;
   const id = Number.parseInt(m[2], 16);
   if (ext ? id > 0x1fffffff : id > 0x7ff) return 'identifier out of range';

@@ -45,10 +45,23 @@ export interface J1939Message extends J1939Id {
 
 export interface J1939Counters {
   messages: number;
+  /** 11-bit data frames: not J1939 */
   standardFrames: number;
+  /** remote (RTR) frames, standard or extended: they carry no data */
+  remoteFrames: number;
+  /** 29-bit data frames without data bytes: nothing to decode */
+  emptyFrames: number;
   bamCompleted: number;
+  /** a transfer ended by an abort, an out-of-sequence packet or an impossible announce */
   bamAborted: number;
+  /** a transfer that stopped before its last packet: silent past T1, re-announced, or cut by the end of a log */
+  bamIncomplete: number;
+  /** TP.DT packets with no transfer announced for them */
+  strayPackets: number;
 }
+
+/** J1939-21 T1: the longest gap between the packets of one transfer, ms. */
+export const TP_T1_MS = 750;
 
 interface Bam {
   pgn: number;
@@ -57,6 +70,7 @@ interface Bam {
   next: number;
   buf: Uint8Array;
   priority: number;
+  lastAt?: number;
 }
 
 /**
@@ -64,21 +78,45 @@ interface Bam {
  * emitted when its last packet arrives. A packet out of sequence aborts that transfer.
  */
 export class J1939Decoder {
-  readonly counters: J1939Counters = { messages: 0, standardFrames: 0, bamCompleted: 0, bamAborted: 0 };
+  readonly counters: J1939Counters = {
+    messages: 0,
+    standardFrames: 0,
+    remoteFrames: 0,
+    emptyFrames: 0,
+    bamCompleted: 0,
+    bamAborted: 0,
+    bamIncomplete: 0,
+    strayPackets: 0,
+  };
   private readonly open = new Map<number, Bam>();
 
+  /** End of input (a recording's last line): transfers still open never completed. */
+  end(): void {
+    this.counters.bamIncomplete += this.open.size;
+    this.open.clear();
+  }
+
   push(f: CanFrame): J1939Message | undefined {
-    if (!f.ext || f.rtr) {
+    if (f.rtr) {
+      this.counters.remoteFrames++;
+      return undefined;
+    }
+    if (!f.ext) {
       this.counters.standardFrames++;
       return undefined;
     }
+    if (f.data.length === 0) {
+      this.counters.emptyFrames++;
+      return undefined;
+    }
+    if (f.t !== undefined && this.open.size) this.expire(f.t);
     const id = j1939Id(f.id);
     // one transfer at a time per (source, destination) pair
     const key = (id.sa << 8) | (id.da ?? 0xff);
     if (id.pgn === PGN_TP_CM && (f.data[0] === TP_BAM || f.data[0] === TP_RTS) && f.data.length === 8) {
       const size = f.data[1] | (f.data[2] << 8);
       const packets = f.data[3];
-      if (this.open.has(key)) this.counters.bamAborted++;
+      if (this.open.has(key)) this.counters.bamIncomplete++;
       if (size < 9 || size > 1785 || packets !== Math.ceil(size / 7)) {
         this.counters.bamAborted++;
         this.open.delete(key);
@@ -92,6 +130,7 @@ export class J1939Decoder {
         next: 1,
         buf: new Uint8Array(packets * 7),
         priority: id.priority,
+        lastAt: f.t,
       });
       return undefined;
     }
@@ -102,7 +141,11 @@ export class J1939Decoder {
     }
     if (id.pgn === PGN_TP_DT) {
       const bam = this.open.get(key);
-      if (!bam) return undefined;
+      if (!bam) {
+        this.counters.strayPackets++;
+        return undefined;
+      }
+      bam.lastAt = f.t;
       if (f.data[0] !== bam.next || f.data.length !== 8) {
         this.counters.bamAborted++;
         this.open.delete(key);
@@ -126,5 +169,14 @@ export class J1939Decoder {
     if (id.pgn === PGN_TP_CM) return undefined;
     this.counters.messages++;
     return { ...id, data: f.data, t: f.t };
+  }
+
+  /** Transfers whose sender went quiet for longer than T1 will not complete. */
+  private expire(t: number): void {
+    for (const [key, bam] of this.open)
+      if (bam.lastAt !== undefined && t - bam.lastAt > TP_T1_MS) {
+        this.open.delete(key);
+        this.counters.bamIncomplete++;
+      }
   }
 }

@@ -156,9 +156,7 @@ export class FixAssembler {
       // gpsd reports no motion without a fix; a void RMC's speed/track are stale.
       delete f.speedMps;
       delete f.track;
-    } else if (this.gsaFixType !== undefined && this.gsaFixType >= 2)
-      f.mode = this.gsaFixType === 3 ? '3d' : '2d';
-    else f.mode = f.altM !== undefined ? '3d' : '2d';
+    } else f.mode = fixMode(this.gsaFixType, f.altM, f.sats);
     if (f.mode === '2d') delete f.altM;
     const tod = e.tod!;
     const day = e.day ?? this.dayFor(tod);
@@ -173,6 +171,26 @@ export class FixAssembler {
     }
     return f;
   }
+}
+
+/**
+ * The fix mode of an epoch with a position. NMEA 0183 gives it in GSA (1/2/3) and puts the MSL
+ * altitude in GGA; gpsd (driver_nmea0183.c, processGGA) takes a GGA with an altitude and at least
+ * 4 satellites in use as 3D, because GSA may come later in the cycle or not at all. We follow
+ * gpsd where the two disagree: a receiver that reports an altitude solved from ≥4 satellites has a
+ * 3D solution whatever its GSA says (the Telit PLS83-W sends GSA mode 2 beside a GGA with 5
+ * satellites and 250.8 m, and gpsd reports 3D with that altitude). GSA decides otherwise: a GSA
+ * 3D without altitude stays 3D (gpsd too), a GSA 2D with <4 satellites stays 2D without altitude.
+ */
+export function fixMode(
+  gsaFixType: number | undefined,
+  altM: number | undefined,
+  sats: number | undefined,
+): FixMode {
+  const solvedAltitude = altM !== undefined && (sats ?? 0) >= 4;
+  if (gsaFixType === 3 || solvedAltitude) return '3d';
+  if (gsaFixType === 2) return '2d';
+  return altM !== undefined ? '3d' : '2d';
 }
 
 export interface DecodeResult {
@@ -195,7 +213,7 @@ export function decodeNmea(
   const reader = new NmeaReader((s) => asm.push(s), opts);
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
   reader.push(text.replace(/^#.*$/gm, ''));
-  reader.push('\r\n');
+  reader.end();
   asm.flush();
   return { fixes, counters: reader.counters };
 }

@@ -348,6 +348,19 @@ export class NmeaReader {
     if (this.inSentence && seg >= 0) this.buf += text.slice(seg);
   }
 
+  /**
+   * End of input (end of a recorded file): a sentence still open is complete only if it ends in
+   * its checksum; anything else was cut off by the end of the recording.
+   */
+  end(): void {
+    if (!this.inSentence) return;
+    const open = this.buf;
+    this.inSentence = false;
+    this.buf = '';
+    if (open.length > 3 && open.charCodeAt(open.length - 3) === 42 /* * */) this.finish(open);
+    else this.counters.cut++;
+  }
+
   /** Decode one sentence body (between `$` and the line end). */
   private finish(body: string): void {
     const star = body.lastIndexOf('*');

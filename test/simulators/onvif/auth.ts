@@ -13,6 +13,8 @@ export function parseAuthParams(header: string): Record<string, string> {
 export class HttpAuthServer {
   readonly realm = 'onvif-sim';
   private readonly nonces = new Set<string>();
+  /** the last `nc` seen per nonce: a reused nonce must count up (RFC 7616 replay protection) */
+  private readonly lastNc = new Map<string, number>();
   constructor(
     readonly mode: 'basic' | 'digest' | 'none',
     private readonly user: string,
@@ -44,6 +46,16 @@ export class HttpAuthServer {
     const want = a.qop
       ? md5(`${ha1}:${a.nonce}:${a.nc}:${a.cnonce}:${a.qop}:${ha2}`)
       : md5(`${ha1}:${a.nonce}:${ha2}`);
-    return a.response === want ? a.username : undefined;
+    if (a.response !== want) return undefined;
+    const nc = Number.parseInt(a.nc ?? '', 16);
+    if (a.qop && !(nc > (this.lastNc.get(a.nonce) ?? 0))) return undefined;
+    this.lastNc.set(a.nonce, nc);
+    return a.username;
+  }
+
+  /** The server forgets its nonces (a reboot, or their lifetime ended): the next request is challenged. */
+  expireNonces(): void {
+    this.nonces.clear();
+    this.lastNc.clear();
   }
 }

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import sharp from 'sharp';
 import { HttpAuthServer } from './auth.js';
 import { startDiscoveryResponder } from './discovery.js';
 import { loadFrameDir, makeTestFrames } from './frames.js';
@@ -68,6 +69,11 @@ export interface OnvifCameraOptions {
   discovery?: boolean | 'multicast';
   /** WS-Security Created tolerance, s */
   maxDriftS?: number;
+  /**
+   * media profiles, main stream first (default one 640x360 profile serving the frames as they
+   * are); a profile's snapshots are the current frame resized to its resolution
+   */
+  profiles?: { name?: string; width: number; height: number }[];
 }
 
 export interface OnvifCamera {
@@ -80,7 +86,16 @@ export interface OnvifCamera {
   /** Inject a fault into snapshots ('snapshot') or every request ('all'); null clears it. */
   setFault(fault: Fault | null, scope?: 'snapshot' | 'all'): void;
   setQuirks(q: Partial<Quirks>): void;
-  stats: { soap: Record<string, number>; snapshots: number; authFailures: number; probes: () => number };
+  /** forget the Digest nonces handed out (a reboot): the next snapshot is challenged again */
+  expireNonces(): void;
+  stats: {
+    soap: Record<string, number>;
+    snapshots: number;
+    /** snapshots served per profile index (0 = main) */
+    profileSnapshots: Record<number, number>;
+    authFailures: number;
+    probes: () => number;
+  };
   stop(): Promise<void>;
 }
 
@@ -111,7 +126,19 @@ export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<O
   const user = opts.username ?? '';
   const pass = opts.password ?? '';
   const httpAuth = new HttpAuthServer(user ? (opts.snapshotAuth ?? 'digest') : 'none', user, pass);
-  const stats = { soap: {} as Record<string, number>, snapshots: 0, authFailures: 0, probes: () => 0 };
+  const stats = {
+    soap: {} as Record<string, number>,
+    snapshots: 0,
+    profileSnapshots: {} as Record<number, number>,
+    authFailures: 0,
+    probes: () => 0,
+  };
+  const profiles = (opts.profiles ?? [{ width: 640, height: 360 }]).map((p, i) => ({
+    token: `profile_${i + 1}`,
+    name: p.name ?? (i === 0 ? 'MainStream' : `SubStream${i}`),
+    width: p.width,
+    height: p.height,
+  }));
   const sockets = new Set<Socket>();
   const uuid = randomUUID();
   let port = 0;
@@ -186,8 +213,8 @@ export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<O
       manufacturer: opts.manufacturer ?? 'CityGrid',
       model: opts.model ?? 'SimCam-1',
       serial: uuid.slice(0, 8),
-      width: 640,
-      height: 360,
+      profiles,
+      profileToken: r.profileToken,
     };
     const recorded = recording?.responses.get(r.op);
     let xml = recorded ? rewriteHosts(recorded, '127.0.0.1', port) : generated(r.op, facts);
@@ -213,7 +240,30 @@ export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<O
       return res.end('Unauthorized');
     }
     stats.snapshots++;
-    send(res, 200, quirks.jpgContentType ? 'image/jpg' : 'image/jpeg', currentFrame());
+    const subtype = Number(new URL(req.url ?? '/', base()).searchParams.get('subtype') ?? 0);
+    const p = opts.profiles?.[subtype];
+    stats.profileSnapshots[subtype] = (stats.profileSnapshots[subtype] ?? 0) + 1;
+    const type = quirks.jpgContentType ? 'image/jpg' : 'image/jpeg';
+    const f = currentFrame();
+    if (!p) return send(res, 200, type, f);
+    void resized(f, p).then(
+      (b) => send(res, 200, type, b),
+      () => send(res, 500, 'text/plain', 'resize failed'),
+    );
+  }
+
+  /** the frame at a profile's resolution, made once per frame and size */
+  const sizes = new WeakMap<Buffer, Map<string, Promise<Buffer>>>();
+  function resized(f: Buffer, p: { width: number; height: number }): Promise<Buffer> {
+    const bySize = sizes.get(f) ?? new Map<string, Promise<Buffer>>();
+    sizes.set(f, bySize);
+    const k = `${p.width}x${p.height}`;
+    let b = bySize.get(k);
+    if (!b) {
+      b = sharp(f).resize(p.width, p.height, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
+      bySize.set(k, b);
+    }
+    return b;
   }
 
   const server = http.createServer((req, res) => {
@@ -268,6 +318,7 @@ export async function startOnvifCamera(opts: OnvifCameraOptions = {}): Promise<O
     setFrame(i) {
       frameIndex = Math.max(0, Math.min(frames.length - 1, i));
     },
+    expireNonces: () => httpAuth.expireNonces(),
     setFault(f, scope = 'snapshot') {
       fault = f ? { f, scope } : null;
     },

@@ -19,6 +19,7 @@ export interface SoapRequest {
   passwordDigest?: string;
   nonce?: string;
   created?: string;
+  profileToken?: string;
 }
 
 const text = (xml: string, tag: string) =>
@@ -33,6 +34,7 @@ export function parseSoapRequest(xml: string): SoapRequest | undefined {
     passwordDigest: text(xml, 'Password'),
     nonce: text(xml, 'Nonce'),
     created: text(xml, 'Created'),
+    profileToken: text(xml, 'ProfileToken'),
   };
 }
 
@@ -62,8 +64,21 @@ export interface DeviceFacts {
   manufacturer: string;
   model: string;
   serial: string;
+  /** media profiles, main stream first; snapshot URI subtype = index */
+  profiles: readonly SimProfile[];
+  /** the profile a GetSnapshotUri asked for */
+  profileToken?: string;
+}
+
+export interface SimProfile {
+  token: string;
+  name: string;
   width: number;
   height: number;
+}
+
+function profileXml(p: SimProfile, i: number): string {
+  return `<trt:Profiles token="${p.token}" fixed="true"><tt:Name>${p.name}</tt:Name><tt:VideoSourceConfiguration token="vsc_1"><tt:Name>VideoSource</tt:Name><tt:UseCount>1</tt:UseCount><tt:SourceToken>vs_1</tt:SourceToken><tt:Bounds x="0" y="0" width="${p.width}" height="${p.height}"/></tt:VideoSourceConfiguration><tt:VideoEncoderConfiguration token="vec_${i + 1}"><tt:Name>H264</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>${p.width}</tt:Width><tt:Height>${p.height}</tt:Height></tt:Resolution><tt:Quality>4</tt:Quality><tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>4096</tt:BitrateLimit></tt:RateControl></tt:VideoEncoderConfiguration></trt:Profiles>`;
 }
 
 function dateTime(d: Date): string {
@@ -91,7 +106,7 @@ export function generated(op: string, f: DeviceFacts): string | undefined {
       );
     case 'GetProfiles':
       return envelope(
-        `<trt:GetProfilesResponse><trt:Profiles token="profile_1" fixed="true"><tt:Name>MainStream</tt:Name><tt:VideoSourceConfiguration token="vsc_1"><tt:Name>VideoSource</tt:Name><tt:UseCount>1</tt:UseCount><tt:SourceToken>vs_1</tt:SourceToken><tt:Bounds x="0" y="0" width="${f.width}" height="${f.height}"/></tt:VideoSourceConfiguration><tt:VideoEncoderConfiguration token="vec_1"><tt:Name>H264</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>${f.width}</tt:Width><tt:Height>${f.height}</tt:Height></tt:Resolution><tt:Quality>4</tt:Quality><tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>4096</tt:BitrateLimit></tt:RateControl></tt:VideoEncoderConfiguration></trt:Profiles></trt:GetProfilesResponse>`,
+        `<trt:GetProfilesResponse>${f.profiles.map(profileXml).join('')}</trt:GetProfilesResponse>`,
       );
     case 'GetStreamUri':
       return envelope(
@@ -99,7 +114,12 @@ export function generated(op: string, f: DeviceFacts): string | undefined {
       );
     case 'GetSnapshotUri':
       return envelope(
-        `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>${f.pad(`${f.base}/snapshot.jpg?channel=1&amp;subtype=0`)}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetSnapshotUriResponse>`,
+        `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>${f.pad(
+          `${f.base}/snapshot.jpg?channel=1&amp;subtype=${Math.max(
+            0,
+            f.profiles.findIndex((p) => p.token === f.profileToken),
+          )}`,
+        )}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetSnapshotUriResponse>`,
       );
     default:
       return undefined;

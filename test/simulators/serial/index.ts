@@ -6,4 +6,4 @@
 export { type PtyPair, startPtyPair } from './pty.js';
 export { EXPECTED, type Leg, SCENARIOS, type ScenarioName, scenario } from './scenarios.js';
 export { nmeaFor, type Sample, slcanFor, timeline } from './timeline.js';
-export { startTruckSimulator, type TruckSimulator, type TruckSimulatorOptions } from './truck.js';
+export { nextLap, startTruckSimulator, type TruckSimulator, type TruckSimulatorOptions } from './truck.js';

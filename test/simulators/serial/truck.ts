@@ -3,7 +3,10 @@
  * A muck truck on a serial line: drives a scenario along the demo route, writing NMEA (RMC+GGA)
  * to the GNSS pty and SLCAN frames to the CAN pty, and answering the SLCAN adapter commands
  * (`Sn`, `O`, `C`) as a Lawicel adapter does. Real time (1 Hz) for the demo, or fast-forward
- * with simulated timestamps for tests.
+ * with simulated timestamps for tests. Looping in fast-forward (the demo's default), only the first
+ * lap runs fast (its violations show within a minute, its fixes end "now"); later laps run in real
+ * time from the wall clock, so the truck can drive for hours without a fix in the future and
+ * without a pause that would take its GPS and CAN offline.
  * @example
  * const sim = await startTruckSimulator({ gnssPort: gps.a, canPort: can.a, scenario: 'speeding', intervalMs: 5 });
  * await sim.done;
@@ -86,6 +89,18 @@ function slcanAdapter(port: SerialPort, onOpen: () => void): { isOpen(): boolean
   return { isOpen: () => open };
 }
 
+/**
+ * The next lap of a looping drive: its time offset (added to the plan's sample times) and its pace.
+ * It starts after the lap that ended (`prevEnd`), and never before the wall clock `now`, and it
+ * runs in real time (1 fix per second): fast-forwarding lap after lap would carry the fix times
+ * ever further ahead of the clock, until fixes in the future are refused and a pause to let the
+ * clock catch up silences the devices. Pure, so a test can drive hours of laps on its own clock.
+ */
+export function nextLap(prevEnd: number, firstT: number, now: number, intervalMs: number) {
+  const start = Math.max(prevEnd + 1000, now);
+  return { offset: start - firstT, paceMs: Math.max(intervalMs, 1000) };
+}
+
 export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<TruckSimulator> {
   const interval = o.intervalMs ?? 1000;
   const plan = o.plan ?? scenario(o.scenario ?? 'clean');
@@ -117,8 +132,9 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
   const done = new Promise<void>((r) => {
     finish = r;
   });
-  const span = samples.length ? samples[samples.length - 1].t - samples[0].t : 0;
   let offset = 0;
+  /** real ms between steps in this lap */
+  let pace = interval;
 
   // Fast-forward squeezes a simulated second into a few ms, and the reader may take the GNSS and
   // CAN ptys in chunks of many steps. Before a body/cover change, pause long enough for the
@@ -129,23 +145,14 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
     if (stopped) return;
     if (i >= samples.length) {
       if (!o.loop) return finish();
-      // The next lap starts after this one; in fast-forward it must not run far into the future
-      // (the unit's sanity check rejects fixes > 10 min ahead), so wait until it ends ≤ 5 min ahead.
-      const prevEnd = samples[samples.length - 1].t + offset;
-      const start = Math.max(prevEnd + 1000, Date.now() - span);
-      offset = start - samples[0].t;
+      const next = nextLap(samples[samples.length - 1].t + offset, samples[0].t, Date.now(), interval);
+      offset = next.offset;
+      pace = next.paceMs;
       i = 0;
-      // how far ahead of the wall clock the lap ends, given k simulated ms per real ms
-      const ahead = start - Date.now() + span * Math.max(0, 1 - interval / 1000);
-      const wait = ahead - 300_000;
-      if (wait > 0) {
-        timer = setTimeout(step, wait);
-        return;
-      }
     }
     const s = { ...samples[i], t: samples[i].t + offset };
     const state = `${s.dumpBodyRaised}/${s.coverOpen}`;
-    if (state !== lastState && lastState !== '' && settleMs > 0 && !replay.length) {
+    if (state !== lastState && lastState !== '' && pace < 1000 && settleMs > 0 && !replay.length) {
       lastState = state;
       timer = setTimeout(step, settleMs);
       return;
@@ -159,7 +166,7 @@ export async function startTruckSimulator(o: TruckSimulatorOptions): Promise<Tru
     }
     gnss.write(out);
     i++;
-    timer = setTimeout(step, interval);
+    timer = setTimeout(step, pace);
   };
   // a truck's bus is visible only once the adapter is open; the GNSS reader opens at the same time
   const go = () => {

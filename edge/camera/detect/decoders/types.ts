@@ -11,13 +11,26 @@ export interface Candidate {
   classId: number;
 }
 
+/** One output tensor of a run: flat data and its dims. */
+export interface OutTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export type Dims = readonly (number | string | null)[];
+
 export interface DetectDecoder {
   /** the manifest's `output.layout` value */
-  readonly key: 'yolov5' | 'yolov8' | 'yolox';
-  /** Why these output dims do not fit the manifest, or undefined when they do. Unknown (symbolic) dims pass. */
-  checkDims(dims: readonly (number | string | null)[], m: ModelManifest): string | undefined;
-  /** Candidates with score >= minScore. `data` is the flat output tensor. */
-  decode(data: Float32Array, dims: readonly number[], m: ModelManifest, minScore: number): Candidate[];
+  readonly key: 'yolov5' | 'yolov8' | 'yolox' | 'picodet';
+  /** true: the decoder reads every model output (told apart by shape), not only `output.name` */
+  readonly allOutputs?: boolean;
+  /**
+   * Why these output dims do not fit the manifest, or undefined when they do. Unknown (symbolic)
+   * dims pass. One entry per output read (one unless `allOutputs`).
+   */
+  checkDims(dims: readonly Dims[], m: ModelManifest): string | undefined;
+  /** Candidates with score >= minScore, in model-input pixels. */
+  decode(outs: readonly OutTensor[], m: ModelManifest, minScore: number): Candidate[];
 }
 
 export function known(d: number | string | null | undefined): d is number {

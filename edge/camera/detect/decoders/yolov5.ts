@@ -7,14 +7,14 @@ import { argmax, type Candidate, type DetectDecoder, known } from './types.js';
 
 export const yolov5: DetectDecoder = {
   key: 'yolov5',
-  checkDims(dims, m) {
+  checkDims([dims], m) {
     if (dims.length !== 3) return `expected rank 3 [1,N,5+C], got [${dims}]`;
     const want = 5 + m.labels.length;
     if (known(dims[2]) && dims[2] !== want)
       return `expected [1,N,${want}] (5 + ${m.labels.length} labels), got [${dims}]`;
     return undefined;
   },
-  decode(data, dims, m, minScore) {
+  decode([{ data, dims }], m, minScore) {
     const n = dims[1];
     const stride = dims[2];
     const nc = m.labels.length;

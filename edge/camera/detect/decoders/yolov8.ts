@@ -7,14 +7,14 @@ import { argmax, type Candidate, type DetectDecoder, known } from './types.js';
 
 export const yolov8: DetectDecoder = {
   key: 'yolov8',
-  checkDims(dims, m) {
+  checkDims([dims], m) {
     if (dims.length !== 3) return `expected rank 3 [1,4+C,N], got [${dims}]`;
     const want = 4 + m.labels.length;
     if (known(dims[1]) && dims[1] !== want)
       return `expected [1,${want},N] (4 + ${m.labels.length} labels), got [${dims}]`;
     return undefined;
   },
-  decode(data, dims, m, minScore) {
+  decode([{ data, dims }], m, minScore) {
     const n = dims[2];
     const nc = m.labels.length;
     const out: Candidate[] = [];

@@ -14,7 +14,7 @@ function gridSize(m: ModelManifest): number {
 
 export const yolox: DetectDecoder = {
   key: 'yolox',
-  checkDims(dims, m) {
+  checkDims([dims], m) {
     if (dims.length !== 3) return `expected rank 3 [1,N,5+C], got [${dims}]`;
     const want = 5 + m.labels.length;
     if (known(dims[2]) && dims[2] !== want)
@@ -24,7 +24,7 @@ export const yolox: DetectDecoder = {
       return `expected N=${n} grid cells for strides [${m.output.strides}] at ${m.input.width}x${m.input.height}, got [${dims}]`;
     return undefined;
   },
-  decode(data, dims, m, minScore) {
+  decode([{ data, dims }], m, minScore) {
     const stride = dims[2];
     const nc = m.labels.length;
     const out: Candidate[] = [];

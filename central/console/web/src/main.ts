@@ -1,0 +1,80 @@
+import 'element-plus/dist/index.css';
+import './app.css';
+import {
+  ElAlert,
+  ElBadge,
+  ElButton,
+  ElCard,
+  ElCheckbox,
+  ElCol,
+  ElConfigProvider,
+  ElDatePicker,
+  ElDialog,
+  ElDivider,
+  ElEmpty,
+  ElForm,
+  ElFormItem,
+  ElImage,
+  ElInput,
+  ElInputNumber,
+  ElLoading,
+  ElOption,
+  ElPagination,
+  ElRadioButton,
+  ElRadioGroup,
+  ElRow,
+  ElSelect,
+  ElSlider,
+  ElSwitch,
+  ElTable,
+  ElTableColumn,
+  ElTag,
+  ElTimeline,
+  ElTimelineItem,
+  ElTimePicker,
+  ElTooltip,
+  ElUpload,
+} from 'element-plus';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { router } from './router';
+
+const app = createApp(App);
+for (const c of [
+  ElAlert,
+  ElBadge,
+  ElButton,
+  ElCard,
+  ElCheckbox,
+  ElCol,
+  ElConfigProvider,
+  ElDatePicker,
+  ElDialog,
+  ElDivider,
+  ElEmpty,
+  ElForm,
+  ElFormItem,
+  ElImage,
+  ElInput,
+  ElInputNumber,
+  ElOption,
+  ElPagination,
+  ElRadioButton,
+  ElRadioGroup,
+  ElRow,
+  ElSelect,
+  ElSlider,
+  ElSwitch,
+  ElTable,
+  ElTableColumn,
+  ElTag,
+  ElTimeline,
+  ElTimelineItem,
+  ElTimePicker,
+  ElTooltip,
+  ElUpload,
+])
+  app.use(c);
+app.use(ElLoading);
+app.use(router);
+app.mount('#app');

@@ -1,0 +1,250 @@
+/**
+ * @module central/store/contract
+ * The asynchronous storage contract every central store implements (lowdb through
+ * `LowdbAdapter`, PostgreSQL through `PgStore`), so several central instances can share one
+ * database. Every read and write is async; queries are filters, pages and aggregates, never
+ * "all cases". The same suite (`contract.test.ts`) runs against both implementations.
+ *
+ * Concurrency: a case's `version` is the seq of its last history entry. Every change appends at
+ * least one history entry, so the version rises with each commit; a write names the version it
+ * read and is refused with `StaleVersion` when the stored one moved on. History is append-only:
+ * a write whose history does not extend the stored one is refused the same way.
+ */
+import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
+import type { AttachmentRef } from '../../evidence/attachments.js';
+import type { BonusItem } from '../../scoring/engine.js';
+import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
+
+export * from './errors.js';
+
+export interface StoredCase {
+  case: CaseRecord;
+  /** seq of the last history entry; what a write names as `expectedVersion` */
+  version: number;
+}
+
+export const versionOf = (c: CaseRecord): number => c.history.at(-1)?.seq ?? 0;
+
+/** A case as listed: everything but its history. */
+export type CaseSummary = Omit<CaseRecord, 'history'> & { version: number; historyLength: number };
+
+/** List filters (GET /api/cases and the confirmation queue); each has an index in PostgreSQL. */
+export interface CaseFilter {
+  states?: string[];
+  unitId?: string;
+  gridCode?: string;
+  category?: string;
+  sources?: string[];
+  reporterId?: string;
+  collectorId?: string;
+  /** created at or after (ISO) */
+  createdFrom?: string;
+  /** created before (ISO) */
+  createdTo?: string;
+  /** with the unit, its deadline passed before this time (ISO): the overdue list */
+  overdueAt?: string;
+  /** a unit handler / reporter sees only these: cases of this unit or reported by this id */
+  visibleTo?: { unitId?: string; reporterId?: string };
+}
+
+export interface Page {
+  offset: number;
+  limit: number;
+}
+
+export interface CasePage {
+  total: number;
+  items: CaseSummary[];
+}
+
+/** Open cases of one category near a place or from one camera zone, since a time. */
+export interface DuplicateQuery {
+  category: string;
+  lat?: number;
+  lon?: number;
+  metres: number;
+  deviceId?: string;
+  zoneId?: string;
+  /** created at or after (ISO): the time window; unset = any open case */
+  since?: string;
+  /** at most this many, newest first */
+  limit: number;
+  /** leave this case out (the case being checked) */
+  excludeId?: string;
+}
+
+/** One case written: its whole new state, and the version it was read at (0: a new case). */
+export interface CaseWrite {
+  case: CaseRecord;
+  expectedVersion: number;
+}
+
+/** Everything one change commits together (one transaction in PostgreSQL). */
+export interface CaseChange {
+  /** one case, or two for a merge (the merged case and its target) */
+  cases: CaseWrite[];
+  /** the incident record after this revision (ingest) */
+  incident?: IncidentRecord;
+  /** the intake answered under this key (refused with `Duplicate` if the key is taken) */
+  idempotency?: IdempotencyRecord & { expiresAt: string };
+}
+
+/** A committed change waiting to be published (SSE relay on NATS), in commit order. */
+export interface Notification {
+  seq: number;
+  at: string;
+  caseId: string;
+  version: number;
+  state: string;
+}
+
+/** What `applyIncident`'s builder may read inside the incident's lock. */
+export interface IncidentView {
+  /** the incident as stored before this revision */
+  incident?: IncidentRecord;
+  getCase(id: string): Promise<StoredCase | undefined>;
+  duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]>;
+}
+
+export interface RevisionKey {
+  incidentId: string;
+  rev: number;
+  gatewayId: string;
+}
+
+export interface CaseRepository {
+  get(id: string): Promise<StoredCase | undefined>;
+  list(filter: CaseFilter, page: Page): Promise<CasePage>;
+  /** cases per state (metrics) */
+  countByState(): Promise<Record<string, number>>;
+  /** ids of cases whose evidence or verification evidence names this object */
+  byEvidence(name: string): Promise<string[]>;
+  duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]>;
+  /** history entries with seq > afterSeq, in order */
+  history(caseId: string, afterSeq?: number): Promise<HistoryEntry[]>;
+  /**
+   * Commit a change at once: every case at its expected version (else `StaleVersion`, nothing
+   * written), history appended, the idempotency record and incident written, one notification
+   * per case. Resolves when durable.
+   */
+  commit(change: CaseChange): Promise<void>;
+  /**
+   * Apply one incident revision exactly once, in order with the incident's other revisions:
+   * under a lock on the incident id (across instances in PostgreSQL), refuse a revision from a
+   * gateway that does not own the id (`IncidentOwnedElsewhere`), answer 'duplicate' for a
+   * (id, rev) seen before, else call `build` with what is stored and commit its change.
+   */
+  applyIncident(
+    key: RevisionKey,
+    build: (view: IncidentView) => Promise<CaseChange>,
+  ): Promise<'applied' | 'duplicate'>;
+  getIncident(id: string): Promise<IncidentRecord | undefined>;
+}
+
+export interface IdempotencyRepository {
+  /** the record under this key unless it expired before `now` */
+  get(key: string, now: Date): Promise<IdempotencyRecord | undefined>;
+  /** remove records expired before `now`; returns how many */
+  purgeExpired(now: Date): Promise<number>;
+}
+
+export interface NotificationOutbox {
+  /** notifications after `afterSeq`, oldest first */
+  after(afterSeq: number, limit: number): Promise<Notification[]>;
+  /** forget notifications up to and including `seq` (every instance relayed them) */
+  trim(uptoSeq: number): Promise<number>;
+}
+
+export interface AttachmentRepository {
+  /** record an upload's metadata; the same name again is the same content (idempotent) */
+  put(ref: AttachmentRef & { uploadedBy: string; at: string }): Promise<void>;
+  get(name: string): Promise<(AttachmentRef & { uploadedBy: string; at: string }) | undefined>;
+}
+
+/** Per local unit and grid, what the month's indicators count (see scoring/indicators.ts). */
+export interface UnitMonthAggregate {
+  /** evaluation.unitId ?? unitId ?? proposedUnitId */
+  unitId: string;
+  gridCode?: string;
+  registered: number;
+  due: number;
+  closed: number;
+  closedOnTime: number;
+  reworked: number;
+  returned: number;
+  overdue: number;
+}
+
+export interface MonthWindowIso {
+  month: string;
+  startIso: string;
+  endIso: string;
+}
+
+export interface ScoringRepository {
+  bonuses(month?: string): Promise<BonusItem[]>;
+  putBonus(b: BonusItem, audit: AuditEntry): Promise<void>;
+  deleteBonus(id: string, audit: AuditEntry): Promise<void>;
+  monthConfig(month: string): Promise<MonthConfig | undefined>;
+  setMonthConfig(c: MonthConfig, audit: AuditEntry): Promise<void>;
+  audit(page: Page): Promise<AuditEntry[]>;
+  /** freeze a month in one transaction; `MonthAlreadyClosed` if it is (another instance won) */
+  closeMonth(c: ClosedMonth, audit: AuditEntry): Promise<void>;
+  /** reopen: the frozen result is kept for the audit, the month counts as open again */
+  reopenMonth(month: string, audit: AuditEntry): Promise<void>;
+  closedMonth(month: string): Promise<ClosedMonth | undefined>;
+  closedMonths(): Promise<string[]>;
+  /** indicators' counts per unit and grid, computed where the cases are (SQL in PostgreSQL) */
+  monthAggregates(w: MonthWindowIso): Promise<UnitMonthAggregate[]>;
+  /** cases with history in the window, or open at its end: what the month's events come from */
+  casesForMonth(w: MonthWindowIso): Promise<CaseRecord[]>;
+}
+
+export interface DeviceRepository {
+  /** store a heartbeat's result; an older heartbeat than the stored one changes nothing */
+  putGateway(g: GatewayState): Promise<'stored' | 'older'>;
+  gateways(): Promise<GatewayState[]>;
+  /** record a device going on or offline (once, whichever instance saw it first) */
+  recordOnline(gatewayId: string, deviceId: string, at: string, online: boolean): Promise<void>;
+  /** offline intervals of a device overlapping [from, to), in time order */
+  offlineIntervals(
+    gatewayId: string,
+    deviceId: string,
+    from: string,
+    to: string,
+  ): Promise<{ from: string; to?: string }[]>;
+  recordCall(gatewayId: string, call: CallRecord): Promise<void>;
+  calls(gatewayId: string, limit: number): Promise<CallRecord[]>;
+  putTrack(t: VehicleTrack): Promise<void>;
+  track(vehicleId: string): Promise<VehicleTrack | undefined>;
+}
+
+export interface GatewayConfigRecord {
+  gatewayId: string;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+  config: Record<string, unknown>;
+}
+
+export interface GatewayConfigRepository {
+  get(gatewayId: string): Promise<GatewayConfigRecord | undefined>;
+  /** store the next version: `Duplicate` when `version` is taken (someone saved first) */
+  put(c: GatewayConfigRecord): Promise<void>;
+  list(): Promise<GatewayConfigRecord[]>;
+}
+
+/** A whole central store. */
+export interface CentralStore {
+  readonly kind: 'lowdb' | 'postgres';
+  readonly cases: CaseRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly notifications: NotificationOutbox;
+  readonly attachments: AttachmentRepository;
+  readonly scoring: ScoringRepository;
+  readonly devices: DeviceRepository;
+  readonly gatewayConfigs: GatewayConfigRepository;
+  open(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,373 @@
+/**
+ * @module central/store/contract/lowdb-adapter
+ * The storage contract over the embedded stores central runs on today, without changing them:
+ * cases, incidents and idempotency through a `CaseStore` (`LowdbCaseStore`, or `MemoryCaseStore`
+ * in tests), scoring through `ScoringStore` (lowdb files). One process owns these, so the
+ * checks that PostgreSQL does with row versions and locks are done here in memory: a write's
+ * version check and its apply happen in one synchronous step (nothing else runs between them),
+ * and incident revisions of one id are chained on a per-id promise.
+ *
+ * Kept in this process only (single instance, nothing to share): the notification outbox (the
+ * live console uses `CaseStore.onCommit`), device board rows, gateway configuration versions
+ * and attachment metadata (today `DeviceBoard`'s devices.json, the NATS KV bucket and the
+ * attachment directory hold those). lowdb cannot delete records, so expired idempotency keys are
+ * ignored on read and `purgeExpired` removes none.
+ */
+import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import { isOpen } from '../../cases/workflow.js';
+import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
+import type { AttachmentRef } from '../../evidence/attachments.js';
+import type { BonusItem } from '../../scoring/engine.js';
+import type { AuditEntry, ClosedMonth, MonthConfig, ScoringStore } from '../../scoring/store.js';
+import type { CaseStore } from '../index.js';
+import {
+  aggregateMonth,
+  isDuplicateCandidate,
+  matchesFilter,
+  offlineIntervalsOf,
+  summaryOf,
+} from './derive.js';
+import {
+  type AttachmentRepository,
+  type CaseChange,
+  type CaseFilter,
+  type CasePage,
+  type CaseRepository,
+  type CaseSummary,
+  type CentralStore,
+  type DeviceRepository,
+  Duplicate,
+  type DuplicateQuery,
+  type GatewayConfigRecord,
+  type GatewayConfigRepository,
+  type IdempotencyRepository,
+  IncidentOwnedElsewhere,
+  type IncidentView,
+  MonthAlreadyClosed,
+  MonthNotClosed,
+  type MonthWindowIso,
+  type Notification,
+  type NotificationOutbox,
+  type Page,
+  type RevisionKey,
+  type ScoringRepository,
+  StaleVersion,
+  type StoredCase,
+  versionOf,
+} from './index.js';
+
+type Expiring = IdempotencyRecord & { expiresAt?: string };
+
+const newestFirst = (a: { id: string }, b: { id: string }) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+const stored = (c: CaseRecord | undefined): StoredCase | undefined =>
+  c ? { case: c, version: versionOf(c) } : undefined;
+
+class AdapterCases implements CaseRepository {
+  readonly #chains = new Map<string, Promise<unknown>>();
+  constructor(
+    private readonly store: CaseStore,
+    private readonly outbox: AdapterOutbox,
+  ) {}
+
+  async get(id: string): Promise<StoredCase | undefined> {
+    return stored(this.store.getCase(id));
+  }
+
+  async list(f: CaseFilter, p: Page): Promise<CasePage> {
+    // the state index when states are asked for (a year's closed cases are not visited)
+    const from = f.states
+      ? [...new Set(f.states)].flatMap((s) => this.store.casesInState(s)).sort(newestFirst)
+      : this.store.allCases();
+    const hits = from.filter((c) => matchesFilter(c, f));
+    return { total: hits.length, items: hits.slice(p.offset, p.offset + p.limit).map(summaryOf) };
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    return Object.fromEntries([...this.store.countByState()].filter(([, n]) => n > 0));
+  }
+
+  async byEvidence(name: string): Promise<string[]> {
+    return this.store.casesByEvidence(name).sort();
+  }
+
+  async duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]> {
+    return duplicatesIn(this.store, q);
+  }
+
+  async history(caseId: string, afterSeq = 0): Promise<HistoryEntry[]> {
+    return (this.store.getCase(caseId)?.history ?? []).filter((h) => h.seq > afterSeq);
+  }
+
+  commit(ch: CaseChange): Promise<void> {
+    // check and apply in one synchronous step: no other commit can run in between
+    for (const w of ch.cases) {
+      const cur = this.store.getCase(w.case.id);
+      const actual = cur ? versionOf(cur) : 0;
+      if (actual !== w.expectedVersion || (w.expectedVersion === 0 && cur))
+        return Promise.reject(new StaleVersion(w.case.id, w.expectedVersion, cur ? actual : undefined));
+      if (versionOf(w.case) <= actual)
+        return Promise.reject(new Error(`case ${w.case.id}: a change must append history`));
+    }
+    const k = ch.idempotency;
+    if (k && this.store.getIdempotency(k.key)) return Promise.reject(new Duplicate('idempotency-key', k.key));
+    const done = this.store.commit({
+      cases: ch.cases.map((w) => w.case),
+      incidents: ch.incident ? [ch.incident] : [],
+      idempotency: k ? [k] : [],
+    });
+    for (const w of ch.cases) this.outbox.add(w.case);
+    return done;
+  }
+
+  applyIncident(
+    key: RevisionKey,
+    build: (view: IncidentView) => Promise<CaseChange>,
+  ): Promise<'applied' | 'duplicate'> {
+    const prev = this.#chains.get(key.incidentId) ?? Promise.resolve();
+    const run = prev
+      .catch(() => {})
+      .then(async () => {
+        const incident = this.store.getIncident(key.incidentId);
+        if (incident && incident.gatewayId !== key.gatewayId)
+          throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
+        if (incident?.revs.includes(key.rev)) return 'duplicate' as const;
+        const change = await build({
+          incident,
+          getCase: async (id) => stored(this.store.getCase(id)),
+          duplicateCandidates: async (q) => duplicatesIn(this.store, q),
+        });
+        if (!change.incident?.revs.includes(key.rev))
+          throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
+        await this.commit(change);
+        return 'applied' as const;
+      });
+    this.#chains.set(key.incidentId, run);
+    void run
+      .catch(() => {})
+      .then(() => {
+        if (this.#chains.get(key.incidentId) === run) this.#chains.delete(key.incidentId);
+      });
+    return run;
+  }
+
+  async getIncident(id: string): Promise<IncidentRecord | undefined> {
+    return this.store.getIncident(id);
+  }
+}
+
+/** The store's open-case index answers a probe case; the exact test narrows it. */
+function duplicatesIn(store: CaseStore, q: DuplicateQuery): CaseSummary[] {
+  const probe = {
+    id: q.excludeId ?? '',
+    category: q.category,
+    state: 'reported',
+    location: { lat: q.lat, lon: q.lon },
+    refs: { incidentIds: [], deviceId: q.deviceId, zoneId: q.zoneId },
+  } as unknown as CaseRecord;
+  return store
+    .duplicateCandidates(probe, q.metres)
+    .filter((c) => isDuplicateCandidate(c, q))
+    .slice(0, q.limit)
+    .map(summaryOf);
+}
+
+class AdapterIdempotency implements IdempotencyRepository {
+  constructor(private readonly store: CaseStore) {}
+  async get(key: string, now: Date): Promise<IdempotencyRecord | undefined> {
+    const r = this.store.getIdempotency(key) as Expiring | undefined;
+    if (!r || (r.expiresAt && Date.parse(r.expiresAt) <= now.getTime())) return undefined;
+    const { expiresAt: _e, ...rec } = r;
+    return rec;
+  }
+  async purgeExpired(_now: Date): Promise<number> {
+    return 0;
+  }
+}
+
+class AdapterOutbox implements NotificationOutbox {
+  #seq = 0;
+  #items: Notification[] = [];
+  add(c: CaseRecord): void {
+    this.#items.push({
+      seq: ++this.#seq,
+      at: new Date().toISOString(),
+      caseId: c.id,
+      version: versionOf(c),
+      state: c.state,
+    });
+  }
+  async after(afterSeq: number, limit: number): Promise<Notification[]> {
+    return this.#items.filter((n) => n.seq > afterSeq).slice(0, limit);
+  }
+  async trim(uptoSeq: number): Promise<number> {
+    const before = this.#items.length;
+    this.#items = this.#items.filter((n) => n.seq > uptoSeq);
+    return before - this.#items.length;
+  }
+}
+
+class AdapterScoring implements ScoringRepository {
+  constructor(
+    private readonly s: ScoringStore,
+    private readonly cases: CaseStore,
+  ) {}
+  async bonuses(month?: string): Promise<BonusItem[]> {
+    return this.s.state.bonuses
+      .filter((b) => !month || b.month === month)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+  async putBonus(b: BonusItem, audit: AuditEntry): Promise<void> {
+    const st = this.s.state;
+    st.bonuses = [...st.bonuses.filter((x) => x.id !== b.id), b];
+    st.audit.push(audit);
+    await this.s.save();
+  }
+  async deleteBonus(id: string, audit: AuditEntry): Promise<void> {
+    const st = this.s.state;
+    st.bonuses = st.bonuses.filter((x) => x.id !== id);
+    st.audit.push(audit);
+    await this.s.save();
+  }
+  async monthConfig(month: string): Promise<MonthConfig | undefined> {
+    return this.s.state.monthConfigs.find((m) => m.month === month);
+  }
+  async setMonthConfig(c: MonthConfig, audit: AuditEntry): Promise<void> {
+    const st = this.s.state;
+    st.monthConfigs = [...st.monthConfigs.filter((m) => m.month !== c.month), c];
+    st.audit.push(audit);
+    await this.s.save();
+  }
+  async audit(p: Page): Promise<AuditEntry[]> {
+    return this.s.state.audit.slice(p.offset, p.offset + p.limit);
+  }
+  /** months whose close is being written (ScoringStore marks a month closed only after its file is written) */
+  readonly #closing = new Set<string>();
+  async closeMonth(c: ClosedMonth, audit: AuditEntry): Promise<void> {
+    if (this.s.closed(c.month) || this.#closing.has(c.month)) throw new MonthAlreadyClosed(c.month);
+    this.#closing.add(c.month);
+    try {
+      await this.s.putClosed(c, audit);
+    } finally {
+      this.#closing.delete(c.month);
+    }
+  }
+  reopenMonth(month: string, audit: AuditEntry): Promise<void> {
+    if (!this.s.closed(month)) return Promise.reject(new MonthNotClosed(month));
+    return this.s.dropClosed(month, audit);
+  }
+  async closedMonth(month: string): Promise<ClosedMonth | undefined> {
+    return this.s.closed(month);
+  }
+  async closedMonths(): Promise<string[]> {
+    return this.s.closedMonths();
+  }
+  async monthAggregates(w: MonthWindowIso) {
+    return aggregateMonth(this.cases.allCases(), w);
+  }
+  async casesForMonth(w: MonthWindowIso): Promise<CaseRecord[]> {
+    const s = Date.parse(w.startIso);
+    const e = Date.parse(w.endIso);
+    const inside = (at: string) => Date.parse(at) >= s && Date.parse(at) < e;
+    return this.cases
+      .allCases()
+      .filter((c) => c.history.some((h) => inside(h.at)) || (isOpen(c.state) && Date.parse(c.createdAt) < e));
+  }
+}
+
+class MemoryDevices implements DeviceRepository {
+  readonly #gateways = new Map<string, GatewayState>();
+  readonly #online = new Map<string, { at: string; online: boolean }[]>();
+  readonly #calls = new Map<string, CallRecord[]>();
+  readonly #tracks = new Map<string, VehicleTrack>();
+  async putGateway(g: GatewayState): Promise<'stored' | 'older'> {
+    const prev = this.#gateways.get(g.gatewayId);
+    if (prev && Date.parse(prev.lastSentAt) > Date.parse(g.lastSentAt)) return 'older';
+    this.#gateways.set(g.gatewayId, structuredClone(g));
+    return 'stored';
+  }
+  async gateways(): Promise<GatewayState[]> {
+    return [...this.#gateways.values()].sort((a, b) => (a.gatewayId < b.gatewayId ? -1 : 1));
+  }
+  async recordOnline(gatewayId: string, deviceId: string, at: string, online: boolean): Promise<void> {
+    const k = JSON.stringify([gatewayId, deviceId]);
+    const list = this.#online.get(k) ?? [];
+    if (list.some((x) => Date.parse(x.at) === Date.parse(at))) return;
+    list.push({ at: new Date(at).toISOString(), online });
+    list.sort((a, b) => (a.at < b.at ? -1 : 1));
+    this.#online.set(k, list);
+  }
+  async offlineIntervals(gatewayId: string, deviceId: string, from: string, to: string) {
+    return offlineIntervalsOf(this.#online.get(JSON.stringify([gatewayId, deviceId])) ?? [], from, to);
+  }
+  async recordCall(gatewayId: string, call: CallRecord): Promise<void> {
+    this.#calls.set(gatewayId, [...(this.#calls.get(gatewayId) ?? []), call]);
+  }
+  async calls(gatewayId: string, limit: number): Promise<CallRecord[]> {
+    return (this.#calls.get(gatewayId) ?? []).slice(-limit);
+  }
+  async putTrack(t: VehicleTrack): Promise<void> {
+    this.#tracks.set(t.vehicleId, structuredClone(t));
+  }
+  async track(vehicleId: string): Promise<VehicleTrack | undefined> {
+    return this.#tracks.get(vehicleId);
+  }
+}
+
+class MemoryGatewayConfigs implements GatewayConfigRepository {
+  readonly #byGateway = new Map<string, GatewayConfigRecord[]>();
+  async get(gatewayId: string): Promise<GatewayConfigRecord | undefined> {
+    return this.#byGateway.get(gatewayId)?.at(-1);
+  }
+  async put(c: GatewayConfigRecord): Promise<void> {
+    const list = this.#byGateway.get(c.gatewayId) ?? [];
+    if (list.some((x) => x.version === c.version))
+      throw new Duplicate('gateway-config', `${c.gatewayId} v${c.version}`);
+    list.push(structuredClone(c));
+    list.sort((a, b) => a.version - b.version);
+    this.#byGateway.set(c.gatewayId, list);
+  }
+  async list(): Promise<GatewayConfigRecord[]> {
+    return [...this.#byGateway.keys()].sort().map((k) => this.#byGateway.get(k)!.at(-1)!);
+  }
+}
+
+class MemoryAttachments implements AttachmentRepository {
+  readonly #m = new Map<string, AttachmentRef & { uploadedBy: string; at: string }>();
+  async put(ref: AttachmentRef & { uploadedBy: string; at: string }): Promise<void> {
+    if (!this.#m.has(ref.name)) this.#m.set(ref.name, { ...ref });
+  }
+  async get(name: string) {
+    return this.#m.get(name);
+  }
+}
+
+/** The contract over one process's lowdb (or memory) case store and lowdb scoring store. */
+export class LowdbAdapter implements CentralStore {
+  readonly kind = 'lowdb' as const;
+  readonly cases: CaseRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly notifications: AdapterOutbox;
+  readonly attachments = new MemoryAttachments();
+  readonly scoring: ScoringRepository;
+  readonly devices = new MemoryDevices();
+  readonly gatewayConfigs = new MemoryGatewayConfigs();
+
+  constructor(
+    private readonly caseStore: CaseStore,
+    private readonly scoringStore: ScoringStore,
+  ) {
+    this.notifications = new AdapterOutbox();
+    this.cases = new AdapterCases(caseStore, this.notifications);
+    this.idempotency = new AdapterIdempotency(caseStore);
+    this.scoring = new AdapterScoring(scoringStore, caseStore);
+  }
+
+  async open(): Promise<void> {
+    await this.caseStore.open();
+    await this.scoringStore.open();
+  }
+
+  async close(): Promise<void> {
+    await this.caseStore.close();
+  }
+}

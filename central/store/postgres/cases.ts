@@ -1,0 +1,326 @@
+/**
+ * @module central/store/postgres/cases
+ * Cases, their append-only history, evidence names, incidents and their revisions, idempotency
+ * keys and the notification outbox in PostgreSQL. A case row holds the record without its
+ * history (jsonb) plus the columns every filter and index needs; history entries are rows keyed
+ * (case, seq). One change = one transaction: each case updated only at the version it was read
+ * (`where version = $expected`, else `StaleVersion` and nothing is written), its new history
+ * rows, its evidence names, one notification per case, the incident and the idempotency record.
+ * Incident revisions are applied under `pg_advisory_xact_lock` on the incident id, so two
+ * instances given revisions of one incident apply them one after the other, each once.
+ */
+import type postgres from 'postgres';
+import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import { cellRange, columnsOf, isDuplicateCandidate } from '../contract/derive.js';
+import { Duplicate } from '../contract/errors.js';
+import {
+  type CaseChange,
+  type CaseFilter,
+  type CasePage,
+  type CaseRepository,
+  type CaseSummary,
+  type DuplicateQuery,
+  type IdempotencyRepository,
+  IncidentOwnedElsewhere,
+  type IncidentView,
+  type Notification,
+  type NotificationOutbox,
+  type Page,
+  type RevisionKey,
+  StaleVersion,
+  type StoredCase,
+  versionOf,
+} from '../contract/index.js';
+
+export type Q = postgres.ISql;
+// records are JSON by construction; postgres.js' JSONValue type does not know our interfaces
+export const json = (q: Q, v: unknown) => q.json(v as postgres.JSONValue);
+const iso = (d: Date | string | null | undefined) =>
+  d === null || d === undefined ? undefined : d instanceof Date ? d.toISOString() : d;
+
+interface CaseRow {
+  doc: Omit<CaseRecord, 'history'>;
+  version: number;
+  history_length: number;
+}
+
+function summary(r: CaseRow): CaseSummary {
+  return { ...r.doc, version: r.version, historyLength: r.history_length };
+}
+
+/** The filter as SQL conditions (every one has an index, see migrations.ts). */
+function where(q: Q, f: CaseFilter) {
+  const v = f.visibleTo;
+  const parts = [
+    v
+      ? q`and (${v.unitId === undefined ? q`false` : q`unit_id = ${v.unitId}`} or ${v.reporterId === undefined ? q`false` : q`reporter_id = ${v.reporterId}`})`
+      : q``,
+    f.states ? q`and state in ${q(f.states)}` : q``,
+    f.unitId ? q`and unit_id = ${f.unitId}` : q``,
+    f.gridCode ? q`and grid_code = ${f.gridCode}` : q``,
+    f.category ? q`and category = ${f.category}` : q``,
+    f.sources ? q`and source in ${q(f.sources)}` : q``,
+    f.reporterId ? q`and reporter_id = ${f.reporterId}` : q``,
+    f.collectorId ? q`and collector_id = ${f.collectorId}` : q``,
+    f.createdFrom ? q`and created_at >= ${f.createdFrom}::timestamptz` : q``,
+    f.createdTo ? q`and created_at < ${f.createdTo}::timestamptz` : q``,
+    f.overdueAt ? q`and with_unit and deadline < ${f.overdueAt}::timestamptz` : q``,
+  ];
+  return parts.reduce((a, b) => q`${a} ${b}`, q`where true`);
+}
+
+async function getCase(q: Q, id: string, forUpdate = false): Promise<StoredCase | undefined> {
+  const [row] = await q<CaseRow[]>`
+    select doc, version, history_length from cases where id = ${id} ${forUpdate ? q`for update` : q``}`;
+  if (!row) return undefined;
+  const history = await q<{ entry: HistoryEntry }[]>`
+    select entry from case_history where case_id = ${id} order by seq`;
+  return { case: { ...row.doc, history: history.map((h) => h.entry) } as CaseRecord, version: row.version };
+}
+
+async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary[]> {
+  const r = cellRange(d);
+  const place = r
+    ? q`(cell_y between ${r.y0} and ${r.y1} and cell_x between ${r.x0} and ${r.x1})`
+    : d.lat !== undefined
+      ? q`true`
+      : q`false`;
+  const zone = d.zoneId
+    ? q`(zone_id = ${d.zoneId} and device_id is not distinct from ${d.deviceId ?? null})`
+    : q`false`;
+  const rows = await q<CaseRow[]>`
+    select doc, version, history_length from cases
+    where is_open and category = ${d.category} and (${place} or ${zone})
+      ${d.since ? q`and created_at >= ${d.since}::timestamptz` : q``}
+    order by id desc`;
+  return rows
+    .map(summary)
+    .filter((c) => isDuplicateCandidate(c, d))
+    .slice(0, d.limit);
+}
+
+/** The row of `cases` for this record: the record without history plus every indexed column. */
+export function caseRow(q: Q, c: CaseRecord) {
+  const col = columnsOf(c);
+  const { history, ...doc } = c;
+  return {
+    id: c.id,
+    version: versionOf(c),
+    state: c.state,
+    category: c.category,
+    source: c.source,
+    unit_id: c.unitId ?? null,
+    resp_unit: col.respUnit ?? null,
+    grid_code: c.location.gridCode ?? null,
+    reporter_id: c.reporter.id,
+    collector_id: c.reporter.collectorId ?? null,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    deadline: c.deadline ?? null,
+    closed_at: c.closedAt ?? null,
+    registered_at: col.registeredAt ?? null,
+    on_time: c.evaluation?.onTime ?? null,
+    reworks: c.counts.reworks,
+    returns: c.counts.returns,
+    is_open: col.open,
+    with_unit: col.withUnit,
+    cell_y: col.cellY ?? null,
+    cell_x: col.cellX ?? null,
+    device_id: c.refs.deviceId ?? null,
+    zone_id: c.refs.zoneId ?? null,
+    history_length: history.length,
+    doc: json(q, doc),
+  };
+}
+
+/** `case_history` rows of the entries after `afterSeq`. */
+export function historyRows(q: Q, c: CaseRecord, afterSeq: number) {
+  return c.history
+    .filter((h) => h.seq > afterSeq)
+    .map((h) => ({ case_id: c.id, seq: h.seq, at: h.at, action: h.action, entry: json(q, h) }));
+}
+
+/** `case_evidence` rows: every evidence object name the case carries. */
+export function evidenceRows(c: CaseRecord) {
+  return [...new Set([...c.evidence, ...c.verificationEvidence].map((e) => e.name))].map((name) => ({
+    name,
+    case_id: c.id,
+  }));
+}
+
+async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
+  const version = versionOf(c);
+  if (version <= expected || c.history.length < expected)
+    throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
+  const { id: _id, ...values } = caseRow(q, c);
+  if (expected === 0) {
+    const ins = await q`insert into cases ${q({ id: c.id, ...values })} on conflict (id) do nothing`;
+    if (ins.count === 0) {
+      const [cur] = await q<{ version: number }[]>`select version from cases where id = ${c.id}`;
+      throw new StaleVersion(c.id, expected, cur?.version);
+    }
+  } else {
+    const up = await q`update cases set ${q(values)} where id = ${c.id} and version = ${expected}`;
+    if (up.count === 0) {
+      const [cur] = await q<{ version: number }[]>`select version from cases where id = ${c.id}`;
+      throw new StaleVersion(c.id, expected, cur?.version);
+    }
+  }
+  const added = historyRows(q, c, expected);
+  if (added.length) await q`insert into case_history ${q(added)}`;
+  const names = evidenceRows(c);
+  if (names.length) await q`insert into case_evidence ${q(names)} on conflict do nothing`;
+  await q`insert into notifications (case_id, version, state) values (${c.id}, ${version}, ${c.state})`;
+  return version;
+}
+
+async function writeIncident(q: Q, i: IncidentRecord): Promise<void> {
+  await q`
+    insert into incidents (id, gateway_id, case_id, first_seen_at, doc)
+    values (${i.id}, ${i.gatewayId}, ${i.caseId}, ${i.firstSeenAt}::timestamptz, ${json(q, i)})
+    on conflict (id) do update set case_id = excluded.case_id, doc = excluded.doc`;
+  await q`insert into incident_revisions ${q(
+    i.revisions.map((r) => ({
+      incident_id: i.id,
+      rev: r.rev,
+      lifecycle: r.lifecycle,
+      received_at: r.receivedAt,
+    })),
+  )} on conflict do nothing`;
+}
+
+/** Everything of one change, inside the caller's transaction. */
+export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
+  for (const w of ch.cases) await writeCase(q, w.case, w.expectedVersion);
+  if (ch.incident) await writeIncident(q, ch.incident);
+  const k = ch.idempotency;
+  if (k) {
+    const ins = await q`
+      insert into idempotency (key, user_id, request_sha256, status, case_id, at, expires_at)
+      values (${k.key}, ${k.userId}, ${k.requestSha256}, ${k.status}, ${k.caseId}, ${k.at}::timestamptz,
+              ${k.expiresAt}::timestamptz)
+      on conflict (key) do nothing`;
+    if (ins.count === 0) throw new Duplicate('idempotency-key', k.key);
+  }
+}
+
+export class PgCases implements CaseRepository {
+  constructor(private readonly sql: postgres.Sql) {}
+
+  get(id: string): Promise<StoredCase | undefined> {
+    return getCase(this.sql, id);
+  }
+
+  async list(f: CaseFilter, p: Page): Promise<CasePage> {
+    const q = this.sql;
+    const w = where(q, f);
+    const [{ total }] = await q<{ total: number }[]>`select count(*)::int as total from cases ${w}`;
+    const rows = await q<CaseRow[]>`
+      select doc, version, history_length from cases ${w} order by id desc offset ${p.offset} limit ${p.limit}`;
+    return { total, items: rows.map(summary) };
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.sql<{ state: string; n: number }[]>`
+      select state, count(*)::int as n from cases group by state`;
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  async byEvidence(name: string): Promise<string[]> {
+    const rows = await this.sql<{ case_id: string }[]>`
+      select case_id from case_evidence where name = ${name} order by case_id`;
+    return rows.map((r) => r.case_id);
+  }
+
+  duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]> {
+    return duplicateCandidates(this.sql, q);
+  }
+
+  async history(caseId: string, afterSeq = 0): Promise<HistoryEntry[]> {
+    const rows = await this.sql<{ entry: HistoryEntry }[]>`
+      select entry from case_history where case_id = ${caseId} and seq > ${afterSeq} order by seq`;
+    return rows.map((r) => r.entry);
+  }
+
+  async commit(ch: CaseChange): Promise<void> {
+    await this.sql.begin((tx) => commitIn(tx, ch));
+  }
+
+  async applyIncident(
+    key: RevisionKey,
+    build: (view: IncidentView) => Promise<CaseChange>,
+  ): Promise<'applied' | 'duplicate'> {
+    return this.sql.begin(async (tx) => {
+      // per-incident order across instances: the second waits here until the first committed
+      await tx`select pg_advisory_xact_lock(hashtextextended(${key.incidentId}, 0))`;
+      const [inc] = await tx<
+        { doc: IncidentRecord }[]
+      >`select doc from incidents where id = ${key.incidentId}`;
+      const incident = inc?.doc;
+      if (incident && incident.gatewayId !== key.gatewayId)
+        throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
+      if (incident?.revs.includes(key.rev)) return 'duplicate' as const;
+      const change = await build({
+        incident,
+        getCase: (id) => getCase(tx, id),
+        duplicateCandidates: (d) => duplicateCandidates(tx, d),
+      });
+      if (!change.incident?.revs.includes(key.rev))
+        throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
+      await commitIn(tx, change);
+      return 'applied' as const;
+    });
+  }
+
+  async getIncident(id: string): Promise<IncidentRecord | undefined> {
+    const [r] = await this.sql<{ doc: IncidentRecord }[]>`select doc from incidents where id = ${id}`;
+    return r?.doc;
+  }
+}
+
+export class PgIdempotency implements IdempotencyRepository {
+  constructor(private readonly sql: postgres.Sql) {}
+
+  async get(key: string, now: Date): Promise<IdempotencyRecord | undefined> {
+    const [r] = await this.sql<
+      { key: string; user_id: string; request_sha256: string; status: number; case_id: string; at: Date }[]
+    >`select * from idempotency where key = ${key} and expires_at > ${now.toISOString()}::timestamptz`;
+    return r
+      ? {
+          key: r.key,
+          userId: r.user_id,
+          requestSha256: r.request_sha256,
+          status: r.status,
+          caseId: r.case_id,
+          at: iso(r.at)!,
+        }
+      : undefined;
+  }
+
+  async purgeExpired(now: Date): Promise<number> {
+    const r = await this.sql`delete from idempotency where expires_at <= ${now.toISOString()}::timestamptz`;
+    return r.count;
+  }
+}
+
+export class PgNotifications implements NotificationOutbox {
+  constructor(private readonly sql: postgres.Sql) {}
+
+  async after(afterSeq: number, limit: number): Promise<Notification[]> {
+    const rows = await this.sql<{ seq: string; at: Date; case_id: string; version: number; state: string }[]>`
+      select * from notifications where seq > ${afterSeq} order by seq limit ${limit}`;
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: iso(r.at)!,
+      caseId: r.case_id,
+      version: r.version,
+      state: r.state,
+    }));
+  }
+
+  async trim(uptoSeq: number): Promise<number> {
+    return (await this.sql`delete from notifications where seq <= ${uptoSeq}`).count;
+  }
+}
+
+export { iso };

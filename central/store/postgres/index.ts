@@ -1,0 +1,337 @@
+/**
+ * @module central/store/postgres
+ * `PgStore`: the central store on PostgreSQL, for several central instances on one database.
+ * Driver: `postgres` (postgres.js) — no dependencies, its own TypeScript types, tagged-template
+ * queries that are always parameterised (no string-built SQL), transactions as a callback that
+ * commits or rolls back, and a pool with lazy connect. `pg` would need `@types/pg` and hand-
+ * written placeholders for the dynamic list filters.
+ *
+ * `open()` checks the server answers (else `StoreUnavailable`, one line) and applies the
+ * migrations (a failing one: `MigrationFailed`, central refuses to start). Every method maps a
+ * lost connection to `StoreUnavailable` (the API answers 503) and a unique violation it did
+ * not expect to `Duplicate`.
+ * @example
+ *   const store = new PgStore({ url: 'postgres://postgres@127.0.0.1:5432/citygrid' });
+ *   await store.open();
+ *   const page = await store.cases.list({ states: ['reported'] }, { offset: 0, limit: 50 });
+ */
+import postgres from 'postgres';
+import type { CaseRecord, HistoryEntry } from '../../cases/model.js';
+import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
+import type { AttachmentRef } from '../../evidence/attachments.js';
+import type { BonusItem } from '../../scoring/engine.js';
+import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
+import { offlineIntervalsOf, sortAggregates } from '../contract/derive.js';
+import { Duplicate, MonthAlreadyClosed, MonthNotClosed } from '../contract/errors.js';
+import type {
+  AttachmentRepository,
+  CentralStore,
+  DeviceRepository,
+  GatewayConfigRecord,
+  GatewayConfigRepository,
+  MonthWindowIso,
+  Page,
+  ScoringRepository,
+  UnitMonthAggregate,
+} from '../contract/index.js';
+import { iso, json, PgCases, PgIdempotency, PgNotifications } from './cases.js';
+import { mapError } from './errors.js';
+import { MIGRATIONS, type Migration, migrate } from './migrations.js';
+
+export interface PgStoreOptions {
+  url: string;
+  /** pool size per instance */
+  max?: number;
+  connectTimeoutS?: number;
+  /** the schema to apply (tests add a failing one) */
+  migrations?: readonly Migration[];
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
+}
+
+/** Wrap every async method so driver errors come out as the contract's typed errors. */
+function guarded<T extends object>(repo: T, target: string): T {
+  return new Proxy(repo, {
+    get(obj, prop, recv) {
+      const v = Reflect.get(obj, prop, recv);
+      if (typeof v !== 'function') return v;
+      return async (...args: unknown[]) => {
+        try {
+          return await v.apply(obj, args);
+        } catch (e) {
+          throw mapError(
+            e,
+            target,
+            () => new Duplicate('case', (e as { detail?: string }).detail ?? String(e)),
+          );
+        }
+      };
+    },
+  });
+}
+
+class PgAttachments implements AttachmentRepository {
+  constructor(private readonly sql: postgres.Sql) {}
+  async put(ref: AttachmentRef & { uploadedBy: string; at: string }): Promise<void> {
+    await this.sql`insert into attachments (name, doc) values (${ref.name}, ${json(this.sql, ref)})
+      on conflict (name) do nothing`;
+  }
+  async get(name: string) {
+    const [r] = await this.sql<{ doc: AttachmentRef & { uploadedBy: string; at: string } }[]>`
+      select doc from attachments where name = ${name}`;
+    return r?.doc;
+  }
+}
+
+class PgScoring implements ScoringRepository {
+  constructor(private readonly sql: postgres.Sql) {}
+
+  async #audit(q: postgres.ISql, a: AuditEntry) {
+    await q`insert into scoring_audit (at, doc) values (${a.at}::timestamptz, ${json(q, a)})`;
+  }
+  async bonuses(month?: string): Promise<BonusItem[]> {
+    const rows = await this.sql<{ doc: BonusItem }[]>`
+      select doc from scoring_bonuses ${month ? this.sql`where month = ${month}` : this.sql``} order by id`;
+    return rows.map((r) => r.doc);
+  }
+  async putBonus(b: BonusItem, audit: AuditEntry): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`insert into scoring_bonuses (id, month, doc) values (${b.id}, ${b.month}, ${json(tx, b)})
+        on conflict (id) do update set month = excluded.month, doc = excluded.doc`;
+      await this.#audit(tx, audit);
+    });
+  }
+  async deleteBonus(id: string, audit: AuditEntry): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`delete from scoring_bonuses where id = ${id}`;
+      await this.#audit(tx, audit);
+    });
+  }
+  async monthConfig(month: string): Promise<MonthConfig | undefined> {
+    const [r] = await this.sql<
+      { doc: MonthConfig }[]
+    >`select doc from scoring_month_configs where month = ${month}`;
+    return r?.doc;
+  }
+  async setMonthConfig(c: MonthConfig, audit: AuditEntry): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`insert into scoring_month_configs (month, doc) values (${c.month}, ${json(tx, c)})
+        on conflict (month) do update set doc = excluded.doc`;
+      await this.#audit(tx, audit);
+    });
+  }
+  async audit(p: Page): Promise<AuditEntry[]> {
+    const rows = await this.sql<{ doc: AuditEntry }[]>`
+      select doc from scoring_audit order by seq offset ${p.offset} limit ${p.limit}`;
+    return rows.map((r) => r.doc);
+  }
+  async closeMonth(c: ClosedMonth, audit: AuditEntry): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      const ins = await tx`insert into scoring_closed (month, closed_at, doc)
+        values (${c.month}, ${c.closedAt}::timestamptz, ${json(tx, c)}) on conflict (month) do nothing`;
+      // another instance closed it first: its result stands, this one is refused
+      if (ins.count === 0) throw new MonthAlreadyClosed(c.month);
+      await this.#audit(tx, audit);
+    });
+  }
+  async reopenMonth(month: string, audit: AuditEntry): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      const [gone] = await tx<
+        { doc: ClosedMonth }[]
+      >`delete from scoring_closed where month = ${month} returning doc`;
+      if (!gone) throw new MonthNotClosed(month);
+      await tx`insert into scoring_reopened (month, reopened_at, doc)
+        values (${month}, ${audit.at}::timestamptz, ${json(tx, gone.doc)})`;
+      await this.#audit(tx, audit);
+    });
+  }
+  async closedMonth(month: string): Promise<ClosedMonth | undefined> {
+    const [r] = await this.sql<{ doc: ClosedMonth }[]>`select doc from scoring_closed where month = ${month}`;
+    return r?.doc;
+  }
+  async closedMonths(): Promise<string[]> {
+    return (await this.sql<{ month: string }[]>`select month from scoring_closed order by month`).map(
+      (r) => r.month,
+    );
+  }
+
+  /** The indicators' definitions (scoring/indicators.ts, derive.ts `aggregateMonth`) in SQL. */
+  async monthAggregates(w: MonthWindowIso): Promise<UnitMonthAggregate[]> {
+    const s = w.startIso;
+    const e = w.endIso;
+    const rows = await this.sql<(Omit<UnitMonthAggregate, 'gridCode'> & { gridCode: string | null })[]>`
+      with m as (
+        select resp_unit, grid_code, state, reworks, returns,
+          registered_at >= ${s}::timestamptz and registered_at < ${e}::timestamptz as reg,
+          deadline >= ${s}::timestamptz and deadline < ${e}::timestamptz as due,
+          coalesce(closed_at < ${e}::timestamptz, false) as closed,
+          coalesce(closed_at < ${e}::timestamptz and on_time, false) as on_time
+        from cases
+        where resp_unit is not null and (
+          (registered_at >= ${s}::timestamptz and registered_at < ${e}::timestamptz) or
+          (deadline >= ${s}::timestamptz and deadline < ${e}::timestamptz))
+      )
+      select resp_unit as "unitId", grid_code as "gridCode",
+        count(*) filter (where reg)::int as registered,
+        count(*) filter (where due)::int as due,
+        count(*) filter (where due and closed)::int as closed,
+        count(*) filter (where due and on_time)::int as "closedOnTime",
+        count(*) filter (where due and reworks > 0)::int as reworked,
+        count(*) filter (where due and returns > 0)::int as returned,
+        count(*) filter (where due and not on_time and state <> 'cancelled')::int as overdue
+      from m group by resp_unit, grid_code`;
+    return sortAggregates(
+      rows.map(({ gridCode, ...r }) => ({ ...r, ...(gridCode === null ? {} : { gridCode }) })),
+    );
+  }
+
+  async casesForMonth(w: MonthWindowIso): Promise<CaseRecord[]> {
+    const rows = await this.sql<{ doc: Omit<CaseRecord, 'history'>; history: HistoryEntry[] }[]>`
+      with ids as (
+        select case_id as id from case_history
+          where at >= ${w.startIso}::timestamptz and at < ${w.endIso}::timestamptz
+        union
+        select id from cases where is_open and created_at < ${w.endIso}::timestamptz
+      )
+      select c.doc, coalesce((select json_agg(h.entry order by h.seq) from case_history h where h.case_id = c.id), '[]') as history
+      from cases c join ids using (id) order by c.id desc`;
+    return rows.map((r) => ({ ...r.doc, history: r.history }) as CaseRecord);
+  }
+}
+
+class PgDevices implements DeviceRepository {
+  constructor(private readonly sql: postgres.Sql) {}
+  async putGateway(g: GatewayState): Promise<'stored' | 'older'> {
+    const r = await this.sql`
+      insert into device_gateways (gateway_id, last_sent_at, doc)
+      values (${g.gatewayId}, ${g.lastSentAt}::timestamptz, ${json(this.sql, g)})
+      on conflict (gateway_id) do update set last_sent_at = excluded.last_sent_at, doc = excluded.doc
+        where device_gateways.last_sent_at <= excluded.last_sent_at`;
+    return r.count === 1 ? 'stored' : 'older';
+  }
+  async gateways(): Promise<GatewayState[]> {
+    return (await this.sql<{ doc: GatewayState }[]>`select doc from device_gateways order by gateway_id`).map(
+      (r) => r.doc,
+    );
+  }
+  async recordOnline(gatewayId: string, deviceId: string, at: string, online: boolean): Promise<void> {
+    await this.sql`insert into device_online (gateway_id, device_id, at, online)
+      values (${gatewayId}, ${deviceId}, ${at}::timestamptz, ${online}) on conflict do nothing`;
+  }
+  async offlineIntervals(gatewayId: string, deviceId: string, from: string, to: string) {
+    // the change in force at `from`, then every change up to `to`
+    const rows = await this.sql<{ at: Date; online: boolean }[]>`
+      (select at, online from device_online
+        where gateway_id = ${gatewayId} and device_id = ${deviceId} and at < ${from}::timestamptz
+        order by at desc limit 1)
+      union all
+      (select at, online from device_online
+        where gateway_id = ${gatewayId} and device_id = ${deviceId}
+          and at >= ${from}::timestamptz and at < ${to}::timestamptz)
+      order by at`;
+    return offlineIntervalsOf(
+      rows.map((r) => ({ at: iso(r.at)!, online: r.online })),
+      from,
+      to,
+    );
+  }
+  async recordCall(gatewayId: string, call: CallRecord): Promise<void> {
+    await this.sql`insert into device_calls (gateway_id, doc) values (${gatewayId}, ${json(this.sql, call)})`;
+  }
+  async calls(gatewayId: string, limit: number): Promise<CallRecord[]> {
+    const rows = await this.sql<{ doc: CallRecord }[]>`
+      select doc from device_calls where gateway_id = ${gatewayId} order by seq desc limit ${limit}`;
+    return rows.map((r) => r.doc).reverse();
+  }
+  async putTrack(t: VehicleTrack): Promise<void> {
+    await this.sql`insert into vehicle_tracks (vehicle_id, doc) values (${t.vehicleId}, ${json(this.sql, t)})
+      on conflict (vehicle_id) do update set doc = excluded.doc`;
+  }
+  async track(vehicleId: string): Promise<VehicleTrack | undefined> {
+    const [r] = await this.sql<
+      { doc: VehicleTrack }[]
+    >`select doc from vehicle_tracks where vehicle_id = ${vehicleId}`;
+    return r?.doc;
+  }
+}
+
+class PgGatewayConfigs implements GatewayConfigRepository {
+  constructor(private readonly sql: postgres.Sql) {}
+  async get(gatewayId: string): Promise<GatewayConfigRecord | undefined> {
+    const [r] = await this.sql<{ doc: GatewayConfigRecord }[]>`
+      select doc from gateway_configs where gateway_id = ${gatewayId} order by version desc limit 1`;
+    return r?.doc;
+  }
+  async put(c: GatewayConfigRecord): Promise<void> {
+    const r = await this.sql`insert into gateway_configs (gateway_id, version, doc)
+      values (${c.gatewayId}, ${c.version}, ${json(this.sql, c)}) on conflict do nothing`;
+    if (r.count === 0) throw new Duplicate('gateway-config', `${c.gatewayId} v${c.version}`);
+  }
+  async list(): Promise<GatewayConfigRecord[]> {
+    const rows = await this.sql<{ doc: GatewayConfigRecord }[]>`
+      select distinct on (gateway_id) doc from gateway_configs order by gateway_id, version desc`;
+    return rows.map((r) => r.doc);
+  }
+}
+
+export class PgStore implements CentralStore {
+  readonly kind = 'postgres' as const;
+  readonly sql: postgres.Sql;
+  readonly target: string;
+  readonly cases;
+  readonly idempotency;
+  readonly notifications;
+  readonly attachments;
+  readonly scoring;
+  readonly devices;
+  readonly gatewayConfigs;
+  readonly #migrations: readonly Migration[];
+
+  constructor(o: PgStoreOptions) {
+    this.target = redactUrl(o.url);
+    this.#migrations = o.migrations ?? MIGRATIONS;
+    this.sql = postgres(o.url, {
+      max: o.max ?? 10,
+      connect_timeout: o.connectTimeoutS ?? 5,
+      onnotice: () => {},
+    });
+    const g = <T extends object>(r: T) => guarded(r, this.target);
+    this.cases = g(new PgCases(this.sql));
+    this.idempotency = g(new PgIdempotency(this.sql));
+    this.notifications = g(new PgNotifications(this.sql));
+    this.attachments = g(new PgAttachments(this.sql));
+    this.scoring = g(new PgScoring(this.sql));
+    this.devices = g(new PgDevices(this.sql));
+    this.gatewayConfigs = g(new PgGatewayConfigs(this.sql));
+  }
+
+  /** names of the migrations the last `open()` applied */
+  applied: string[] = [];
+
+  /** Reach the server and apply the schema. */
+  async open(): Promise<void> {
+    try {
+      await this.sql`select 1`;
+    } catch (e) {
+      throw mapError(e, this.target);
+    }
+    try {
+      this.applied = await migrate(this.sql, this.#migrations);
+    } catch (e) {
+      throw mapError(e, this.target);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+}
