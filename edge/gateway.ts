@@ -48,6 +48,8 @@ export interface GatewayOptions {
   reloadConfig?: () => GatewayConfig;
   /** folder of the config file, handed to the units for relative paths */
   configDir?: string;
+  /** open a damaged outbox: keep its readable entries, move the damaged log aside */
+  repair?: boolean;
 }
 
 export interface Gateway {
@@ -142,6 +144,8 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
   const outbox = await Outbox.open({
     dir: join(cfg.dataDir, 'outbox'),
     budgetBytes: cfg.outbox.budgetMB * 1024 * 1024,
+    repair: opts.repair,
+    log,
   });
   const counters = { incidents: 0, telemetry: 0, invalidDrafts: 0, commands: 0, badCommands: 0 };
   const ctx: UnitContext = {
@@ -232,6 +236,9 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
         depth: o.depth,
         oldestPendingAgeS: o.oldestPendingAgeS,
         droppedTelemetry: o.droppedTelemetry,
+        droppedEvidence: o.droppedEvidence,
+        droppedIncidents: o.droppedIncidents,
+        writeFailures: o.writeFailures,
       },
       devices,
       models: runningModels(units),

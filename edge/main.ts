@@ -19,9 +19,10 @@ const program = new Command()
   .requiredOption('-c, --config <file>', 'gateway config file (YAML or JSON)')
   .option('--nats <url>', 'override nats.servers from the config')
   .option('--check', 'validate the config and exit')
+  .option('--repair', 'open a damaged outbox: keep every readable entry, move the damaged log aside')
   .parse();
 
-const opts = program.opts<{ config: string; nats?: string; check?: boolean }>();
+const opts = program.opts<{ config: string; nats?: string; check?: boolean; repair?: boolean }>();
 const log = createLogger('gateway');
 
 function load() {
@@ -75,7 +76,7 @@ try {
     console.log(`config OK: gateway ${cfg.gatewayId} (${cfg.kind})`);
     process.exit(0);
   }
-  const gw = await startGateway(cfg, { log, reloadConfig: load, configDir });
+  const gw = await startGateway(cfg, { log, reloadConfig: load, configDir, repair: opts.repair });
   if (cfg.metricsPort !== undefined) {
     const srv = await serveGatewayMetrics(gw, cfg.metricsPort);
     log.info({ address: srv.address() }, 'metrics on /metrics, health on /health');

@@ -58,7 +58,7 @@ const report = (c: Central, over: Record<string, unknown> = {}) =>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cg-city-api-'));
-  central = await createCentral({ dataDir, now: () => new Date(clock.t), logLevel: 'silent' });
+  central = await createCentral({ demo: true, dataDir, now: () => new Date(clock.t), logLevel: 'silent' });
 });
 afterAll(async () => {
   await central?.stop();
@@ -78,7 +78,7 @@ describe('city api - 案卷号', () => {
 
     // a restart on the same data continues the day's sequence
     await central.stop();
-    central = await createCentral({ dataDir, now: () => new Date(clock.t), logLevel: 'silent' });
+    central = await createCentral({ demo: true, dataDir, now: () => new Date(clock.t), logLevel: 'silent' });
     const c = (await report(central)).body;
     expect(c.caseNumber).toBe('2026120100003');
     // a new day starts again at 1
@@ -214,6 +214,7 @@ describe('city api - exports', () => {
   it('names each export by unit and month in ASCII and UTF-8, and writes local times', async () => {
     const scoringDir = mkdtempSync(join(tmpdir(), 'cg-city-exp-'));
     const c = await createCentral({
+      demo: true,
       now: () => new Date(clock.t),
       logLevel: 'silent',
       extraRoutes: [scoringRouteGroup({ dataDir: scoringDir })],

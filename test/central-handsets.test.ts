@@ -69,6 +69,7 @@ describe('equipment - 城管通 handsets', () => {
   };
   beforeAll(async () => {
     central = await createCentral({
+      demo: true,
       now: () => new Date(clock.t),
       logLevel: 'silent',
       extraRoutes: [scoringRouteGroup()],

@@ -111,6 +111,7 @@ beforeAll(async () => {
   const rules = { ...base, items: { ...base.items, reports: { quota: 2, perMissingReport: 0.5 } } };
   at('2026-11-02 09:00');
   central = await createCentral({
+    demo: true,
     now: () => new Date(clock.t),
     logLevel: 'warn',
     extraRoutes: [scoringRouteGroup({ dataDir, rules })],

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { Incident } from '../protocol/index.js';
 import { fakeJpeg, litterIncident, TOKENS } from './central-helpers.js';
+import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
 // Monday 00:30 in the city: still Sunday in UTC, so a UTC day would put today's cases in yesterday
@@ -20,7 +21,8 @@ async function call(path: string, token: string, body?: unknown, raw?: Uint8Arra
   const r = await central.app.request(path, {
     method: body !== undefined || raw ? 'POST' : 'GET',
     headers,
-    body: raw ? Buffer.from(raw) : body !== undefined ? JSON.stringify(body) : undefined,
+    body:
+      (raw as Uint8Array<ArrayBuffer> | undefined) ?? (body !== undefined ? JSON.stringify(body) : undefined),
   });
   return { status: r.status, body: await r.json() };
 }
@@ -35,7 +37,7 @@ const hotline = async (over: Record<string, unknown> = {}) =>
       source: 'hotline_12345',
       category: '01.04',
       description: '路面垃圾',
-      location: { lat: 30.27, lon: 120.15 },
+      location: { ...ZHENGXIANG },
       ...over,
     })
   ).body;
@@ -49,8 +51,7 @@ const ai = async (deviceId: string, model: { name: string; version?: string }, k
       startedAt: clock.toISOString(),
       location: {
         source: 'fixed',
-        lat: 30.27,
-        lon: 120.15,
+        ...ZHENGXIANG,
         cameraId: deviceId,
         zoneId: `z${Math.random().toString(36).slice(2)}`,
       },
@@ -62,7 +63,7 @@ const ai = async (deviceId: string, model: { name: string; version?: string }, k
 };
 
 beforeAll(async () => {
-  central = await createCentral({ now: () => clock, logLevel: 'silent' });
+  central = await createCentral({ demo: true, now: () => clock, logLevel: 'silent' });
 });
 afterAll(async () => {
   await central?.stop();
@@ -92,7 +93,9 @@ describe('console - dashboard', () => {
     await act(again.id, 'register', op);
     await act(again.id, 'dispatch', op);
     await act(again.id, 'accept', TOKENS.handler(unit));
-    await act(again.id, 'feedback', TOKENS.handler(unit), { note: '已清理', attachments: [photo.body.name] });
+    // an upload is cited once: the second feedback brings its own photo
+    const photo2 = await call('/api/attachments', TOKENS.handler(unit), undefined, fakeJpeg(400));
+    await act(again.id, 'feedback', TOKENS.handler(unit), { note: '已清理', attachments: [photo2.body.name] });
     await act(again.id, 'rework', op, { note: '仍有垃圾' });
 
     const confirmed = await ai('cam-01', { name: 'yolo-demo', version: '2' });

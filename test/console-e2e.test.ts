@@ -35,6 +35,7 @@ import {
   signIn,
   visibleText,
 } from './console-support.js';
+import { ZHUHUI } from './support/city-points.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {} };
@@ -100,7 +101,7 @@ describe.skipIf(!hasChromium)(
           source: 'citizen',
           category: '01.02',
           description: '垃圾桶满溢',
-          location: { lat: 30.27, lon: 120.15 },
+          location: { lat: 26.895, lon: 112.555 },
           ...over,
         },
       });
@@ -166,13 +167,13 @@ describe.skipIf(!hasChromium)(
             {
               ...CAMERA,
               xaddr: 'http://127.0.0.1:9/onvif/device_service',
-              location: { lat: 30.27, lon: 120.15, address: '解放路东口' },
+              location: { lat: 26.895, lon: 112.555, address: '解放路东口' },
             },
             {
               id: 'cam-02',
               name: '解放路西口',
               xaddr: 'http://127.0.0.1:9/onvif/device_service',
-              location: { lat: 30.271, lon: 120.149 },
+              location: { lat: 26.896, lon: 112.554 },
             },
           ],
         },
@@ -188,8 +189,8 @@ describe.skipIf(!hasChromium)(
       await heartbeat(90_000);
       const points = Array.from({ length: 30 }, (_, i) => ({
         t: iso(now - (30 - i) * 10_000),
-        lat: 30.262 + i * 0.0006,
-        lon: 120.135 + i * 0.0009,
+        lat: 26.887 + i * 0.0006,
+        lon: 112.54 + i * 0.0009,
         speedMps: 8 + (i % 7),
       }));
       await js.publish(
@@ -222,7 +223,7 @@ describe.skipIf(!hasChromium)(
       await op.waitForSelector('#live.sse');
       await op.evaluate(() => Object.assign(window, { __sameDocument: true }));
       const first = await publishIncident('e2e-litter', {
-        location: { source: 'fixed', lat: 30.27, lon: 120.15, cameraId: 'cam-01', zoneId: 'z1' },
+        location: { source: 'fixed', lat: 26.895, lon: 112.555, cameraId: 'cam-01', zoneId: 'z1' },
       });
       const item = await op.waitForSelector('.qitem[data-id]', { timeout: 20_000 });
       caseId = (await item.getAttribute('data-id')) ?? '';
@@ -239,7 +240,7 @@ describe.skipIf(!hasChromium)(
 
       // the same camera zone again: a duplicate, compared side by side
       const dup = await publishIncident('e2e-dup', {
-        location: { source: 'fixed', lat: 30.27, lon: 120.15, cameraId: 'cam-01', zoneId: 'z1' },
+        location: { source: 'fixed', lat: 26.895, lon: 112.555, cameraId: 'cam-01', zoneId: 'z1' },
       });
       const dupCase = await caseOf(dup.id);
       rawIds.add(dupCase.id);
@@ -258,7 +259,7 @@ describe.skipIf(!hasChromium)(
         kind: 'illegal_parking',
         category: '05.05',
         deviceId: 'cam-02',
-        location: { source: 'fixed', lat: 30.271, lon: 120.149, cameraId: 'cam-02', zoneId: 'z2' },
+        location: { source: 'fixed', lat: 26.896, lon: 112.554, cameraId: 'cam-02', zoneId: 'z2' },
       });
       const parkCase = await caseOf(parking.id);
       rawIds.add(parkCase.id);
@@ -308,7 +309,7 @@ describe.skipIf(!hasChromium)(
           confidence: 1,
           startedAt: new Date(now - 120_000).toISOString(),
           observedAt: new Date(now - 20_000).toISOString(),
-          location: { source: 'gps', lat: 30.274, lon: 120.153 },
+          location: { source: 'gps', lat: 26.899, lon: 112.558 },
           producer: { rule: 'overspeed' },
           details: { speedKmh: 62, limitKmh: 40 },
         },
@@ -362,7 +363,7 @@ describe.skipIf(!hasChromium)(
       const other = await report({
         category: '01.04',
         description: '路面垃圾',
-        location: { lat: 30.25, lon: 120.1 },
+        location: { ...ZHUHUI },
       });
       await api(central.url, `/api/cases/${other.id}/actions/register`, TOKENS.operator, { body: {} });
       const org = (await api(central.url, '/api/city/org', TOKENS.operator)).body.units as {

@@ -9,10 +9,12 @@
  * - an attachment can be cited only by its uploader, and only once.
  * Each race prints runs / lost / duplicated.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { Incident } from '../protocol/index.js';
 import { fakeJpeg, litterIncident, TOKENS } from './central-helpers.js';
+import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
 const op = TOKENS.operator;
@@ -62,7 +64,7 @@ async function report(): Promise<string> {
       source: 'hotline_12345',
       category: '01.04',
       description: '路面垃圾',
-      location: { lat: 30.27, lon: 120.15 },
+      location: { ...ZHENGXIANG },
     },
   });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -171,7 +173,7 @@ describe('fault - racing case changes lose nothing', () => {
         source: 'hotline_12345',
         category: '01.04',
         description: '垃圾',
-        location: { lat: 30.27, lon: 120.15 },
+        location: { ...ZHENGXIANG },
         photos: [theirs],
       },
     });

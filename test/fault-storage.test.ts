@@ -28,6 +28,7 @@ import type { CaseRecord } from '../central/cases/model.js';
 import { createCentral } from '../central/central.js';
 import { DamagedFilesError } from '../central/store/damage.js';
 import { ROOT, TOKENS, until } from './central-helpers.js';
+import { ZHENGXIANG } from './support/city-points.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cg-fault-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ async function report(c: C, i: number) {
       source: 'hotline_12345',
       category: '01.04',
       description: `路面垃圾 ${i}`,
-      location: { lat: 30.27, lon: 120.15 },
+      location: { ...ZHENGXIANG },
     }),
   });
   return { status: r.status, body: (await r.json()) as any };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../../protocol/index.js';
 import type { User } from '../auth/roles.js';
 import type { CaseRecord } from '../cases/model.js';
-import { CaseQuery, listCases } from '../cases/query.js';
+import { CaseQuery, listCases, newestK } from '../cases/query.js';
 import { findDuplicates } from '../cases/records.js';
 import { CaseService } from '../cases/service.js';
 import { CASE_STATE_NAMES, type CaseState } from '../cases/workflow.js';
@@ -156,6 +156,7 @@ describe('store indexes', () => {
       { offset: '40', limit: '7' },
       { state: 'reported' },
       { state: 'reported,dispatched,reported', limit: '500' },
+      { state: 'closed,feedback', offset: '30', limit: '5' },
       { state: 'closed', category: '01.02', offset: '3' },
       { unitId: 'dc-hw', limit: '20' },
       { overdue: 'false', source: 'ai' },
@@ -178,5 +179,14 @@ describe('store indexes', () => {
         expect(got.total, JSON.stringify(raw)).toBe(want.length);
         expect(got.items.map((c) => c.id)).toEqual(want.slice(q.offset, q.offset + q.limit).map((c) => c.id));
       }
+  });
+});
+
+describe('newestK', () => {
+  it('answers the first k of a newest-first sort without sorting everything', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `01K${String((i * 7919) % 5000).padStart(23, '0')}`);
+    const list = ids.map((id) => ({ id }) as CaseRecord);
+    const sorted = [...ids].sort().reverse();
+    for (const k of [1, 50, 100, 600, 5000]) expect(newestK(list, k).map((c) => c.id)).toEqual(sorted.slice(0, k));
   });
 });

@@ -17,11 +17,12 @@
  * A failed write or checkpoint is logged, counted and retried every `retryMs`; while it fails
  * the store is degraded (`health()`) and `commit` refuses with `StorageUnavailableError`.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { appendFile, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { readJsonLines } from '../../protocol/jsonl.js';
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
 import {
   type Damage,
@@ -60,7 +61,8 @@ export interface LowdbStoreOptions {
 const silent: StoreLog = { warn() {}, error() {} };
 
 /** Each record of a partition must at least carry its key and creation time. */
-const RECORD_CHECKS: Record<keyof PartitionData, (r: any) => boolean> = {
+type Loose = Record<string, unknown> | null | undefined;
+const RECORD_CHECKS: Record<keyof PartitionData, (r: Loose) => boolean> = {
   cases: (r) => typeof r?.id === 'string' && typeof r.createdAt === 'string' && Array.isArray(r.history),
   incidents: (r) => typeof r?.id === 'string' && typeof r.firstSeenAt === 'string' && Array.isArray(r.revs),
   idempotency: (r) => typeof r?.key === 'string' && typeof r.at === 'string',
@@ -84,7 +86,7 @@ function partitionRecords(value: unknown, file: string): { data: PartitionData; 
       continue;
     }
     list.forEach((r, i) => {
-      if (RECORD_CHECKS[key](r)) (data[key] as unknown[]).push(r);
+      if (RECORD_CHECKS[key](r as Loose)) (data[key] as unknown[]).push(r);
       else damages.push({ file, offset: 0, reason: `${key}[${i}] is not a ${key} record` });
     });
   }
@@ -179,31 +181,15 @@ export class LowdbCaseStore extends MemoryCaseStore {
       .sort((a, b) => a - b);
     for (const n of journals) {
       const file = this.#journalPath(n);
-      const text = readFileSync(file);
-      let offset = 0;
       let bad = false;
-      while (offset < text.length) {
-        const nl = text.indexOf(0x0a, offset);
-        const end = nl < 0 ? text.length : nl;
-        const line = text.subarray(offset, end).toString('utf8');
-        if (line.trim()) {
-          try {
-            this.#applyAndIndex(JSON.parse(line) as ChangeSet, undefined, true);
-          } catch (e) {
-            if (nl < 0)
-              // a torn last line from a crash mid-append: its commit never answered 2xx
-              this.#log.warn({ file, offset, bytes: end - offset }, 'journal ends in a torn line, skipped');
-            else {
-              damaged.push({
-                file,
-                offset,
-                reason: `journal line is not a change set (${(e as Error).message})`,
-              });
-              bad = true;
-            }
-          }
+      for (const p of readJsonLines(file, (v) => this.#applyAndIndex(v as ChangeSet, undefined, true))) {
+        if (p.torn)
+          // a torn last line from a crash mid-append: its commit never answered 2xx
+          this.#log.warn({ file, offset: p.offset, bytes: p.bytes }, 'journal ends in a torn line, skipped');
+        else {
+          damaged.push({ file, offset: p.offset, reason: `journal line is not a change set (${p.reason})` });
+          bad = true;
         }
-        offset = end + 1;
       }
       if (bad) aside.push(file);
     }

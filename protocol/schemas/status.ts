@@ -45,6 +45,24 @@ export const GatewayStatus = z.object({
       depth: z.number().int().nonnegative(),
       oldestPendingAgeS: z.number().nonnegative(),
       droppedTelemetry: z.number().int().nonnegative(),
+      droppedEvidence: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('evidence images the disk budget removed'),
+      droppedIncidents: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('whole incidents the disk budget removed (never silently: alert on it)'),
+      writeFailures: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('outbox writes that failed (disk full)'),
     })
     .optional(),
   devices: z.array(DeviceStatus).max(256),
