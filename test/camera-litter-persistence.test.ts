@@ -15,6 +15,7 @@ import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { litter } from '../edge/camera/rules/litter.js';
 import { runningModels } from '../edge/gateway.js';
 import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
+import { freshDataDir } from './support/data-dir.js';
 import { SHARED_PHOTOS, sharedYoloxManifest } from './support/shared-yolox.js';
 
 const log = { info() {}, warn() {}, error() {}, debug() {} };
@@ -105,7 +106,7 @@ async function replay(frames: Frame[], zone: object = {}) {
         },
       ],
     },
-    { gatewayId: 'gw', dataDir: os.tmpdir(), log },
+    { gatewayId: 'gw', dataDir: freshDataDir(), log },
   )) as CameraUnit[];
   let models: ReturnType<typeof runningModels> = [];
   try {

@@ -15,6 +15,7 @@ import { CameraUnit, loadDetectorSet, parseCameraSection } from '../edge/camera/
 import { loadOcr, normalisePlate, type Ocr, readPlate } from '../edge/camera/plates/index.js';
 import type { IncidentDraft } from '../edge/unit.js';
 import { Incident } from '../protocol/index.js';
+import { freshDataDir } from './support/data-dir.js';
 import { GENERAL_DETECTOR } from './support/stack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -107,7 +108,7 @@ describe('camera - reading plates', () => {
       section.list[0],
       section,
       { detector, ocr },
-      { gatewayId: 'gw', dataDir: os.tmpdir(), log },
+      { gatewayId: 'gw', dataDir: freshDataDir(), log },
     );
     const got: IncidentDraft[] = [];
     calls = 0;

@@ -12,6 +12,7 @@ import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { sceneFrames } from '../edge/camera/replay.js';
 import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { makeTestFrames } from './simulators/onvif/index.js';
+import { freshDataDir } from './support/data-dir.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);
 const log = { info() {}, warn() {}, error() {}, debug() {} };
@@ -41,7 +42,7 @@ async function unitFor(zones: unknown[], classifier?: string): Promise<CameraUni
         },
       ],
     },
-    { gatewayId: 'gw', dataDir: os.tmpdir(), log },
+    { gatewayId: 'gw', dataDir: freshDataDir(), log },
   );
   return u as CameraUnit;
 }
@@ -124,7 +125,7 @@ describe('camera - model and zone labels', () => {
           },
         ],
       },
-      { gatewayId: 'gw', dataDir: os.tmpdir(), log },
+      { gatewayId: 'gw', dataDir: freshDataDir(), log },
     );
     await expect(units).rejects.toThrow(
       /camera cam-x zone np: detector labels \[person,vehicle,litter\] have none of \[car\]/,

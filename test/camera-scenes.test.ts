@@ -14,6 +14,7 @@ import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { sceneFrames } from '../edge/camera/replay.js';
 import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { makeTestFrames, startOnvifCamera } from './simulators/onvif/index.js';
+import { freshDataDir } from './support/data-dir.js';
 import { CAMERA_DETECTORS, GENERAL_DETECTOR } from './support/stack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -71,7 +72,7 @@ async function replayScene(name: string, intervalS: number, zones: unknown[], mo
         },
       ],
     },
-    { gatewayId: 'gw', dataDir: os.tmpdir(), log },
+    { gatewayId: 'gw', dataDir: freshDataDir(), log },
   )) as CameraUnit[];
   try {
     await unit.replay(
@@ -160,7 +161,7 @@ describe.skipIf(!ready)('camera - scenes with the trained models (skips until mo
           },
         ],
       },
-      { gatewayId: 'gw', dataDir: os.tmpdir(), log },
+      { gatewayId: 'gw', dataDir: freshDataDir(), log },
     );
     try {
       await unit.start({

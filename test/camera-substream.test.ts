@@ -13,6 +13,7 @@ import { loadDetector } from '../edge/camera/detect/index.js';
 import { createCameraUnits } from '../edge/camera/index.js';
 import type { EdgeSinks, EdgeUnit, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { makeTestFrames, type OnvifCamera, startOnvifCamera } from './simulators/onvif/index.js';
+import { freshDataDir } from './support/data-dir.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);
 
@@ -109,7 +110,7 @@ describe('camera - sub-stream detection, main-stream evidence, over a real simul
           { id: 'too-small', xaddr: small.xaddr, ...common },
         ],
       },
-      { gatewayId: 'gw-1', dataDir: '/tmp', log },
+      { gatewayId: 'gw-1', dataDir: freshDataDir(), log },
     );
     for (const u of units) await u.start(sinks);
   });

@@ -22,6 +22,7 @@ import {
 import { iou } from '../edge/camera/track/index.js';
 import type { IncidentDraft } from '../edge/unit.js';
 import { compareDetectors, comparisonTable, validateModel } from '../models/tools.js';
+import { freshDataDir } from './support/data-dir.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const YOLOX = path.join(ROOT, 'models/yolox-nano/manifest.json');
@@ -162,7 +163,7 @@ describe.skipIf(!havePhotos)('models - real photos (../shared/testdata/photos)',
           },
         ],
       },
-      { gatewayId: 'gw', dataDir: os.tmpdir(), log, configDir: ROOT },
+      { gatewayId: 'gw', dataDir: freshDataDir(), log, configDir: ROOT },
     )) as CameraUnit[];
     const got: IncidentDraft[] = [];
     const t0 = Date.parse('2026-11-23T02:00:00Z');
