@@ -5,7 +5,7 @@
  * CameraUnit with the real COCO detector (../shared/models/yolox-nano) giving the person/vehicle
  * boxes. Skips with a message when the shared material is absent.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -127,7 +127,7 @@ describe.skipIf(!!skip)('camera - litter by persistence on real backgrounds', ()
     expect(models).toEqual([
       {
         name: 'yolox-nano',
-        version: '0.1.1',
+        version: JSON.parse(readFileSync(det.manifest, 'utf8')).version,
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         task: 'detect',
         cameraIds: ['cam-1'],
