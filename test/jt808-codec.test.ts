@@ -247,6 +247,21 @@ describe('JT/T 808 framing', () => {
     expect(out[1]!.at).toBe(a.length + 1);
   });
 
+  it('vendor items: a layout not in the table (length, or an overrunning sub-item) stays raw and adds no field', () => {
+    const at = (items: [number, Buffer][]) =>
+      decodeLocation(encodeLocation({ lat: 26.9, lon: 112.57, speedKmh: 0, t: Date.UTC(2026, 10, 1), items }));
+    const ok = at([[0xe1, Buffer.from([0x00, 0x7e])]]);
+    expect(ok.items.powerV).toBe(12.6);
+    expect(ok.raw['0xe1']).toBe('007e'); // the bytes stay for the vendor mapping
+    const odd = at([
+      [0xe1, Buffer.from([1, 2, 3])], // no 3-byte layout
+      [0xeb, Buffer.from([0x00, 0x20, 0x00, 0x2d, 0x0f, 0xa5])], // sub-item declares 32 bytes, 4 there
+      [0x77, Buffer.alloc(7)], // not a whole tyre
+    ]);
+    expect(Object.keys(odd.items)).toEqual([]);
+    expect(Object.keys(odd.raw).sort()).toEqual(['0x77', '0xe1', '0xeb']);
+  });
+
   it('vendor signal mapping reads status, IO, extended-signal and vendor-item bits', () => {
     const l = decodeLocation(
       encodeLocation({
