@@ -306,4 +306,47 @@ describe('JT/T 808 endpoint', () => {
       'reports after the storm',
     );
   });
+
+  it('a terminal whose heartbeats stop, or whose session is lost, raises device_offline (93.01) and ends it when back', async () => {
+    const h = await harness({ offlineAfterS: 5, deviceOfflineAfterS: 1 });
+    const offline = () =>
+      h.drafts.map((x) => x.d).filter((d) => d.kind === 'device_offline' && d.deviceId === 'hy-truck-2');
+    const dev = () => h.unit.devices().find((d) => d.id === 'hy-truck-2-jt808')!;
+    // the drive ends, no heartbeats: connected but silent
+    const silent = terminal(h, { scenario: 'clean' });
+    await silent.ready;
+    await silent.done;
+    expect(dev().online).toBe(true);
+    expect(offline()).toHaveLength(0);
+    await until(() => offline().length === 1, 20_000, 'device_offline after the heartbeats stopped');
+    const first = offline()[0]!;
+    expect(first.lifecycle).toBe('new');
+    expect(validate(Incident, { ...first, v: 1, gatewayId: 'gw-jt', evidence: [] }).ok).toBe(true);
+    expect(first.details).toMatchObject({ device: 'jt808', deviceId: 'hy-truck-2-jt808' });
+    expect(String(first.details!.error)).toMatch(/no message for more than 5 s|terminal not connected/);
+    expect(dev().online).toBe(false);
+    await silent.stop();
+
+    // back with heartbeats: the same incident ends
+    const back = terminal(h, { scenario: 'clean', heartbeatMs: 300 });
+    await back.ready;
+    await until(() => offline().length === 2, 20_000, 'device_offline ended when the terminal is back');
+    const end = offline()[1]!;
+    expect(end.lifecycle).toBe('end');
+    expect(end.id).toBe(first.id);
+    expect(dev().online).toBe(true);
+
+    // the TCP session is lost: a new episode, naming why
+    back.socket.destroy();
+    await back.stop();
+    await until(() => offline().length === 3, 20_000, 'device_offline after the session was lost');
+    const lost = offline()[2]!;
+    expect(lost.lifecycle).toBe('new');
+    expect(lost.id).not.toBe(first.id);
+    expect(lost.details!.error).toBe('terminal not connected');
+    // stopping the gateway ends what is open
+    await h.unit.stop();
+    expect(offline().at(-1)).toMatchObject({ lifecycle: 'end', id: lost.id });
+  });
+
 });

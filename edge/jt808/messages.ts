@@ -7,6 +7,7 @@
  * table 13. Items outside the standard ranges are kept raw and counted, never guessed.
  */
 import iconv from 'iconv-lite';
+import { decodeVendorItem } from './vendor-items.js';
 
 export const MSG = {
   terminalResponse: 0x0001,
@@ -157,7 +158,7 @@ export interface Location {
   t: number;
   /** decoded additional items, our names */
   items: Record<string, number | string | boolean | number[]>;
-  /** items kept raw (vendor ranges or unknown ids): id → hex */
+  /** every item outside the standard table, as sent: id → hex (those of a known vendor layout also add fields to `items`) */
   raw: Record<string, string>;
 }
 
@@ -274,7 +275,12 @@ export function decodeLocation(b: Buffer): Location {
     }
     const dec = ITEMS[id];
     if (dec && len >= (ITEM_LEN[id] ?? 0)) Object.assign(loc.items, dec(v));
-    else loc.raw[`0x${id.toString(16).padStart(2, '0')}`] = v.toString('hex');
+    else {
+      // kept as sent (the vendor mapping reads its bits); fields of a known vendor layout added
+      loc.raw[`0x${id.toString(16).padStart(2, '0')}`] = v.toString('hex');
+      const vendor = decodeVendorItem(id, v);
+      if (vendor) Object.assign(loc.items, vendor);
+    }
   }
   return loc;
 }

@@ -12,6 +12,7 @@ import type { CommandRequest, DeviceStatus, TrackPoint } from '../../protocol/in
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { fixProblem } from '../vehicle/gnss/fix.js';
 import { VehiclePipeline } from '../vehicle/pipeline.js';
+import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from '../vehicle/rules/episode.js';
 import { loadGeo } from '../vehicle/rules/geo.js';
 import type { VehicleInput } from '../vehicle/state/index.js';
 import { toTrackPoint } from '../vehicle/telemetry.js';
@@ -37,7 +38,11 @@ interface Vehicle {
   late: TrackPoint[];
   counters: Record<string, number>;
   lastMessageAt: number;
+  /** the terminal as equipment: offline for deviceOfflineAfterS → device_offline (93.01), as for gps/can */
+  offline: EpisodeState;
 }
+
+const OFFLINE_KEY = 'device-jt808';
 
 /**
  * Validate the `jt808:` section, load its geo and vendor files, make the unit (not started).
@@ -61,6 +66,7 @@ export class Jt808Unit implements EdgeUnit {
   private readonly bindingsFile: string;
   private sinks: EdgeSinks | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private offlineTimer: NodeJS.Timeout | undefined;
   address: { host: string; port: number } | undefined;
 
   constructor(
@@ -109,6 +115,7 @@ export class Jt808Unit implements EdgeUnit {
       late: [],
       counters: {},
       lastMessageAt: 0,
+      offline: idleEpisode(),
       pipe: undefined as unknown as VehiclePipeline,
     };
     v.pipe = new VehiclePipeline({
@@ -139,12 +146,19 @@ export class Jt808Unit implements EdgeUnit {
     this.address = await this.server.listen();
     this.ctx.log.info({ address: this.address, vehicles: this.vehicles.size }, 'JT/T 808 endpoint listening');
     this.timer = setInterval(() => this.flush(), this.cfg.telemetry.maxBatchDelayS * 1000);
+    this.offlineTimer = setInterval(() => this.checkOffline(Date.now()), 1000);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.offlineTimer);
     await this.server.close();
-    for (const v of this.vehicles.values()) v.pipe.closeRules();
+    const now = Date.now();
+    for (const v of this.vehicles.values()) {
+      v.pipe.closeRules();
+      for (const e of closeEpisode(v.offline, now)) this.emitOffline(v, e, 'gateway stopped');
+      v.offline = idleEpisode();
+    }
     this.flush();
     await Promise.all([...this.vehicles.values()].map((v) => v.pipe.settled()));
   }
@@ -252,6 +266,39 @@ export class Jt808Unit implements EdgeUnit {
     }
   }
 
+  /** why the vehicle's terminal is offline now, or undefined when it is online */
+  private terminalError(v: Vehicle, now: number): string | undefined {
+    const s = v.phone ? this.server.session(v.phone) : this.sessionOf(v);
+    if (!s) return 'terminal not connected';
+    if (!s.authenticated) return 'connected, not authenticated';
+    if (now - s.lastAt > this.cfg.offlineAfterS * 1000) return `no message for more than ${this.cfg.offlineAfterS} s`;
+    return undefined;
+  }
+
+  /** Host-clock check: a terminal offline for deviceOfflineAfterS is the same 93.01 incident as a gateway's device. */
+  private checkOffline(now: number): void {
+    for (const v of this.vehicles.values()) {
+      const error = this.terminalError(v, now);
+      const out = stepEpisode(
+        v.offline,
+        { t: now, active: !!error },
+        { minDurationS: this.cfg.deviceOfflineAfterS, endAfterS: 0 },
+      );
+      v.offline = out.state;
+      for (const e of out.events) this.emitOffline(v, e, error ?? 'back online');
+    }
+  }
+
+  private emitOffline(v: Vehicle, event: Parameters<VehiclePipeline['emit']>[0]['event'], error: string): void {
+    v.pipe.emit({
+      key: OFFLINE_KEY,
+      kind: 'device_offline',
+      event,
+      details: { device: 'jt808', deviceId: `${v.id}-jt808`.slice(0, 64), error },
+      at: v.pipe.last,
+    });
+  }
+
   devices(): DeviceStatus[] {
     const now = Date.now();
     const iso = (t: number) => (t ? new Date(t).toISOString() : undefined);
@@ -269,15 +316,7 @@ export class Jt808Unit implements EdgeUnit {
       },
     ];
     for (const v of [...this.vehicles.values()].slice(0, 255)) {
-      const s = v.phone ? this.server.session(v.phone) : this.sessionOf(v);
-      const silentS = (now - (s?.lastAt ?? 0)) / 1000;
-      const error = !s
-        ? 'terminal not connected'
-        : !s.authenticated
-          ? 'connected, not authenticated'
-          : silentS > this.cfg.offlineAfterS
-            ? `no message for more than ${this.cfg.offlineAfterS} s`
-            : undefined;
+      const error = this.terminalError(v, now);
       list.push({
         id: `${v.id}-jt808`.slice(0, 64),
         type: 'gps',
