@@ -64,12 +64,9 @@ export function gatewayPermissions(gatewayId: string): NatsPermissions {
         `$JS.API.STREAM.INFO.${KV_STREAM}`,
         `$JS.API.CONSUMER.CREATE.${KV_STREAM}.*.$KV.${CONFIG_BUCKET}.${gatewayId}`,
         `$JS.FC.${KV_STREAM}.>`,
-        // models rolled out to it: read only (bind, look up metadata, an ordered consumer on the
-        // chunks); no $O.cg_models.* publish, so it can never write or replace a model
-        `$JS.API.STREAM.INFO.${MODELS_STREAM}`,
+        // models rolled out to it: read only, by message gets (metadata, then chunk after chunk;
+        // edge/sync/models.ts); no $O.cg_models.* publish, so it can never write a model
         `$JS.API.STREAM.MSG.GET.${MODELS_STREAM}`,
-        `$JS.API.CONSUMER.CREATE.${MODELS_STREAM}.*.$O.${MODELS_BUCKET}.C.>`,
-        `$JS.FC.${MODELS_STREAM}.>`,
       ],
     },
     subscribe: { allow: [subjects.all.command(gatewayId), `${inbox}.>`] },

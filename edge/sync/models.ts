@@ -91,36 +91,38 @@ export async function fetchModel(
   if (have) return have;
   const what = `model ${r.name} ${r.version}`;
   if (!nc) throw new Error(`${what} is not on this gateway and NATS is not connected`);
-  const os = await nc.jetstream().views.os(MODELS_BUCKET);
+  const jsm = await nc.jetstreamManager();
   const root = join(dataDir, 'models');
   const tmp = join(root, `.incoming-${r.name}-${r.version}-${randomBytes(4).toString('hex')}`);
   mkdirSync(tmp, { recursive: true });
   try {
-    const mBytes = await os.getBlob(modelObject(r.name, r.version, 'manifest.json'));
+    const blob = async (file: string) => {
+      const parts: Uint8Array[] = [];
+      return (await readObject(jsm, modelObject(r.name, r.version, file), (c) => parts.push(c)))
+        ? Buffer.concat(parts)
+        : undefined;
+    };
+    const mBytes = await blob('manifest.json');
     if (!mBytes) throw new Error(`${what} is not published (no manifest.json in ${MODELS_BUCKET})`);
-    const manifest = JSON.parse(new TextDecoder().decode(mBytes)) as { sha256?: string; file?: string };
+    const manifest = JSON.parse(mBytes.toString('utf8')) as { sha256?: string; file?: string };
     if (manifest.sha256 !== r.sha256)
       throw new Error(
         `${what}: the published manifest's sha256 ${manifest.sha256} is not the one rolled out (${r.sha256})`,
       );
     const file = manifest.file ?? 'model.onnx';
-    const obj = await os.get(modelObject(r.name, r.version, 'model.onnx'));
-    if (!obj) throw new Error(`${what}: model.onnx is missing from ${MODELS_BUCKET}`);
     const hash = createHash('sha256');
     const out = createWriteStream(join(tmp, file));
-    for await (const chunk of obj.data as unknown as AsyncIterable<Uint8Array>) {
+    const found = await readObject(jsm, modelObject(r.name, r.version, 'model.onnx'), async (chunk) => {
       hash.update(chunk);
       if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
-    }
+    });
     out.end();
     await finished(out);
-    await obj.error.then((e) => {
-      if (e) throw e;
-    });
+    if (!found) throw new Error(`${what}: model.onnx is missing from ${MODELS_BUCKET}`);
     const got = hash.digest('hex');
     if (got !== r.sha256)
       throw new Error(`${what}: downloaded model.onnx has sha256 ${got}, expected ${r.sha256}`);
-    const card = await os.getBlob(modelObject(r.name, r.version, 'MODEL_CARD.md'));
+    const card = await blob('MODEL_CARD.md');
     if (card) writeFileSync(join(tmp, 'MODEL_CARD.md'), card);
     writeFileSync(join(tmp, 'manifest.json'), mBytes);
     const dir = modelDir(dataDir, r);
@@ -131,6 +133,40 @@ export async function fetchModel(
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+const OBJ_STREAM = `OBJ_${MODELS_BUCKET}`;
+type Jsm = Awaited<ReturnType<NatsConnection['jetstreamManager']>>;
+
+/**
+ * Read one object chunk by chunk with stream message gets only: the object store client's own
+ * get opens a consumer after looking the stream up by subject (STREAM.NAMES), which would list
+ * every gateway's bucket; a message get on this one stream is all a gateway's user may do.
+ * False when there is no such object.
+ */
+async function readObject(jsm: Jsm, name: string, onChunk: (c: Uint8Array) => unknown): Promise<boolean> {
+  const metaSubject = `$O.${MODELS_BUCKET}.M.${Buffer.from(name).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
+  let meta: { nuid: string; chunks: number; size: number; deleted?: boolean };
+  try {
+    meta = (await jsm.streams.getMessage(OBJ_STREAM, { last_by_subj: metaSubject })).json();
+  } catch (e) {
+    if (/no message found/i.test((e as Error).message)) return false;
+    throw e;
+  }
+  if (meta.deleted) return false;
+  let seq = 0;
+  let size = 0;
+  for (let i = 0; i < meta.chunks; i++) {
+    // next message on the chunk subject from a sequence (nats-server 2.9 NextFor; the client's
+    // types do not list it, the request is passed through as JSON)
+    const next = { seq: seq + 1, next_by_subj: `$O.${MODELS_BUCKET}.C.${meta.nuid}` };
+    const m = await jsm.streams.getMessage(OBJ_STREAM, next as { seq: number });
+    seq = m.seq;
+    size += m.data.length;
+    await onChunk(m.data);
+  }
+  if (size !== meta.size) throw new Error(`${name}: got ${size} bytes, the object store says ${meta.size}`);
+  return true;
 }
 
 /** Fetch every model `config` names and return a copy with local manifest paths. */
