@@ -15,8 +15,9 @@ import type { NatsConnection } from '../../protocol/transport.js';
 import type { AuthEnv, UserDirectory } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
 import { ProblemError } from '../http/problem.js';
-import { ConfigRejected, type GatewayConfigHub } from './hub.js';
+import type { GatewayConfigHub } from './hub.js';
 import { listPublished, rollbackModel, rolloutModel } from './models.js';
+import { configProblem } from './routes.js';
 
 const Name = z.string().regex(/^[A-Za-z0-9._-]+$/);
 const Rollout = z
@@ -51,15 +52,7 @@ export function modelRolloutRoutes(
       );
     return r.data;
   };
-  const refused = (e: unknown): never => {
-    if (!(e instanceof ConfigRejected)) throw e;
-    const conflict = e.message.startsWith('changed concurrently');
-    throw new ProblemError(
-      conflict ? 409 : 422,
-      conflict ? 'config-conflict' : 'model-rollout-refused',
-      e.message,
-    );
-  };
+  const refused = (e: unknown): never => configProblem(e, 'model-rollout-refused');
   app.get('/', requireUser(users, ['admin', 'leader', 'operator']), async (c) =>
     c.json({ models: await listPublished(nats()) }),
   );
