@@ -164,6 +164,11 @@ describe('models - publish, roll out to a gateway process, roll back', () => {
     // fetched into the gateway's data dir, no temporary folder left
     expect(existsSync(join(gwDir, 'models/cg-detector/1.1.0-city/model.onnx'))).toBe(true);
     expect(readdirSync(join(gwDir, 'models')).filter((f) => f.startsWith('.'))).toEqual([]);
+    // the document kept for a restart without NATS names the verified copy, not the reference
+    const kept = JSON.parse(readFileSync(join(gwDir, 'synced-config.json'), 'utf8'));
+    expect(kept.config.cameras.models.detector).toBe(
+      join(gwDir, 'models/cg-detector/1.1.0-city/manifest.json'),
+    );
 
     // rollback: the local manifest it ran before
     const back = await api('/models/rollback', 'POST', { gatewayIds: ['cp-m'], name: 'cg-detector' });
