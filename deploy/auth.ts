@@ -17,6 +17,7 @@ import {
   CONFIG_BUCKET,
   evidenceBucket,
   gatewayInboxPrefix,
+  MODELS_BUCKET,
   SUBJECT_ROOT,
   subjects,
 } from '../protocol/index.js';
@@ -38,6 +39,7 @@ export interface NatsUser {
 }
 
 const KV_STREAM = `KV_${CONFIG_BUCKET}`;
+const MODELS_STREAM = `OBJ_${MODELS_BUCKET}`;
 export function gatewayPermissions(gatewayId: string): NatsPermissions {
   const inbox = gatewayInboxPrefix(gatewayId);
   // its own evidence bucket only: no other gateway's objects, names or stream info
@@ -62,6 +64,9 @@ export function gatewayPermissions(gatewayId: string): NatsPermissions {
         `$JS.API.STREAM.INFO.${KV_STREAM}`,
         `$JS.API.CONSUMER.CREATE.${KV_STREAM}.*.$KV.${CONFIG_BUCKET}.${gatewayId}`,
         `$JS.FC.${KV_STREAM}.>`,
+        // models rolled out to it: read only, by message gets (metadata, then chunk after chunk;
+        // edge/sync/models.ts); no $O.cg_models.* publish, so it can never write a model
+        `$JS.API.STREAM.MSG.GET.${MODELS_STREAM}`,
       ],
     },
     subscribe: { allow: [subjects.all.command(gatewayId), `${inbox}.>`] },

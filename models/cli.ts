@@ -8,10 +8,13 @@
  *   eval --folder <dir> --detector a --detector b   per-class counts of several detectors side by side
  *   eval --baseline A --candidate B --dataset ZIP   AP per class + false positives on a data set zip's val split
  *   enrol-uniform --positives DIR --negatives DIR  fine-tune the uniform classifier on the city's crops
+ *   publish DIR --nats URL [--user u --pass p]     put a version folder into cg_models for rollout
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
+import { publishModel } from '../central/gateways/models.js';
+import { connectNats } from '../protocol/transport.js';
 import { compareCommand } from './dataset/cli.js';
 import { enrolUniform } from './enrol/uniform.js';
 import { ensureHeldout, evalClassifier, evalDetector, MODELS_DIR } from './eval/index.js';
@@ -154,5 +157,30 @@ program
       }
     },
   );
+
+program
+  .command('publish <dir>')
+  .description('publish a model version folder (model.onnx, manifest.json, MODEL_CARD.md) for rollout')
+  .requiredOption('--nats <url>', "NATS server (central's user: gateways may only read models)")
+  .option('--user <user>', 'NATS user')
+  .option('--pass <pass>', 'NATS password (or CG_NATS_PASS)')
+  .action(async (dir: string, o: { nats: string; user?: string; pass?: string }) => {
+    const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+    const nc = await connectNats({
+      servers: o.nats,
+      name: 'models publish',
+      user: o.user,
+      pass: o.pass ?? process.env.CG_NATS_PASS,
+      log: quiet,
+    }).catch(fail);
+    try {
+      process.stdout.write(`${JSON.stringify(await publishModel(nc, dir))}\n`);
+    } catch (e) {
+      process.exitCode = 1;
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+    } finally {
+      await nc.close();
+    }
+  });
 
 await program.parseAsync(process.argv);

@@ -74,3 +74,29 @@ export const CONSUMERS = {
   centralTelemetry: 'central-telemetry',
   centralStatus: 'central-status',
 } as const;
+
+/**
+ * Model versions central publishes for rollout (JetStream object store, one shared bucket: the
+ * models are the same for every gateway and not secret). Objects per version:
+ * `<name>/<version>/model.onnx`, `MODEL_CARD.md`, and `manifest.json` written last, so a version
+ * without its manifest is incomplete and never offered. Gateways may read, not write.
+ */
+export const MODELS_BUCKET = 'cg_models';
+export const modelObject = (name: string, version: string, file: string) => `${name}/${version}/${file}`;
+
+/** How a synced camera config names a published model instead of a local manifest path. */
+export interface PublishedModel {
+  name: string;
+  version: string;
+  /** sha256 of model.onnx, as the published manifest gives it */
+  sha256: string;
+}
+const MODEL_REF = /^models:\/\/([A-Za-z0-9._-]+)\/([A-Za-z0-9._-]+)#([0-9a-f]{64})$/;
+export function formatModelRef(r: PublishedModel): string {
+  return `models://${r.name}/${r.version}#${r.sha256}`;
+}
+/** The reference in a `models://name/version#sha256` string; undefined for a local path. */
+export function parseModelRef(s: string): PublishedModel | undefined {
+  const m = MODEL_REF.exec(s);
+  return m ? { name: m[1], version: m[2], sha256: m[3] } : undefined;
+}

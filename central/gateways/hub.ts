@@ -33,6 +33,8 @@ export interface ReportedConfig {
   /** what the gateway's last heartbeat said it runs */
   configVersion?: string;
   configRefused?: { version: string; reason: string; at: string };
+  /** the models it runs (name, version, sha256, cameras): a rollout shows up here */
+  models?: GatewayStatus['models'];
   sentAt: string;
 }
 
@@ -83,6 +85,7 @@ export class GatewayConfigHub {
         this.#reported.set(s.gatewayId, {
           configVersion: s.configVersion,
           configRefused: s.configRefused,
+          models: s.models,
           sentAt: s.sentAt,
         });
       }
@@ -105,6 +108,17 @@ export class GatewayConfigHub {
     const d = e && e.operation === 'PUT' ? decode(GatewayConfigDoc, e.value) : undefined;
     const desired = d?.ok ? d.value : undefined;
     return this.#view(gatewayId, desired);
+  }
+
+  /** The stored versions of a gateway's configuration, newest first (as many as the bucket keeps). */
+  async history(gatewayId: string): Promise<GatewayConfigDoc[]> {
+    const docs: GatewayConfigDoc[] = [];
+    for await (const e of await this.#bucket().history({ key: gatewayId })) {
+      if (e.operation !== 'PUT') continue;
+      const d = decode(GatewayConfigDoc, e.value);
+      if (d.ok) docs.push(d.value);
+    }
+    return docs.sort((a, b) => b.version - a.version);
   }
 
   async list(): Promise<GatewayConfigView[]> {

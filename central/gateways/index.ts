@@ -4,7 +4,8 @@
  * app composition:
  *   - `gatewayRouteGroup({ natsUrl })`: a RouteGroup for `extraRoutes`; connects its own NATS link
  *     (retrying while NATS is down), creates the config KV bucket, follows heartbeats, and serves
- *     `/api/gateways` (see routes.ts) plus `/api/gateways/metrics` (Prometheus text: config
+ *     `/api/gateways` (see routes.ts), `/api/gateways/models` (model rollout, model-routes.ts)
+ *     plus `/api/gateways/metrics` (Prometheus text: config
  *     sync, heartbeat age, ingest lag of central's consumers, the guard's counters).
  *   - `apiGuard()`: body size and rate limits for every route (guard.ts), mounted first.
  * @example
@@ -18,10 +19,12 @@ import type { AppDeps, RouteGroup } from '../app.js';
 import type { ApiGuard } from './guard.js';
 import { GatewayConfigHub } from './hub.js';
 import { renderGatewayMetrics } from './metrics.js';
+import { modelRolloutRoutes } from './model-routes.js';
 import { gatewayRoutes } from './routes.js';
 
 export { type ApiGuard, apiGuard, type GuardOptions } from './guard.js';
 export { ConfigRejected, checkEnvelope, GatewayConfigHub, type GatewayConfigView } from './hub.js';
+export { listPublished, publishModel, rollbackModel, rolloutModel } from './models.js';
 export { gatewayRoutes } from './routes.js';
 
 export interface GatewayRouteGroupOptions {
@@ -71,6 +74,10 @@ export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGrou
     build(deps: AppDeps): Hono<any> {
       connect();
       const app = gatewayRoutes(hub, deps.users);
+      app.route(
+        '/models',
+        modelRolloutRoutes(hub, () => nc, deps.users),
+      );
       app.get('/metrics', async (c) =>
         c.text(await renderGatewayMetrics(hub, nc, o.guard), 200, {
           'content-type': 'text/plain; version=0.0.4',

@@ -59,16 +59,17 @@ export function gatewayRoutes(hub: GatewayConfigHub, users: UserDirectory): Hono
       const doc = await hub.put(c.req.param('id'), body, c.get('user').id);
       return c.json(doc, 200);
     } catch (e) {
-      if (!(e instanceof ConfigRejected)) throw e;
-      const conflict = e.message.startsWith('changed concurrently');
-      throw new ProblemError(
-        conflict ? 409 : 422,
-        conflict ? 'config-conflict' : 'config-rejected',
-        e.message,
-      );
+      configProblem(e, 'config-rejected');
     }
   });
   return app;
+}
+
+/** A refused configuration write as a problem: 409 when a save raced, else 422 of `type`. */
+export function configProblem(e: unknown, type: string): never {
+  if (!(e instanceof ConfigRejected)) throw e;
+  const conflict = e.message.startsWith('changed concurrently');
+  throw new ProblemError(conflict ? 409 : 422, conflict ? 'config-conflict' : type, e.message);
 }
 
 const SECRET_KEY = /pass(word)?|secret|token|credential|private/i;

@@ -24,6 +24,7 @@ import {
 } from '../../protocol/index.js';
 import type { NatsConnection } from '../../protocol/transport.js';
 import { ConfigError, GatewayConfig } from '../config.js';
+import { localiseModels, withPaths } from './models.js';
 
 export interface SyncLog {
   info(obj: object, msg?: string): void;
@@ -102,6 +103,7 @@ export class ConfigSync {
   private loop?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private wake?: () => void;
+  private nc?: NatsConnection;
 
   constructor(private readonly o: ConfigSyncOptions) {}
 
@@ -116,6 +118,7 @@ export class ConfigSync {
   }
 
   start(nc: NatsConnection): void {
+    this.nc = nc;
     this.loop = this.watch(nc);
   }
 
@@ -170,6 +173,13 @@ export class ConfigSync {
     } catch (e) {
       return this.refuse(String(doc.version), (e as Error).message);
     }
+    // models rolled out by central (models://…): fetched and verified before anything is built
+    let paths: Map<string, string>;
+    try {
+      ({ config: next, paths } = await localiseModels(next, this.nc, this.o.dataDir));
+    } catch (e) {
+      return this.refuse(String(doc.version), `model not available: ${(e as Error).message}`);
+    }
     try {
       await this.o.apply(next, doc.version);
     } catch (e) {
@@ -177,7 +187,8 @@ export class ConfigSync {
     }
     this.stats.version = doc.version;
     this.stats.applied++;
-    this.persist(doc);
+    // kept with the fetched paths, so a restart without NATS loads the same verified files
+    this.persist({ ...doc, config: withPaths(doc.config, paths) });
     this.o.log.info({ version: doc.version, by: doc.updatedBy }, 'synced config applied');
   }
 
