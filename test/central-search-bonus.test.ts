@@ -19,7 +19,11 @@ const OP = TOKENS.operator;
 let dir: string;
 let central: Central;
 
-async function call(path: string, token: string, init: { method?: string; body?: unknown; raw?: Uint8Array; type?: string } = {}) {
+async function call(
+  path: string,
+  token: string,
+  init: { method?: string; body?: unknown; raw?: Uint8Array; type?: string } = {},
+) {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   let body: BodyInit | undefined;
   if (init.raw) {
@@ -29,7 +33,11 @@ async function call(path: string, token: string, init: { method?: string; body?:
     headers['content-type'] = 'application/json';
     body = JSON.stringify(init.body);
   }
-  const r = await central.app.request(path, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body });
+  const r = await central.app.request(path, {
+    method: init.method ?? (body ? 'POST' : 'GET'),
+    headers,
+    body,
+  });
   const text = await r.text();
   let parsed: any = text;
   try {
@@ -127,7 +135,9 @@ describe('bonus items - attachments', () => {
     expect(act.status).toBe(409);
     // and an upload a case cites cannot back a bonus item
     const casePhoto = await upload(OP, 60);
-    expect((await call(`/api/cases/${k.id}/actions/register`, OP, { body: { attachments: [casePhoto] } })).status).toBe(200);
+    expect(
+      (await call(`/api/cases/${k.id}/actions/register`, OP, { body: { attachments: [casePhoto] } })).status,
+    ).toBe(200);
     expect((await propose([casePhoto], '借用案件照片')).status).toBe(409);
   });
 

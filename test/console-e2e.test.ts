@@ -27,8 +27,8 @@ import {
 } from '../protocol/transport.js';
 import { api, type CentralProcess, litterIncident, spawnCentral, TOKENS, until } from './central-helpers.js';
 import {
-  hasChromium,
   ensureConsoleBuilt,
+  hasChromium,
   launchChromium,
   rawFindings,
   sceneJpeg,
@@ -443,7 +443,9 @@ describe.skipIf(!hasChromium)(
       });
       await op.click('#act-close');
       await op.waitForFunction(() =>
-        Array.from(document.querySelectorAll('.el-message--warning')).some((m) => m.textContent?.includes('已被他人更新')),
+        Array.from(document.querySelectorAll('.el-message--warning')).some((m) =>
+          m.textContent?.includes('已被他人更新'),
+        ),
       );
       expect(sent).toBe(`"${shown}"`);
       expect((await get(caseId)).state).toBe('feedback');

@@ -41,15 +41,19 @@ describe('vehicle config', () => {
     expect(fromInline.corridor).toEqual(fromFiles.corridor);
     expect(fromInline.sites.map((x) => x.id)).toEqual(fromFiles.sites.map((x) => x.id));
     const site = fromFiles.sites[0]!;
-    const [lon, lat] = (site.area.geometry.type === 'Polygon' ? site.area.geometry.coordinates[0]! : site.area.geometry.coordinates[0]![0]!)[0]!;
+    const [lon, lat] = (
+      site.area.geometry.type === 'Polygon'
+        ? site.area.geometry.coordinates[0]!
+        : site.area.geometry.coordinates[0]![0]!
+    )[0]!;
     const c = { lon: (site.bbox[0] + site.bbox[2]) / 2, lat: (site.bbox[1] + site.bbox[3]) / 2 };
     expect(siteAt(fromInline, c.lat, c.lon)?.id).toBe(siteAt(fromFiles, c.lat, c.lon)?.id);
     expect(inCorridor(fromInline, lat!, lon!)).toBe(inCorridor(fromFiles, lat!, lon!));
 
     // not GeoJSON at all: the schema names the key
-    expect(issues({ ...minimal, rules: gnssOnly, geo: { sites: { type: 'Point', coordinates: [0, 0] } } })).toMatch(
-      /geo\.sites/,
-    );
+    expect(
+      issues({ ...minimal, rules: gnssOnly, geo: { sites: { type: 'Point', coordinates: [0, 0] } } }),
+    ).toMatch(/geo\.sites/);
     // GeoJSON of the wrong shape: the same check as a file's, naming the inline key and the feature
     const line = { type: 'FeatureCollection', features: [read('route.geojson').features[0]] };
     await expect(

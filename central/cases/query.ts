@@ -109,7 +109,10 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
     const states = [...new Set(q.state)];
     const counts = svc.store.countByState();
     const total = states.reduce((n, s) => n + (counts.get(s) ?? 0), 0);
-    const newest = newestK(states.flatMap((s) => svc.store.casesInState(s)), q.offset + q.limit);
+    const newest = newestK(
+      states.flatMap((s) => svc.store.casesInState(s)),
+      q.offset + q.limit,
+    );
     return { total, offset: q.offset, limit: q.limit, items: page(svc, newest, q, now) };
   }
   const from = q.from ? new Date(q.from).toISOString() : undefined;
@@ -134,7 +137,9 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
 }
 
 function containsText(c: CaseRecord, text: string): boolean {
-  return [c.caseNumber, c.location.address, c.description].some((f) => f?.toLowerCase().includes(text) ?? false);
+  return [c.caseNumber, c.location.address, c.description].some(
+    (f) => f?.toLowerCase().includes(text) ?? false,
+  );
 }
 
 function page(svc: CaseService, all: CaseRecord[], q: CaseQuery, now: Date) {

@@ -66,13 +66,21 @@ export async function checkUpload(
 ): Promise<Omit<AttachmentRef, 'name' | 'sha256'>> {
   const info = await store.info(name);
   if (!info)
-    throw new ProblemError(422, 'unknown-attachment', `attachment ${name} was not uploaded (POST /api/attachments first)`);
+    throw new ProblemError(
+      422,
+      'unknown-attachment',
+      `attachment ${name} was not uploaded (POST /api/attachments first)`,
+    );
   if (info.uploadedBy !== undefined && info.uploadedBy !== userId)
     throw new ProblemError(403, 'attachment-not-yours', `attachment ${name} was uploaded by another user`, {
       attachment: name,
     });
   if (want !== 'any' && info.kind !== want)
-    throw new ProblemError(422, 'wrong-attachment-type', `attachment ${name} is ${info.contentType}, expected a ${want}`);
+    throw new ProblemError(
+      422,
+      'wrong-attachment-type',
+      `attachment ${name} is ${info.contentType}, expected a ${want}`,
+    );
   return info;
 }
 

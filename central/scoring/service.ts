@@ -398,7 +398,8 @@ export class ScoringService {
     const att = this.#o.attachments;
     if (!att) throw new ProblemError(422, 'attachments-unavailable', 'this central keeps no attachments');
     const out: NonNullable<BonusItem['attachments']> = [];
-    for (const name of new Set(names)) out.push({ name, contentType: (await checkUpload(att, name, 'any', by)).contentType });
+    for (const name of new Set(names))
+      out.push({ name, contentType: (await checkUpload(att, name, 'any', by)).contentType });
     return out;
   }
 

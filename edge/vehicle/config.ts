@@ -232,7 +232,9 @@ export const VehicleSection = z
       })
       .strict()
       .prefault({})
-      .describe('places (WGS-84 lon/lat): each a GeoJSON file path, or the GeoJSON itself (what config sync carries)'),
+      .describe(
+        'places (WGS-84 lon/lat): each a GeoJSON file path, or the GeoJSON itself (what config sync carries)',
+      ),
     rules: z
       .object({
         overspeed: Overspeed.prefault({}).describe(
