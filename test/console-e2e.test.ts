@@ -27,6 +27,7 @@ import {
 } from '../protocol/transport.js';
 import { api, type CentralProcess, litterIncident, spawnCentral, TOKENS, until } from './central-helpers.js';
 import {
+  ensureConsoleBuilt,
   hasChromium,
   launchChromium,
   rawFindings,
@@ -146,6 +147,8 @@ describe.skipIf(!hasChromium)(
     };
 
     beforeAll(async () => {
+      // before central starts: central reads the build once, at start
+      ensureConsoleBuilt();
       server = await startNatsServer();
       nc = await connectNats({ servers: server.url, name: 'console-test', log: quiet });
       await provisionStreams(nc);
@@ -429,6 +432,24 @@ describe.skipIf(!hasChromium)(
         mimeType: 'image/jpeg',
         buffer: Buffer.from(await sceneJpeg(false, 'check')),
       });
+      // the console sends the version it shows as If-Match; a stale one (the request rewritten to an
+      // older version, as if someone acted meanwhile) gets central's real 409: reload, say so, keep the photo
+      const shown = (await get(caseId)).version as number;
+      expect(shown).toBeGreaterThan(1);
+      let sent: string | undefined;
+      await op.route('**/actions/close', (route) => {
+        sent = route.request().headers()['if-match'];
+        return route.continue({ headers: { ...route.request().headers(), 'if-match': `"${shown - 1}"` } });
+      });
+      await op.click('#act-close');
+      await op.waitForFunction(() =>
+        Array.from(document.querySelectorAll('.el-message--warning')).some((m) =>
+          m.textContent?.includes('已被他人更新'),
+        ),
+      );
+      expect(sent).toBe(`"${shown}"`);
+      expect((await get(caseId)).state).toBe('feedback');
+      await op.unroute('**/actions/close');
       await op.click('#act-close');
       await until('closed', async () => ((await get(caseId)).state === 'closed' ? true : undefined));
       await op.waitForFunction(() => document.querySelector('h1 .tag')?.textContent?.trim() === '已结案');
@@ -447,10 +468,13 @@ describe.skipIf(!hasChromium)(
       await op.waitForSelector('a.caseno');
       await shot(op, 'cases');
       const c = await get(caseId);
-      const no = c.caseNumber ?? caseId.slice(-6);
-      await op.fill('#cf-q input, input#cf-q', no);
+      const no = c.caseNumber as string;
+      expect(no).toMatch(/^\d{13}$/);
+      // central searches (q): the number's tail is enough, and the list shows the 案卷号 itself
+      await op.fill('#cf-q input, input#cf-q', no.slice(-5));
       await op.waitForFunction(() => document.querySelectorAll('a.caseno').length === 1);
       expect(await op.getAttribute('a.caseno', 'data-id')).toBe(caseId);
+      expect((await op.textContent('a.caseno'))?.trim()).toBe(no);
       const [download] = await Promise.all([op.waitForEvent('download'), op.click('#export')]);
       const csv = await (await download.createReadStream()).toArray();
       const text = Buffer.concat(csv).toString('utf8');
@@ -463,11 +487,17 @@ describe.skipIf(!hasChromium)(
       await op.click('#propose-unit');
       await op.locator('.el-select-dropdown__item:visible').first().click();
       await op.fill('#propose-reason', '专项整治表现突出');
+      await op.setInputFiles('#propose-files', {
+        name: 'award.jpg',
+        mimeType: 'image/jpeg',
+        buffer: Buffer.from(await sceneJpeg(false, 'award')),
+      });
       await op.click('#propose-go');
-      await until('bonus proposed', async () => {
+      const proposed = await until('bonus proposed', async () => {
         const r = await api(central.url, '/api/scoring/bonus', TOKENS.operator);
         return r.body.find?.((b: { reason: string }) => b.reason === '专项整治表现突出');
       });
+      expect(proposed.attachments).toHaveLength(1);
     });
 
     it('leader - lands on the dashboard; 大屏; map with the plate and track; approves the bonus with a note; English', {
@@ -498,6 +528,12 @@ describe.skipIf(!hasChromium)(
 
         await lp.goto(`${central.url}/console/#/scores`);
         await lp.waitForSelector('.bonus-item .approve');
+        // the leader sees the proposal's photo before deciding
+        await lp.waitForFunction(() =>
+          Array.from(document.querySelectorAll<HTMLImageElement>('.bonus-item img.bonus-att')).some(
+            (i) => i.naturalWidth === 640,
+          ),
+        );
         await lp.fill('.bonus-item .bonus-note input', '同意，材料齐全');
         await shot(lp, 'scores');
         await lp.click('.bonus-item .approve');

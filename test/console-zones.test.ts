@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, TOKENS, until } from './central-helpers.js';
-import { hasChromium, launchChromium, shot, signIn } from './console-support.js';
+import { ensureConsoleBuilt, hasChromium, launchChromium, shot, signIn } from './console-support.js';
 import { CLASSIFIER, DETECTOR, type Stack, startStack } from './support/stack.js';
 
 const GW = 'cp-xihu-01';
@@ -28,6 +28,8 @@ describe.skipIf(!ready)(
     let page: Page;
 
     beforeAll(async () => {
+      // before central starts: central reads the build once, at start
+      ensureConsoleBuilt();
       stack = await startStack({
         dir,
         cameras: [

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { IncidentDraft } from '../edge/unit.js';
 import { configRows } from '../edge/vehicle/config-doc.js';
 import { createVehicleUnit, VehicleSection } from '../edge/vehicle/index.js';
+import { inCorridor, loadGeo, siteAt } from '../edge/vehicle/rules/geo.js';
 import { formatIssues } from '../protocol/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -27,6 +28,42 @@ function issues(raw: unknown): string {
 }
 
 describe('vehicle config', () => {
+  // what config sync carries (central → gateway): the route corridor and sites as values, not files
+  it('config - geo takes inline GeoJSON, checked as the files are, errors naming the key', async () => {
+    const read = (f: string) => JSON.parse(readFileSync(path.join(DEMO, f), 'utf8'));
+    const inline = VehicleSection.parse({
+      ...minimal,
+      rules: { dumping: { enabled: false }, coverOpen: { enabled: false } },
+      geo: { route: read('route.geojson'), sites: read('sites.geojson') },
+    }).geo;
+    const fromFiles = loadGeo({ route: 'route.geojson', sites: 'sites.geojson' }, 100, DEMO);
+    const fromInline = loadGeo(inline, 100, '/nonexistent');
+    expect(fromInline.corridor).toEqual(fromFiles.corridor);
+    expect(fromInline.sites.map((x) => x.id)).toEqual(fromFiles.sites.map((x) => x.id));
+    const site = fromFiles.sites[0]!;
+    const [lon, lat] = (
+      site.area.geometry.type === 'Polygon'
+        ? site.area.geometry.coordinates[0]!
+        : site.area.geometry.coordinates[0]![0]!
+    )[0]!;
+    const c = { lon: (site.bbox[0] + site.bbox[2]) / 2, lat: (site.bbox[1] + site.bbox[3]) / 2 };
+    expect(siteAt(fromInline, c.lat, c.lon)?.id).toBe(siteAt(fromFiles, c.lat, c.lon)?.id);
+    expect(inCorridor(fromInline, lat!, lon!)).toBe(inCorridor(fromFiles, lat!, lon!));
+
+    // not GeoJSON at all: the schema names the key
+    expect(
+      issues({ ...minimal, rules: gnssOnly, geo: { sites: { type: 'Point', coordinates: [0, 0] } } }),
+    ).toMatch(/geo\.sites/);
+    // GeoJSON of the wrong shape: the same check as a file's, naming the inline key and the feature
+    const line = { type: 'FeatureCollection', features: [read('route.geojson').features[0]] };
+    await expect(
+      createVehicleUnit(
+        { ...minimal, rules: { ...gnssOnly, dumping: { enabled: false } }, geo: { sites: line } },
+        { gatewayId: 'gw-1', dataDir: dir, log },
+      ),
+    ).rejects.toThrow(/geo\.sites \(inline GeoJSON\): feature 0 is LineString, expected a Polygon/);
+  });
+
   it('config - unknown keys are rejected with their path', () => {
     expect(issues({ ...minimal, rules: gnssOnly, gnss: { port: 'x', baudrate: 9600 } })).toMatch(
       /gnss.*baudrate/,

@@ -1,8 +1,13 @@
 /**
  * @module central/cases/query
  * List filters for GET /api/cases: state, unit, grid, category, source, creation time range,
- * overdue (computed now), with offset pagination. Unit handlers and reporters only ever see
- * their own cases, whatever the filter says.
+ * overdue (computed now), a free-text `q` over 案卷号, address and description, with offset
+ * pagination. Unit handlers and reporters only ever see their own cases, whatever the filter says.
+ *
+ * `q` has no index of its own: it narrows the candidates the other filters chose (the state index
+ * when states are given) with a substring test on three short fields of records already in
+ * memory, the same pass every non-state filter makes; the console sends it with a state or date
+ * filter when it has one.
  */
 import { z } from 'zod';
 import { seesAll, type User } from '../auth/roles.js';
@@ -36,6 +41,13 @@ export const CaseQuery = z.strictObject({
     .optional()
     .describe('案卷号, or its leading digits (a day: 20261201)'),
   collectorId: z.string().max(64).optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('text in the 案卷号, address or description (case-insensitive)'),
   from: z.iso.datetime({ offset: true }).optional().describe('created at or after'),
   to: z.iso.datetime({ offset: true }).optional().describe('created before'),
   overdue: z.enum(['true', 'false']).optional(),
@@ -97,11 +109,15 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
     const states = [...new Set(q.state)];
     const counts = svc.store.countByState();
     const total = states.reduce((n, s) => n + (counts.get(s) ?? 0), 0);
-    const newest = newestK(states.flatMap((s) => svc.store.casesInState(s)), q.offset + q.limit);
+    const newest = newestK(
+      states.flatMap((s) => svc.store.casesInState(s)),
+      q.offset + q.limit,
+    );
     return { total, offset: q.offset, limit: q.limit, items: page(svc, newest, q, now) };
   }
   const from = q.from ? new Date(q.from).toISOString() : undefined;
   const to = q.to ? new Date(q.to).toISOString() : undefined;
+  const text = q.q?.toLowerCase();
   const match = (c: CaseRecord) =>
     svc.canSee(u, c) &&
     (!q.state || q.state.includes(c.state)) &&
@@ -112,11 +128,18 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
     (!q.reporterId || c.reporter.id === q.reporterId) &&
     (!q.caseNumber || (c.caseNumber?.startsWith(q.caseNumber) ?? false)) &&
     (!q.collectorId || c.reporter.collectorId === q.collectorId) &&
+    (!text || containsText(c, text)) &&
     (!from || c.createdAt >= from) &&
     (!to || c.createdAt < to) &&
     (!q.overdue || svc.isOverdue(c, now) === (q.overdue === 'true'));
   const all = candidates(svc, q).filter(match);
   return { total: all.length, offset: q.offset, limit: q.limit, items: page(svc, all, q, now) };
+}
+
+function containsText(c: CaseRecord, text: string): boolean {
+  return [c.caseNumber, c.location.address, c.description].some(
+    (f) => f?.toLowerCase().includes(text) ?? false,
+  );
 }
 
 function page(svc: CaseService, all: CaseRecord[], q: CaseQuery, now: Date) {

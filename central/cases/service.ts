@@ -13,7 +13,7 @@ import type { Incident } from '../../protocol/index.js';
 import type { Role, User } from '../auth/roles.js';
 import { seesAll } from '../auth/roles.js';
 import type { City } from '../city/index.js';
-import type { AttachmentStore } from '../evidence/attachments.js';
+import { type AttachmentStore, alreadyCited, checkUpload } from '../evidence/attachments.js';
 import { ProblemError } from '../http/problem.js';
 import { RefusedMessage } from '../ingest/refused.js';
 import type { CaseStore } from '../store/index.js';
@@ -145,28 +145,7 @@ export class CaseService {
     const at = this.now().toISOString();
     const out: EvidenceItem[] = [];
     for (const name of new Set(names)) {
-      const info = await this.#att.info(name);
-      if (!info)
-        throw new ProblemError(
-          422,
-          'unknown-attachment',
-          `attachment ${name} was not uploaded (POST /api/attachments first)`,
-        );
-      if (info.uploadedBy !== undefined && info.uploadedBy !== user.id)
-        throw new ProblemError(
-          403,
-          'attachment-not-yours',
-          `attachment ${name} was uploaded by another user`,
-          {
-            attachment: name,
-          },
-        );
-      if (want !== 'any' && info.kind !== want)
-        throw new ProblemError(
-          422,
-          'wrong-attachment-type',
-          `attachment ${name} is ${info.contentType}, expected a ${want}`,
-        );
+      const info = await checkUpload(this.#att, name, want, user.id);
       out.push({
         name,
         contentType: info.contentType,
@@ -178,18 +157,24 @@ export class CaseService {
     return out;
   }
 
-  /** An upload is cited by one case, once: checked synchronously before the commit. */
+  /**
+   * An upload is cited once, by one case or by something else that registered a check (bonus
+   * items): checked synchronously before the commit.
+   */
   #uncited(items: EvidenceItem[]): void {
-    for (const e of items)
-      if (this.store.casesByEvidence(e.name).length)
-        throw new ProblemError(
-          409,
-          'attachment-already-cited',
-          `attachment ${e.name} is already cited by a case`,
-          {
-            attachment: e.name,
-          },
-        );
+    for (const e of items) {
+      if (this.store.casesByEvidence(e.name).length) throw alreadyCited(e.name, 'a case');
+      for (const other of this.#citations) {
+        const by = other(e.name);
+        if (by) throw alreadyCited(e.name, by);
+      }
+    }
+  }
+
+  readonly #citations: ((name: string) => string | undefined)[] = [];
+  /** Another citer of uploads (scoring's bonus items): `check(name)` names what cites it, if anything. */
+  addCitationCheck(check: (name: string) => string | undefined): void {
+    this.#citations.push(check);
   }
 
   /** Validate place and category, make the case, propose duplicates. Shared by intake and Open311. */

@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ProblemError } from '../http/problem.js';
 
 export const ATTACHMENT_TYPES = {
   'image/jpeg': { ext: 'jpg', kind: 'photo' },
@@ -51,6 +52,44 @@ export interface AttachmentRef {
 }
 
 export const ATTACHMENT_NAME = /^att-[0-9a-f]{32}\.(jpg|png|mp3|ogg|wav|amr|m4a)$/;
+
+/**
+ * What a request may cite: an upload that exists, made by `userId` (uploads from before uploaders
+ * were recorded are anyone's), of the wanted kind. Shared by case actions and bonus items; whether
+ * it is already cited is the citing side's check, right before its commit.
+ */
+export async function checkUpload(
+  store: AttachmentStore,
+  name: string,
+  want: 'photo' | 'voice' | 'any',
+  userId: string,
+): Promise<Omit<AttachmentRef, 'name' | 'sha256'>> {
+  const info = await store.info(name);
+  if (!info)
+    throw new ProblemError(
+      422,
+      'unknown-attachment',
+      `attachment ${name} was not uploaded (POST /api/attachments first)`,
+    );
+  if (info.uploadedBy !== undefined && info.uploadedBy !== userId)
+    throw new ProblemError(403, 'attachment-not-yours', `attachment ${name} was uploaded by another user`, {
+      attachment: name,
+    });
+  if (want !== 'any' && info.kind !== want)
+    throw new ProblemError(
+      422,
+      'wrong-attachment-type',
+      `attachment ${name} is ${info.contentType}, expected a ${want}`,
+    );
+  return info;
+}
+
+/** The 409 for an upload something already cites. */
+export function alreadyCited(name: string, by: string): ProblemError {
+  return new ProblemError(409, 'attachment-already-cited', `attachment ${name} is already cited by ${by}`, {
+    attachment: name,
+  });
+}
 
 export class AttachmentStore {
   readonly #dir: string;

@@ -28,6 +28,8 @@ export interface BonusItem {
   unitId: string;
   points: number;
   reason: string;
+  /** uploads backing the proposal (POST /api/attachments by its proposer), each cited once */
+  attachments?: { name: string; contentType: string }[];
   state: BonusState;
   createdBy: string;
   createdAt: string;

@@ -65,8 +65,11 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
             },
             dutyMinutes: (a, b) => deps.city.calendar.workingMinutesBetween(a, b),
           }),
+        attachments: deps.attachments,
+        citedElsewhere: (name) => (deps.svc.store.casesByEvidence(name).length ? 'a case' : undefined),
         now,
       });
+      deps.svc.addCitationCheck((name) => svc!.bonusCiting(name));
       return scoringRoutes(svc, deps.users, store.open());
     },
     service() {

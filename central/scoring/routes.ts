@@ -36,6 +36,11 @@ export const BonusCreate = z.strictObject({
   unitId: z.string().min(1).max(64),
   points: Points,
   reason: z.string().min(1).max(500),
+  attachments: z
+    .array(z.string().max(64))
+    .max(10)
+    .optional()
+    .describe('names from POST /api/attachments, uploaded by the proposer, not cited elsewhere'),
 });
 export const BonusPatch = z.strictObject({
   unitId: z.string().min(1).max(64).optional(),

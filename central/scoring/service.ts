@@ -11,6 +11,7 @@
  * is checked against every frozen month).
  */
 import type { CaseRecord } from '../cases/model.js';
+import { type AttachmentStore, alreadyCited, checkUpload } from '../evidence/attachments.js';
 import { ProblemError } from '../http/problem.js';
 import {
   type BonusItem,
@@ -37,6 +38,10 @@ export interface ScoringServiceOptions {
   utcOffsetMinutes: number;
   /** equipment facts per month from central's device records; none yet → cases only */
   devices?: (month: string) => readonly DeviceMonthFacts[];
+  /** where bonus items' attachments are uploaded; without it a bonus item cites none */
+  attachments?: AttachmentStore;
+  /** what else cites an upload (central's cases), by name, if anything */
+  citedElsewhere?: (name: string) => string | undefined;
   now?: () => Date;
 }
 
@@ -381,8 +386,25 @@ export class ScoringService {
     return b;
   }
 
+  /** The bonus item citing this upload, if one does (uploads are cited once, cases included). */
+  bonusCiting(name: string): string | undefined {
+    const b = this.store.state.bonuses.find((x) => x.attachments?.some((a) => a.name === name));
+    return b && `bonus item ${b.id}`;
+  }
+
+  /** The proposer's own uploads, checked as case actions check theirs. */
+  async #uploads(names: readonly string[], by: string): Promise<BonusItem['attachments']> {
+    if (!names.length) return undefined;
+    const att = this.#o.attachments;
+    if (!att) throw new ProblemError(422, 'attachments-unavailable', 'this central keeps no attachments');
+    const out: NonNullable<BonusItem['attachments']> = [];
+    for (const name of new Set(names))
+      out.push({ name, contentType: (await checkUpload(att, name, 'any', by)).contentType });
+    return out;
+  }
+
   async createBonus(
-    b: Pick<BonusItem, 'id' | 'month' | 'unitId' | 'points' | 'reason'>,
+    b: Pick<BonusItem, 'id' | 'month' | 'unitId' | 'points' | 'reason'> & { attachments?: readonly string[] },
     by: string,
   ): Promise<BonusItem> {
     this.#assertOpen(b.month);
@@ -394,8 +416,15 @@ export class ScoringService {
         'bonus-month',
         `bonus items are compiled at the start of a month for the previous one: ${previous}, not ${b.month}`,
       );
+    const attachments = await this.#uploads(b.attachments ?? [], by);
+    // after the awaits, nothing between this check and the push: two proposals cannot both cite one upload
+    for (const a of attachments ?? []) {
+      const other = this.#o.citedElsewhere?.(a.name) ?? this.bonusCiting(a.name);
+      if (other) throw alreadyCited(a.name, other);
+    }
     const at = this.now().toISOString();
-    const item: BonusItem = { ...b, state: 'pending', createdBy: by, createdAt: at };
+    const item: BonusItem = { ...b, attachments, state: 'pending', createdBy: by, createdAt: at };
+    if (!attachments) delete item.attachments;
     this.store.state.bonuses.push(item);
     this.#audit({
       at,

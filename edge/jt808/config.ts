@@ -135,7 +135,7 @@ export type Jt808Section = z.infer<typeof Jt808Section>;
 
 interface Checked {
   vehicles: { id: string; plate: string; phone?: string }[];
-  geo: { route?: string; sites?: string };
+  geo: { route?: unknown; sites?: unknown };
   rules: Record<'routeDeviation' | 'dumping', { enabled: boolean }>;
 }
 

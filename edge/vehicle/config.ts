@@ -11,6 +11,12 @@ import { Token } from '../../protocol/index.js';
 const BAUDS = [4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600] as const;
 const baud = (def: (typeof BAUDS)[number]) => z.literal([...BAUDS]).default(def);
 
+/** A GeoJSON file's path, or the GeoJSON itself inline; either is checked by rules/geo.ts's `buildGeo`. */
+const GeoSource = z.union([
+  z.string().min(1),
+  z.looseObject({ type: z.enum(['FeatureCollection', 'Feature']) }).describe('inline GeoJSON'),
+]);
+
 const HourWindow = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'HH:MM-HH:MM')
@@ -218,18 +224,17 @@ export const VehicleSection = z
       .describe('digital input lines, instead of CAN signals'),
     geo: z
       .object({
-        route: z.string().optional().describe('GeoJSON file: the approved route (LineString features)'),
-        sites: z.string().optional().describe('GeoJSON file: approved disposal sites (Polygon features)'),
-        zones: z
-          .string()
-          .optional()
-          .describe(
-            'GeoJSON file: zones (Polygon features; properties speedLimitKmh, restricted, allowedHours)',
-          ),
+        route: GeoSource.optional().describe('the approved route (LineString features)'),
+        sites: GeoSource.optional().describe('approved disposal sites (Polygon features)'),
+        zones: GeoSource.optional().describe(
+          'zones (Polygon features; properties speedLimitKmh, restricted, allowedHours)',
+        ),
       })
       .strict()
       .prefault({})
-      .describe('places, as GeoJSON files (WGS-84 lon/lat)'),
+      .describe(
+        'places (WGS-84 lon/lat): each a GeoJSON file path, or the GeoJSON itself (what config sync carries)',
+      ),
     rules: z
       .object({
         overspeed: Overspeed.prefault({}).describe(
@@ -267,7 +272,7 @@ interface Checked {
   id: string;
   can?: { signals: { dumpBodyRaised?: unknown; coverOpen?: unknown } };
   di?: { dumpBodyRaised?: unknown; coverOpen?: unknown };
-  geo: { route?: string; sites?: string; zones?: string };
+  geo: { route?: unknown; sites?: unknown; zones?: unknown };
   rules: Record<
     'overspeed' | 'routeDeviation' | 'dumping' | 'coverOpen' | 'restricted',
     { enabled: boolean }

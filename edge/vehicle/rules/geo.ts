@@ -96,31 +96,32 @@ export function buildGeo(src: GeoSources, corridorM: number, names: Record<keyof
   return geo;
 }
 
-/** Read the configured files (relative to baseDir) and build. */
+/** A configured place: a GeoJSON file's path (relative to baseDir) or the GeoJSON inline. */
+export type GeoSource = string | { type: 'FeatureCollection' | 'Feature' };
+
+/** Read the configured files (relative to baseDir), take inline GeoJSON as it is, and build. */
 export function loadGeo(
-  files: { zones?: string; sites?: string; route?: string },
+  sources: { zones?: GeoSource; sites?: GeoSource; route?: GeoSource },
   corridorM: number,
   baseDir: string,
 ): Geo {
-  const abs = (p?: string) => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(baseDir, p));
-  const read = (p?: string) => {
-    if (!p) return undefined;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const read = (p: string) => {
     try {
       return JSON.parse(readFileSync(p, 'utf8'));
     } catch (e) {
       throw new Error(`cannot read GeoJSON ${p}: ${(e as Error).message}`);
     }
   };
-  const names = {
-    zones: abs(files.zones) ?? '',
-    sites: abs(files.sites) ?? '',
-    route: abs(files.route) ?? '',
-  };
-  return buildGeo(
-    { zones: read(names.zones), sites: read(names.sites), route: read(names.route) },
-    corridorM,
-    names,
-  );
+  const src: GeoSources = {};
+  const names = { zones: '', sites: '', route: '' };
+  for (const k of ['zones', 'sites', 'route'] as const) {
+    const v = sources[k];
+    if (v === undefined) continue;
+    names[k] = typeof v === 'string' ? abs(v) : `vehicle config geo.${k} (inline GeoJSON)`;
+    src[k] = typeof v === 'string' ? read(names[k]) : v;
+  }
+  return buildGeo(src, corridorM, names);
 }
 
 const inBox = (b: BBox, lon: number, lat: number) => lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3];
