@@ -251,7 +251,12 @@ describe('JT/T 808 endpoint', () => {
     bad.socket.write(
       Buffer.concat([badSum, unknown, rawFlag, cut, huge, Buffer.from([0x7e]), subpart, tooMany, good]),
     );
-    await until(() => jt(h).subpackageTimeouts === 1, 10_000, 'the sub-package timeout');
+    // the timeout is counted before its 0x8003 reaches the terminal: wait for both
+    await until(
+      () => jt(h).subpackageTimeouts === 1 && bad.received['0x8003'] === 1,
+      10_000,
+      'the sub-package timeout and its re-send request',
+    );
     const c = jt(h);
     expect(c.badChecksum).toBeGreaterThanOrEqual(1);
     expect(c.unknownId).toBe(1);
@@ -348,5 +353,4 @@ describe('JT/T 808 endpoint', () => {
     await h.unit.stop();
     expect(offline().at(-1)).toMatchObject({ lifecycle: 'end', id: lost.id });
   });
-
 });
