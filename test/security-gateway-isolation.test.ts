@@ -8,8 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { DeadLetter, decode, evidenceBucket, STREAMS } from '../protocol/index.js';
-import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
-import { litterIncident, publishIncident, until } from './central-helpers.js';
+import {
+  connectNats,
+  evidenceStore,
+  type NatsConnection,
+  provisionStreams,
+  putEvidence,
+} from '../protocol/transport.js';
+import { fakeJpeg, litterIncident, publishIncident, until } from './central-helpers.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 let server: NatsServerHandle;
@@ -62,22 +68,17 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
 
   it("refuses evidence in another gateway's bucket or under a name another gateway's case uses", async () => {
     const before = central.counters.refused.incident ?? 0;
-    const ref = (bucket: string, name: string) => ({
-      role: 'annotated' as const,
-      bucket,
-      name,
-      contentType: 'image/jpeg' as const,
-      size: 10,
-      sha256: 'a'.repeat(64),
-    });
+    // real objects (central checks each declared object at ingest), so each refusal is about ownership
+    const put = async (gatewayId: string, name: string) =>
+      putEvidence(await evidenceStore(nc.jetstream(), gatewayId), name, fakeJpeg(300, 5), 'annotated');
     const b = litterIncident({ gatewayId: 'cp-b', evidence: [] });
-    b.evidence = [ref(evidenceBucket('cp-b'), `${b.id}-r0-annotated.jpg`)];
+    b.evidence = [await put('cp-b', `${b.id}-r0-annotated.jpg`)];
     await publishIncident(nc, b);
     await until('B case', async () => central.store.getIncident(b.id));
     const inB = litterIncident({ gatewayId: 'cp-a' });
-    inB.evidence = [ref(evidenceBucket('cp-b'), `${inB.id}-r0-annotated.jpg`)];
+    inB.evidence = [await put('cp-b', `${inB.id}-r0-annotated.jpg`)];
     const reused = litterIncident({ gatewayId: 'cp-a' });
-    reused.evidence = [ref(evidenceBucket('cp-a'), `${b.id}-r0-annotated.jpg`)];
+    reused.evidence = [await put('cp-a', `${b.id}-r0-annotated.jpg`)];
     await publishIncident(nc, inB);
     await publishIncident(nc, reused);
     await until('both refused', async () => (central.counters.refused.incident ?? 0) >= before + 2);
