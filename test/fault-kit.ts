@@ -183,9 +183,12 @@ export async function census(centralUrl: string): Promise<Census> {
   let cases = 0;
   // page by the cursor (offsets stop at 10,000): each page names the next
   for (let before = ''; ; ) {
-    const r = await fetchFresh(`${centralUrl}/api/cases?source=ai&limit=500${before && `&before=${before}`}`, {
-      headers: { authorization: `Bearer ${OPERATOR}` },
-    });
+    const r = await fetchFresh(
+      `${centralUrl}/api/cases?source=ai&limit=500${before && `&before=${before}`}`,
+      {
+        headers: { authorization: `Bearer ${OPERATOR}` },
+      },
+    );
     if (r.status !== 200) throw new Error(`GET /api/cases: ${r.status} ${await r.text()}`);
     const page = (await r.json()) as { next?: string; items: { refs: { incidentIds: string[] } }[] };
     for (const c of page.items) {

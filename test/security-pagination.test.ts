@@ -95,9 +95,7 @@ describe('security - pagination limits', () => {
       seen.push(...r.body.items.map((c: { id: string }) => c.id));
       next = r.body.next;
     }
-    const reported = new Set(
-      before.filter((id) => central.store.getCase(id)!.state === 'reported'),
-    );
+    const reported = new Set(before.filter((id) => central.store.getCase(id)!.state === 'reported'));
     expect(new Set(seen).size).toBe(seen.length);
     expect(new Set(seen)).toEqual(reported);
   });

@@ -55,7 +55,8 @@ export type CaseQuery = z.infer<typeof CaseQuery>;
 export const PAGE_LIMITS = { limit: 500, offset: 10_000 } as const;
 
 function assertPageLimits(q: CaseQuery): void {
-  const deeper = 'page deeper with before=<the next of the previous page> or narrow with from/to (creation time)';
+  const deeper =
+    'page deeper with before=<the next of the previous page> or narrow with from/to (creation time)';
   if (q.limit > PAGE_LIMITS.limit)
     throw new ProblemError(422, 'page-limit', `limit ${q.limit} is over ${PAGE_LIMITS.limit}`);
   if (q.offset > PAGE_LIMITS.offset)

@@ -39,7 +39,8 @@ export async function verifyEvidence(
     // metadata that does not parse is the gateway's own doing (only it may write there): refuse
     const lookup = () =>
       os.info(e.name).catch((err: Error) => {
-        if (err instanceof SyntaxError) throw new RefusedMessage(`${what}: unreadable metadata (${err.message})`);
+        if (err instanceof SyntaxError)
+          throw new RefusedMessage(`${what}: unreadable metadata (${err.message})`);
         throw err;
       });
     let info = await lookup();
@@ -47,8 +48,7 @@ export async function verifyEvidence(
       await new Promise((r) => setTimeout(r, o.pollMs ?? 200));
       info = await lookup();
     }
-    if (!info || info.deleted)
-      throw new RefusedMessage(`${what} is not stored (waited ${o.waitMs} ms)`);
+    if (!info || info.deleted) throw new RefusedMessage(`${what} is not stored (waited ${o.waitMs} ms)`);
     if (info.size !== e.size)
       throw new RefusedMessage(`${what} has ${info.size} bytes, the incident declares ${e.size}`);
     const stored = digestHex(info.digest);
