@@ -118,6 +118,23 @@ function olderThan(list: readonly CaseRecord[], before: string): number {
   return lo;
 }
 
+/**
+ * The k newest cases in `states` read off the newest-first list, looking at no more cases than
+ * the states hold (undefined when that is not enough): unconfirmed cases are mostly recent, so
+ * a queue of 20,000 reported cases is answered from the first few, without copying all of them.
+ */
+function newestFromList(
+  all: readonly CaseRecord[],
+  states: Set<string>,
+  k: number,
+  total: number,
+): CaseRecord[] | undefined {
+  const found: CaseRecord[] = [];
+  const budget = Math.min(all.length, total);
+  for (let i = 0; i < budget && found.length < k; i++) if (states.has(all[i]!.state)) found.push(all[i]!);
+  return found.length >= Math.min(k, total) ? found : undefined;
+}
+
 export function listCases(svc: CaseService, q: CaseQuery, u: User) {
   assertPageLimits(q);
   const now = svc.now();
@@ -137,17 +154,21 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
   }
   if (stateOnly(q, u)) {
     const states = [...new Set(q.state)];
-    let inStates = states.flatMap((s) => svc.store.casesInState(s));
-    let total: number;
+    const k = q.offset + q.limit;
     if (q.before) {
       const before = q.before;
-      inStates = inStates.filter((c) => c.id < before);
-      total = inStates.length;
-    } else {
-      const counts = svc.store.countByState();
-      total = states.reduce((n, s) => n + (counts.get(s) ?? 0), 0);
+      const inStates = states.flatMap((s) => svc.store.casesInState(s)).filter((c) => c.id < before);
+      return result(inStates.length, page(svc, newestK(inStates, k), q, now));
     }
-    return result(total, page(svc, newestK(inStates, q.offset + q.limit), q, now));
+    const counts = svc.store.countByState();
+    const total = states.reduce((n, s) => n + (counts.get(s) ?? 0), 0);
+    const newest =
+      newestFromList(svc.store.allCases(), new Set(states), k, total) ??
+      newestK(
+        states.flatMap((s) => svc.store.casesInState(s)),
+        k,
+      );
+    return result(total, page(svc, newest, q, now));
   }
   const from = q.from ? new Date(q.from).toISOString() : undefined;
   const to = q.to ? new Date(q.to).toISOString() : undefined;
