@@ -112,10 +112,11 @@ export function openApiDocument(): object {
             q('from', 'created at or after (ISO time)'),
             q('to', 'created before (ISO time)'),
             q('overdue', 'true/false (computed now)'),
-            q('offset', 'default 0', { type: 'integer' }),
+            q('before', 'cursor: cases older than this case id (the previous page’s `next`)'),
+            q('offset', '0-10000, default 0 (deeper: before=)', { type: 'integer' }),
             q('limit', '1-500, default 50', { type: 'integer' }),
           ],
-          responses: { '200': { description: '{ total, offset, limit, items }' }, ...errors },
+          responses: { '200': { description: '{ total, offset, limit, items, next? }' }, ...errors },
         },
         post: {
           summary: 'report a problem (collector, 12345, citizen, WeChat, leader); Idempotency-Key supported',

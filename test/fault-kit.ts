@@ -181,17 +181,22 @@ export interface Census {
 export async function census(centralUrl: string): Promise<Census> {
   const byIncident = new Map<string, number>();
   let cases = 0;
-  for (let offset = 0; ; offset += 500) {
-    const r = await fetchFresh(`${centralUrl}/api/cases?source=ai&limit=500&offset=${offset}`, {
-      headers: { authorization: `Bearer ${OPERATOR}` },
-    });
+  // page by the cursor (offsets stop at 10,000): each page names the next
+  for (let before = ''; ; ) {
+    const r = await fetchFresh(
+      `${centralUrl}/api/cases?source=ai&limit=500${before && `&before=${before}`}`,
+      {
+        headers: { authorization: `Bearer ${OPERATOR}` },
+      },
+    );
     if (r.status !== 200) throw new Error(`GET /api/cases: ${r.status} ${await r.text()}`);
-    const page = (await r.json()) as { total: number; items: { refs: { incidentIds: string[] } }[] };
+    const page = (await r.json()) as { next?: string; items: { refs: { incidentIds: string[] } }[] };
     for (const c of page.items) {
       cases++;
       for (const id of c.refs.incidentIds) byIncident.set(id, (byIncident.get(id) ?? 0) + 1);
     }
-    if (offset + 500 >= page.total) break;
+    if (!page.next) break;
+    before = page.next;
   }
   return { cases, byIncident };
 }

@@ -105,7 +105,8 @@ describe('security - evidence access', () => {
     const jpeg = new Uint8Array(5_000).map((_, i) => (i * 3) % 256);
     jpeg.set([0xff, 0xd8, 0xff, 0xe0]);
     const tampered = await putEvidence(os, `${inc!.id}-r0-annotated.jpg`, jpeg, 'annotated');
-    const garbage = { ...tampered, name: `${inc!.id}-r0-clean.jpg` };
+    // both objects are stored when the incident arrives (central checks them at ingest)
+    const garbage = await putEvidence(os, `${inc!.id}-r0-clean.jpg`, jpeg, 'clean');
     const withEvidence = { ...inc!, evidence: [tampered, garbage] };
     await nc!.jetstream().publish(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
       msgID: incidentMsgId(withEvidence),

@@ -2,7 +2,8 @@
  * @module central/cases/query
  * List filters for GET /api/cases: state, unit, grid, category, source, creation time range,
  * overdue (computed now), a free-text `q` over 案卷号, address and description, with offset
- * pagination. Unit handlers and reporters only ever see their own cases, whatever the filter says.
+ * pagination up to a cap and a cursor (`before`, the previous page's `next`) for deeper reads.
+ * Unit handlers and reporters only ever see their own cases, whatever the filter says.
  *
  * `q` has no index of its own: it narrows the candidates the other filters chose (the state index
  * when states are given) with a substring test on three short fields of records already in
@@ -11,6 +12,7 @@
  */
 import { z } from 'zod';
 import { seesAll, type User } from '../auth/roles.js';
+import { ProblemError } from '../http/problem.js';
 import type { CaseRecord } from './model.js';
 import { SOURCE_NAMES } from './model.js';
 import type { CaseService } from './service.js';
@@ -51,10 +53,27 @@ export const CaseQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional().describe('created at or after'),
   to: z.iso.datetime({ offset: true }).optional().describe('created before'),
   overdue: z.enum(['true', 'false']).optional(),
+  before: z
+    .string()
+    .regex(/^[0-9A-Za-z]{26}$/)
+    .optional()
+    .describe('cursor: cases older than this case id (the `next` of the previous page)'),
   offset: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).default(50),
 });
 export type CaseQuery = z.infer<typeof CaseQuery>;
+
+/** A page is at most this long, and starts at most this deep; past that, page by `before`. */
+export const PAGE_LIMITS = { limit: 500, offset: 10_000 } as const;
+
+function assertPageLimits(q: CaseQuery): void {
+  const deeper =
+    'page deeper with before=<the next of the previous page> or narrow with from/to (creation time)';
+  if (q.limit > PAGE_LIMITS.limit)
+    throw new ProblemError(422, 'page-limit', `limit ${q.limit} is over ${PAGE_LIMITS.limit}`);
+  if (q.offset > PAGE_LIMITS.offset)
+    throw new ProblemError(422, 'page-limit', `offset ${q.offset} is over ${PAGE_LIMITS.offset}: ${deeper}`);
+}
 
 const newestFirst = (a: CaseRecord, b: CaseRecord) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
@@ -64,15 +83,15 @@ function candidates(svc: CaseService, q: CaseQuery): CaseRecord[] {
   return [...new Set(q.state)].flatMap((s) => svc.store.casesInState(s)).sort(newestFirst);
 }
 
-/** No filter at all for a role that sees everything: a page of the list, no scan. */
+/** No filter at all (but the cursor) for a role that sees everything: a page of the list, no scan. */
 function unfiltered(q: CaseQuery, u: User): boolean {
-  const { offset: _o, limit: _l, ...filters } = q;
+  const { offset: _o, limit: _l, before: _b, ...filters } = q;
   return seesAll(u.role) && Object.values(filters).every((v) => v === undefined);
 }
 
 /** Only a state filter, for a role that sees everything: the work queues. */
 function stateOnly(q: CaseQuery, u: User): q is CaseQuery & { state: string[] } {
-  const { offset: _o, limit: _l, state, ...filters } = q;
+  const { offset: _o, limit: _l, before: _b, state, ...filters } = q;
   return seesAll(u.role) && !!state && Object.values(filters).every((v) => v === undefined);
 }
 
@@ -99,21 +118,69 @@ export function newestK(list: readonly CaseRecord[], k: number): CaseRecord[] {
   return top;
 }
 
+/** Where the cases older than `before` start in a newest-first list (binary search). */
+function olderThan(list: readonly CaseRecord[], before: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.id >= before) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The k newest cases in `states` read off the newest-first list, looking at no more cases than
+ * the states hold (undefined when that is not enough): unconfirmed cases are mostly recent, so
+ * a queue of 20,000 reported cases is answered from the first few, without copying all of them.
+ */
+function newestFromList(
+  all: readonly CaseRecord[],
+  states: Set<string>,
+  k: number,
+  total: number,
+): CaseRecord[] | undefined {
+  const found: CaseRecord[] = [];
+  const budget = Math.min(all.length, total);
+  for (let i = 0; i < budget && found.length < k; i++) if (states.has(all[i]!.state)) found.push(all[i]!);
+  return found.length >= Math.min(k, total) ? found : undefined;
+}
+
 export function listCases(svc: CaseService, q: CaseQuery, u: User) {
+  assertPageLimits(q);
   const now = svc.now();
+  const result = (total: number, items: ReturnType<typeof page>) => ({
+    total,
+    offset: q.offset,
+    limit: q.limit,
+    items,
+    // the cursor for the next page, while there is one
+    next: q.offset + q.limit < total ? items.at(-1)?.id : undefined,
+  });
   if (unfiltered(q, u)) {
     const all = svc.store.allCases();
-    return { total: all.length, offset: q.offset, limit: q.limit, items: page(svc, all, q, now) };
+    const start = q.before ? olderThan(all, q.before) : 0;
+    const window = { ...q, offset: start + q.offset };
+    return result(all.length - start, page(svc, all, window, now));
   }
   if (stateOnly(q, u)) {
     const states = [...new Set(q.state)];
+    const k = q.offset + q.limit;
+    if (q.before) {
+      const before = q.before;
+      const inStates = states.flatMap((s) => svc.store.casesInState(s)).filter((c) => c.id < before);
+      return result(inStates.length, page(svc, newestK(inStates, k), q, now));
+    }
     const counts = svc.store.countByState();
     const total = states.reduce((n, s) => n + (counts.get(s) ?? 0), 0);
-    const newest = newestK(
-      states.flatMap((s) => svc.store.casesInState(s)),
-      q.offset + q.limit,
-    );
-    return { total, offset: q.offset, limit: q.limit, items: page(svc, newest, q, now) };
+    const newest =
+      newestFromList(svc.store.allCases(), new Set(states), k, total) ??
+      newestK(
+        states.flatMap((s) => svc.store.casesInState(s)),
+        k,
+      );
+    return result(total, page(svc, newest, q, now));
   }
   const from = q.from ? new Date(q.from).toISOString() : undefined;
   const to = q.to ? new Date(q.to).toISOString() : undefined;
@@ -131,9 +198,10 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
     (!text || containsText(c, text)) &&
     (!from || c.createdAt >= from) &&
     (!to || c.createdAt < to) &&
+    (!q.before || c.id < q.before) &&
     (!q.overdue || svc.isOverdue(c, now) === (q.overdue === 'true'));
   const all = candidates(svc, q).filter(match);
-  return { total: all.length, offset: q.offset, limit: q.limit, items: page(svc, all, q, now) };
+  return result(all.length, page(svc, all, q, now));
 }
 
 function containsText(c: CaseRecord, text: string): boolean {

@@ -29,6 +29,7 @@ import type { DeviceBoard } from '../devices/board.js';
 import type { CentralCounters } from '../http/metrics.js';
 import type { StoreHealth } from '../store/damage.js';
 import { type Log, runConsumer } from './consumer.js';
+import { verifyEvidence } from './evidence-check.js';
 
 export interface IngestOptions {
   url: string;
@@ -38,6 +39,8 @@ export interface IngestOptions {
   board: DeviceBoard;
   counters: CentralCounters;
   log: Log;
+  /** how long an incident's evidence object may be missing before it is refused (default 3 s) */
+  evidenceWaitMs?: number;
 }
 
 const bump = (r: Record<string, number>, k: string) => {
@@ -51,6 +54,8 @@ export class NatsIngest {
   /** bound evidence buckets by name (a gateway's is created when central first hears from it) */
   readonly #buckets = new Map<string, Promise<EvidenceBucket>>();
   #provisioned = false;
+  /** the incident before this one has passed its evidence check (and been handed to the store) */
+  #previousIncident: Promise<void> = Promise.resolve();
   #running: Promise<void> | undefined;
   /** each part's real state for /api/health: the link, stream provisioning, every consumer */
   readonly #parts = new Map<string, StoreHealth>([
@@ -132,14 +137,25 @@ export class NatsIngest {
             // each message is still acked only after its own commit is durable
             pipelined: true,
             gatewayOf: (v) => v.gatewayId,
-            handle: async (v) => {
-              const r = await svc.ingestIncident(v);
-              bump(r === 'duplicate' ? counters.duplicates : counters.ingested, 'incident');
-              if (r !== 'duplicate')
-                log.info(
-                  { incident: v.id, rev: v.rev, lifecycle: v.lifecycle, outcome: r },
-                  'incident ingested',
-                );
+            handle: (v) => {
+              // evidence lookups run concurrently; incidents are applied in message order
+              const verified = verifyEvidence(v, (b) => this.#bucket(b), {
+                waitMs: this.#o.evidenceWaitMs ?? 3000,
+              });
+              const turn = this.#previousIncident.then(() => verified);
+              const applied = turn.then(async () => {
+                const r = await svc.ingestIncident(v);
+                bump(r === 'duplicate' ? counters.duplicates : counters.ingested, 'incident');
+                if (r !== 'duplicate')
+                  log.info(
+                    { incident: v.id, rev: v.rev, lifecycle: v.lifecycle, outcome: r },
+                    'incident ingested',
+                  );
+              });
+              // registered after `applied`, so this incident reaches the store before the next
+              const settled = () => undefined;
+              this.#previousIncident = turn.then(settled, settled);
+              return applied;
             },
           },
           counters,
@@ -228,15 +244,21 @@ export class NatsIngest {
 
   /** Evidence bytes; null when the object does not exist; undefined while NATS is not up. */
   async getEvidence(bucket: string, name: string): Promise<Uint8Array | null | undefined> {
+    if (!this.#nc || !this.#provisioned || !this.connected) return undefined;
+    return getEvidence(await this.#bucket(bucket), name);
+  }
+
+  /** A bucket bound once (and created when missing); a failed binding is retried next time. */
+  #bucket(bucket: string): Promise<EvidenceBucket> {
     const nc = this.#nc;
-    if (!nc || !this.#provisioned || !this.connected) return undefined;
+    if (!nc) return Promise.reject(new Error('NATS is not connected'));
     let os = this.#buckets.get(bucket);
     if (!os) {
       os = bucketStore(nc.jetstream(), bucket);
       this.#buckets.set(bucket, os);
       os.catch(() => this.#buckets.delete(bucket));
     }
-    return getEvidence(await os, name);
+    return os;
   }
 
   get nc(): NatsConnection | undefined {
