@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { fakeJpeg, TOKENS } from './central-helpers.js';
+import { type AppRequestInit, appRequest } from './support/app-request.js';
 import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
@@ -19,30 +20,8 @@ afterAll(async () => {
   await central?.stop();
 });
 
-async function call(
-  path: string,
-  token: string | undefined,
-  init: { method?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {},
-) {
-  const headers: Record<string, string> = { ...init.headers };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let body = init.raw;
-  if (init.body !== undefined) {
-    body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const r = await central.app.request(path, {
-    method: init.method ?? (body ? 'POST' : 'GET'),
-    headers,
-    body,
-  });
-  const text = await r.text();
-  let parsed: any = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: r.status, body: parsed, type: r.headers.get('content-type') ?? '' };
-}
+const call = (path: string, token: string | undefined, init: AppRequestInit = {}) =>
+  appRequest(central.app, path, token, init);
 const act = (id: string, action: string, token: string, body: unknown = {}) =>
   call(`/api/cases/${id}/actions/${action}`, token, { method: 'POST', body });
 const report = (over: Record<string, unknown> = {}, token = TOKENS.hotline) =>

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { scoringRouteGroup } from '../central/scoring/index.js';
 import { TOKENS } from './central-helpers.js';
+import { type AppRequestInit, appRequest } from './support/app-request.js';
 import { OUTSIDE, YANFENG, ZHUHUI } from './support/city-points.js';
 
 const clock = { t: Date.parse('2026-12-01T00:30:00+08:00') }; // 00:30 on 1 Dec in the city (still 30 Nov UTC)
@@ -21,30 +22,8 @@ const OP = TOKENS.operator;
 let dataDir: string;
 let central: Central;
 
-async function call(
-  c: Central,
-  path: string,
-  token: string | undefined,
-  init: { method?: string; body?: unknown; form?: Record<string, string> } = {},
-) {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  let body: string | undefined;
-  if (init.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(init.form).toString();
-  } else if (init.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.body);
-  }
-  const r = await c.app.request(path, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body });
-  const text = await r.text();
-  let parsed: any = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: r.status, body: parsed, headers: r.headers };
-}
+const call = (c: Central, path: string, token: string | undefined, init: AppRequestInit = {}) =>
+  appRequest(c.app, path, token, init);
 const report = (c: Central, over: Record<string, unknown> = {}) =>
   call(c, '/api/cases', TOKENS.hotline, {
     body: {

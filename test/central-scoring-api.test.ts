@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { scoringOpenApiPaths, scoringRouteGroup } from '../central/scoring/index.js';
+import { type AppRequestInit, appRequest } from './support/app-request.js';
 
 const G1 = '430406001001001'; // 雁峰区第01街道第01社区 (dc-s001-c001); 05.04 routes to dc-zf
 const clock = { t: Date.parse('2026-11-02T01:00:00Z') }; // Mon 2 Nov 09:00 +08:00
@@ -36,29 +37,8 @@ const OP = 'demo-operator';
 const LEADER = 'demo-leader';
 const UNIT = 'demo-handler-dc-zf';
 
-async function call(
-  path: string,
-  token: string,
-  init: { method?: string; body?: unknown; raw?: Uint8Array } = {},
-) {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  let body: BodyInit | undefined;
-  if (init.raw) {
-    headers['content-type'] = 'image/png';
-    body = init.raw as Uint8Array<ArrayBuffer>;
-  } else if (init.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.body);
-  }
-  const r = await central.app.request(path, {
-    method: init.method ?? (body ? 'POST' : 'GET'),
-    headers,
-    body,
-  });
-  const type = r.headers.get('content-type') ?? '';
-  const out = type.includes('json') ? await r.json() : new Uint8Array(await r.arrayBuffer());
-  return { status: r.status, type, headers: r.headers, body: out as any };
-}
+const call = (path: string, token: string, init: AppRequestInit = {}) =>
+  appRequest(central.app, path, token, { type: 'image/png', ...init });
 async function act(id: string, action: string, token: string, body: Record<string, unknown> = {}) {
   const r = await call(`/api/cases/${id}/actions/${action}`, token, { body });
   expect(r.status, `${action} ${id}: ${JSON.stringify(r.body)}`).toBe(200);
@@ -261,14 +241,14 @@ describe('scoring API - a month from real case lives', () => {
   it('exports CSV (UTF-8 with BOM, Chinese headers) and Excel', async () => {
     const csv = await call('/api/scoring/months/2026-11/export.csv?level=dc', OP);
     expect(csv.status).toBe(200);
-    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(csv.body);
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(csv.bytes);
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text.split('\r\n')[0]).toContain('单位名称');
     expect(text).toContain('雁峰区城管执法局');
     expect(csv.headers.get('content-disposition')).toContain("filename*=UTF-8''");
     const xlsx = await call('/api/scoring/years/2026?format=xlsx', OP);
     expect(xlsx.status).toBe(200);
-    expect(String.fromCharCode(xlsx.body[0], xlsx.body[1])).toBe('PK');
+    expect(String.fromCharCode(xlsx.bytes[0]!, xlsx.bytes[1]!)).toBe('PK');
     const bad = await call('/api/scoring/months/2026-13', OP);
     expect(bad.status).toBe(400);
     expect((await call('/api/scoring/months/2026-11', 'nope')).status).toBe(401);

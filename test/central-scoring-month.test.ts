@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { loadRules, scoringRouteGroup } from '../central/scoring/index.js';
+import { type AppRequestInit, appRequest } from './support/app-request.js';
 import { YANFENG } from './support/city-points.js';
 
 const clock = { t: 0 };
@@ -54,28 +55,8 @@ const DC_HW = 'demo-handler-dc-hw';
 let central: Central;
 let dataDir: string;
 
-async function call(
-  path: string,
-  token: string,
-  init: { method?: string; body?: unknown; raw?: Uint8Array } = {},
-) {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  let body: BodyInit | undefined;
-  if (init.raw) {
-    headers['content-type'] = 'image/png';
-    body = init.raw as Uint8Array<ArrayBuffer>;
-  } else if (init.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.body);
-  }
-  const r = await central.app.request(path, {
-    method: init.method ?? (body ? 'POST' : 'GET'),
-    headers,
-    body,
-  });
-  const type = r.headers.get('content-type') ?? '';
-  return { status: r.status, body: (type.includes('json') ? await r.json() : await r.text()) as any };
-}
+const call = (path: string, token: string, init: AppRequestInit = {}) =>
+  appRequest(central.app, path, token, { type: 'image/png', ...init });
 async function act(id: string, action: string, token: string, body: Record<string, unknown> = {}) {
   const r = await call(`/api/cases/${id}/actions/${action}`, token, { body });
   expect(r.status, `${action}: ${JSON.stringify(r.body)}`).toBe(200);

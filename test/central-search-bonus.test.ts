@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { scoringRouteGroup } from '../central/scoring/index.js';
 import { TOKENS } from './central-helpers.js';
+import { type AppRequestInit, appRequest } from './support/app-request.js';
 import { YANFENG, ZHUHUI } from './support/city-points.js';
 
 const clock = { t: Date.parse('2026-12-01T09:00:00+08:00') };
@@ -19,32 +20,8 @@ const OP = TOKENS.operator;
 let dir: string;
 let central: Central;
 
-async function call(
-  path: string,
-  token: string,
-  init: { method?: string; body?: unknown; raw?: Uint8Array; type?: string } = {},
-) {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  let body: BodyInit | undefined;
-  if (init.raw) {
-    headers['content-type'] = init.type ?? 'application/octet-stream';
-    body = init.raw as Uint8Array<ArrayBuffer>;
-  } else if (init.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.body);
-  }
-  const r = await central.app.request(path, {
-    method: init.method ?? (body ? 'POST' : 'GET'),
-    headers,
-    body,
-  });
-  const text = await r.text();
-  let parsed: any = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: r.status, body: parsed };
-}
+const call = (path: string, token: string, init: AppRequestInit = {}) =>
+  appRequest(central.app, path, token, { type: 'application/octet-stream', ...init });
 const report = (description: string, location: Record<string, unknown>) =>
   call('/api/cases', TOKENS.hotline, {
     body: { source: 'hotline_12345', category: '01.04', description, location },

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { Incident } from '../protocol/index.js';
 import { fakeJpeg, litterIncident, TOKENS } from './central-helpers.js';
+import { type AppRequestInit, appRequest } from './support/app-request.js';
 import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
@@ -26,25 +27,8 @@ afterAll(async () => {
   await central?.stop();
 });
 
-async function call(
-  path: string,
-  token: string,
-  init: { body?: unknown; raw?: Uint8Array; headers?: Record<string, string> } = {},
-) {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...init.headers };
-  let body: BodyInit | undefined = init.raw as Uint8Array<ArrayBuffer> | undefined;
-  if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
-    headers['content-type'] = 'application/json';
-  }
-  const r = await central.app.request(path, { method: body ? 'POST' : 'GET', headers, body });
-  const text = await r.text();
-  let parsed: any = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: r.status, body: parsed, etag: r.headers.get('etag') };
-}
+const call = (path: string, token: string, init: AppRequestInit = {}) =>
+  appRequest(central.app, path, token, init);
 const act = (
   id: string,
   action: string,
