@@ -6,7 +6,6 @@
  * boxes. Skips with a message when the shared material is absent.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +13,9 @@ import type { Frame } from '../edge/camera/capture/index.js';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { litter } from '../edge/camera/rules/litter.js';
 import { runningModels } from '../edge/gateway.js';
-import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
+import type { IncidentDraft } from '../edge/unit.js';
 import { freshDataDir } from './support/data-dir.js';
+import { recorder } from './support/recorder.js';
 import { SHARED_PHOTOS, sharedYoloxManifest } from './support/shared-yolox.js';
 
 const log = { info() {}, warn() {}, error() {}, debug() {} };
@@ -76,13 +76,7 @@ async function sequence(a: Actors): Promise<Frame[]> {
 }
 
 async function replay(frames: Frame[], zone: object = {}) {
-  const got: { draft: IncidentDraft; images: EvidenceImage[] }[] = [];
-  const sinks: EdgeSinks = {
-    async incident(draft, images = []) {
-      got.push({ draft, images });
-    },
-    telemetry() {},
-  };
+  const { got, sinks } = recorder();
   const [unit] = (await createCameraUnits(
     {
       models: { detector: det.manifest as string },

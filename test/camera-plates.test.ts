@@ -5,7 +5,6 @@
  * is on the parking incident, read only on event frames; a car whose plate is unreadable has none.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

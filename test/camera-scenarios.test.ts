@@ -10,24 +10,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { sceneFrames } from '../edge/camera/replay.js';
-import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { makeTestFrames } from './simulators/onvif/index.js';
 import { freshDataDir } from './support/data-dir.js';
+import { recorder } from './support/recorder.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);
 const log = { info() {}, warn() {}, error() {}, debug() {} };
 const T0 = Date.parse('2026-11-23T02:00:00Z'); // Monday 10:00 Asia/Shanghai
-
-function recorder() {
-  const got: { draft: IncidentDraft; images: EvidenceImage[] }[] = [];
-  const sinks: EdgeSinks = {
-    async incident(draft, images = []) {
-      got.push({ draft, images });
-    },
-    telemetry() {},
-  };
-  return { got, sinks };
-}
 
 async function unitFor(zones: unknown[], classifier?: string): Promise<CameraUnit> {
   const [u] = await createCameraUnits(

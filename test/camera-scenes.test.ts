@@ -6,15 +6,15 @@
  * Skips with a message when the models or scenes are absent (e.g. before they are trained).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { sceneFrames } from '../edge/camera/replay.js';
-import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
+import type { IncidentDraft } from '../edge/unit.js';
 import { makeTestFrames, startOnvifCamera } from './simulators/onvif/index.js';
 import { freshDataDir } from './support/data-dir.js';
+import { recorder } from './support/recorder.js';
 import { CAMERA_DETECTORS, GENERAL_DETECTOR } from './support/stack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -51,13 +51,7 @@ function zonesFor(name: string, extra: { post?: object; noParking?: object; litt
 const TRAINED = { detector: DETECTOR, classifier: UNIFORM };
 
 async function replayScene(name: string, intervalS: number, zones: unknown[], models: object = TRAINED) {
-  const got: { draft: IncidentDraft; images: EvidenceImage[] }[] = [];
-  const sinks: EdgeSinks = {
-    async incident(draft, images = []) {
-      got.push({ draft, images });
-    },
-    telemetry() {},
-  };
+  const { got, sinks } = recorder();
   const [unit] = (await createCameraUnits(
     {
       models,
