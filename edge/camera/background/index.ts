@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import type { Box } from '../detect/index.js';
+import { jpegSize } from '../detect/preprocess.js';
 import { type Polygon, pointInPolygon } from '../zones/index.js';
 import { BackgroundModel } from './model.js';
 import type { BackgroundParams } from './params.js';
@@ -55,7 +56,8 @@ export class BackgroundWatcher {
     covers: readonly Box[],
     scale: { x: number; y: number } = { x: 1, y: 1 },
   ): Promise<Record<string, ZoneStatics>> {
-    const got = await sharp(jpeg).metadata();
+    // the size from the JPEG header: no second decode per frame (the resize below decodes once)
+    const got = jpegSize(jpeg) ?? (await sharp(jpeg).metadata());
     if (!got.width || !got.height) throw new Error('background: frame has no size');
     const meta = { width: got.width * scale.x, height: got.height * scale.y };
     const { data, info } = await sharp(jpeg)
