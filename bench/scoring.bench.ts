@@ -1,7 +1,7 @@
 /**
  * @module bench/scoring
  * Monthly scoring of a month of 20,000 cases over the demo city's organisation (254 units, the
- * 200+ assessed ones scored): `ScoringService.monthScores` (events + indicators + the weighted
+ * 200+ assessed ones scored): `ScoringService.monthly.monthScores` (events + indicators + the weighted
  * level result), `indicators` and `annual` (12 months), against a floor: one bare pass over
  * the same cases counting them per unit (what any scorer must at least do).
  */
@@ -12,6 +12,8 @@ import { orgFromCity } from '../central/scoring/org.js';
 import { loadRules } from '../central/scoring/rules.js';
 import { ScoringService } from '../central/scoring/service.js';
 import { ScoringStore } from '../central/scoring/store.js';
+import { LowdbAdapter } from '../central/store/contract/lowdb-adapter.js';
+import { MemoryCaseStore } from '../central/store/memory.js';
 import { generateCases } from './lib/cases.js';
 import { demoCity } from './lib/central.js';
 import { paired, rate, summarize } from './lib/stats.js';
@@ -35,20 +37,21 @@ const bench: Benchmark = {
     });
     const dir = mkdtempSync(join(tmpdir(), 'cg-bench-scoring-'));
     try {
-      const store = new ScoringStore(dir);
+      const caseStore = new MemoryCaseStore();
+      await caseStore.commit({ cases, incidents: [], idempotency: [] });
+      const store = new LowdbAdapter(caseStore, new ScoringStore(dir));
       await store.open();
       const svc = new ScoringService({
-        cases: { allCases: () => cases },
+        store: store.scoring,
         org,
         rules: loadRules(),
-        store,
         utcOffsetMinutes: 480,
         now: () => new Date('2026-11-02T01:00:00Z'),
       });
-      const assessed = svc.tree.members(svc.level(undefined), svc.rules).length;
+      const assessed = svc.tree.members(svc.ctx.level(undefined), svc.rules).length;
       let members = 0;
-      const month = () => {
-        members = svc.monthScores(MONTH).result.members.length;
+      const month = async () => {
+        members = (await svc.monthly.monthScores(MONTH)).result.members.length;
         return 1;
       };
       const floor = () => {
@@ -62,15 +65,15 @@ const bench: Benchmark = {
       const p = await paired(month, floor, { runs: 7, warmup: 1 });
       const toMs = (rates: number[]) => rates.map((r) => 1000 / r);
       const ind = await rate(
-        () => {
-          svc.indicators(MONTH);
+        async () => {
+          await svc.monthly.indicators(MONTH);
           return 1;
         },
         { runs: 5 },
       );
       const annual = await rate(
-        () => {
-          svc.annual(2026);
+        async () => {
+          await svc.monthly.annual(2026);
           return 1;
         },
         { runs: 3 },
@@ -80,7 +83,7 @@ const bench: Benchmark = {
           {
             label: 'monthScores/floor-pass speed',
             value: p.ratio,
-            subject: 'ScoringService.monthScores (root level)',
+            subject: 'ScoringService.monthly.monthScores (root level, lowdb adapter)',
             baseline: 'one bare pass over the same cases counting per unit',
             meaning: 'monthScores speed as a fraction of the floor; 1.0 = as cheap as one pass',
           },

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { handlesCases } from '../city/handling.js';
 import type { City } from '../city/index.js';
 import { ProblemError } from '../http/problem.js';
-import type { CaseRecord, RejectReason } from './model.js';
+import type { CaseRecord, DispatchData, RejectReason } from './model.js';
 import { REJECT_REASONS } from './model.js';
 import { dispatchDeadline } from './redispatch.js';
 import type { CaseAction } from './workflow.js';
@@ -124,7 +124,7 @@ export function applyAction(
       c.counts.dispatches++;
       c.firstDispatchedAt ??= iso;
       c.lastDispatchedAt = iso;
-      return { unitId, deadline: c.deadline };
+      return { unitId, deadline: c.deadline } satisfies DispatchData;
     }
     case 'return': {
       const from = c.unitId;
@@ -162,7 +162,7 @@ export function applyAction(
       c.counts.reworks++;
       c.lastDispatchedAt = iso;
       c.lastFeedbackAt = undefined;
-      return { unitId: c.unitId, deadline: c.deadline };
+      return { unitId: c.unitId!, deadline: c.deadline } satisfies DispatchData;
     case 'close':
       c.closedAt = iso;
       c.evaluation = {

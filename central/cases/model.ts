@@ -52,6 +52,20 @@ export interface HistoryEntry {
   data?: Record<string, unknown>;
 }
 
+/** What a dispatch or rework entry records in `data` (cases/actions.ts writes it). */
+export interface DispatchData {
+  /** the unit the entry sent the case to */
+  unitId: string;
+  deadline?: string;
+}
+
+/** The unit a dispatch or rework entry sent the case to: `DispatchData.unitId`, the one field for it. */
+export function sentTo(h: HistoryEntry): string | undefined {
+  if (h.action !== 'dispatch' && h.action !== 'rework') return undefined;
+  const u = (h.data as Partial<DispatchData> | undefined)?.unitId;
+  return typeof u === 'string' ? u : undefined;
+}
+
 export interface Evaluation {
   /** the last feedback came before the deadline */
   onTime: boolean;

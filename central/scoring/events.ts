@@ -10,7 +10,7 @@
  * Only confirmed cases count: registered (立案) and not merged; a rejected AI incident
  * (false positive) was never registered and never deducts.
  */
-import type { CaseRecord, HistoryEntry } from '../cases/model.js';
+import { type CaseRecord, type HistoryEntry, sentTo } from '../cases/model.js';
 import type { CaseState } from '../cases/workflow.js';
 import { isWithUnit } from '../cases/workflow.js';
 import { inWindow, isBefore, type MonthWindow } from './month.js';
@@ -126,12 +126,10 @@ export function stateAt(c: CaseRecord, t: number, tIso = new Date(t).toISOString
   return s;
 }
 
-/** The unit a dispatch entry sent the case to (recorded in its data, else the case's unit). */
-function dispatchTarget(c: CaseRecord, h: HistoryEntry): string | undefined {
-  const d = h.data ?? {};
-  for (const k of ['unitId', 'toUnitId', 'unit']) if (typeof d[k] === 'string') return d[k] as string;
-  const laterDispatch = c.history.some((x) => x.seq > h.seq && x.action === 'dispatch');
-  return laterDispatch ? undefined : c.unitId;
+/** The device a case is about as the devices board names it (`<gateway>/<device>`, or the gateway). */
+function boardDeviceId(c: CaseRecord): string {
+  const { gatewayId: g, deviceId: d } = c.refs;
+  return g && d && d !== g ? `${g}/${d}` : (g ?? d ?? '');
 }
 
 function caseUnit(c: CaseRecord): string | undefined {
@@ -150,6 +148,8 @@ export function extractEvents(
   const monthEndIso = new Date(w.end - 1).toISOString();
   // a running month is seen as of now, including what happened at this very instant
   const asOf = input.asOf !== undefined && input.asOf < w.end ? input.asOf + 1 : w.end;
+  // an outage deducts once: as hours where central measures the device this month, else as its 93.01 case
+  const measured = new Set((input.devices ?? []).filter((d) => d.month === w.month).map((d) => d.deviceId));
   for (const c of input.cases) {
     const reg = registration(c);
     if (!reg || !isConfirmed(c)) continue;
@@ -182,13 +182,15 @@ export function extractEvents(
       const unit = caseUnit(c);
       if (!unit || !inWindow(reg.at, w)) continue;
       const offline = rules.items.equipment.categories[c.category] === 'offline';
+      const deviceId = c.refs.deviceId ?? c.refs.gatewayId;
+      if (offline && measured.has(boardDeviceId(c))) continue;
       events.push({
         ...base,
         key: `${offline ? 'offlineCase' : 'unansweredCall'}:${c.id}`,
         kind: offline ? 'offlineCase' : 'unansweredCall',
         at: reg.at,
         unitId: work(unit),
-        deviceId: c.refs.deviceId ?? c.refs.gatewayId,
+        deviceId,
         points: offline ? rules.items.equipment.offlineCase : rules.items.equipment.unansweredCall,
       });
       continue;
@@ -264,7 +266,7 @@ function handling(
     emit({ key: `closedOverdue:${c.id}`, kind: 'closedOverdue', at: ev.closedAt, unitId: work(ev.unitId) });
   for (const h of c.history) {
     if (h.action === 'rework' && inWindow(h.at, w)) {
-      const unit = dispatchTarget(c, h) ?? c.unitId;
+      const unit = sentTo(h);
       if (unit) emit({ key: `rework:${c.id}:${h.seq}`, kind: 'rework', at: h.at, unitId: work(unit) });
     }
     if (h.action === 'dispatch' && inWindow(h.at, w)) {
@@ -272,8 +274,8 @@ function handling(
       const prev = c.history
         .filter((x) => x.seq < h.seq && (x.action === 'return' || x.action === 'dispatch'))
         .at(-1);
-      const target = dispatchTarget(c, h);
-      if (prev?.action === 'return' && prev.actor.unitId && prev.actor.unitId === target)
+      const target = sentTo(h);
+      if (target && prev?.action === 'return' && prev.actor.unitId === target)
         emit({
           key: `wrongfulReturn:${c.id}:${prev.seq}`,
           kind: 'wrongfulReturn',

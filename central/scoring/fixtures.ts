@@ -1,11 +1,18 @@
 /**
  * @module central/scoring/fixtures
  * Test and benchmark fixtures: a small organisation tree and a builder that writes a case's
- * life (its history entries, counts, evaluation) the way central's workflow records it.
+ * life (its history entries, counts, evaluation) the way central's workflow records it, and a
+ * scoring service on them (`smallScoring`).
  */
 import type { CaseRecord, CaseSource, HistoryEntry } from '../cases/model.js';
 import { type CaseAction, type CaseState, TRANSITIONS } from '../cases/workflow.js';
+import { LowdbAdapter } from '../store/contract/lowdb-adapter.js';
+import { MemoryCaseStore } from '../store/memory.js';
+import type { DeviceMonthFacts } from './events.js';
 import type { OrgInput } from './org.js';
+import { loadRules, type Rules } from './rules.js';
+import { ScoringService } from './service.js';
+import { ScoringStore } from './store.js';
 
 export const G1 = '430406001001001';
 export const G2 = '430406001002001';
@@ -103,7 +110,10 @@ export function mkCase(s: CaseSpec): CaseRecord {
       c.deadline = s.deadline;
     }
     if (action === 'return') c.counts.returns++;
-    if (action === 'rework') c.counts.reworks++;
+    if (action === 'rework') {
+      c.counts.reworks++;
+      h.data = { unitId: unit };
+    }
     if (action === 'feedback') c.lastFeedbackAt = at;
     if (action === 'reject') c.rejection = { reason: s.rejectReason ?? 'invalid', at, by: 'u-op' };
     if (action === 'close') {
@@ -162,4 +172,31 @@ export function validReports(collectorId: string, n: number, at: string, grid: s
       steps: [['register', at]],
     }),
   );
+}
+
+/**
+ * A scoring service on the small org over the lowdb adapter (memory case store, scoring files in
+ * `dataDir`), central's clock at `now.t`; `put` stores cases as central would commit them.
+ */
+export async function smallScoring(o: {
+  dataDir: string;
+  now: { t: string };
+  cases?: CaseRecord[];
+  rules?: Partial<Rules>;
+  devices?: (month: string) => readonly DeviceMonthFacts[];
+}) {
+  const caseStore = new MemoryCaseStore();
+  const store = new LowdbAdapter(caseStore, new ScoringStore(o.dataDir));
+  await store.open();
+  const put = (...cases: CaseRecord[]) => caseStore.commit({ cases });
+  if (o.cases?.length) await put(...o.cases);
+  const svc = new ScoringService({
+    store: store.scoring,
+    org: SMALL_ORG,
+    rules: { ...loadRules(), ...o.rules },
+    utcOffsetMinutes: 480,
+    devices: o.devices,
+    now: () => new Date(o.now.t),
+  });
+  return { svc, store, put };
 }

@@ -2,7 +2,8 @@
  * @module central/scoring
  * Monthly assessment and scoring as the city's plan defines it (README.md beside this file).
  * - the pure engine: `extractEvents` + `scoreLevel` (no HTTP, no storage: benchmark it directly)
- * - `ScoringService`: provisional and closed months, annual, indicators, bonus items
+ * - `ScoringService`: `monthly` (provisional and closed months, annual, indicators), `months`
+ *   (close, reopen, item selection), `bonuses` (bonus items, audit), over the storage contract
  * - `scoringRouteGroup()`: the `/api/scoring` routes as one of central's route groups
  * @example
  *   createCentral({ dataDir, extraRoutes: [scoringRouteGroup({ dataDir })] });
@@ -11,6 +12,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppDeps, RouteGroup } from '../app.js';
+import type { CentralStore } from '../store/contract/index.js';
+import { LowdbAdapter } from '../store/contract/lowdb-adapter.js';
 import { deviceFacts } from './devices.js';
 import { orgFromCity } from './org.js';
 import { scoringRoutes } from './routes.js';
@@ -21,6 +24,7 @@ import { ScoringStore } from './store.js';
 export { type BonusItem, type LevelResult, scoreLevel, type UnitScore } from './engine.js';
 export { type DeviceMonthFacts, extractEvents, type ScoreEvent } from './events.js';
 export { monthWindow } from './month.js';
+export type { MonthScores } from './monthly.js';
 export { scoringOpenApiPaths } from './openapi.js';
 export { type OrgInput, OrgTree, orgFromCity } from './org.js';
 export { ITEMS, loadRules, parseRules, type Rules } from './rules.js';
@@ -30,6 +34,11 @@ export { ScoringStore } from './store.js';
 export interface ScoringGroupOptions {
   /** central's data directory (scoring keeps `<dataDir>/scoring/`); a temporary one if absent */
   dataDir?: string;
+  /**
+   * central's store, opened (PostgreSQL: `PgStore`); without it scoring keeps its lowdb files
+   * in `dataDir` and reads central's embedded case store through the lowdb adapter
+   */
+  store?: CentralStore;
   /** rules (default: central/scoring/rules.json) */
   rules?: Rules;
   now?: () => Date;
@@ -48,29 +57,36 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
     path: '/api/scoring',
     build(deps: AppDeps) {
       const rules = o.rules ?? loadRules();
-      const store = new ScoringStore(o.dataDir ?? mkdtempSync(join(tmpdir(), 'cg-scoring-')));
+      const lowdb = o.store
+        ? undefined
+        : new ScoringStore(o.dataDir ?? mkdtempSync(join(tmpdir(), 'cg-scoring-')));
+      const store = o.store ?? new LowdbAdapter(deps.svc.store, lowdb!);
       const now = o.now ?? (() => deps.svc.now());
       const offset = o.utcOffsetMinutes ?? 480;
-      svc = new ScoringService({
-        cases: deps.svc.store,
+      const s: ScoringService = new ScoringService({
+        store: store.scoring,
         org: orgFromCity(deps.city),
         rules,
-        store,
         utcOffsetMinutes: offset,
         devices: (month) =>
-          deviceFacts(deps.board, svc!.window(month), rules.items.equipment.owners, now(), {
+          deviceFacts(deps.board, s.ctx.window(month), rules.items.equipment.owners, now(), {
             unitOf: (id) => {
-              const c = svc!.tree.collectors.find((x) => x.id === id);
-              return c && svc!.tree.collectorUnit(c);
+              const c = s.tree.collectors.find((x) => x.id === id);
+              return c && s.tree.collectorUnit(c);
             },
             dutyMinutes: (a, b) => deps.city.calendar.workingMinutesBetween(a, b),
           }),
         attachments: deps.attachments,
-        citedElsewhere: (name) => (deps.svc.store.casesByEvidence(name).length ? 'a case' : undefined),
+        citedElsewhere: async (name) => ((await store.cases.byEvidence(name)).length ? 'a case' : undefined),
         now,
       });
-      deps.svc.addCitationCheck((name) => svc!.bonusCiting(name));
-      return scoringRoutes(svc, deps.users, store.open());
+      svc = s;
+      deps.svc.addCitationCheck((name) => s.bonuses.citingNow(name));
+      const ready = (async () => {
+        await lowdb?.open();
+        await s.bonuses.loadCitations();
+      })();
+      return scoringRoutes(s, deps.users, ready);
     },
     service() {
       if (!svc) throw new Error('scoring route group not built yet');

@@ -50,56 +50,98 @@ export interface CollectorIndicators {
   validRate: number | null;
 }
 
+/**
+ * The indicators' counts of the cases of one responsible unit and grid in a month: the only
+ * definition of them. `aggregateMonth` applies it in JavaScript (the lowdb store); PostgreSQL
+ * runs the same definition in SQL (store/postgres `monthAggregates`, one GROUP BY), and the
+ * contract suite checks both give the same rows.
+ */
+export interface UnitMonthAggregate {
+  /** the responsible unit: evaluation.unitId ?? unitId ?? proposedUnitId */
+  unitId: string;
+  gridCode?: string;
+  registered: number;
+  due: number;
+  closed: number;
+  closedOnTime: number;
+  reworked: number;
+  returned: number;
+  overdue: number;
+}
+type Counts = Omit<UnitMonthAggregate, 'unitId' | 'gridCode'>;
+
 const rate = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
 
-function blank(): Indicators {
-  return {
-    registered: 0,
-    due: 0,
-    closed: 0,
-    closedOnTime: 0,
-    reworked: 0,
-    returned: 0,
-    overdue: 0,
-    closingRate: null,
-    onTimeRate: null,
-    reworkRate: null,
-  };
+function zero(): Counts {
+  return { registered: 0, due: 0, closed: 0, closedOnTime: 0, reworked: 0, returned: 0, overdue: 0 };
 }
 
-/** Indicators of each listed unit, counting the cases of its whole subtree. */
+/** What one case adds to its unit's counts in the month (undefined: it counts nowhere). */
+export function monthCountsOf(c: CaseRecord, w: MonthWindow): Counts | undefined {
+  if (c.state === 'cancelled') return undefined; // 作废: neither registered nor due for anyone
+  const n = zero();
+  n.registered = inWindow(registration(c)?.at, w) ? 1 : 0;
+  if (c.deadline && inWindow(c.deadline, w)) {
+    n.due = 1;
+    const closed = c.closedAt !== undefined && Date.parse(c.closedAt) < w.end;
+    const onTime = closed && c.evaluation?.onTime === true;
+    n.closed = closed ? 1 : 0;
+    n.closedOnTime = onTime ? 1 : 0;
+    n.reworked = c.counts.reworks > 0 ? 1 : 0;
+    n.returned = c.counts.returns > 0 ? 1 : 0;
+    n.overdue = onTime ? 0 : 1;
+  }
+  return n.registered || n.due ? n : undefined;
+}
+
+const responsibleUnit = (c: CaseRecord) => c.evaluation?.unitId ?? c.unitId ?? c.proposedUnitId;
+
+/** The month's counts per responsible unit and grid, sorted by unit then grid. */
+export function aggregateMonth(
+  cases: Iterable<CaseRecord>,
+  window: Pick<MonthWindow, 'month' | 'startIso' | 'endIso'>,
+): UnitMonthAggregate[] {
+  const w = { ...window, start: Date.parse(window.startIso), end: Date.parse(window.endIso) };
+  const acc = new Map<string, UnitMonthAggregate>();
+  for (const c of cases) {
+    const unitId = responsibleUnit(c);
+    const n = unitId && monthCountsOf(c, w);
+    if (!unitId || !n) continue;
+    const key = JSON.stringify([unitId, c.location.gridCode ?? null]);
+    const a = acc.get(key) ?? {
+      unitId,
+      ...(c.location.gridCode ? { gridCode: c.location.gridCode } : {}),
+      ...zero(),
+    };
+    for (const k of Object.keys(n) as (keyof Counts)[]) a[k] += n[k];
+    acc.set(key, a);
+  }
+  return sortAggregates([...acc.values()]);
+}
+
+export function sortAggregates(a: UnitMonthAggregate[]): UnitMonthAggregate[] {
+  const k = (x: UnitMonthAggregate) => `${x.unitId}|${x.gridCode ?? ''}`;
+  return a.sort((x, y) => (k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0));
+}
+
+/** Indicators of each listed unit from the month's aggregates, counting its whole subtree. */
 export function unitIndicators(
-  cases: readonly CaseRecord[],
-  w: MonthWindow,
+  aggregates: readonly UnitMonthAggregate[],
   tree: OrgTree,
   unitIds: readonly string[],
 ): UnitIndicators[] {
   const ids = new Set(unitIds);
-  const acc = new Map<string, Indicators>(unitIds.map((id) => [id, blank()]));
-  for (const c of cases) {
-    if (c.state === 'cancelled') continue; // 作废: neither registered nor due for anyone
-    const unit = c.evaluation?.unitId ?? c.unitId ?? c.proposedUnitId;
-    if (!unit) continue;
-    const work = tree.workUnit(unit, c.location.gridCode);
-    // every listed unit on the path gets the case (a district and its street alike)
+  const acc = new Map<string, Counts>(unitIds.map((id) => [id, zero()]));
+  for (const g of aggregates) {
+    const work = tree.workUnit(g.unitId, g.gridCode);
+    // every listed unit on the path gets the counts (a district and its street alike)
     for (const id of tree.path(work)) {
-      if (!ids.has(id)) continue;
-      const a = acc.get(id) as Indicators;
-      const reg = registration(c);
-      if (reg && inWindow(reg.at, w)) a.registered++;
-      if (!c.deadline || !inWindow(c.deadline, w)) continue;
-      a.due++;
-      const closed = c.closedAt !== undefined && Date.parse(c.closedAt) < w.end;
-      if (closed) a.closed++;
-      const onTime = closed && c.evaluation?.onTime === true;
-      if (onTime) a.closedOnTime++;
-      if (c.counts.reworks > 0) a.reworked++;
-      if (c.counts.returns > 0) a.returned++;
-      if (!onTime) a.overdue++;
+      const a = ids.has(id) ? acc.get(id) : undefined;
+      if (a) for (const k of Object.keys(a) as (keyof Counts)[]) a[k] += g[k];
     }
   }
   return unitIds.map((id) => {
-    const a = acc.get(id) as Indicators;
+    const a = acc.get(id) as Counts;
     return {
       unitId: id,
       name: tree.units.get(id)?.name ?? id,

@@ -103,35 +103,39 @@ export function scoringRoutes(
   );
 
   /** The month as the signed-in user may see it (central/scoring/visibility.ts). */
-  const scoresFor = (c: Context<AuthEnv>, month: string, level: string | undefined) => {
-    const s = svc.monthScores(month, level);
+  const scoresFor = async (c: Context<AuthEnv>, month: string, level: string | undefined) => {
+    const s = await svc.monthly.monthScores(month, level);
     return { ...s, result: redactResult(s.result, svc.tree, detailScope(c.get('user'))) };
   };
 
   app.get('/months/:month', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery);
-    const s = scoresFor(c, month, q.level);
+    const s = await scoresFor(c, month, q.level);
     const { result, ...meta } = s;
     return send(c, q.format, { ...meta, ...result }, () => [scoresTable(s), eventsTable(result)]);
   });
   for (const format of ['csv', 'xlsx'] as const)
     app.get(`/months/:month/export.${format}`, read, async (c) => {
-      const s = scoresFor(c, param(c, 'month', Month), query(c, LevelQuery.omit({ format: true })).level);
+      const s = await scoresFor(
+        c,
+        param(c, 'month', Month),
+        query(c, LevelQuery.omit({ format: true })).level,
+      );
       return send(c, format, s, () => [scoresTable(s), eventsTable(s.result)]);
     });
 
   app.get('/months/:month/events', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery.extend({ unit: z.string().max(64).optional() }));
-    const s = scoresFor(c, month, q.level);
+    const s = await scoresFor(c, month, q.level);
     const t = eventsTable(s.result, q.unit);
     return send(c, q.format, { status: s.status, month, levelId: s.result.levelId, events: t.rows }, () => [
       t,
     ]);
   });
 
-  app.get('/months/:month/units/:unitId', read, (c) => {
+  app.get('/months/:month/units/:unitId', read, async (c) => {
     const month = param(c, 'month', Month);
     const unitId = param(c, 'unitId', z.string().max(64));
     const q = query(c, z.strictObject({ level: z.string().max(64).optional() }));
@@ -144,7 +148,7 @@ export function scoringRoutes(
         'forbidden',
         `a unit handler sees the detail of its own unit only, not ${unitId}`,
       );
-    const s = scoresFor(c, month, level);
+    const s = await scoresFor(c, month, level);
     const m = s.result.members.find((x) => x.unitId === unitId);
     if (!m) throw new ProblemError(404, 'unknown-unit', `${unitId} is not assessed at level ${level}`);
     return c.json({ status: s.status, month, levelId: level, includedItems: s.result.includedItems, ...m });
@@ -153,7 +157,7 @@ export function scoringRoutes(
   app.get('/years/:year', read, async (c) => {
     const year = param(c, 'year', z.coerce.number().int().min(2000).max(2100));
     const q = query(c, LevelQuery);
-    const a = svc.annual(year, q.level);
+    const a = await svc.monthly.annual(year, q.level);
     const name = svc.tree.units.get(a.levelId)?.name ?? a.levelId;
     return send(c, q.format, a, () => [annualTable(year, name, a.rows, a.levelId)]);
   });
@@ -161,7 +165,7 @@ export function scoringRoutes(
   app.get('/months/:month/indicators', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, LevelQuery);
-    const ind = svc.indicators(month, q.level);
+    const ind = await svc.monthly.indicators(month, q.level);
     const level = { id: ind.levelId, name: svc.tree.units.get(ind.levelId)?.name ?? ind.levelId };
     return send(c, q.format, ind, () => [indicatorsTable(month, ind.units, level)]);
   });
@@ -169,8 +173,8 @@ export function scoringRoutes(
   app.get('/months/:month/collectors', read, async (c) => {
     const month = param(c, 'month', Month);
     const q = query(c, Format.extend({ unit: z.string().max(64).optional() }));
-    const quotas = svc.collectors(month, q.unit);
-    const ind = new Map(svc.indicators(month).collectors.map((x) => [x.collectorId, x]));
+    const quotas = await svc.monthly.collectors(month, q.unit);
+    const ind = new Map((await svc.monthly.indicators(month)).collectors.map((x) => [x.collectorId, x]));
     const scope = detailScope(c.get('user'));
     const rows = quotas.collectors
       .filter((x) => inScope(svc.tree, x.unitId, scope))
@@ -189,36 +193,28 @@ export function scoringRoutes(
   });
 
   // ---- month close ----
-  app.get('/months/:month/status', read, (c) => {
-    const month = param(c, 'month', Month);
-    const closed = svc.store.closed(month);
-    return c.json({
-      month,
-      status: closed ? 'closed' : 'provisional',
-      closedAt: closed?.closedAt,
-      closedBy: closed?.closedBy,
-      includedItems: svc.includedItems(month),
-    });
-  });
+  app.get('/months/:month/status', read, async (c) =>
+    c.json(await svc.months.status(param(c, 'month', Month))),
+  );
   app.post('/months/:month/close', requireUser(users, LEAD), async (c) => {
     const month = param(c, 'month', Month);
     const body = c.req.header('content-type') ? await jsonBody(c, Close) : {};
-    const s = await svc.close(month, c.get('user').id, body.note);
+    const s = await svc.months.close(month, c.get('user').id, body.note);
     return c.json({ month, status: s.status, closedAt: s.closedAt, closedBy: s.closedBy });
   });
   app.post('/months/:month/reopen', requireUser(users, LEAD), async (c) => {
     const month = param(c, 'month', Month);
     const body = await jsonBody(c, Reopen);
-    await svc.reopen(month, c.get('user').id, body.reason);
+    await svc.months.reopen(month, c.get('user').id, body.reason);
     return c.json({ month, status: 'provisional' });
   });
   app.put('/months/:month/items', requireUser(users, LEAD), async (c) => {
     const month = param(c, 'month', Month);
     const body = await jsonBody(c, Items);
-    await svc.setIncludedItems(month, body.includedItems, c.get('user').id);
-    return c.json({ month, includedItems: svc.includedItems(month) });
+    await svc.months.setIncludedItems(month, body.includedItems, c.get('user').id);
+    return c.json({ month, includedItems: await svc.monthly.includedItems(month) });
   });
-  app.get('/audit', requireUser(users, LEAD), (c) => c.json(svc.audit()));
+  app.get('/audit', requireUser(users, LEAD), async (c) => c.json(await svc.bonuses.audit()));
 
   // ---- bonus items (also at /bonus, the path the console uses) ----
   const bonus = bonusRoutes(svc, users);
@@ -229,20 +225,20 @@ export function scoringRoutes(
 
 function bonusRoutes(svc: ScoringService, users: UserDirectory): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get('/', requireUser(users, READ), (c) => {
+  app.get('/', requireUser(users, READ), async (c) => {
     const q = query(c, z.strictObject({ month: Month.optional() }));
-    return c.json(visibleBonuses(svc.bonuses(q.month), svc.tree, detailScope(c.get('user'))));
+    return c.json(visibleBonuses(await svc.bonuses.list(q.month), svc.tree, detailScope(c.get('user'))));
   });
   app.post('/', requireUser(users, OFFICE), async (c) => {
     const body = await jsonBody(c, BonusCreate);
-    return c.json(await svc.createBonus({ id: newId(), ...body }, c.get('user').id), 201);
+    return c.json(await svc.bonuses.create({ id: newId(), ...body }, c.get('user').id), 201);
   });
   app.patch('/:id', requireUser(users, OFFICE), async (c) => {
     const body = await jsonBody(c, BonusPatch);
-    return c.json(await svc.updateBonus(c.req.param('id'), body, c.get('user').id));
+    return c.json(await svc.bonuses.update(c.req.param('id'), body, c.get('user').id));
   });
   app.delete('/:id', requireUser(users, OFFICE), async (c) => {
-    await svc.deleteBonus(c.req.param('id'), c.get('user').id);
+    await svc.bonuses.delete(c.req.param('id'), c.get('user').id);
     return c.body(null, 204);
   });
   for (const [verb, state] of [
@@ -251,7 +247,7 @@ function bonusRoutes(svc: ScoringService, users: UserDirectory): Hono<AuthEnv> {
   ] as const)
     app.post(`/:id/${verb}`, requireUser(users, LEAD), async (c) => {
       const body = c.req.header('content-type') ? await jsonBody(c, Decision) : {};
-      return c.json(await svc.decideBonus(c.req.param('id'), state, c.get('user').id, body.note));
+      return c.json(await svc.bonuses.decide(c.req.param('id'), state, c.get('user').id, body.note));
     });
   return app;
 }

@@ -1,14 +1,28 @@
 /**
  * @module central/scoring/store
- * What scoring keeps: bonus items, per-month item selections, the audit log (small, one lowdb
- * file `scoring/state.json`) and each closed month's frozen result (one lowdb file per month,
- * `scoring/closed-YYYY-MM.json`, written once at close; on reopening it is renamed
- * `reopened-YYYY-MM-<time>.json`, so the audit keeps what the frozen month said). All under central's data directory.
+ * What scoring keeps on the embedded store: bonus items, per-month item selections, the audit
+ * log (small, one lowdb file `scoring/state.json`) and each closed month's frozen result (one
+ * file per month, `scoring/closed-YYYY-MM.json`, written once at close; on reopening it is renamed
+ * `reopened-YYYY-MM-<time>.json`, so the audit keeps what the frozen month said). All under
+ * central's data directory. Reached through the storage contract (store/contract/lowdb-adapter).
+ *
+ * The month file is the close: it is written beside and hard-linked into place, which fails when
+ * the name exists, so of two closes racing (in one process or two on one directory) one wins and
+ * the other learns who closed it and when; a crash leaves either the whole file or none.
  */
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { MonthAlreadyClosed } from '../store/contract/errors.js';
 import type { BonusItem, LevelResult } from './engine.js';
 import type { CollectorIndicators, UnitIndicators } from './indicators.js';
 import type { ItemKey } from './rules.js';
@@ -50,7 +64,6 @@ interface State {
   bonuses: BonusItem[];
   monthConfigs: MonthConfig[];
   audit: AuditEntry[];
-  closed: { month: string; closedAt: string; closedBy: string }[];
 }
 
 export class ScoringStore {
@@ -68,15 +81,11 @@ export class ScoringStore {
       bonuses: [],
       monthConfigs: [],
       audit: [],
-      closed: [],
     });
     await this.#db.read();
     for (const f of readdirSync(this.#dir)) {
       const m = /^closed-(\d{4}-\d{2})\.json$/.exec(f);
-      if (!m || !this.state.closed.some((c) => c.month === m[1])) continue;
-      const db = new Low<ClosedMonth | null>(new JSONFile(join(this.#dir, f)), null);
-      await db.read();
-      if (db.data) this.#closed.set(m[1], db.data);
+      if (m) this.#closed.set(m[1], this.#read(m[1]));
     }
   }
 
@@ -96,22 +105,39 @@ export class ScoringStore {
     return [...this.#closed.keys()].sort();
   }
 
-  /** Freeze a month: its file first, then the index, so a crash between leaves it open. */
+  #file(month: string): string {
+    return join(this.#dir, `closed-${month}.json`);
+  }
+  #read(month: string): ClosedMonth {
+    return JSON.parse(readFileSync(this.#file(month), 'utf8')) as ClosedMonth;
+  }
+
+  /** Freeze a month (the file is the close), then audit it; `MonthAlreadyClosed` if it was. */
   async putClosed(c: ClosedMonth, audit: AuditEntry): Promise<void> {
-    const db = new Low<ClosedMonth | null>(new JSONFile(join(this.#dir, `closed-${c.month}.json`)), c);
-    await db.write();
+    const known = this.#closed.get(c.month);
+    if (known) throw new MonthAlreadyClosed(c.month, known.closedBy, known.closedAt);
+    const tmp = `${this.#file(c.month)}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(tmp, JSON.stringify(c));
+    try {
+      linkSync(tmp, this.#file(c.month));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const won = this.#read(c.month); // another instance on this directory closed it first
+      this.#closed.set(c.month, won);
+      throw new MonthAlreadyClosed(c.month, won.closedBy, won.closedAt);
+    } finally {
+      unlinkSync(tmp);
+    }
     this.#closed.set(c.month, c);
-    this.state.closed.push({ month: c.month, closedAt: c.closedAt, closedBy: c.closedBy });
     this.state.audit.push(audit);
     await this.save();
   }
 
   async dropClosed(month: string, audit: AuditEntry): Promise<void> {
+    const stamp = audit.at.replace(/[:.]/g, '-');
+    renameSync(this.#file(month), join(this.#dir, `reopened-${month}-${stamp}.json`));
     this.#closed.delete(month);
-    this.state.closed = this.state.closed.filter((c) => c.month !== month);
     this.state.audit.push(audit);
     await this.save();
-    const stamp = audit.at.replace(/[:.]/g, '-');
-    renameSync(join(this.#dir, `closed-${month}.json`), join(this.#dir, `reopened-${month}-${stamp}.json`));
   }
 }

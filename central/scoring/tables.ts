@@ -7,8 +7,8 @@ import type { LevelResult } from './engine.js';
 import { EVENT_KINDS } from './events.js';
 import { localTime, type Table } from './export.js';
 import type { CollectorIndicators, UnitIndicators } from './indicators.js';
+import type { AnnualRow, MonthScores } from './monthly.js';
 import { ITEM_KEYS, ITEMS } from './rules.js';
-import type { AnnualRow, MonthScores } from './service.js';
 
 const STATUS = { provisional: '暂算', closed: '已关账', not_assessed: '未考核（上线前）' } as const;
 

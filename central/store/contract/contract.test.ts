@@ -15,6 +15,7 @@ import {
   type TestDatabase,
 } from '../../../test/support/postgres.js';
 import type { CaseRecord, IncidentRecord } from '../../cases/model.js';
+import { aggregateMonth } from '../../scoring/indicators.js';
 import { ScoringStore } from '../../scoring/store.js';
 import { LowdbCaseStore } from '../lowdb.js';
 import { PgStore } from '../postgres/index.js';
@@ -506,7 +507,7 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
       }),
       // registered this month, due next month
       mk(5, 'u-hwc', { deadline: '2030-12-10T02:00:00.000Z' }, '430407001001002'),
-      // another unit, due and cancelled: not overdue
+      // another unit, due and cancelled (作废): counts nowhere, so u-sz has no row
       mk(6, 'u-sz', { state: 'cancelled', deadline: '2030-11-12T02:00:00.000Z' }),
     ];
     for (const c of cases) await s.store.cases.commit({ cases: [{ case: c, expectedVersion: 0 }] });
@@ -533,20 +534,17 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
         returned: 0,
         overdue: 0,
       },
-      {
-        unitId: 'u-sz',
-        gridCode: '430407001001001',
-        registered: 1,
-        due: 1,
-        closed: 0,
-        closedOnTime: 0,
-        reworked: 0,
-        returned: 0,
-        overdue: 0,
-      },
     ]);
+    // the same rows as scoring's one definition applied to the cases themselves
+    expect(await s.peer.scoring.monthAggregates(w)).toEqual(aggregateMonth(cases, w));
     const forMonth = (await s.peer.scoring.casesForMonth(w)).map((c) => c.id);
     expect(forMonth).toEqual(expect.arrayContaining(cases.map((c) => c.id)));
+    // alive in the month: created before its end and open now or changed since its start
+    const dec = { month: '2030-12', startIso: w.endIso, endIso: '2030-12-31T16:00:00.000Z' };
+    const inDec = (await s.peer.scoring.casesForMonth(dec)).map((c) => c.id);
+    expect(inDec).toEqual(expect.arrayContaining([cases[2].id, cases[3].id]));
+    expect(inDec).not.toContain(cases[0].id); // closed in November
+    expect(await s.peer.scoring.firstCaseAt()).toBeDefined();
     const full = (await s.peer.scoring.casesForMonth(w)).find((c) => c.id === cases[0].id);
     expect(full?.history).toHaveLength(3);
   });

@@ -2,14 +2,15 @@
  * @module central/store/contract/derive
  * What both store implementations compute from a case the same way: the indexed columns
  * (responsible unit, registration time, open / with the unit, duplicate-search cell), the list
- * filter, the duplicate-candidate test and the month aggregates' definitions. PostgreSQL keeps
+ * filter, and the duplicate-candidate test (the month
+ * aggregates' definition is scoring's: scoring/indicators.ts). PostgreSQL keeps
  * the columns in its rows and evaluates the same definitions in SQL; the lowdb adapter calls
  * these functions. The contract suite checks both give the same answers.
  */
 import type { CaseRecord } from '../../cases/model.js';
 import { type CaseState, isOpen, isWithUnit } from '../../cases/workflow.js';
 import { City } from '../../city/index.js';
-import type { CaseFilter, CaseSummary, DuplicateQuery, MonthWindowIso, UnitMonthAggregate } from './index.js';
+import type { CaseFilter, CaseSummary, DuplicateQuery } from './index.js';
 import { versionOf } from './index.js';
 
 /** duplicate-search cell edge in degrees (~111 m of latitude) */
@@ -95,53 +96,6 @@ export function matchesFilter(c: CaseRecord, f: CaseFilter): boolean {
     (!f.overdueAt ||
       (isWithUnit(c.state as CaseState) && !!c.deadline && Date.parse(c.deadline) < Date.parse(f.overdueAt)))
   );
-}
-
-const within = (iso: string | undefined, w: MonthWindowIso) =>
-  !!iso && Date.parse(iso) >= Date.parse(w.startIso) && Date.parse(iso) < Date.parse(w.endIso);
-
-/** The month aggregates by scoring/indicators.ts' definitions, per responsible unit and grid. */
-export function aggregateMonth(cases: Iterable<CaseRecord>, w: MonthWindowIso): UnitMonthAggregate[] {
-  const acc = new Map<string, UnitMonthAggregate>();
-  for (const c of cases) {
-    const col = columnsOf(c);
-    if (!col.respUnit) continue;
-    const reg = within(col.registeredAt, w);
-    const due = within(c.deadline, w);
-    if (!reg && !due) continue;
-    const key = JSON.stringify([col.respUnit, c.location.gridCode ?? null]);
-    let a = acc.get(key);
-    if (!a) {
-      a = {
-        unitId: col.respUnit,
-        gridCode: c.location.gridCode,
-        registered: 0,
-        due: 0,
-        closed: 0,
-        closedOnTime: 0,
-        reworked: 0,
-        returned: 0,
-        overdue: 0,
-      };
-      acc.set(key, a);
-    }
-    if (reg) a.registered++;
-    if (!due) continue;
-    a.due++;
-    const closed = c.closedAt !== undefined && Date.parse(c.closedAt) < Date.parse(w.endIso);
-    const onTime = closed && c.evaluation?.onTime === true;
-    if (closed) a.closed++;
-    if (onTime) a.closedOnTime++;
-    if (c.counts.reworks > 0) a.reworked++;
-    if (c.counts.returns > 0) a.returned++;
-    if (!onTime && c.state !== 'cancelled') a.overdue++;
-  }
-  return sortAggregates([...acc.values()]);
-}
-
-export function sortAggregates(a: UnitMonthAggregate[]): UnitMonthAggregate[] {
-  const k = (x: UnitMonthAggregate) => `${x.unitId}|${x.gridCode ?? ''}`;
-  return a.sort((x, y) => (k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0));
 }
 
 /** Offline intervals overlapping [from, to) from a device's on/offline changes in time order. */

@@ -44,10 +44,27 @@ export class IncidentOwnedElsewhere extends Error {
   }
 }
 
+/** The month is closed already: by whom and when (another instance may have won the race). */
 export class MonthAlreadyClosed extends Error {
   override name = 'MonthAlreadyClosed';
-  constructor(readonly month: string) {
-    super(`month ${month} is already closed`);
+  constructor(
+    readonly month: string,
+    readonly closedBy: string,
+    readonly closedAt: string,
+  ) {
+    super(`month ${month} was closed by ${closedBy} at ${closedAt}`);
+  }
+}
+
+/** A bonus item is no longer in the state a write expected (someone decided or changed it first). */
+export class BonusChanged extends Error {
+  override name = 'BonusChanged';
+  constructor(
+    readonly bonusId: string,
+    readonly expected: string,
+    readonly actual: string | undefined,
+  ) {
+    super(`bonus item ${bonusId} is ${actual ?? 'absent'}, not ${expected}`);
   }
 }
 
@@ -82,7 +99,13 @@ export class MigrationFailed extends Error {
 
 /** HTTP status the API answers for a storage error (undefined: not a storage error). */
 export function statusOfStoreError(e: unknown): number | undefined {
-  if (e instanceof StaleVersion || e instanceof MonthAlreadyClosed || e instanceof MonthNotClosed) return 409;
+  if (
+    e instanceof StaleVersion ||
+    e instanceof MonthAlreadyClosed ||
+    e instanceof MonthNotClosed ||
+    e instanceof BonusChanged
+  )
+    return 409;
   if (e instanceof Duplicate) return 409;
   if (e instanceof IncidentOwnedElsewhere) return 422;
   if (e instanceof StoreUnavailable) return 503;

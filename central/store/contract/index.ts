@@ -13,7 +13,8 @@
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
-import type { BonusItem } from '../../scoring/engine.js';
+import type { BonusItem, BonusState } from '../../scoring/engine.js';
+import type { UnitMonthAggregate } from '../../scoring/indicators.js';
 import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
 
 export * from './errors.js';
@@ -162,19 +163,8 @@ export interface AttachmentRepository {
   get(name: string): Promise<(AttachmentRef & { uploadedBy: string; at: string }) | undefined>;
 }
 
-/** Per local unit and grid, what the month's indicators count (see scoring/indicators.ts). */
-export interface UnitMonthAggregate {
-  /** evaluation.unitId ?? unitId ?? proposedUnitId */
-  unitId: string;
-  gridCode?: string;
-  registered: number;
-  due: number;
-  closed: number;
-  closedOnTime: number;
-  reworked: number;
-  returned: number;
-  overdue: number;
-}
+/** Per responsible unit and grid, the month's indicator counts (defined in scoring/indicators.ts). */
+export type { UnitMonthAggregate } from '../../scoring/indicators.js';
 
 export interface MonthWindowIso {
   month: string;
@@ -184,21 +174,35 @@ export interface MonthWindowIso {
 
 export interface ScoringRepository {
   bonuses(month?: string): Promise<BonusItem[]>;
-  putBonus(b: BonusItem, audit: AuditEntry): Promise<void>;
+  /**
+   * Write a bonus item and its audit entry together. `ifState`: the item must be stored in that
+   * state (`absent`: not stored yet), else `BonusChanged` and nothing is written — two leaders
+   * deciding one item at once: one wins, the other is refused.
+   */
+  putBonus(b: BonusItem, audit: AuditEntry, ifState?: BonusState | 'absent'): Promise<void>;
+  /** delete a pending item (else `BonusChanged`) with its audit entry */
   deleteBonus(id: string, audit: AuditEntry): Promise<void>;
   monthConfig(month: string): Promise<MonthConfig | undefined>;
   setMonthConfig(c: MonthConfig, audit: AuditEntry): Promise<void>;
   audit(page: Page): Promise<AuditEntry[]>;
-  /** freeze a month in one transaction; `MonthAlreadyClosed` if it is (another instance won) */
+  /**
+   * Freeze a month and write its audit entry in one transaction; `MonthAlreadyClosed` (naming
+   * who closed it and when) if it is closed already — another instance won the race.
+   */
   closeMonth(c: ClosedMonth, audit: AuditEntry): Promise<void>;
   /** reopen: the frozen result is kept for the audit, the month counts as open again */
   reopenMonth(month: string, audit: AuditEntry): Promise<void>;
   closedMonth(month: string): Promise<ClosedMonth | undefined>;
   closedMonths(): Promise<string[]>;
-  /** indicators' counts per unit and grid, computed where the cases are (SQL in PostgreSQL) */
+  /** the month's indicator counts per responsible unit and grid, counted where the cases are (SQL in PostgreSQL) */
   monthAggregates(w: MonthWindowIso): Promise<UnitMonthAggregate[]>;
-  /** cases with history in the window, or open at its end: what the month's events come from */
+  /**
+   * The cases alive in the window — created before its end, and open now or changed since its
+   * start — with their history: every case a deduction event of the month can come from.
+   */
   casesForMonth(w: MonthWindowIso): Promise<CaseRecord[]>;
+  /** when the first case was created (the default go-live month) */
+  firstCaseAt(): Promise<string | undefined>;
 }
 
 export interface DeviceRepository {

@@ -17,18 +17,14 @@ import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from
 import { isOpen } from '../../cases/workflow.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
-import type { BonusItem } from '../../scoring/engine.js';
+import type { BonusItem, BonusState } from '../../scoring/engine.js';
+import { aggregateMonth } from '../../scoring/indicators.js';
 import type { AuditEntry, ClosedMonth, MonthConfig, ScoringStore } from '../../scoring/store.js';
 import type { CaseStore } from '../index.js';
-import {
-  aggregateMonth,
-  isDuplicateCandidate,
-  matchesFilter,
-  offlineIntervalsOf,
-  summaryOf,
-} from './derive.js';
+import { isDuplicateCandidate, matchesFilter, offlineIntervalsOf, summaryOf } from './derive.js';
 import {
   type AttachmentRepository,
+  BonusChanged,
   type CaseChange,
   type CaseFilter,
   type CasePage,
@@ -43,7 +39,6 @@ import {
   type IdempotencyRepository,
   IncidentOwnedElsewhere,
   type IncidentView,
-  MonthAlreadyClosed,
   MonthNotClosed,
   type MonthWindowIso,
   type Notification,
@@ -216,17 +211,23 @@ class AdapterScoring implements ScoringRepository {
       .filter((b) => !month || b.month === month)
       .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
-  async putBonus(b: BonusItem, audit: AuditEntry): Promise<void> {
+  /** checked and applied in one synchronous step up to the save: no other write runs in between */
+  putBonus(b: BonusItem, audit: AuditEntry, ifState?: BonusState | 'absent'): Promise<void> {
     const st = this.s.state;
+    const cur = st.bonuses.find((x) => x.id === b.id);
+    if (ifState !== undefined && (cur?.state ?? 'absent') !== ifState)
+      return Promise.reject(new BonusChanged(b.id, ifState, cur?.state));
     st.bonuses = [...st.bonuses.filter((x) => x.id !== b.id), b];
     st.audit.push(audit);
-    await this.s.save();
+    return this.s.save();
   }
-  async deleteBonus(id: string, audit: AuditEntry): Promise<void> {
+  deleteBonus(id: string, audit: AuditEntry): Promise<void> {
     const st = this.s.state;
+    const cur = st.bonuses.find((x) => x.id === id);
+    if (cur?.state !== 'pending') return Promise.reject(new BonusChanged(id, 'pending', cur?.state));
     st.bonuses = st.bonuses.filter((x) => x.id !== id);
     st.audit.push(audit);
-    await this.s.save();
+    return this.s.save();
   }
   async monthConfig(month: string): Promise<MonthConfig | undefined> {
     return this.s.state.monthConfigs.find((m) => m.month === month);
@@ -240,16 +241,8 @@ class AdapterScoring implements ScoringRepository {
   async audit(p: Page): Promise<AuditEntry[]> {
     return this.s.state.audit.slice(p.offset, p.offset + p.limit);
   }
-  /** months whose close is being written (ScoringStore marks a month closed only after its file is written) */
-  readonly #closing = new Set<string>();
-  async closeMonth(c: ClosedMonth, audit: AuditEntry): Promise<void> {
-    if (this.s.closed(c.month) || this.#closing.has(c.month)) throw new MonthAlreadyClosed(c.month);
-    this.#closing.add(c.month);
-    try {
-      await this.s.putClosed(c, audit);
-    } finally {
-      this.#closing.delete(c.month);
-    }
+  closeMonth(c: ClosedMonth, audit: AuditEntry): Promise<void> {
+    return this.s.putClosed(c, audit);
   }
   reopenMonth(month: string, audit: AuditEntry): Promise<void> {
     if (!this.s.closed(month)) return Promise.reject(new MonthNotClosed(month));
@@ -267,10 +260,15 @@ class AdapterScoring implements ScoringRepository {
   async casesForMonth(w: MonthWindowIso): Promise<CaseRecord[]> {
     const s = Date.parse(w.startIso);
     const e = Date.parse(w.endIso);
-    const inside = (at: string) => Date.parse(at) >= s && Date.parse(at) < e;
     return this.cases
       .allCases()
-      .filter((c) => c.history.some((h) => inside(h.at)) || (isOpen(c.state) && Date.parse(c.createdAt) < e));
+      .filter((c) => Date.parse(c.createdAt) < e && (isOpen(c.state) || Date.parse(c.updatedAt) >= s));
+  }
+  async firstCaseAt(): Promise<string | undefined> {
+    let first: string | undefined;
+    for (const c of this.cases.allCases())
+      if (!first || Date.parse(c.createdAt) < Date.parse(first)) first = c.createdAt;
+    return first;
   }
 }
 

@@ -19,10 +19,11 @@ import postgres from 'postgres';
 import type { CaseRecord, HistoryEntry } from '../../cases/model.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
-import type { BonusItem } from '../../scoring/engine.js';
+import type { BonusItem, BonusState } from '../../scoring/engine.js';
+import { sortAggregates } from '../../scoring/indicators.js';
 import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
-import { offlineIntervalsOf, sortAggregates } from '../contract/derive.js';
-import { Duplicate, MonthAlreadyClosed, MonthNotClosed } from '../contract/errors.js';
+import { offlineIntervalsOf } from '../contract/derive.js';
+import { BonusChanged, Duplicate, MonthAlreadyClosed, MonthNotClosed } from '../contract/errors.js';
 import type {
   AttachmentRepository,
   CentralStore,
@@ -103,16 +104,31 @@ class PgScoring implements ScoringRepository {
       select doc from scoring_bonuses ${month ? this.sql`where month = ${month}` : this.sql``} order by id`;
     return rows.map((r) => r.doc);
   }
-  async putBonus(b: BonusItem, audit: AuditEntry): Promise<void> {
+  async putBonus(b: BonusItem, audit: AuditEntry, ifState?: BonusState | 'absent'): Promise<void> {
     await this.sql.begin(async (tx) => {
-      await tx`insert into scoring_bonuses (id, month, doc) values (${b.id}, ${b.month}, ${json(tx, b)})
-        on conflict (id) do update set month = excluded.month, doc = excluded.doc`;
+      const r =
+        ifState === undefined
+          ? await tx`insert into scoring_bonuses (id, month, doc) values (${b.id}, ${b.month}, ${json(tx, b)})
+              on conflict (id) do update set month = excluded.month, doc = excluded.doc`
+          : ifState === 'absent'
+            ? await tx`insert into scoring_bonuses (id, month, doc) values (${b.id}, ${b.month}, ${json(tx, b)})
+                on conflict (id) do nothing`
+            : await tx`update scoring_bonuses set month = ${b.month}, doc = ${json(tx, b)}
+                where id = ${b.id} and doc->>'state' = ${ifState}`;
+      if (r.count === 0) throw new BonusChanged(b.id, ifState!, await this.#stateOf(tx, b.id));
       await this.#audit(tx, audit);
     });
   }
+  async #stateOf(q: postgres.ISql, id: string): Promise<string | undefined> {
+    const [r] = await q<
+      { state: string }[]
+    >`select doc->>'state' as state from scoring_bonuses where id = ${id}`;
+    return r?.state;
+  }
   async deleteBonus(id: string, audit: AuditEntry): Promise<void> {
     await this.sql.begin(async (tx) => {
-      await tx`delete from scoring_bonuses where id = ${id}`;
+      const r = await tx`delete from scoring_bonuses where id = ${id} and doc->>'state' = 'pending'`;
+      if (r.count === 0) throw new BonusChanged(id, 'pending', await this.#stateOf(tx, id));
       await this.#audit(tx, audit);
     });
   }
@@ -139,7 +155,11 @@ class PgScoring implements ScoringRepository {
       const ins = await tx`insert into scoring_closed (month, closed_at, doc)
         values (${c.month}, ${c.closedAt}::timestamptz, ${json(tx, c)}) on conflict (month) do nothing`;
       // another instance closed it first: its result stands, this one is refused
-      if (ins.count === 0) throw new MonthAlreadyClosed(c.month);
+      if (ins.count === 0) {
+        const [w] = await tx<{ by: string; at: string }[]>`
+          select doc->>'closedBy' as by, doc->>'closedAt' as at from scoring_closed where month = ${c.month}`;
+        throw new MonthAlreadyClosed(c.month, w?.by ?? '?', w?.at ?? '?');
+      }
       await this.#audit(tx, audit);
     });
   }
@@ -164,7 +184,10 @@ class PgScoring implements ScoringRepository {
     );
   }
 
-  /** The indicators' definitions (scoring/indicators.ts, derive.ts `aggregateMonth`) in SQL. */
+  /**
+   * scoring/indicators.ts `monthCountsOf` in SQL: one GROUP BY over the cases registered or due
+   * in the window (the registration and deadline indexes, OR-ed as a bitmap).
+   */
   async monthAggregates(w: MonthWindowIso): Promise<UnitMonthAggregate[]> {
     const s = w.startIso;
     const e = w.endIso;
@@ -176,7 +199,7 @@ class PgScoring implements ScoringRepository {
           coalesce(closed_at < ${e}::timestamptz, false) as closed,
           coalesce(closed_at < ${e}::timestamptz and on_time, false) as on_time
         from cases
-        where resp_unit is not null and (
+        where resp_unit is not null and state <> 'cancelled' and (
           (registered_at >= ${s}::timestamptz and registered_at < ${e}::timestamptz) or
           (deadline >= ${s}::timestamptz and deadline < ${e}::timestamptz))
       )
@@ -187,24 +210,32 @@ class PgScoring implements ScoringRepository {
         count(*) filter (where due and on_time)::int as "closedOnTime",
         count(*) filter (where due and reworks > 0)::int as reworked,
         count(*) filter (where due and returns > 0)::int as returned,
-        count(*) filter (where due and not on_time and state <> 'cancelled')::int as overdue
-      from m group by resp_unit, grid_code`;
+        count(*) filter (where due and not on_time)::int as overdue
+      from m group by resp_unit, grid_code
+      having count(*) filter (where reg or due) > 0`;
     return sortAggregates(
       rows.map(({ gridCode, ...r }) => ({ ...r, ...(gridCode === null ? {} : { gridCode }) })),
     );
   }
 
   async casesForMonth(w: MonthWindowIso): Promise<CaseRecord[]> {
+    // alive in the window: open (the open-case index) or changed since its start (the last-change index)
     const rows = await this.sql<{ doc: Omit<CaseRecord, 'history'>; history: HistoryEntry[] }[]>`
       with ids as (
-        select case_id as id from case_history
-          where at >= ${w.startIso}::timestamptz and at < ${w.endIso}::timestamptz
-        union
         select id from cases where is_open and created_at < ${w.endIso}::timestamptz
+        union
+        select id from cases
+          where updated_at >= ${w.startIso}::timestamptz and created_at < ${w.endIso}::timestamptz
       )
       select c.doc, coalesce((select json_agg(h.entry order by h.seq) from case_history h where h.case_id = c.id), '[]') as history
-      from cases c join ids using (id) order by c.id desc`;
+      from cases c join ids using (id)
+      order by c.id desc`;
     return rows.map((r) => ({ ...r.doc, history: r.history }) as CaseRecord);
+  }
+
+  async firstCaseAt(): Promise<string | undefined> {
+    const [r] = await this.sql<{ at: Date | null }[]>`select min(created_at) as at from cases`;
+    return iso(r?.at ?? undefined);
   }
 }
 

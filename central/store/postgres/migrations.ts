@@ -8,8 +8,9 @@
  *
  * Indexes: one per list filter (state, unit, grid, category, source, reporter, collector,
  * creation time, overdue deadline), the confirmation queue (state + newest first), duplicate
- * search (open cases by category + cell, by category + camera zone), scoring (registration time,
- * deadline, history time) and the expiry sweeps.
+ * search (open cases by category + cell, by category + camera zone), scoring (registration time
+ * and deadline for the month aggregates, open cases and last change for the month's cases) and
+ * the expiry sweeps.
  */
 import type postgres from 'postgres';
 import { MigrationFailed } from '../contract/errors.js';
@@ -157,6 +158,11 @@ create table gateway_configs (
   primary key (gateway_id, version)
 );
 `,
+  },
+  {
+    // scoring reads a month's cases as those alive in it: open, or changed since its start
+    name: '003_scoring_month_cases',
+    sql: `create index cases_updated on cases (updated_at);`,
   },
 ];
 

@@ -112,6 +112,17 @@ describe.skipIf(!!pgDown)('store postgres', () => {
       ],
       ["registered_at >= '2026-10-01'", 'cases_registered'],
       ["deadline >= '2026-10-01' and deadline < '2026-11-01'", 'cases_deadline'],
+      // scoring: the month aggregates (registered or due in the month) and the month's cases
+      [
+        "(registered_at >= '2026-10-01' and registered_at < '2026-11-01') or (deadline >= '2026-10-01' and deadline < '2026-11-01')",
+        'cases_registered',
+      ],
+      [
+        "(registered_at >= '2026-10-01' and registered_at < '2026-11-01') or (deadline >= '2026-10-01' and deadline < '2026-11-01')",
+        'cases_deadline',
+      ],
+      ["is_open and created_at < '2026-11-01'", 'on cases_open_'], // a partial index over the open cases
+      ["updated_at >= '2026-10-10' and created_at < '2026-11-01'", 'cases_updated'],
     ];
     for (const [where, index] of wanted) expect(await plan(where), where).toContain(index);
   });

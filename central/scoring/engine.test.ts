@@ -7,21 +7,13 @@
  * Month 2026-11 in +08:00 runs 2026-10-31T16:00Z .. 2026-11-30T16:00Z.
  */
 import { describe, expect, it } from 'vitest';
-import type { CaseRecord } from '../central/cases/model.js';
-import { type BonusItem, type LevelResult, scoreLevel } from '../central/scoring/engine.js';
-import { type DeviceMonthFacts, extractEvents } from '../central/scoring/events.js';
-import {
-  type CaseSpec,
-  confirmed,
-  G1,
-  G2,
-  mkCase,
-  SMALL_ORG,
-  validReports,
-} from '../central/scoring/fixtures.js';
-import { monthWindow } from '../central/scoring/month.js';
-import { OrgTree } from '../central/scoring/org.js';
-import { type ItemKey, loadRules, parseRules, type Rules } from '../central/scoring/rules.js';
+import type { CaseRecord } from '../cases/model.js';
+import { type BonusItem, type LevelResult, scoreLevel } from './engine.js';
+import { type DeviceMonthFacts, extractEvents } from './events.js';
+import { type CaseSpec, confirmed, G1, G2, mkCase, SMALL_ORG, validReports } from './fixtures.js';
+import { monthWindow } from './month.js';
+import { OrgTree } from './org.js';
+import { type ItemKey, loadRules, parseRules, type Rules } from './rules.js';
 
 const RULES = loadRules();
 const tree = new OrgTree(SMALL_ORG);
@@ -347,5 +339,61 @@ describe('scoring engine - worked examples', () => {
     expect(() =>
       parseRules({ ...RULES, items: { ...RULES.items, muck: { categories: { '91.01': 1 } } } }),
     ).toThrow(/91\.01 is listed under both discipline and muck/);
+  });
+});
+
+describe('scoring engine - one source for each fact', () => {
+  /** the edge's 93.01 report that camera cam-1 of checkpoint cp-01 is offline, confirmed for dc-zf */
+  const offlineCase = () => {
+    const c = confirmed('off-1', 'ai', '93.01', d(14), 'dc-zf', G1);
+    c.refs = { ...c.refs, gatewayId: 'cp-01', deviceId: 'cam-1' };
+    return c;
+  };
+  const hours = (offlineHours: number): DeviceMonthFacts[] => [
+    { deviceId: 'cp-01/cam-1', unitId: 'dc-zf', month: NOV, offlineHours, unansweredCalls: [] },
+  ];
+
+  it('an outage deducts once: as hours where central measures the device, else as its 93.01 case', () => {
+    // measured: 40 h offline → (40 − 24) × 0.1 = 1.6, and the 93.01 case of the same camera adds nothing
+    const measured = member(score([offlineCase()], { devices: hours(40) }), 'dc').items.equipment;
+    expect(measured.events.map((e) => `${e.kind}:${e.deviceId}`)).toEqual(['offlineHours:cp-01/cam-1']);
+    expect(measured.deduction).toBe(1.6);
+    // measured but within the threshold: still the hours rule (0), not the case
+    expect(member(score([offlineCase()], { devices: hours(10) }), 'dc').items.equipment.deduction).toBe(0);
+    // not measured (its gateway is not in equipment.owners): the case is the only record → 1
+    const unmeasured = member(score([offlineCase()]), 'dc').items.equipment;
+    expect(unmeasured.events.map((e) => `${e.kind}:${e.caseId}`)).toEqual(['offlineCase:off-1']);
+    expect(unmeasured.deduction).toBe(1);
+  });
+
+  it('the unit of a dispatch is read from DispatchData.unitId only (no guessing other key names)', () => {
+    // returned by dc-zf, then sent back to dc-zf: a wrongful return 0.5 when the entry says so
+    const returned = (data: Record<string, unknown>) => {
+      const c = mkCase({
+        id: 'w1',
+        source: 'citizen',
+        category: '05.04',
+        createdAt: d(2),
+        grid: G1,
+        deadline: d(20),
+        onTime: true,
+        steps: [
+          ['register', d(2)],
+          ['dispatch', d(2), 'dc-zf'],
+          ['return', d(3), 'dc-zf'],
+          ['dispatch', d(4), 'dc-zf'],
+          ['accept', d(4, 5)],
+          ['feedback', d(6)],
+          ['close', d(7)],
+        ],
+      });
+      const again = c.history.filter((h) => h.action === 'dispatch')[1];
+      again.data = data;
+      return member(score([c]), 'dc').items.cases.events.map((e) => e.kind);
+    };
+    expect(returned({ unitId: 'dc-zf' })).toEqual(['wrongfulReturn']);
+    // an entry naming its unit under another key (the old guesses: toUnitId, unit) says nothing
+    expect(returned({ toUnitId: 'dc-zf' })).toEqual([]);
+    expect(returned({ unit: 'dc-zf' })).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@
  * online/offline changes, attributed to the unit that operates the gateway.
  */
 import { describe, expect, it } from 'vitest';
-import { type DeviceHistorySource, deviceFacts, offlineMs } from '../central/scoring/devices.js';
-import { monthWindow } from '../central/scoring/month.js';
+import { type DeviceHistorySource, deviceFacts, offlineMs } from './devices.js';
+import { monthWindow } from './month.js';
 
 const NOV = monthWindow('2026-11', 480); // 2026-10-31T16:00Z .. 2026-11-30T16:00Z
 const H = 3_600_000;
