@@ -187,7 +187,6 @@ describe('newestK', () => {
     const ids = Array.from({ length: 5000 }, (_, i) => `01K${String((i * 7919) % 5000).padStart(23, '0')}`);
     const list = ids.map((id) => ({ id }) as CaseRecord);
     const sorted = [...ids].sort().reverse();
-    for (const k of [1, 50, 100, 600, 5000])
-      expect(newestK(list, k).map((c) => c.id)).toEqual(sorted.slice(0, k));
+    for (const k of [1, 50, 100, 600, 5000]) expect(newestK(list, k).map((c) => c.id)).toEqual(sorted.slice(0, k));
   });
 });
