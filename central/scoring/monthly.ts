@@ -80,7 +80,8 @@ const MAX_CARRY_MONTHS = 24;
 export class MonthlyScoring {
   constructor(
     private readonly ctx: ScoringContext,
-    private readonly devices?: DeviceFactsSource,
+    /** the equipment facts it scores (another instance scoring the same city passes the same) */
+    readonly devices?: DeviceFactsSource,
   ) {}
 
   async includedItems(month: string): Promise<ItemKey[]> {
