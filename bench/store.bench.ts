@@ -76,7 +76,7 @@ async function copyRows(pg: PgStore, table: string, rows: Record<string, unknown
  * The stored cases, the way one bulk-loads a database: secondary indexes dropped, COPY, indexes
  * built again, statistics refreshed (per-row index upkeep would make the load itself the benchmark).
  */
-async function bulkLoad(pg: PgStore, cases: readonly CaseRecord[]): Promise<void> {
+export async function bulkLoad(pg: PgStore, cases: readonly CaseRecord[]): Promise<void> {
   const q = pg.sql;
   const indexes = await q<{ indexname: string; indexdef: string }[]>`
     select indexname, indexdef from pg_indexes
