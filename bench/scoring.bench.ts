@@ -90,8 +90,8 @@ async function onPostgres(city: ReturnType<typeof demoCity>): Promise<Partial<Be
         },
       ],
       figures: {
-        'PostgreSQL monthScores @10k (ms)': summarize(toMs(p.baseline), 'ms'),
-        'PostgreSQL monthScores @100k (ms)': summarize(toMs(p.subject), 'ms'),
+        'PostgreSQL monthScores @10k': summarize(toMs(p.baseline), 'ms'),
+        'PostgreSQL monthScores @100k': summarize(toMs(p.subject), 'ms'),
       },
       notes: [
         ...notes,

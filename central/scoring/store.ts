@@ -117,7 +117,7 @@ export class ScoringStore {
     const known = this.#closed.get(c.month);
     if (known) throw new MonthAlreadyClosed(c.month, known.closedBy, known.closedAt);
     const tmp = `${this.#file(c.month)}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, JSON.stringify(c));
+    writeFileSync(tmp, JSON.stringify(c), { flush: true });
     try {
       linkSync(tmp, this.#file(c.month));
     } catch (e) {

@@ -19,6 +19,7 @@ import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board
 import type { AttachmentRef } from '../../evidence/attachments.js';
 import type { BonusItem, BonusState } from '../../scoring/engine.js';
 import { aggregateMonth } from '../../scoring/indicators.js';
+import { isBefore } from '../../scoring/month.js';
 import type { AuditEntry, ClosedMonth, MonthConfig, ScoringStore } from '../../scoring/store.js';
 import type { CaseStore } from '../index.js';
 import { isDuplicateCandidate, matchesFilter, offlineIntervalsOf, summaryOf } from './derive.js';
@@ -260,14 +261,21 @@ class AdapterScoring implements ScoringRepository {
   async casesForMonth(w: MonthWindowIso): Promise<CaseRecord[]> {
     const s = Date.parse(w.startIso);
     const e = Date.parse(w.endIso);
+    // canonical ISO strings compare as strings (scoring/month.ts isBefore): no parse per case
     return this.cases
       .allCases()
-      .filter((c) => Date.parse(c.createdAt) < e && (isOpen(c.state) || Date.parse(c.updatedAt) >= s));
+      .filter(
+        (c) =>
+          isBefore(c.createdAt, e, w.endIso) && (isOpen(c.state) || !isBefore(c.updatedAt, s, w.startIso)),
+      );
   }
   async firstCaseAt(): Promise<string | undefined> {
     let first: string | undefined;
-    for (const c of this.cases.allCases())
-      if (!first || Date.parse(c.createdAt) < Date.parse(first)) first = c.createdAt;
+    let min = Number.POSITIVE_INFINITY;
+    for (const c of this.cases.allCases()) {
+      const t = Date.parse(c.createdAt);
+      if (t < min) [min, first] = [t, c.createdAt];
+    }
     return first;
   }
 }
