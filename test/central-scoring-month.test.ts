@@ -46,9 +46,9 @@ import {
   scoringRouteGroup,
 } from '../central/scoring/index.js';
 import { PgStore } from '../central/store/postgres/index.js';
-import { createTestDatabase, postgresUnreachable } from './support/postgres.js';
 import { type AppRequestInit, appRequest } from './support/app-request.js';
 import { YANFENG } from './support/city-points.js';
+import { createTestDatabase, postgresUnreachable } from './support/postgres.js';
 
 const clock = { t: 0 };
 const at = (local: string) => {
@@ -287,43 +287,52 @@ describe('scoring month - 衡阳 November by hand', () => {
     expect(hwc).toMatchObject({ bonus: 2, raw: 98.5, weighted: 9.85 });
   });
 
-  it.skipIf(!!pgDown)('scores the same November on PostgreSQL: 9.85 and 11.01, the indicators from SQL', async () => {
-    const db = await createTestDatabase('scoring_month');
-    const pg = new PgStore({ url: db.url, max: 2 });
-    try {
-      await pg.open();
-      for (const c of central.store.allCases()) await pg.cases.commit({ cases: [{ case: c, expectedVersion: 0 }] });
-      const lowdb = group.service();
-      for (const b of await lowdb.bonuses.list())
-        await pg.scoring.putBonus(b, { at: b.createdAt, by: b.createdBy, action: 'bonus_create', bonusId: b.id });
-      const onPg = new ScoringService({
-        store: pg.scoring,
-        org: orgFromCity(central.city),
-        rules,
-        utcOffsetMinutes: 480,
-        devices: lowdb.monthly.devices,
-        now: () => new Date(clock.t),
-      });
-      const nov = (await onPg.monthly.monthScores('2026-11')).result;
-      expect(member(nov, 'hwc')).toMatchObject({ raw: 98.5, weighted: 9.85 });
-      expect(member(nov, 'dc')).toMatchObject({ raw: 55.05, weighted: 11.01 });
-      expect(nov).toEqual((await lowdb.monthly.monthScores('2026-11')).result);
-      const ind = await onPg.monthly.indicators('2026-11');
-      expect(ind.units.find((u) => u.unitId === 'hwc')).toMatchObject({
-        registered: 3,
-        due: 3,
-        closed: 2,
-        closedOnTime: 1,
-        reworked: 1,
-        returned: 1,
-        overdue: 2,
-      });
-      expect(ind).toEqual(await lowdb.monthly.indicators('2026-11'));
-    } finally {
-      await pg.close();
-      await db.drop();
-    }
-  });
+  it.skipIf(!!pgDown)(
+    'scores the same November on PostgreSQL: 9.85 and 11.01, the indicators from SQL',
+    async () => {
+      const db = await createTestDatabase('scoring_month');
+      const pg = new PgStore({ url: db.url, max: 2 });
+      try {
+        await pg.open();
+        for (const c of central.store.allCases())
+          await pg.cases.commit({ cases: [{ case: c, expectedVersion: 0 }] });
+        const lowdb = group.service();
+        for (const b of await lowdb.bonuses.list())
+          await pg.scoring.putBonus(b, {
+            at: b.createdAt,
+            by: b.createdBy,
+            action: 'bonus_create',
+            bonusId: b.id,
+          });
+        const onPg = new ScoringService({
+          store: pg.scoring,
+          org: orgFromCity(central.city),
+          rules,
+          utcOffsetMinutes: 480,
+          devices: lowdb.monthly.devices,
+          now: () => new Date(clock.t),
+        });
+        const nov = (await onPg.monthly.monthScores('2026-11')).result;
+        expect(member(nov, 'hwc')).toMatchObject({ raw: 98.5, weighted: 9.85 });
+        expect(member(nov, 'dc')).toMatchObject({ raw: 55.05, weighted: 11.01 });
+        expect(nov).toEqual((await lowdb.monthly.monthScores('2026-11')).result);
+        const ind = await onPg.monthly.indicators('2026-11');
+        expect(ind.units.find((u) => u.unitId === 'hwc')).toMatchObject({
+          registered: 3,
+          due: 3,
+          closed: 2,
+          closedOnTime: 1,
+          reworked: 1,
+          returned: 1,
+          overdue: 2,
+        });
+        expect(ind).toEqual(await lowdb.monthly.indicators('2026-11'));
+      } finally {
+        await pg.close();
+        await db.drop();
+      }
+    },
+  );
 
   it('shows a unit handler the ranking and its own detail, not other units’ cases or bonus reasons', async () => {
     const nov = (await call('/api/scoring/months/2026-11', DC_HW)).body;

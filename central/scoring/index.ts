@@ -7,6 +7,7 @@
  * - `scoringRouteGroup()`: the `/api/scoring` routes as one of central's route groups
  * @example
  *   createCentral({ dataDir, extraRoutes: [scoringRouteGroup({ dataDir })] });
+ *   // on PostgreSQL: scoringRouteGroup({ store: pgStore }) (opened by the caller)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
