@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeRgb, loadDetector, loadManifest } from '../../edge/camera/detect/index.js';
 import { type DetectorReport, evalDetector } from '../eval/index.js';
-import { openDatasetZip } from './zip.js';
+import { type OpenedDataset, openDatasetZip } from './zip.js';
 
 export interface SideReport extends DetectorReport {
   negatives: number;
@@ -47,25 +47,32 @@ async function side(
   };
 }
 
+export type Comparison = Awaited<ReturnType<typeof compareOnOpened>>;
+
+/** Both detectors on the held-out split of an opened data set; `offer` = the candidate is better. */
+export async function compareOnOpened(ds: OpenedDataset, o: { baseline: string; candidate: string; dataset: string }) {
+  const val = ds.samples.filter((s) => s.split === 'val');
+  if (!val.length) throw new Error(`dataset ${o.dataset}: no held-out (val) sample`);
+  const negatives = val.filter((s) => s.negative).map((s) => s.image);
+  const baseline = await side(path.resolve(o.baseline), ds.dir, ds.classes, negatives);
+  const candidate = await side(path.resolve(o.candidate), ds.dir, ds.classes, negatives);
+  const better =
+    candidate.mAP > baseline.mAP &&
+    candidate.falsePositivesPerNegativeFrame <= baseline.falsePositivesPerNegativeFrame;
+  return {
+    dataset: o.dataset,
+    heldout: val.length,
+    refused: ds.refused,
+    baseline,
+    candidate,
+    offer: better,
+  };
+}
+
 export async function compareOnDataset(o: { baseline: string; candidate: string; dataset: string }) {
   const ds = await openDatasetZip(o.dataset);
   try {
-    const val = ds.samples.filter((s) => s.split === 'val');
-    if (!val.length) throw new Error(`dataset ${o.dataset}: no held-out (val) sample`);
-    const negatives = val.filter((s) => s.negative).map((s) => s.image);
-    const baseline = await side(path.resolve(o.baseline), ds.dir, ds.classes, negatives);
-    const candidate = await side(path.resolve(o.candidate), ds.dir, ds.classes, negatives);
-    const better =
-      candidate.mAP > baseline.mAP &&
-      candidate.falsePositivesPerNegativeFrame <= baseline.falsePositivesPerNegativeFrame;
-    return {
-      dataset: o.dataset,
-      heldout: val.length,
-      refused: ds.refused,
-      baseline,
-      candidate,
-      offer: better,
-    };
+    return await compareOnOpened(ds, o);
   } finally {
     ds.close();
   }
