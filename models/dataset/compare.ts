@@ -3,8 +3,8 @@
  * `models eval --baseline A --candidate B --dataset ZIP`: both detectors on the held-out (val)
  * split of a data set zip through the gateway's inference code: AP@0.5 per class, mAP, and false
  * positives on the negative frames (the operators' rejected false positives: any detection at the
- * model's own threshold there is one). A candidate is offered only when its mAP is higher and it
- * makes no more false positives per negative frame. Per hour: the zip holds decided frames, not
+ * model's own threshold there is one). A candidate is offered only when it is no worse on mAP and
+ * on false positives per negative frame, and better on at least one of them. Per hour: the zip holds decided frames, not
  * footage, so the rate is per negative frame (× the camera's frames per hour gives the hourly
  * figure for a camera whose frames are all like these).
  */
@@ -56,9 +56,10 @@ export async function compareOnOpened(ds: OpenedDataset, o: { baseline: string; 
   const negatives = val.filter((s) => s.negative).map((s) => s.image);
   const baseline = await side(path.resolve(o.baseline), ds.dir, ds.classes, negatives);
   const candidate = await side(path.resolve(o.candidate), ds.dir, ds.classes, negatives);
-  const better =
-    candidate.mAP > baseline.mAP &&
-    candidate.falsePositivesPerNegativeFrame <= baseline.falsePositivesPerNegativeFrame;
+  // better = no worse on either and strictly better on one (fewer false alarms at the same AP counts)
+  const fpB = baseline.falsePositivesPerNegativeFrame;
+  const fpC = candidate.falsePositivesPerNegativeFrame;
+  const better = candidate.mAP >= baseline.mAP && fpC <= fpB && (candidate.mAP > baseline.mAP || fpC < fpB);
   return {
     dataset: o.dataset,
     heldout: val.length,
