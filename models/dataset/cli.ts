@@ -27,6 +27,9 @@ export async function compareCommand(o: {
     );
   w(`  mAP@0.5          baseline ${r.baseline.mAP.toFixed(3)}  candidate ${r.candidate.mAP.toFixed(3)}`);
   w(
+    `  recall at the model threshold      baseline ${r.baseline.recallAtThreshold.toFixed(3)}  candidate ${r.candidate.recallAtThreshold.toFixed(3)}`,
+  );
+  w(
     `  false positives per negative frame: baseline ${r.baseline.falsePositivesPerNegativeFrame.toFixed(2)}  candidate ${r.candidate.falsePositivesPerNegativeFrame.toFixed(2)}`,
   );
   w(

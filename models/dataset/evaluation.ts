@@ -21,6 +21,7 @@ export interface Evaluation {
   better: boolean;
   ap: { baseline: Record<string, number>; candidate: Record<string, number> };
   mAP: { baseline: number; candidate: number };
+  recallAtThreshold: { baseline: number; candidate: number };
   falsePositivesPerNegativeFrame: { baseline: number; candidate: number };
   evaluatedAt: string;
 }
@@ -46,6 +47,7 @@ export function markCandidate(
     better: c.offer,
     ap: { baseline: c.baseline.ap, candidate: c.candidate.ap },
     mAP: { baseline: c.baseline.mAP, candidate: c.candidate.mAP },
+    recallAtThreshold: { baseline: c.baseline.recallAtThreshold, candidate: c.candidate.recallAtThreshold },
     falsePositivesPerNegativeFrame: {
       baseline: c.baseline.falsePositivesPerNegativeFrame,
       candidate: c.candidate.falsePositivesPerNegativeFrame,
@@ -78,7 +80,7 @@ export function checkPublishable(dir: string, force: boolean, warn: (line: strin
     if (e.candidate?.sha256 !== m.sha256)
       why = `${EVALUATION_FILE} is for model sha256 ${e.candidate?.sha256}, the folder holds ${m.sha256}: evaluate it again`;
     else if (!e.better)
-      why = `evaluated not better than ${e.baseline.model} on ${e.dataset.file} (mAP ${e.mAP.candidate.toFixed(3)} vs ${e.mAP.baseline.toFixed(3)}, false positives per negative frame ${e.falsePositivesPerNegativeFrame.candidate.toFixed(2)} vs ${e.falsePositivesPerNegativeFrame.baseline.toFixed(2)})`;
+      why = `evaluated not better than ${e.baseline.model} on ${e.dataset.file} (mAP ${e.mAP.candidate.toFixed(3)} vs ${e.mAP.baseline.toFixed(3)}, recall at threshold ${e.recallAtThreshold.candidate.toFixed(3)} vs ${e.recallAtThreshold.baseline.toFixed(3)}, false positives per negative frame ${e.falsePositivesPerNegativeFrame.candidate.toFixed(2)} vs ${e.falsePositivesPerNegativeFrame.baseline.toFixed(2)})`;
   }
   if (!why) return;
   if (!force) throw new Error(`${dir}: not offered for rollout: ${why} (publish --force to override)`);

@@ -158,6 +158,7 @@ Held-out split (${h.heldout} frames, ${h.baseline.negatives} negatives), the gat
 | --- | --- | --- |
 ${h.baseline.labels.map(row).join('\n')}
 | mAP | ${h.baseline.mAP.toFixed(3)} | ${h.candidate.mAP.toFixed(3)} |
+| recall at the score threshold | ${h.baseline.recallAtThreshold.toFixed(3)} | ${h.candidate.recallAtThreshold.toFixed(3)} |
 | false positives per negative frame | ${h.baseline.falsePositivesPerNegativeFrame.toFixed(2)} | ${h.candidate.falsePositivesPerNegativeFrame.toFixed(2)} |
 
 Not offered for rollout until \`models eval --baseline … --candidate … --dataset …\` marks it better
