@@ -86,7 +86,12 @@ program
   .option('--dataset <zip>', "compare on a data set zip's held-out split (with --baseline, --candidate)")
   .option('--baseline <manifest>', 'detector now in use')
   .option('--candidate <manifest>', 'detector proposed; offered only when better')
-  .option('--frames-per-hour <n>', 'frames a camera analyses per hour (false positives per hour)', Number.parseFloat, 3600)
+  .option(
+    '--frames-per-hour <n>',
+    'frames a camera analyses per hour (false positives per hour)',
+    Number.parseFloat,
+    3600,
+  )
   .action(
     async (o: {
       framesPerHour: number;
@@ -176,7 +181,14 @@ program
   .option('--epochs <n>', 'training epochs', (v) => Number.parseInt(v, 10), 4)
   .option('--device <d>', 'cpu, or cuda where torch sees a GPU', 'cpu')
   .action(
-    async (o: { dataset: string; from: string; version: string; out?: string; epochs: number; device: string }) => {
+    async (o: {
+      dataset: string;
+      from: string;
+      version: string;
+      out?: string;
+      epochs: number;
+      device: string;
+    }) => {
       try {
         if (!/^(cpu|cuda(:\d+)?)$/.test(o.device)) throw new Error(`--device ${o.device}: cpu or cuda[:n]`);
         process.stdout.write(`${JSON.stringify(await trainFromDataset(o))}\n`);

@@ -55,10 +55,14 @@ function versionFolder(version: string, sha256?: string): string {
 }
 
 const publish = (folder: string, natsUrl: string) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'models/cli.ts', 'publish', folder, '--nats', natsUrl, '--force'], {
-    cwd: REPO,
-    encoding: 'utf8',
-  });
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'models/cli.ts', 'publish', folder, '--nats', natsUrl, '--force'],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+    },
+  );
 
 describe('models - publish, roll out to a gateway process, roll back', () => {
   it('the heartbeat reports the rolled-out version; rollback restores the old; a changed file is refused', {

@@ -6,7 +6,16 @@
  * folder (neither `<out>` nor `<out>.part`). Needs python3 with torch + onnx (skipped otherwise).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
@@ -65,8 +74,14 @@ async function datasetZip(
     files.set(`labels/${split}/${id}.txt`, Buffer.from(lines.length ? `${lines.join('\n')}\n` : ''));
     images.push({ id: i + 1, file_name: `images/${split}/${id}.jpg`, width: W, height: H });
   });
-  files.set('data.yaml', Buffer.from(`path: .\nnames:\n${CLASSES.map((c, i) => `  ${i}: ${c}`).join('\n')}\n`));
-  files.set('annotations.coco.json', Buffer.from(JSON.stringify({ images, annotations: [], categories: [] })));
+  files.set(
+    'data.yaml',
+    Buffer.from(`path: .\nnames:\n${CLASSES.map((c, i) => `  ${i}: ${c}`).join('\n')}\n`),
+  );
+  files.set(
+    'annotations.coco.json',
+    Buffer.from(JSON.stringify({ images, annotations: [], categories: [] })),
+  );
   await spoil(files);
   const zip = new AdmZip();
   for (const [n, b] of files) zip.addFile(n, b);
@@ -101,7 +116,10 @@ describe.skipIf(!hasTorch)('models - train --dataset: start point, bad input, st
     );
     expect(r.status, r.stderr).toBe(0);
     const frame = await decodeRgb(readFileSync(path.join(SCENE, 'frame-012.jpg')));
-    const [a, b] = [await loadDetector(path.join(BASE, 'manifest.json')), await loadDetector(path.join(out, 'manifest.json'))];
+    const [a, b] = [
+      await loadDetector(path.join(BASE, 'manifest.json')),
+      await loadDetector(path.join(out, 'manifest.json')),
+    ];
     const [da, db] = [await a.detect(frame), await b.detect(frame)];
     await a.close();
     await b.close();
@@ -114,7 +132,9 @@ describe.skipIf(!hasTorch)('models - train --dataset: start point, bad input, st
     });
   });
 
-  it('a zip with an image whose label is missing: error naming the entry, nothing written', { timeout: 60_000 }, async () => {
+  it('a zip with an image whose label is missing: error naming the entry, nothing written', {
+    timeout: 60_000,
+  }, async () => {
     const zip = await datasetZip('missing-label', (f) => {
       f.delete('labels/train/f005.txt');
     });
@@ -126,7 +146,9 @@ describe.skipIf(!hasTorch)('models - train --dataset: start point, bad input, st
     nothingLeft(out);
   });
 
-  it('a zip with an image of the wrong size: error naming the entry and both sizes', { timeout: 60_000 }, async () => {
+  it('a zip with an image of the wrong size: error naming the entry and both sizes', {
+    timeout: 60_000,
+  }, async () => {
     const zip = await datasetZip('wrong-size', async (f) => {
       const small = await sharp(f.get('images/val/f007.jpg')).resize(320, 180).jpeg().toBuffer();
       f.set('images/val/f007.jpg', small);
@@ -138,7 +160,9 @@ describe.skipIf(!hasTorch)('models - train --dataset: start point, bad input, st
     nothingLeft(out);
   });
 
-  it('a run stopped by SIGTERM halfway leaves no candidate, not even a .part folder', { timeout: 180_000 }, async () => {
+  it('a run stopped by SIGTERM halfway leaves no candidate, not even a .part folder', {
+    timeout: 180_000,
+  }, async () => {
     const zip = await datasetZip('good');
     const out = path.join(tmp, 'out-stopped');
     const p = spawn(
@@ -163,7 +187,9 @@ describe.skipIf(!hasTorch)('models - train --dataset: start point, bad input, st
     nothingLeft(out);
   });
 
-  it('a trainer that crashes (no such GPU) fails with its output and leaves nothing', { timeout: 120_000 }, async () => {
+  it('a trainer that crashes (no such GPU) fails with its output and leaves nothing', {
+    timeout: 120_000,
+  }, async () => {
     const zip = await datasetZip('good-crash');
     const out = path.join(tmp, 'out-crash');
     const r = cli(['train', '--dataset', zip, '--out', out, '--epochs', '1', '--device', 'cuda:99']);
@@ -186,13 +212,17 @@ describe.skipIf(!hasTorch)('models - train --dataset: start point, bad input, st
     ]);
     expect(r.status, r.stderr).toBe(3); // the same weights: equal mAP is not better
     expect(r.stdout).toMatch(/AP@0\.5 litter {3}baseline \d\.\d{3} {2}candidate \d\.\d{3}/);
-    expect(r.stdout).toMatch(/false positives per hour at 3600 frames\/h like these: baseline \d+ {2}candidate \d+/);
+    expect(r.stdout).toMatch(
+      /false positives per hour at 3600 frames\/h like these: baseline \d+ {2}candidate \d+/,
+    );
     expect(r.stdout).toContain('is not better: not offered');
     const ev = JSON.parse(readFileSync(path.join(cand, 'evaluation.json'), 'utf8'));
     expect(ev).toMatchObject({ better: false, dataset: { file: 'same.zip', heldout: 7, negatives: 1 } });
     const pub = cli(['publish', cand, '--nats', 'nats://127.0.0.1:1']);
     expect(pub.status).toBe(1);
-    expect(pub.stderr).toContain('not offered for rollout: evaluated not better than cg-detector@1.0.0 on same.zip');
+    expect(pub.stderr).toContain(
+      'not offered for rollout: evaluated not better than cg-detector@1.0.0 on same.zip',
+    );
     // forced: the warning says why (the publish itself is in test/models-rollout.test.ts)
     const warned: string[] = [];
     checkPublishable(cand, true, (l) => warned.push(l));
@@ -202,7 +232,9 @@ describe.skipIf(!hasTorch)('models - train --dataset: start point, bad input, st
     expect(() => checkPublishable(cand, false, () => {})).not.toThrow();
     const m = JSON.parse(readFileSync(path.join(cand, 'manifest.json'), 'utf8'));
     writeFileSync(path.join(cand, 'manifest.json'), JSON.stringify({ ...m, sha256: 'e'.repeat(64) }));
-    expect(() => checkPublishable(cand, false, () => {})).toThrow(/evaluation\.json is for model sha256 .*evaluate it again/);
+    expect(() => checkPublishable(cand, false, () => {})).toThrow(
+      /evaluation\.json is for model sha256 .*evaluate it again/,
+    );
     const part = `${cand}.part`;
     cpSync(cand, part, { recursive: true });
     expect(() => checkPublishable(part, true, () => {})).toThrow(/\.part folder .* not published/);

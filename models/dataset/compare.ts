@@ -75,7 +75,10 @@ async function side(manifest: string, dir: string, classes: string[], val: Val):
 export type Comparison = Awaited<ReturnType<typeof compareOnOpened>>;
 
 /** Both detectors on the held-out split of an opened data set; `offer` = the candidate is better. */
-export async function compareOnOpened(ds: OpenedDataset, o: { baseline: string; candidate: string; dataset: string }) {
+export async function compareOnOpened(
+  ds: OpenedDataset,
+  o: { baseline: string; candidate: string; dataset: string },
+) {
   const val = ds.samples.filter((s) => s.split === 'val');
   if (!val.length) throw new Error(`dataset ${o.dataset}: no held-out (val) sample`);
   const baseline = await side(path.resolve(o.baseline), ds.dir, ds.classes, val);

@@ -66,7 +66,9 @@ export function markCandidate(
  */
 export function checkPublishable(dir: string, force: boolean, warn: (line: string) => void): void {
   if (/\.part$/.test(path.resolve(dir)))
-    throw new Error(`${dir}: a .part folder is a version still being built (or stopped halfway); not published`);
+    throw new Error(
+      `${dir}: a .part folder is a version still being built (or stopped halfway); not published`,
+    );
   const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
     task?: string;
     sha256?: string;
@@ -74,7 +76,8 @@ export function checkPublishable(dir: string, force: boolean, warn: (line: strin
   if (m.task !== 'detect') return; // classifier versions carry their held-out numbers in the card (enrol-uniform)
   const file = path.join(dir, EVALUATION_FILE);
   let why: string | undefined;
-  if (!existsSync(file)) why = `no ${EVALUATION_FILE}: run models eval --baseline … --candidate … --dataset … first`;
+  if (!existsSync(file))
+    why = `no ${EVALUATION_FILE}: run models eval --baseline … --candidate … --dataset … first`;
   else {
     const e = JSON.parse(readFileSync(file, 'utf8')) as Evaluation;
     if (e.candidate?.sha256 !== m.sha256)

@@ -50,10 +50,13 @@ export async function trainFromDataset(o: TrainOptions): Promise<TrainReport> {
   const base = path.resolve(o.from ?? path.join(MODELS_DIR, 'detector', 'manifest.json'));
   const { manifest: bm } = await loadManifest(base);
   if (bm.task !== 'detect' || bm.output.layout !== 'yolov8')
-    throw new Error(`train: ${base} is not a cg-detector (task detect, layout yolov8); only those are fine-tuned here`);
+    throw new Error(
+      `train: ${base} is not a cg-detector (task detect, layout yolov8); only those are fine-tuned here`,
+    );
   const version = o.version ?? `city-${new Date().toISOString().slice(0, 10)}`;
   const out = path.resolve(o.out ?? path.join(MODELS_DIR, `detector-${version}`));
-  if (existsSync(out)) throw new Error(`train: ${out} exists; give a new --out (versions are never overwritten)`);
+  if (existsSync(out))
+    throw new Error(`train: ${out} exists; give a new --out (versions are never overwritten)`);
   const ds = await openDatasetZip(o.dataset);
   const part = `${out}.part`;
   try {
@@ -62,7 +65,9 @@ export async function trainFromDataset(o: TrainOptions): Promise<TrainReport> {
         `train: dataset ${o.dataset}: ${ds.refused.length} bad entr${ds.refused.length === 1 ? 'y' : 'ies'}, nothing trained:\n${ds.refused.map((r) => `  ${r.file}: ${r.error}`).join('\n')}`,
       );
     if (ds.classes.join(',') !== bm.labels.join(','))
-      throw new Error(`train: dataset classes [${ds.classes}] are not ${bm.name}'s labels [${bm.labels}] (in order)`);
+      throw new Error(
+        `train: dataset classes [${ds.classes}] are not ${bm.name}'s labels [${bm.labels}] (in order)`,
+      );
     const count = (split: string) => ds.samples.filter((s) => s.split === split).length;
     const counts = {
       train: count('train'),
