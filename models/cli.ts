@@ -8,7 +8,9 @@
  *   eval --folder <dir> --detector a --detector b   per-class counts of several detectors side by side
  *   eval --baseline A --candidate B --dataset ZIP   AP per class + false positives on a data set zip's val split
  *   enrol-uniform --positives DIR --negatives DIR  fine-tune the uniform classifier on the city's crops
+ *   train --dataset ZIP [--from MANIFEST]          fine-tune the detector on a data set zip; writes a candidate
  *   publish DIR --nats URL [--user u --pass p]     put a version folder into cg_models for rollout
+ *        [--force]                                 (a detector only when eval marked it better, unless --force)
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,9 +18,12 @@ import { Command } from 'commander';
 import { publishModel } from '../central/gateways/models.js';
 import { connectNats } from '../protocol/transport.js';
 import { compareCommand } from './dataset/cli.js';
+import { checkPublishable } from './dataset/evaluation.js';
+import { trainFromDataset } from './dataset/train.js';
 import { enrolUniform } from './enrol/uniform.js';
 import { ensureHeldout, evalClassifier, evalDetector, MODELS_DIR } from './eval/index.js';
 import { compareDetectors, comparisonTable, runModel, validateModel } from './tools.js';
+import { stopSignal } from './trainer.js';
 
 const program = new Command('models').description(
   'validate, run and evaluate ONNX models described by a manifest',
@@ -26,7 +31,8 @@ const program = new Command('models').description(
 
 function fail(e: unknown): never {
   process.stderr.write(`error: ${(e as Error).message}\n`);
-  process.exit(1);
+  const sig = stopSignal();
+  process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGTERM' ? 143 : 1);
 }
 
 program
@@ -80,8 +86,15 @@ program
   .option('--dataset <zip>', "compare on a data set zip's held-out split (with --baseline, --candidate)")
   .option('--baseline <manifest>', 'detector now in use')
   .option('--candidate <manifest>', 'detector proposed; offered only when better')
+  .option(
+    '--frames-per-hour <n>',
+    'frames a camera analyses per hour (false positives per hour)',
+    Number.parseFloat,
+    3600,
+  )
   .action(
     async (o: {
+      framesPerHour: number;
       dataset?: string;
       baseline?: string;
       candidate?: string;
@@ -159,12 +172,45 @@ program
   );
 
 program
+  .command('train')
+  .description("fine-tune the detector on a data set zip (operators' verdicts); writes a candidate version")
+  .requiredOption('--dataset <zip>', "central's export (GET /api/datasets/export)")
+  .option('--from <manifest>', 'detector to start from', path.join(MODELS_DIR, 'detector', 'manifest.json'))
+  .option('--version <v>', 'the new version', `city-${new Date().toISOString().slice(0, 10)}`)
+  .option('--out <dir>', 'where the candidate goes (default models/detector-<version>)')
+  .option('--epochs <n>', 'training epochs', (v) => Number.parseInt(v, 10), 4)
+  .option('--device <d>', 'cpu, or cuda where torch sees a GPU', 'cpu')
+  .action(
+    async (o: {
+      dataset: string;
+      from: string;
+      version: string;
+      out?: string;
+      epochs: number;
+      device: string;
+    }) => {
+      try {
+        if (!/^(cpu|cuda(:\d+)?)$/.test(o.device)) throw new Error(`--device ${o.device}: cpu or cuda[:n]`);
+        process.stdout.write(`${JSON.stringify(await trainFromDataset(o))}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    },
+  );
+
+program
   .command('publish <dir>')
   .description('publish a model version folder (model.onnx, manifest.json, MODEL_CARD.md) for rollout')
   .requiredOption('--nats <url>', "NATS server (central's user: gateways may only read models)")
   .option('--user <user>', 'NATS user')
   .option('--pass <pass>', 'NATS password (or CG_NATS_PASS)')
-  .action(async (dir: string, o: { nats: string; user?: string; pass?: string }) => {
+  .option('--force', 'publish a detector that eval did not mark better (logged)')
+  .action(async (dir: string, o: { nats: string; user?: string; pass?: string; force?: boolean }) => {
+    try {
+      checkPublishable(dir, o.force === true, (l) => process.stderr.write(`${l}\n`));
+    } catch (e) {
+      fail(e);
+    }
     const quiet = { info() {}, warn() {}, error() {}, debug() {} };
     const nc = await connectNats({
       servers: o.nats,

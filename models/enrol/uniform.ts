@@ -10,7 +10,6 @@
  * `<out>.part` and renamed only once trained, exported, loadable and evaluated: a run stopped
  * halfway leaves nothing that could be offered for rollout.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -26,7 +25,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { loadClassifier, loadManifest } from '../../edge/camera/detect/index.js';
-import { evalClassifier, MODELS_DIR, python } from '../eval/index.js';
+import { evalClassifier, MODELS_DIR } from '../eval/index.js';
+import { runTrainer } from '../trainer.js';
 
 export interface EnrolOptions {
   positives: string;
@@ -77,30 +77,6 @@ async function crops(
 
 const heldOut = (file: string, every: number) =>
   createHash('sha256').update(path.basename(file)).digest()[0] % every === 0;
-
-/** Run python, forwarding its progress lines; rejects with its last output on a non-zero exit. */
-function train(args: string[], log: (l: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(python(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const take = (b: Buffer) => {
-      tail = (tail + b.toString()).slice(-4000);
-      for (const l of b.toString().split('\n')) if (l.trim()) log(l);
-    };
-    p.stdout.on('data', take);
-    p.stderr.on('data', take);
-    p.on('error', reject);
-    p.on('close', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(
-              `enrol-uniform: training stopped (${signal ?? `exit ${code}`}); nothing written\n${tail}`,
-            ),
-          ),
-    );
-  });
-}
 
 export async function enrolUniform(o: EnrolOptions): Promise<EnrolReport> {
   const log = o.log ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -156,7 +132,8 @@ export async function enrolUniform(o: EnrolOptions): Promise<EnrolReport> {
     log(
       `enrol-uniform: ${counts.train.uniform}+${counts.train.no_uniform} training crops, ${counts.heldout.uniform}+${counts.heldout.no_uniform} held out; fine-tuning ${bm.name}@${bm.version}`,
     );
-    await train(
+    await runTrainer(
+      'enrol-uniform',
       [
         path.join(MODELS_DIR, 'train', 'train_classify.py'),
         '--data',

@@ -6,6 +6,8 @@ The dataset dir holds images/{train,val}/*.jpg|png and labels/{train,val}/*.txt
 
 Example (the committed default model):
   /usr/bin/python3 models/train/train_detect.py --data models/data/det --out models/detector --epochs 30
+Fine-tune the shipped model on the operators' verdicts (what `models train --dataset` runs):
+  ... --init-onnx models/detector/model.onnx --freeze-backbone --epochs 4
 """
 from __future__ import annotations
 
@@ -158,10 +160,19 @@ def main():
     ap.add_argument('--time-limit', type=float, default=None, help='minutes; stop early, keep the best epoch')
     ap.add_argument('--export-only', default=None, help='a best.pt to export without training')
     ap.add_argument('--init', default=None, help='start from these weights (fine-tuning)')
+    ap.add_argument('--init-onnx', default=None,
+                    help='fine-tune from this exported model.onnx (same architecture; width and size are read from it)')
+    ap.add_argument('--freeze-backbone', action='store_true',
+                    help='train only the FPN laterals and heads (with --init-onnx: few verdict frames)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     seed_all(a.seed)
     names = read_names(a.data) or ['person', 'vehicle', 'litter']
+    if a.init_onnx:
+        from onnx_init import onnx_first_conv_out, onnx_input_shape  # noqa: PLC0415 - only when fine-tuning
+
+        a.size = onnx_input_shape(a.init_onnx)[2]
+        a.width = 2 * onnx_first_conv_out(a.init_onnx)  # the stem's first conv has width // 2 filters
     t0 = time.time()
     if a.export_only:
         model = DetNet(len(names), a.width, (a.size, a.size))
@@ -171,13 +182,26 @@ def main():
     x_va, b_va = load_split(a.data, 'val', a.size, max(8, (a.limit or 10**9) // 5))
     print(f'loaded {len(x_tr)} train / {len(x_va)} val images, {len(names)} classes {names} in {time.time() - t0:.0f}s', flush=True)
     dev = torch.device(a.device)
-    model = DetNet(len(names), a.width, (a.size, a.size)).to(dev)
+    model = DetNet(len(names), a.width, (a.size, a.size))
     if a.init:
-        model.load_state_dict(torch.load(a.init, map_location=dev))
-    print(f'params {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M', flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=5e-4)
+        model.load_state_dict(torch.load(a.init, map_location='cpu'))
+    if a.init_onnx:
+        from onnx_init import freeze_bn, load_folded_onnx  # noqa: PLC0415
+
+        load_folded_onnx(model, a.init_onnx)
+        print(f'fine-tuning from {a.init_onnx} (width {a.width}, {a.size}px)', flush=True)
+    model.to(dev)
+    if a.freeze_backbone:
+        for part in (model.stem, model.c3, model.c4, model.c5):
+            part.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    print(f'params {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M, trained {sum(p.numel() for p in trainable) / 1e6:.2f}M', flush=True)
+    opt = torch.optim.AdamW(trainable, lr=a.lr, weight_decay=5e-4)
     steps_per_epoch = math.ceil(len(x_tr) / a.batch)
     total = a.max_steps or a.epochs * steps_per_epoch
+    if total == 0:  # --epochs 0: export the starting point (checks the ONNX init round trip)
+        return export(model.to('cpu'), a, names, -1, t0)
+    every = max(1, min(50, total // 20))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.1)
     gen = torch.Generator().manual_seed(a.seed)
     step, best = 0, -1.0
@@ -185,6 +209,8 @@ def main():
     ckpt = os.path.join(a.out, 'best.pt') if a.max_steps is None else None
     while step < total:
         model.train()
+        if a.init_onnx:
+            freeze_bn(model)  # the folded BatchNorms stay identities
         perm = torch.randperm(len(x_tr), generator=gen)
         t_ep = time.time()
         for i in range(0, len(perm), a.batch):
@@ -209,9 +235,10 @@ def main():
             if a.time_limit and time.time() - t0 > a.time_limit * 60:
                 print(f'time limit reached at step {step}', flush=True)
                 total = step
-            if step % 50 == 0 or step == total:
+            if step % every == 0 or step in (1, total):
+                per = (time.time() - t_ep) / (i // a.batch + 1)
                 print(f'step {step}/{total} epoch {step / steps_per_epoch:.2f} loss {float(loss):.3f} (cls {lc:.3f} box {lb:.3f}) '
-                      f'{(time.time() - t_ep) / (i // a.batch + 1):.2f}s/step', flush=True)
+                      f'{per:.2f}s/step eta {per * (total - step):.0f}s', flush=True)
         epoch = round(step / steps_per_epoch)
         if a.max_steps is None and (epoch % a.eval_every == 0 or step >= total):
             aps = evaluate_map(predict(model, x_va), b_va, len(names))
