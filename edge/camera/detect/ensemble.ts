@@ -6,7 +6,7 @@
  * the group, so one real bus is one box ("bus .74" and "truck .53" on the same pixels were two
  * incidents before).
  */
-import { type Detection, type Detector, iou as boxIou, type ModelInfo } from './index.js';
+import { iou as boxIou, type Detection, type Detector, type ModelInfo } from './index.js';
 import type { ImageInput, RawImage } from './preprocess.js';
 
 export interface DetectorUse {

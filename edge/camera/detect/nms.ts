@@ -24,7 +24,10 @@ export function iouCorners(a: Corners, b: Corners): number {
 
 /** IoU of two top-left/size boxes. */
 export const iou = (a: Box, b: Box): number =>
-  iouCorners({ x1: a.x, y1: a.y, x2: a.x + a.w, y2: a.y + a.h }, { x1: b.x, y1: b.y, x2: b.x + b.w, y2: b.y + b.h });
+  iouCorners(
+    { x1: a.x, y1: a.y, x2: a.x + a.w, y2: a.y + a.h },
+    { x1: b.x, y1: b.y, x2: b.x + b.w, y2: b.y + b.h },
+  );
 
 /** Greedy NMS per class: a box only suppresses boxes of its own class. Highest score first. */
 export function nmsClassAware(cands: Candidate[], iouThreshold: number, maxDetections = 300): Candidate[] {
