@@ -20,10 +20,7 @@ interface Named {
 }
 export interface Meta {
   states: Record<string, Named & { group: string; step: number }>;
-  transitions: Record<
-    string,
-    Named & { from: string[]; to: string; roles: string[]; ownUnit?: boolean }
-  >;
+  transitions: Record<string, Named & { from: string[]; to: string; roles: string[]; ownUnit?: boolean }>;
   sources: Record<string, Named>;
   roles: Record<string, Named>;
   rejectReasons: string[];
