@@ -5,8 +5,10 @@
  *   { path: '/api/scoring', build: (d) => scoringRoutes(d) }
  * Errors anywhere become problem details (application/problem+json).
  */
+
 import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { Registry } from 'prom-client';
 import type { UserDirectory } from './auth/index.js';
 import { authenticate, clientAddress, isLoopback, requireUser } from './auth/index.js';
 import { caseRoutes, workflowRoutes } from './cases/routes.js';
@@ -22,7 +24,7 @@ import { handsetRoutes } from './devices/handsets.js';
 import { deviceRoutes } from './devices/routes.js';
 import type { AttachmentStore } from './evidence/attachments.js';
 import { type EvidenceSource, evidenceRoutes } from './evidence/routes.js';
-import { type CentralCounters, renderMetrics } from './http/metrics.js';
+import { type CentralCounters, registerCentralMetrics } from './http/metrics.js';
 import { ProblemError, problemResponse } from './http/problem.js';
 import { modelRoutes } from './models/routes.js';
 import { open311Routes } from './open311/routes.js';
@@ -74,7 +76,8 @@ export interface AppDeps {
 /** A route group a later module contributes: mounted at `path`, built from the shared deps. */
 export interface RouteGroup {
   path: string;
-  build(deps: AppDeps): Hono<any>;
+  /** `metrics`: the process's one Prometheus registry, for the group's own metrics */
+  build(deps: AppDeps & { metrics: Registry }): Hono<any>;
 }
 
 export function buildApp(
@@ -118,20 +121,22 @@ export function buildApp(
       ok ? 200 : 503,
     );
   });
+  const metrics = new Registry();
+  // only cases with a unit can be overdue: read those states, not every case
+  const overdue = () => {
+    const now = svc.now();
+    return (['dispatched', 'processing', 'extension_pending'] as const)
+      .flatMap((st) => svc.store.casesInState(st))
+      .filter((k) => svc.isOverdue(k, now)).length;
+  };
+  registerCentralMetrics(metrics, deps.counters, svc.store, overdue);
   // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
-  app.get('/api/metrics', (c) => {
+  app.get('/api/metrics', async (c) => {
     if (!isLoopback(clientAddress(c))) {
       const u = authenticate(c, users);
       if (u.role !== 'admin') throw new ProblemError(403, 'forbidden', 'metrics: loopback or an admin token');
     }
-    const now = svc.now();
-    // only cases with a unit can be overdue: read those states, not every case
-    const overdue = (['dispatched', 'processing', 'extension_pending'] as const)
-      .flatMap((st) => svc.store.casesInState(st))
-      .filter((k) => svc.isOverdue(k, now)).length;
-    return c.text(renderMetrics(deps.counters, svc.store, overdue), 200, {
-      'content-type': 'text/plain; version=0.0.4',
-    });
+    return c.text(await metrics.metrics(), 200, { 'content-type': metrics.contentType });
   });
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/api/me', requireUser(users), (c) => c.json(c.get('user' as never)));
@@ -149,6 +154,6 @@ export function buildApp(
   app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
   if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
   app.route('/api/console', consoleDataRoutes(deps));
-  for (const g of extraRoutes) app.route(g.path, g.build(deps));
+  for (const g of extraRoutes) app.route(g.path, g.build({ ...deps, metrics }));
   return app;
 }

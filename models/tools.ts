@@ -10,11 +10,14 @@ import sharp from 'sharp';
 import {
   type Detection,
   type Detector,
+  iou,
   loadClassifier,
   loadDetector,
   loadManifest,
 } from '../edge/camera/detect/index.js';
 import type { ManifestReference } from '../edge/camera/detect/manifest.js';
+
+const xywh = ([x, y, w, h]: number[]) => ({ x, y, w, h });
 
 export interface ValidateReport {
   ok: true;
@@ -29,13 +32,6 @@ export interface ValidateReport {
   reference?: string;
 }
 
-const iou = (a: number[], b: { x: number; y: number; w: number; h: number }) => {
-  const ix = Math.max(0, Math.min(a[0] + a[2], b.x + b.w) - Math.max(a[0], b.x));
-  const iy = Math.max(0, Math.min(a[1] + a[3], b.y + b.h) - Math.max(a[1], b.y));
-  const u = a[2] * a[3] + b.w * b.h - ix * iy;
-  return u > 0 ? (ix * iy) / u : 0;
-};
-
 /**
  * Run the manifest's reference image and demand its expected detections: a model declared with
  * the wrong layout or normalisation still "runs", but finds junk (36 boxes of 3 px at 0,0).
@@ -46,7 +42,7 @@ async function checkReference(det: Detector, manifestPath: string, ref: Manifest
   const fmt = (d: Detection) =>
     `${d.label} ${d.score.toFixed(2)} [${[d.box.x, d.box.y, d.box.w, d.box.h].map(Math.round)}]`;
   for (const e of ref.expect) {
-    const best = Math.max(0, ...dets.filter((d) => d.label === e.label).map((d) => iou(e.box, d.box)));
+    const best = Math.max(0, ...dets.filter((d) => d.label === e.label).map((d) => iou(xywh(e.box), d.box)));
     if (best < e.minIou)
       throw new Error(
         `model ${manifestPath}: reference ${ref.image}: expected ${e.label} at [${e.box}] (IoU ≥ ${e.minIou}), best IoU ${best.toFixed(2)}; ` +

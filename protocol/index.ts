@@ -7,6 +7,7 @@ export * from './categories.js';
 export * from './codec.js';
 export * from './ids.js';
 export * from './kinds.js';
+export * from './labels.js';
 export * from './schemas/command.js';
 export * from './schemas/common.js';
 export * from './schemas/deadletter.js';

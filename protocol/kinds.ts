@@ -4,8 +4,9 @@
  * routing both use these names.
  */
 import { z } from 'zod';
+import { keysOf, labels } from './labels.js';
 
-export const INCIDENT_KINDS = {
+export const INCIDENT_KINDS = labels({
   illegal_parking: { category: '05.05', zh: '违法停车', en: 'Illegal parking' },
   litter: { category: '01.04', zh: '垃圾/杂物', en: 'Litter' },
   exposed_garbage: { category: '01.02', zh: '暴露垃圾', en: 'Exposed garbage' },
@@ -17,10 +18,10 @@ export const INCIDENT_KINDS = {
   cover_open: { category: '92.04', zh: '未密闭行驶', en: 'Moving with cover open' },
   restricted_zone: { category: '92.05', zh: '违规进入限行区', en: 'In restricted zone/hours' },
   device_offline: { category: '93.01', zh: '设备离线', en: 'Device offline' },
-} as const;
+});
 
 export type IncidentKind = keyof typeof INCIDENT_KINDS;
-export const IncidentKind = z.enum(Object.keys(INCIDENT_KINDS) as [IncidentKind, ...IncidentKind[]]);
+export const IncidentKind = z.enum(keysOf(INCIDENT_KINDS));
 
 /** Incident lifecycle, as Frigate's events: one id, revisions new → update* → end. */
 export const Lifecycle = z.enum(['new', 'update', 'end']);

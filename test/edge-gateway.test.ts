@@ -177,7 +177,7 @@ describe('gateway - commands and heartbeats', () => {
 describe('gateway - metrics', () => {
   it('renders Prometheus text with outbox, delivery and device state', async () => {
     const { renderGatewayMetrics } = await import('../edge/metrics.js');
-    const text = renderGatewayMetrics(gw);
+    const text = await renderGatewayMetrics(gw);
     expect(text).toMatch(/^cg_outbox_depth\{gateway="cp-test",kind="incident"\} 0$/m);
     expect(text).toMatch(/^cg_delivered_total\{gateway="cp-test"\} [1-9]\d*$/m);
     expect(text).toMatch(/^cg_device_online\{gateway="cp-test",device="cam-1",type="camera"\} 1$/m);

@@ -6,17 +6,18 @@
  * machine account (12345 hotline bridge, WeChat bridge, Open311 apps) that may only submit reports.
  */
 import { z } from 'zod';
+import { keysOf, labels } from '../../protocol/index.js';
 
-export const ROLES = {
+export const ROLES = labels({
   collector: { zh: '信息采集员', en: 'Grid collector' },
   operator: { zh: '值班受理员', en: 'Supervision centre operator' },
   unit_handler: { zh: '处置单位人员', en: 'Disposal unit handler' },
   leader: { zh: '领导', en: 'Leader' },
   admin: { zh: '系统管理员', en: 'Administrator' },
   integration: { zh: '对接系统', en: 'Integration (12345 / WeChat / Open311)' },
-} as const;
+});
 export type Role = keyof typeof ROLES;
-export const Role = z.enum(Object.keys(ROLES) as [Role, ...Role[]]);
+export const Role = z.enum(keysOf(ROLES));
 
 export interface User {
   id: string;

@@ -3,10 +3,11 @@
  * The case record as stored and served (documented in central/README.md, "The case record").
  * Scoring reads `state`, `unitId`, `source`, `reporter`, `deadline`, `counts` and `evaluation`.
  */
+import { keysOf, labels } from '../../protocol/index.js';
 import type { Role } from '../auth/roles.js';
 import type { CaseAction, CaseState } from './workflow.js';
 
-export const SOURCES = {
+export const SOURCES = labels({
   ai: { zh: '智能识别', en: 'AI camera incident' },
   vehicle: { zh: '车载终端', en: 'Vehicle unit incident' },
   collector: { zh: '城管通采集', en: 'Grid collector report' },
@@ -15,9 +16,9 @@ export const SOURCES = {
   wechat: { zh: '微信公众号', en: 'WeChat account' },
   leader: { zh: '领导交办', en: "Leader's instruction" },
   open311: { zh: 'Open311接口', en: 'Open311 request' },
-} as const;
+});
 export type CaseSource = keyof typeof SOURCES;
-export const SOURCE_NAMES = Object.keys(SOURCES) as [CaseSource, ...CaseSource[]];
+export const SOURCE_NAMES = keysOf(SOURCES);
 
 export interface Actor {
   id: string;
@@ -144,7 +145,14 @@ export interface CaseRecord {
   version?: number;
 }
 
-export const REJECT_REASONS = ['false_positive', 'invalid', 'duplicate', 'out_of_scope'] as const;
+/** Why a report is not registered (不予立案); `false_positive` marks a model's mistake. */
+export const REJECT_REASON_LABELS = labels({
+  false_positive: { zh: '误报', en: 'False positive' },
+  invalid: { zh: '无效', en: 'Invalid' },
+  duplicate: { zh: '重复', en: 'Duplicate' },
+  out_of_scope: { zh: '不属于受理范围', en: 'Out of scope' },
+});
+export const REJECT_REASONS = keysOf(REJECT_REASON_LABELS);
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** One incident from the edge, all revisions central has seen (idempotency by id + rev). */

@@ -1,6 +1,7 @@
 /** workflow - the transition table: roles, own unit, states. */
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '../auth/roles.js';
+import { REJECT_REASON_LABELS, REJECT_REASONS, SOURCES } from './model.js';
 import { ACTIONS, CASE_STATE_NAMES, CASE_STATES, checkTransition, isOpen, TRANSITIONS } from './workflow.js';
 
 describe('workflow - table', () => {
@@ -23,6 +24,16 @@ describe('workflow - table', () => {
         s,
       ).toBe(true);
     expect(CASE_STATES.reported.step).toBe(1);
+  });
+});
+
+describe('workflow - names', () => {
+  it('names every state, action, source and reject reason in Chinese and English', () => {
+    const tables = { CASE_STATES, TRANSITIONS, SOURCES, REJECT_REASON_LABELS, ROLES };
+    for (const [name, table] of Object.entries(tables))
+      for (const [key, l] of Object.entries<{ zh?: string; en?: string }>(table))
+        expect(l.zh && l.en && l.zh !== l.en, `${name}.${key}`).toBeTruthy();
+    expect(Object.keys(REJECT_REASON_LABELS)).toEqual([...REJECT_REASONS]);
   });
 });
 

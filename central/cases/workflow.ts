@@ -22,9 +22,10 @@
  * Beside the main line: `suspend` (挂账) parks an open case and `resume` puts it back where it
  * was (the deadline moves by the parked time); `cancel` (作废) ends any open case.
  */
+import { keysOf, type Label, labels } from '../../protocol/index.js';
 import type { Role } from '../auth/roles.js';
 
-export const CASE_STATES = {
+export const CASE_STATES = labels({
   reported: { zh: '待确认', en: 'Reported, awaiting registration', step: 1, group: 'intake' },
   registered: { zh: '已立案', en: 'Registered, awaiting dispatch', step: 2, group: 'centre' },
   dispatched: { zh: '已派遣', en: 'Dispatched, awaiting the unit', step: 3, group: 'unit' },
@@ -37,10 +38,10 @@ export const CASE_STATES = {
   rejected: { zh: '不予立案', en: 'Rejected', step: 2, group: 'done' },
   merged: { zh: '已合并', en: 'Merged into another case', step: 2, group: 'done' },
   cancelled: { zh: '已作废', en: 'Cancelled', step: 0, group: 'done' },
-} as const;
+});
 
 export type CaseState = keyof typeof CASE_STATES;
-export const CASE_STATE_NAMES = Object.keys(CASE_STATES) as [CaseState, ...CaseState[]];
+export const CASE_STATE_NAMES = keysOf(CASE_STATES);
 
 /** Not finished: still needs someone to act. */
 export function isOpen(s: CaseState): boolean {
@@ -74,14 +75,14 @@ export const ACTIONS = [
 ] as const;
 export type CaseAction = (typeof ACTIONS)[number];
 
-export interface Transition {
+/** A move of the table; its `zh`/`en` name it on its button and in the case history. */
+export interface Transition extends Label {
   from: readonly CaseState[];
   /** 'previous' = the state saved when the case was suspended. */
   to: CaseState | 'previous';
   roles: readonly Role[];
   /** the actor must belong to the case's responsible unit (unit handlers). */
   ownUnit?: boolean;
-  zh: string;
 }
 
 const CENTRE: readonly Role[] = ['operator', 'admin'];
@@ -97,17 +98,25 @@ const SUSPENDABLE: readonly CaseState[] = [
 
 /** The one transition table. An action not listed for a state is refused with 409. */
 export const TRANSITIONS: Record<CaseAction, Transition> = {
-  register: { from: ['reported'], to: 'registered', roles: CENTRE, zh: '立案' },
-  reject: { from: ['reported'], to: 'rejected', roles: CENTRE, zh: '不予立案' },
-  merge: { from: ['reported', 'registered'], to: 'merged', roles: CENTRE, zh: '合并' },
-  dispatch: { from: ['registered', 'returned'], to: 'dispatched', roles: CENTRE, zh: '派遣' },
-  accept: { from: ['dispatched'], to: 'processing', roles: ['unit_handler'], ownUnit: true, zh: '签收' },
+  register: { from: ['reported'], to: 'registered', roles: CENTRE, zh: '立案', en: 'Register' },
+  reject: { from: ['reported'], to: 'rejected', roles: CENTRE, zh: '不予立案', en: 'Reject' },
+  merge: { from: ['reported', 'registered'], to: 'merged', roles: CENTRE, zh: '合并', en: 'Merge' },
+  dispatch: { from: ['registered', 'returned'], to: 'dispatched', roles: CENTRE, zh: '派遣', en: 'Dispatch' },
+  accept: {
+    from: ['dispatched'],
+    to: 'processing',
+    roles: ['unit_handler'],
+    ownUnit: true,
+    zh: '签收',
+    en: 'Accept',
+  },
   return: {
     from: ['dispatched', 'processing'],
     to: 'returned',
     roles: ['unit_handler'],
     ownUnit: true,
     zh: '回退',
+    en: 'Return',
   },
   request_extension: {
     from: ['processing'],
@@ -115,25 +124,46 @@ export const TRANSITIONS: Record<CaseAction, Transition> = {
     roles: ['unit_handler'],
     ownUnit: true,
     zh: '申请延期',
+    en: 'Ask for more time',
   },
-  approve_extension: { from: ['extension_pending'], to: 'processing', roles: CENTRE_LEAD, zh: '批准延期' },
-  refuse_extension: { from: ['extension_pending'], to: 'processing', roles: CENTRE_LEAD, zh: '驳回延期' },
+  approve_extension: {
+    from: ['extension_pending'],
+    to: 'processing',
+    roles: CENTRE_LEAD,
+    zh: '批准延期',
+    en: 'Approve the extension',
+  },
+  refuse_extension: {
+    from: ['extension_pending'],
+    to: 'processing',
+    roles: CENTRE_LEAD,
+    zh: '驳回延期',
+    en: 'Refuse the extension',
+  },
   feedback: {
     from: ['processing', 'extension_pending'],
     to: 'feedback',
     roles: ['unit_handler'],
     ownUnit: true,
     zh: '处理反馈',
+    en: 'Report it done',
   },
-  close: { from: ['feedback'], to: 'closed', roles: CENTRE, zh: '核查结案' },
-  rework: { from: ['feedback'], to: 'dispatched', roles: CENTRE, zh: '核查不通过，返工' },
-  suspend: { from: SUSPENDABLE, to: 'suspended', roles: CENTRE_LEAD, zh: '挂账' },
-  resume: { from: ['suspended'], to: 'previous', roles: CENTRE_LEAD, zh: '恢复' },
+  close: { from: ['feedback'], to: 'closed', roles: CENTRE, zh: '核查结案', en: 'Verify and close' },
+  rework: {
+    from: ['feedback'],
+    to: 'dispatched',
+    roles: CENTRE,
+    zh: '核查不通过，返工',
+    en: 'Send back for rework',
+  },
+  suspend: { from: SUSPENDABLE, to: 'suspended', roles: CENTRE_LEAD, zh: '挂账', en: 'Suspend' },
+  resume: { from: ['suspended'], to: 'previous', roles: CENTRE_LEAD, zh: '恢复', en: 'Resume' },
   cancel: {
     from: ['reported', ...SUSPENDABLE, 'suspended'],
     to: 'cancelled',
     roles: ['leader', 'admin'],
     zh: '作废',
+    en: 'Cancel',
   },
 };
 

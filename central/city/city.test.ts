@@ -2,6 +2,7 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { INCIDENT_KINDS } from '../../protocol/index.js';
 import { OUTSIDE, ZHENGXIANG, ZHUHUI } from '../../test/support/city-points.js';
 import { loadUsers } from '../auth/index.js';
 import { SEED_DIR } from '../central.js';
@@ -29,6 +30,13 @@ describe('city - seed', () => {
       expect(g.code).toMatch(/^\d{15}$/);
       expect(city.units.get(g.streetId)?.kind).toBe('street');
       expect(['district', 'zone']).toContain(city.units.get(g.areaId)?.kind);
+    }
+  });
+  it('names every category the edge produces (protocol INCIDENT_KINDS), in Chinese and English', () => {
+    for (const [kind, k] of Object.entries(INCIDENT_KINDS)) {
+      const c = city.categories.get(k.category);
+      expect(c, `${kind} → ${k.category}`).toBeDefined();
+      expect(c?.zh && c.en).toBeTruthy();
     }
   });
   it('has the plan’s assessed units', () => {

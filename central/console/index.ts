@@ -16,7 +16,7 @@ import { INCIDENT_KINDS } from '../../protocol/kinds.js';
 import type { UserDirectory } from '../auth/index.js';
 import { bearerToken } from '../auth/index.js';
 import { ROLES } from '../auth/roles.js';
-import { REJECT_REASONS, SOURCES } from '../cases/model.js';
+import { REJECT_REASON_LABELS, REJECT_REASONS, SOURCES } from '../cases/model.js';
 import { CASE_STATES, TRANSITIONS } from '../cases/workflow.js';
 import { ProblemError, problemResponse } from '../http/problem.js';
 import type { CaseStore } from '../store/index.js';
@@ -93,6 +93,7 @@ export function consoleRoutes(opts: ConsoleOptions = {}): Hono {
     sources: SOURCES,
     roles: ROLES,
     rejectReasons: REJECT_REASONS,
+    reasons: REJECT_REASON_LABELS,
     kinds: INCIDENT_KINDS,
     map: opts.map ?? {
       tiles: process.env.CG_MAP_TILES || undefined,

@@ -23,7 +23,7 @@ import { type ExportFilter, selectVerdicts, writeDataset } from './export.js';
 import type { VerdictLog } from './verdicts.js';
 
 const When = z.iso.datetime({ offset: true }).or(z.iso.date());
-const Filter = z.strictObject({
+export const Filter = z.strictObject({
   from: When.optional(),
   to: When.optional(),
   types: z.string().max(512).optional().describe('comma-separated incident kinds'),

@@ -19,7 +19,7 @@ import { type DeviceBoard, GRACE_INTERVALS } from './board.js';
 
 export const DEFAULT_HANDSET_INTERVAL_MINUTES = 15;
 
-const Beat = z.strictObject({
+export const Beat = z.strictObject({
   deviceId: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/)

@@ -3,12 +3,23 @@
  * The devices board: gateways with their devices and online state, vehicles and their tracks.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { CommandVerb, Token } from '../../protocol/index.js';
 import type { AuthEnv, UserDirectory } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
 import { ProblemError } from '../http/problem.js';
 import type { DeviceBoard } from './board.js';
 import type { GatewayCaller } from './commands.js';
+
+/** The optional body of a gateway call: which device behind the gateway, the text of a message. */
+export const CommandBody = z.object({
+  deviceId: Token.optional(),
+  text: z
+    .string()
+    .max(512)
+    .refine((s) => s.trim().length > 0, 'not blank')
+    .optional(),
+});
 
 export function deviceRoutes(
   board: DeviceBoard,
@@ -36,18 +47,12 @@ export function deviceRoutes(
     let deviceId: string | undefined;
     let text: string | undefined;
     if (c.req.header('content-type')?.includes('json')) {
-      const body = (await c.req.json().catch(() => ({}))) as { deviceId?: unknown; text?: unknown };
-      if (body.deviceId !== undefined) {
-        const d = Token.safeParse(body.deviceId);
-        if (!d.success)
-          throw new ProblemError(422, 'invalid-device', 'deviceId: letters, digits, _ and - only');
-        deviceId = d.data;
-      }
-      if (body.text !== undefined) {
-        if (typeof body.text !== 'string' || !body.text.trim() || body.text.length > 512)
-          throw new ProblemError(422, 'invalid-text', 'text: 1-512 characters');
-        text = body.text;
-      }
+      const r = CommandBody.safeParse(await c.req.json().catch(() => ({})));
+      if (!r.success)
+        throw r.error.issues[0]?.path[0] === 'deviceId'
+          ? new ProblemError(422, 'invalid-device', 'deviceId: letters, digits, _ and - only')
+          : new ProblemError(422, 'invalid-text', 'text: 1-512 characters');
+      ({ deviceId, text } = r.data);
     }
     if (verb.data === 'message' && !text)
       throw new ProblemError(422, 'invalid-text', 'message needs a text (1-512 characters)');

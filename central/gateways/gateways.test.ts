@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONFIG_BUCKET,
@@ -20,7 +21,7 @@ import { loadUsers } from '../auth/index.js';
 import { ProblemError, problemResponse } from '../http/problem.js';
 import { apiGuard } from './guard.js';
 import { GatewayConfigHub } from './hub.js';
-import { renderGatewayMetrics } from './metrics.js';
+import { registerGatewayMetrics, registerGuardMetrics } from './metrics.js';
 import { gatewayRoutes } from './routes.js';
 
 const quiet = { info() {}, warn() {} };
@@ -152,7 +153,9 @@ describe('gateways - configuration API', () => {
     expect(list.gateways).toEqual([expect.objectContaining({ gatewayId: 'cp-01', inSync: true })]);
     const handler = await app.request('/api/gateways', as('demo-handler-hwc'));
     expect(handler.status).toBe(403);
-    const text = await renderGatewayMetrics(hub, nc);
+    const reg = new Registry();
+    registerGatewayMetrics(reg, hub, () => nc);
+    const text = await reg.metrics();
     expect(text).toMatch(/^cg_central_gateway_config_in_sync\{gateway="cp-01"\} 1$/m);
     expect(text).toMatch(/^cg_central_gateway_heartbeat_age_seconds\{gateway="cp-01"\} \d/m);
     expect(text).toMatch(/^cg_central_gateway_config_puts_total 3$/m);
@@ -178,7 +181,9 @@ describe('gateways - API guard', () => {
     expect(s.status).toBe(413);
     expect((await a.request('/up', { method: 'POST', body: 'x'.repeat(3000) })).status).toBe(200);
     expect(guard.counters.tooLarge).toBe(2);
-    expect(guard.metrics()).toMatch(/cg_central_http_refused_total\{reason="too_large"\} 2/);
+    const reg = new Registry();
+    registerGuardMetrics(reg, guard);
+    expect(await reg.metrics()).toMatch(/cg_central_http_refused_total\{reason="too_large"\} 2/);
   });
 
   it('rate-limits each client separately with 429 and counts it', async () => {

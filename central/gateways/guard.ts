@@ -3,12 +3,11 @@
  * Front-door limits for central's HTTP API, as one Hono middleware mounted before every route:
  * a request body size limit (declared length checked before reading; a streamed body is cut off
  * at the limit), a per-client rate limit (token bucket keyed by the bearer token's hash, else the
- * peer address), and counters of what was refused and of every response class, rendered as
- * Prometheus text. Nothing secret is kept or logged: tokens are hashed before they become keys.
+ * peer address), and counters of what was refused and of every response class (exposed by
+ * central/gateways/metrics.ts). Nothing secret is kept or logged: tokens are hashed before they become keys.
  * @example
  *   const guard = apiGuard({ maxBodyBytes: 1 << 20, largeBody: { '/api/attachments': 8 << 20 } });
  *   app.use('*', guard.middleware);
- *   app.get('/api/guard/metrics', (c) => c.text(guard.metrics()));
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -38,7 +37,6 @@ export interface GuardCounters {
 export interface ApiGuard {
   middleware: MiddlewareHandler;
   counters: GuardCounters;
-  metrics(): string;
 }
 
 interface Bucket {
@@ -123,17 +121,5 @@ export function apiGuard(o: GuardOptions = {}): ApiGuard {
   return {
     middleware,
     counters,
-    metrics: () =>
-      [
-        '# HELP cg_central_http_refused_total requests refused by the API guard',
-        '# TYPE cg_central_http_refused_total counter',
-        `cg_central_http_refused_total{reason="too_large"} ${counters.tooLarge}`,
-        `cg_central_http_refused_total{reason="rate_limited"} ${counters.rateLimited}`,
-        '# TYPE cg_central_http_responses_total counter',
-        ...Object.entries(counters.responses).map(
-          ([k, v]) => `cg_central_http_responses_total{class="${k}"} ${v}`,
-        ),
-        '',
-      ].join('\n'),
   };
 }

@@ -5,8 +5,9 @@
  *   - `gatewayRouteGroup({ natsUrl })`: a RouteGroup for `extraRoutes`; connects its own NATS link
  *     (retrying while NATS is down), creates the config KV bucket, follows heartbeats, and serves
  *     `/api/gateways` (see routes.ts), `/api/gateways/models` (model rollout, model-routes.ts)
- *     plus `/api/gateways/metrics` (Prometheus text: config
- *     sync, heartbeat age, ingest lag of central's consumers, the guard's counters).
+ *     plus `/api/gateways/metrics` (the process's one Prometheus registry, as /api/metrics; this
+ *     group adds config sync, heartbeat age, ingest lag of central's consumers, the guard's
+ *     counters).
  *   - `apiGuard()`: body size and rate limits for every route (guard.ts), mounted first.
  * @example
  *   const gateways = gatewayRouteGroup({ natsUrl, guard });
@@ -14,11 +15,12 @@
  */
 import type { Hono } from 'hono';
 import pino from 'pino';
+import type { Registry } from 'prom-client';
 import { connectNats, type LinkOptions, type NatsConnection } from '../../protocol/transport.js';
 import type { AppDeps, RouteGroup } from '../app.js';
 import type { ApiGuard } from './guard.js';
 import { GatewayConfigHub } from './hub.js';
-import { renderGatewayMetrics } from './metrics.js';
+import { registerGatewayMetrics } from './metrics.js';
 import { modelRolloutRoutes } from './model-routes.js';
 import { gatewayRoutes } from './routes.js';
 
@@ -31,7 +33,7 @@ export interface GatewayRouteGroupOptions {
   natsUrl?: string;
   /** NATS credentials/TLS for central's own user (see docs/DEPLOYMENT.md) */
   nats?: Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
-  /** include the guard's counters in /api/gateways/metrics */
+  /** include the guard's counters in the metrics */
   guard?: ApiGuard;
   log?: pino.Logger;
 }
@@ -71,17 +73,17 @@ export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGrou
   return {
     path: '/api/gateways',
     hub,
-    build(deps: AppDeps): Hono<any> {
+    build(deps: AppDeps & { metrics: Registry }): Hono<any> {
       connect();
       const app = gatewayRoutes(hub, deps.users);
       app.route(
         '/models',
         modelRolloutRoutes(hub, () => nc, deps.users),
       );
+      registerGatewayMetrics(deps.metrics, hub, () => nc, o.guard);
+      // the process's whole registry, as /api/metrics (kept: dashboards scrape this path)
       app.get('/metrics', async (c) =>
-        c.text(await renderGatewayMetrics(hub, nc, o.guard), 200, {
-          'content-type': 'text/plain; version=0.0.4',
-        }),
+        c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType }),
       );
       return app;
     },

@@ -1,9 +1,10 @@
 /**
  * @module central/gateways/metrics
- * Prometheus text for what central/gateways knows: configuration versions stored and refused,
+ * Prometheus metrics (prom-client) for what central/gateways knows: configuration versions stored and refused,
  * each gateway's sync state and heartbeat age, and the ingest lag of central's durable
  * consumers (messages not yet delivered / not yet acknowledged), read from JetStream.
  */
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { CONSUMERS, STREAMS } from '../../protocol/index.js';
 import type { NatsConnection } from '../../protocol/transport.js';
 import type { ApiGuard } from './guard.js';
@@ -15,59 +16,121 @@ const CONSUMED = [
   [STREAMS.telemetry.name, CONSUMERS.centralTelemetry],
 ] as const;
 
-const esc = (s: string) => s.replace(/["\\\n]/g, '_');
-
-export async function renderGatewayMetrics(
+/**
+ * Adds these to the process's registry; the hub, NATS link and guard are read at each scrape
+ * (async collect); an answer NATS cannot give now leaves that gauge empty this scrape.
+ */
+export function registerGatewayMetrics(
+  reg: Registry,
   hub: GatewayConfigHub,
-  nc: NatsConnection | undefined,
+  nc: () => NatsConnection | undefined,
   guard?: ApiGuard,
-  now = Date.now(),
-): Promise<string> {
-  const lines = [
-    '# HELP cg_central_gateway_config_puts_total configuration versions stored',
-    '# TYPE cg_central_gateway_config_puts_total counter',
-    `cg_central_gateway_config_puts_total ${hub.counters.puts}`,
-    '# TYPE cg_central_gateway_config_rejected_total counter',
-    `cg_central_gateway_config_rejected_total ${hub.counters.rejected}`,
-    '# TYPE cg_central_gateway_config_conflicts_total counter',
-    `cg_central_gateway_config_conflicts_total ${hub.counters.conflicts}`,
-  ];
-  if (hub.ready) {
-    const views = await hub.list().catch(() => []);
-    lines.push(
-      '# HELP cg_central_gateway_config_in_sync 1 when the gateway reports the desired version',
-      '# TYPE cg_central_gateway_config_in_sync gauge',
-      ...views.map(
-        (v) => `cg_central_gateway_config_in_sync{gateway="${esc(v.gatewayId)}"} ${v.inSync ? 1 : 0}`,
-      ),
-      '# HELP cg_central_gateway_heartbeat_age_seconds time since the last heartbeat',
-      '# TYPE cg_central_gateway_heartbeat_age_seconds gauge',
-      ...views
-        .filter((v) => v.reported)
-        .map(
-          (v) =>
-            `cg_central_gateway_heartbeat_age_seconds{gateway="${esc(v.gatewayId)}"} ${Math.max(0, (now - Date.parse(v.reported!.sentAt)) / 1000).toFixed(1)}`,
-        ),
-    );
-  }
-  if (nc && !nc.isClosed()) {
-    lines.push(
-      '# HELP cg_central_ingest_pending messages in the stream not yet delivered to central',
-      '# TYPE cg_central_ingest_pending gauge',
-      '# HELP cg_central_ingest_unacked messages delivered to central, not yet persisted and acknowledged',
-      '# TYPE cg_central_ingest_unacked gauge',
-    );
+  now = Date.now,
+): void {
+  const registers = [reg];
+  const total = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  total('cg_central_gateway_config_puts_total', 'configuration versions stored', () => hub.counters.puts);
+  total(
+    'cg_central_gateway_config_rejected_total',
+    'configuration versions refused',
+    () => hub.counters.rejected,
+  );
+  total(
+    'cg_central_gateway_config_conflicts_total',
+    'configuration writes refused for a stale version (409)',
+    () => hub.counters.conflicts,
+  );
+  // each gauge asks on its own: prom-client collects the registry's metrics concurrently
+  const views = async () => (hub.ready ? await hub.list().catch(() => []) : []);
+  new Gauge({
+    name: 'cg_central_gateway_config_in_sync',
+    help: '1 when the gateway reports the desired version',
+    labelNames: ['gateway'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const v of await views()) this.set({ gateway: v.gatewayId }, v.inSync ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'cg_central_gateway_heartbeat_age_seconds',
+    help: 'time since the last heartbeat',
+    labelNames: ['gateway'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const v of await views())
+        if (v.reported)
+          this.set({ gateway: v.gatewayId }, Math.max(0, (now() - Date.parse(v.reported.sentAt)) / 1000));
+    },
+  });
+  const consumers = async () => {
+    const link = nc();
+    if (!link || link.isClosed()) return [];
     try {
-      const jsm = await nc.jetstreamManager();
-      for (const [stream, durable] of CONSUMED) {
-        const ci = await jsm.consumers.info(stream, durable).catch(() => undefined);
-        if (!ci) continue;
-        lines.push(`cg_central_ingest_pending{stream="${stream}"} ${ci.num_pending}`);
-        lines.push(`cg_central_ingest_unacked{stream="${stream}"} ${ci.num_ack_pending}`);
-      }
+      const jsm = await link.jetstreamManager();
+      const infos = await Promise.all(
+        CONSUMED.map(([stream, durable]) => jsm.consumers.info(stream, durable).catch(() => undefined)),
+      );
+      return CONSUMED.flatMap(([stream], i) => (infos[i] ? [{ stream, info: infos[i] }] : []));
     } catch {
-      // NATS is reconnecting: the gauges are simply absent this scrape
+      return []; // NATS is reconnecting: the gauges are simply absent this scrape
     }
-  }
-  return `${lines.join('\n')}\n${guard?.metrics() ?? ''}`;
+  };
+  new Gauge({
+    name: 'cg_central_ingest_pending',
+    help: 'messages in the stream not yet delivered to central',
+    labelNames: ['stream'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const c of await consumers()) this.set({ stream: c.stream }, c.info.num_pending);
+    },
+  });
+  new Gauge({
+    name: 'cg_central_ingest_unacked',
+    help: 'messages delivered to central, not yet persisted and acknowledged',
+    labelNames: ['stream'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const c of await consumers()) this.set({ stream: c.stream }, c.info.num_ack_pending);
+    },
+  });
+  if (guard) registerGuardMetrics(reg, guard);
+}
+
+/** The API guard's refusals and every response class. */
+export function registerGuardMetrics(reg: Registry, guard: ApiGuard): void {
+  const registers = [reg];
+  new Counter({
+    name: 'cg_central_http_refused_total',
+    help: 'requests refused by the API guard',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ reason: 'too_large' }, guard.counters.tooLarge);
+      this.inc({ reason: 'rate_limited' }, guard.counters.rateLimited);
+    },
+  });
+  new Counter({
+    name: 'cg_central_http_responses_total',
+    help: 'responses by status class',
+    labelNames: ['class'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [k, v] of Object.entries(guard.counters.responses)) this.inc({ class: k }, v);
+    },
+  });
 }

@@ -20,7 +20,7 @@ import { listPublished, rollbackModel, rolloutModel } from './models.js';
 import { configProblem } from './routes.js';
 
 const Name = z.string().regex(/^[A-Za-z0-9._-]+$/);
-const Rollout = z
+export const Rollout = z
   .object({
     gatewayIds: z.array(Token).min(1).max(500),
     name: Name,
@@ -28,7 +28,7 @@ const Rollout = z
     replace: z.string().min(1).optional(),
   })
   .strict();
-const Rollback = z.object({ gatewayIds: z.array(Token).min(1).max(500), name: Name }).strict();
+export const Rollback = z.object({ gatewayIds: z.array(Token).min(1).max(500), name: Name }).strict();
 
 export function modelRolloutRoutes(
   hub: GatewayConfigHub,

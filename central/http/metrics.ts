@@ -1,7 +1,8 @@
 /**
  * @module central/http/metrics
- * Prometheus text exposition of central's counters and case gauges.
+ * Central's counters and case gauges for Prometheus (prom-client: it writes the text format).
  */
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 import { CASE_STATE_NAMES } from '../cases/workflow.js';
 import type { IngestCounters } from '../ingest/consumer.js';
@@ -18,64 +19,76 @@ export function newCounters(): CentralCounters {
   return { received: {}, deadLetters: {}, handlerErrors: {}, refused: {}, ingested: {}, duplicates: {} };
 }
 
-function family(name: string, help: string, type: 'counter' | 'gauge', rows: [string, number][]): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
-  for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
-  return lines.join('\n');
+const KINDS = ['incident', 'status', 'telemetry'] as const;
+
+/** A counter kept elsewhere (ingest's plain objects), read at scrape time. */
+function totals(reg: Registry, name: string, help: string, read: () => Record<string, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['kind'],
+    registers: [reg],
+    collect() {
+      const r = read();
+      this.reset();
+      for (const kind of KINDS) this.inc({ kind }, r[kind] ?? 0);
+    },
+  });
 }
 
-const byKind = (r: Record<string, number>, kinds: string[]) =>
-  kinds.map((k) => [`{kind="${k}"}`, r[k] ?? 0] as [string, number]);
-
-export function renderMetrics(counters: CentralCounters, store: CaseStore, overdue: number): string {
-  const kinds = ['incident', 'status', 'telemetry'];
-  const states = new Map<string, number>(CASE_STATE_NAMES.map((s) => [s, 0]));
-  for (const [s, n] of store.countByState()) states.set(s, n);
-  return (
-    [
-      family(
-        'cg_central_messages_received_total',
-        'messages taken from JetStream',
-        'counter',
-        byKind(counters.received, kinds),
-      ),
-      family(
-        'cg_central_ingested_total',
-        'new messages persisted',
-        'counter',
-        byKind(counters.ingested, kinds),
-      ),
-      family(
-        'cg_central_duplicates_total',
-        'incident revisions seen before, ignored',
-        'counter',
-        byKind(counters.duplicates, kinds),
-      ),
-      family(
-        'cg_central_dead_letters_total',
-        'invalid messages sent to the dead-letter subject',
-        'counter',
-        byKind(counters.deadLetters, kinds),
-      ),
-      family(
-        'cg_central_refused_total',
-        "well-formed messages refused and dead-lettered (a revision of another gateway's incident)",
-        'counter',
-        byKind(counters.refused, kinds),
-      ),
-      family(
-        'cg_central_ingest_errors_total',
-        'messages that failed to persist (retried)',
-        'counter',
-        byKind(counters.handlerErrors, kinds),
-      ),
-      family(
-        'cg_central_cases',
-        'cases by state',
-        'gauge',
-        [...states].map(([s, n]) => [`{state="${s}"}`, n]),
-      ),
-      family('cg_central_cases_overdue', 'open cases past their deadline', 'gauge', [['', overdue]]),
-    ].join('\n') + '\n'
+/**
+ * Central's ingest counters and case gauges, on the process's one registry (buildApp makes it;
+ * route groups such as central/gateways add theirs to it).
+ */
+export function registerCentralMetrics(
+  reg: Registry,
+  counters: CentralCounters,
+  store: CaseStore,
+  overdue: () => number,
+): void {
+  totals(reg, 'cg_central_messages_received_total', 'messages taken from JetStream', () => counters.received);
+  totals(reg, 'cg_central_ingested_total', 'new messages persisted', () => counters.ingested);
+  totals(
+    reg,
+    'cg_central_duplicates_total',
+    'incident revisions seen before, ignored',
+    () => counters.duplicates,
   );
+  totals(
+    reg,
+    'cg_central_dead_letters_total',
+    'invalid messages sent to the dead-letter subject',
+    () => counters.deadLetters,
+  );
+  totals(
+    reg,
+    'cg_central_refused_total',
+    "well-formed messages refused and dead-lettered (a revision of another gateway's incident)",
+    () => counters.refused,
+  );
+  totals(
+    reg,
+    'cg_central_ingest_errors_total',
+    'messages that failed to persist (retried)',
+    () => counters.handlerErrors,
+  );
+  new Gauge({
+    name: 'cg_central_cases',
+    help: 'cases by state',
+    labelNames: ['state'],
+    registers: [reg],
+    collect() {
+      const states = new Map<string, number>(CASE_STATE_NAMES.map((s) => [s, 0]));
+      for (const [s, n] of store.countByState()) states.set(s, n);
+      for (const [state, n] of states) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'cg_central_cases_overdue',
+    help: 'open cases past their deadline',
+    registers: [reg],
+    collect() {
+      this.set(overdue());
+    },
+  });
 }

@@ -8,6 +8,15 @@ import type { z } from 'zod';
 import { ProblemError } from './problem.js';
 import { assertCleanText } from './text.js';
 
+/**
+ * The schemas each request was validated with, by its context: central/openapi.test.ts asks,
+ * for each route, whether the document names the schema the route really uses.
+ */
+const used = new WeakMap<Context, { body?: z.ZodType; query?: z.ZodType }>();
+export const validatedWith = (c: Context) => used.get(c) ?? {};
+const record = (c: Context, part: 'body' | 'query', schema: z.ZodType) =>
+  used.set(c, { ...used.get(c), [part]: schema });
+
 const issues = (e: z.ZodError) =>
   e.issues
     .slice(0, 10)
@@ -30,6 +39,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
     throw new ProblemError(400, 'invalid-json', `request body is not valid JSON: ${(e as Error).message}`);
   }
   assertCleanText(raw);
+  record(c, 'body', schema);
   const r = schema.safeParse(raw);
   if (!r.success) throw new ProblemError(422, 'invalid-input', issues(r.error));
   return r.data;
@@ -51,6 +61,7 @@ export async function optionalJson(c: Context): Promise<unknown> {
 
 export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
   assertCleanText(c.req.query());
+  record(c, 'query', schema);
   const r = schema.safeParse(c.req.query());
   if (!r.success) throw new ProblemError(400, 'invalid-query', issues(r.error));
   return r.data;

@@ -18,7 +18,7 @@ import { ProblemError } from '../http/problem.js';
 import { cleanText } from '../http/text.js';
 import { addressOnlyCase, findRequest, ListQuery, listRequests, requestId, statusView } from './requests.js';
 
-const PostRequest = z
+export const PostRequest = z
   .object({
     api_key: z.string().min(1),
     jurisdiction_id: z.string().max(64).optional(),

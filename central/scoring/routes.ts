@@ -27,9 +27,17 @@ const READ: Role[] = ['operator', 'leader', 'admin', 'unit_handler'];
 const OFFICE: Role[] = ['operator', 'admin'];
 const LEAD: Role[] = ['leader', 'admin'];
 
-const Month = z.string().regex(MONTH_RE, 'a month as YYYY-MM');
+export const Month = z.string().regex(MONTH_RE, 'a month as YYYY-MM');
 const Format = z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).default('json') });
-const LevelQuery = Format.extend({ level: z.string().max(64).optional() });
+export const LevelQuery = Format.extend({ level: z.string().max(64).optional() });
+/** The queries the routes below take beside LevelQuery, named for central/scoring/openapi.ts. */
+export const QUERIES = {
+  export: LevelQuery.omit({ format: true }),
+  events: LevelQuery.extend({ unit: z.string().max(64).optional() }),
+  unit: z.strictObject({ level: z.string().max(64).optional() }),
+  collectors: Format.extend({ unit: z.string().max(64).optional() }),
+  bonuses: z.strictObject({ month: Month.optional() }),
+};
 const Points = z.number().positive().max(100);
 export const BonusCreate = z.strictObject({
   month: Month,
@@ -117,17 +125,13 @@ export function scoringRoutes(
   });
   for (const format of ['csv', 'xlsx'] as const)
     app.get(`/months/:month/export.${format}`, read, async (c) => {
-      const s = await scoresFor(
-        c,
-        param(c, 'month', Month),
-        query(c, LevelQuery.omit({ format: true })).level,
-      );
+      const s = await scoresFor(c, param(c, 'month', Month), query(c, QUERIES.export).level);
       return send(c, format, s, () => [scoresTable(s), eventsTable(s.result)]);
     });
 
   app.get('/months/:month/events', read, async (c) => {
     const month = param(c, 'month', Month);
-    const q = query(c, LevelQuery.extend({ unit: z.string().max(64).optional() }));
+    const q = query(c, QUERIES.events);
     const s = await scoresFor(c, month, q.level);
     const t = eventsTable(s.result, q.unit);
     return send(c, q.format, { status: s.status, month, levelId: s.result.levelId, events: t.rows }, () => [
@@ -138,7 +142,7 @@ export function scoringRoutes(
   app.get('/months/:month/units/:unitId', read, async (c) => {
     const month = param(c, 'month', Month);
     const unitId = param(c, 'unitId', z.string().max(64));
-    const q = query(c, z.strictObject({ level: z.string().max(64).optional() }));
+    const q = query(c, QUERIES.unit);
     const level = q.level ?? svc.tree.units.get(unitId)?.parentId;
     if (!level) throw new ProblemError(404, 'unknown-unit', `no assessed unit ${unitId}`);
     const scope = detailScope(c.get('user'));
@@ -172,7 +176,7 @@ export function scoringRoutes(
 
   app.get('/months/:month/collectors', read, async (c) => {
     const month = param(c, 'month', Month);
-    const q = query(c, Format.extend({ unit: z.string().max(64).optional() }));
+    const q = query(c, QUERIES.collectors);
     const quotas = await svc.monthly.collectors(month, q.unit);
     const ind = new Map((await svc.monthly.indicators(month)).collectors.map((x) => [x.collectorId, x]));
     const scope = detailScope(c.get('user'));
@@ -226,7 +230,7 @@ export function scoringRoutes(
 function bonusRoutes(svc: ScoringService, users: UserDirectory): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/', requireUser(users, READ), async (c) => {
-    const q = query(c, z.strictObject({ month: Month.optional() }));
+    const q = query(c, QUERIES.bonuses);
     return c.json(visibleBonuses(await svc.bonuses.list(q.month), svc.tree, detailScope(c.get('user'))));
   });
   app.post('/', requireUser(users, OFFICE), async (c) => {

@@ -11,18 +11,19 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { keysOf, labels } from '../../protocol/index.js';
 import { SOURCE_NAMES } from '../cases/model.js';
 
-export const ITEMS = {
+export const ITEMS = labels({
   cases: { zh: '案件办理', en: 'Case handling' },
   offsite: { zh: '场外监控点', en: 'Off-site camera points' },
   discipline: { zh: '队容风纪', en: 'Uniform & discipline' },
   muck: { zh: '渣土', en: 'Muck trucks' },
   equipment: { zh: '设备', en: 'Equipment' },
   reports: { zh: '信息采集有效数量', en: 'Valid reports collected' },
-} as const;
+});
 export type ItemKey = keyof typeof ITEMS;
-export const ITEM_KEYS = Object.keys(ITEMS) as [ItemKey, ...ItemKey[]];
+export const ITEM_KEYS = keysOf(ITEMS);
 
 const Points = z.number().min(0).max(100);
 const CategoryCode = z.string().regex(/^\d{2}\.\d{2}$/, 'a category code like 92.03');

@@ -1,20 +1,15 @@
 /**
  * @module edge/camera/incidents
- * Maps lifecycle events to incident drafts (one id per cause key, revisions counted here) and
+ * Maps lifecycle events to incident drafts (the id and revision come with each event, counted by
+ * rules/lifecycle.ts) and
  * picks the evidence images for each revision.
  */
-import { INCIDENT_KINDS, type IncidentKind, newId } from '../../protocol/index.js';
+import { INCIDENT_KINDS, type IncidentKind } from '../../protocol/index.js';
 import type { EvidenceImage, IncidentDraft } from '../unit.js';
 import type { CameraConfig } from './config.js';
 import type { ModelInfo } from './detect/index.js';
-import type { Finding, LifecycleEvent } from './rules/index.js';
+import type { LifecycleEvent, OpenIncident } from './rules/index.js';
 import type { Track } from './track/index.js';
-
-export interface OpenCause {
-  id: string;
-  rev: number;
-  startedAt: string;
-}
 
 const RULE_NAMES: Partial<Record<IncidentKind, string>> = {
   illegal_parking: 'camera.no_parking.dwell',
@@ -46,29 +41,8 @@ export function location(cam: CameraPlace, zoneId?: string): IncidentDraft['loca
   };
 }
 
-/** The next revision for a cause, or undefined for an update/end of a cause we never opened. */
-export function revision(
-  open: Map<string, OpenCause>,
-  key: string,
-  phase: 'new' | 'update' | 'end',
-  t: number,
-  since: number,
-): OpenCause | undefined {
-  if (phase === 'new') {
-    const c = { id: newId(t), rev: 0, startedAt: new Date(since).toISOString() };
-    open.set(key, c);
-    return c;
-  }
-  const c = open.get(key);
-  if (!c) return undefined;
-  c.rev += 1;
-  if (phase === 'end') open.delete(key);
-  return { ...c };
-}
-
 export function draftFor(
   e: LifecycleEvent,
-  c: OpenCause,
   cam: CameraPlace,
   t: number,
   tracks: readonly Track[],
@@ -82,6 +56,7 @@ export function draftFor(
     ...(f.boxes ?? []),
   ];
   const observedAt = new Date(t).toISOString();
+  const c = e.incident;
   return {
     id: c.id,
     rev: c.rev,
@@ -105,14 +80,14 @@ export function draftFor(
  * frame to show, the reason in the details.
  */
 export function endForReason(
-  f: Finding,
-  c: OpenCause,
+  o: OpenIncident,
   cam: CameraPlace,
   t: number,
   reason: string,
   model?: ModelInfo,
 ): IncidentDraft {
-  const d = draftFor({ phase: 'end', key: f.key, finding: f }, c, cam, t, [], model);
+  const incident = { id: o.id, rev: o.rev + 1, startedAt: o.startedAt };
+  const d = draftFor({ phase: 'end', key: o.finding.key, finding: o.finding, incident }, cam, t, [], model);
   return { ...d, details: { ...d.details, endReason: reason } };
 }
 

@@ -12,14 +12,13 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { formatIssues } from '../../protocol/index.js';
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
-import { loadUnitState } from '../unit-state.js';
 import { discoverCameras } from './capture/index.js';
 import { type CameraConfig, CameraSection, detectorUses } from './config.js';
 import { DetectorSet, type DetectorUse, groupResolver } from './detect/ensemble.js';
 import { type Classifier, loadClassifier, loadDetector } from './detect/index.js';
 import { endForReason } from './incidents.js';
-import { CameraUnit, cameraStateFile, type SavedCamera } from './unit.js';
 import { loadOcr, type Ocr } from './plates/index.js';
+import { CameraUnit, cameraStateFile, loadSavedCamera } from './unit.js';
 
 export { CameraConfig, CameraSection, ZoneConfig } from './config.js';
 export { CameraUnit } from './unit.js';
@@ -180,22 +179,11 @@ function retiredCameras(ctx: UnitContext, keep: Set<string>): EdgeUnit | undefin
     async start(sinks: EdgeSinks) {
       for (const id of ids) {
         const file = cameraStateFile(ctx.dataDir, id);
-        const saved = loadUnitState<SavedCamera>(file, ctx.log);
+        const saved = loadSavedCamera(file, ctx.log);
         const t = Date.now();
         try {
-          for (const [key, cause] of saved?.open ?? []) {
-            const o = saved!.engine.lifecycle.open[key];
-            if (o)
-              await sinks.incident(
-                endForReason(
-                  o.finding,
-                  { ...cause, rev: cause.rev + 1 },
-                  saved!.camera,
-                  t,
-                  'camera removed from config',
-                ),
-              );
-          }
+          for (const o of Object.values(saved?.engine.lifecycle.open ?? {}))
+            await sinks.incident(endForReason(o, saved!.camera, t, 'camera removed from config'));
           rmSync(file, { force: true });
         } catch (e) {
           ctx.log.error(

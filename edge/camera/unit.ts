@@ -17,18 +17,9 @@ import type { DetectorSet } from './detect/ensemble.js';
 import { type Box, type Classifier, type Detection, decodeRgb } from './detect/index.js';
 import { type EngineState, initialEngine, judgeFrame, personsToJudge, trackFrame } from './engine.js';
 import { annotate } from './evidence/index.js';
-import {
-  type CameraPlace,
-  draftFor,
-  endForReason,
-  evidenceFor,
-  location,
-  type OpenCause,
-  revision,
-  ZONE_KINDS,
-} from './incidents.js';
-import type { CauseBox } from './rules/index.js';
+import { type CameraPlace, draftFor, endForReason, evidenceFor, location, ZONE_KINDS } from './incidents.js';
 import { type Ocr, type PlateReading, readPlate } from './plates/index.js';
+import type { CauseBox, IncidentRef } from './rules/index.js';
 
 export interface Models {
   /** every detector of the camera, merged (labels per detector, NMS across label groups) */
@@ -40,28 +31,50 @@ export interface Models {
 
 const MAX_MARKS = 64;
 
-/** What a camera unit keeps on disk between runs: its engine and the ids of its open incidents. */
+/**
+ * What a camera unit keeps on disk between runs: its engine, whose lifecycle holds the open
+ * incidents with their ids and revisions, and an open device_offline incident.
+ */
 export interface SavedCamera {
-  v: 1;
+  v: 2;
   camera: CameraPlace;
   engine: EngineState;
-  open: [string, OpenCause][];
-  offline?: OpenCause & { error?: string };
+  offline?: IncidentRef & { error?: string };
 }
 
 /** Where a camera's saved state lives in the unit data dir. */
 export const cameraStateFile = (dataDir: string, id: string) =>
   join(dataDir, 'cameras', `${encodeURIComponent(id)}.json`);
 
+/**
+ * A camera's saved state; one written before v2 (its incident ids in a list of their own beside
+ * the lifecycle) is read into the lifecycle.
+ */
+export function loadSavedCamera(file: string, log: UnitContext['log']): SavedCamera | undefined {
+  const saved = loadUnitState<Omit<SavedCamera, 'v'> & { v: 1 | 2; open?: [string, IncidentRef][] }>(
+    file,
+    log,
+  );
+  if (saved?.v === 2) return saved as SavedCamera;
+  if (saved?.v !== 1) return undefined;
+  const was = saved.engine.lifecycle.open as Record<
+    string,
+    Omit<EngineState['lifecycle']['open'][string], keyof IncidentRef>
+  >;
+  const open: EngineState['lifecycle']['open'] = {};
+  for (const [key, cause] of saved.open ?? []) if (was[key]) open[key] = { ...was[key], ...cause };
+  const { open: _, ...rest } = saved;
+  return { ...rest, v: 2, engine: { ...saved.engine, lifecycle: { ...saved.engine.lifecycle, open } } };
+}
+
 export class CameraUnit implements EdgeUnit {
   readonly name: string;
   private readonly source: CameraSource;
   private sinks?: EdgeSinks;
   private engine = initialEngine();
-  private readonly open = new Map<string, OpenCause>();
   /** start-of-cause evidence frames, by cause key */
   private readonly marks = new Map<string, Buffer>();
-  private offline?: OpenCause & { error?: string };
+  private offline?: IncidentRef & { error?: string };
   /** only when a litter zone finds litter by persistence */
   private readonly background?: BackgroundWatcher;
   private watchdog?: NodeJS.Timeout;
@@ -119,10 +132,9 @@ export class CameraUnit implements EdgeUnit {
   private save(): void {
     const cam = this.cam;
     const state: SavedCamera = {
-      v: 1,
+      v: 2,
       camera: { id: cam.id, name: cam.name, location: cam.location },
       engine: this.engine,
-      open: [...this.open],
       offline: this.offline,
     };
     try {
@@ -140,39 +152,23 @@ export class CameraUnit implements EdgeUnit {
   private async restore(t: number): Promise<void> {
     if (this.restored) return;
     this.restored = true;
-    const saved = loadUnitState<SavedCamera>(this.stateFile, this.ctx.log);
-    if (saved?.v !== 1) return;
+    const saved = loadSavedCamera(this.stateFile, this.ctx.log);
+    if (!saved) return;
     const zones = new Map(this.cam.zones.map((z) => [z.id, z.type]));
     const lifecycle = { ...saved.engine.lifecycle, open: { ...saved.engine.lifecycle.open } };
     this.offline = saved.offline;
-    for (const [key, cause] of saved.open) {
-      const o = lifecycle.open[key];
-      const type = o && zones.get(o.finding.zoneId);
-      const fits = type !== undefined && ZONE_KINDS[type].includes(o.finding.kind);
-      if (o && fits) {
-        this.open.set(key, cause);
-        continue;
-      }
+    for (const [key, o] of Object.entries(lifecycle.open)) {
+      const type = zones.get(o.finding.zoneId);
+      if (type !== undefined && ZONE_KINDS[type].includes(o.finding.kind)) continue;
       delete lifecycle.open[key];
-      if (!o) continue;
       const why = type === undefined ? 'zone removed from config' : 'zone type changed in config';
-      await this.emit(
-        endForReason(
-          o.finding,
-          { ...cause, rev: cause.rev + 1 },
-          this.cam,
-          t,
-          why,
-          this.loaded.detector.modelFor(undefined),
-        ),
-        [],
-      );
+      await this.emit(endForReason(o, this.cam, t, why, this.loaded.detector.modelFor(undefined)), []);
     }
     const lastT = saved.engine.tracker.lastT ?? Number.NEGATIVE_INFINITY; // JSON has no -Infinity
     this.engine = { ...saved.engine, tracker: { ...saved.engine.tracker, lastT }, lifecycle };
     if (Number.isFinite(lastT)) this.resumeFrom = lastT;
     this.ctx.log.info(
-      { camera: this.cam.id, open: this.open.size, offline: !!this.offline },
+      { camera: this.cam.id, open: Object.keys(lifecycle.open).length, offline: !!this.offline },
       'camera state restored',
     );
     this.save();
@@ -185,7 +181,11 @@ export class CameraUnit implements EdgeUnit {
   models(): RunningModel[] {
     const { detector, classifier } = this.loaded;
     return [
-      ...detector.uses.map((u) => ({ ...u.detector.model, task: 'detect' as const, cameraIds: [this.cam.id] })),
+      ...detector.uses.map((u) => ({
+        ...u.detector.model,
+        task: 'detect' as const,
+        cameraIds: [this.cam.id],
+      })),
       ...(classifier ? [{ ...classifier.model, task: 'classify' as const, cameraIds: [this.cam.id] }] : []),
     ];
   }
@@ -365,7 +365,7 @@ export class CameraUnit implements EdgeUnit {
     const alive = new Set(tr.tracks.map((t) => String(t.id)));
     for (const k of this.marks.keys()) {
       const track = k.split(':')[2]; // zone-level keys (litter, absence) have none: one per zone, overwritten
-      if (track !== undefined && !alive.has(track) && !this.open.has(k)) this.marks.delete(k);
+      if (track !== undefined && !alive.has(track) && !this.engine.lifecycle.open[k]) this.marks.delete(k);
     }
     if (!out.marks.length && !out.events.length) return;
     const boxes = tr.tracks
@@ -390,8 +390,6 @@ export class CameraUnit implements EdgeUnit {
       if (this.marks.size > MAX_MARKS) this.marks.delete(this.marks.keys().next().value as string);
     }
     for (const e of out.events) {
-      const c = revision(this.open, e.key, e.phase, f.t, e.finding.since);
-      if (!c) continue;
       const zh = INCIDENT_KINDS[e.finding.kind].zh;
       const annotated = await draw(
         e.finding.zoneId,
@@ -407,7 +405,7 @@ export class CameraUnit implements EdgeUnit {
       );
       if (e.phase === 'end') this.marks.delete(e.key);
       const track = tr.tracks.find((x) => e.finding.trackIds.includes(x.id));
-      const draft = draftFor(e, c, this.cam, f.t, tr.tracks, this.loaded.detector.modelFor(track?.label));
+      const draft = draftFor(e, this.cam, f.t, tr.tracks, this.loaded.detector.modelFor(track?.label));
       const plate =
         e.finding.kind === 'illegal_parking' && track
           ? await this.plate(await evidence(), track.box)

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_BUCKET, type GatewayConfigDoc } from '../../protocol/index.js';
 import { connectNats, type NatsConnection } from '../../protocol/transport.js';
@@ -15,7 +16,7 @@ import { until } from '../../test/support/processes.js';
 import { type GatewayConfig, parseGatewayConfig } from '../config.js';
 import { type Gateway, startGateway } from '../gateway.js';
 import type { EdgeUnit } from '../unit.js';
-import { renderSyncMetrics } from './metrics.js';
+import { registerSyncMetrics } from './metrics.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let server: NatsServerHandle;
@@ -114,7 +115,9 @@ describe('config sync - gateway', () => {
     await kv.put('cp-sync', new TextEncoder().encode('{"not":"a doc"'));
     await until(() => (gw.syncStats().refused === 4 ? true : undefined), 'garbage refused');
     expect(gw.status().configVersion).toBe('sync-4');
-    const text = renderSyncMetrics('cp-sync', gw.syncStats());
+    const reg = new Registry();
+    registerSyncMetrics(reg, 'cp-sync', () => gw.syncStats());
+    const text = await reg.metrics();
     expect(text).toMatch(/^cg_config_version\{gateway="cp-sync"\} 4$/m);
     expect(text).toMatch(/^cg_config_refused_total\{gateway="cp-sync"\} 4$/m);
     expect(gw.config.nats.servers).toBe(server.url);

@@ -4,12 +4,9 @@
  * greedy matching by descending score) and precision/recall of one label.
  */
 
-export interface XYXY {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
+import { type Corners, iouCorners as iou } from '../../edge/camera/detect/index.js';
+
+export type XYXY = Corners;
 
 export interface GroundTruth extends XYXY {
   classId: number;
@@ -20,13 +17,7 @@ export interface Scored extends XYXY {
   score: number;
 }
 
-export function iou(a: XYXY, b: XYXY): number {
-  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  const inter = w * h;
-  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
-  return union > 0 ? inter / union : 0;
-}
+export { iou };
 
 /** Area under the interpolated precision/recall curve; `hits` in any order. NaN when no ground truth. */
 export function averagePrecision(hits: { score: number; tp: boolean }[], nGt: number): number {

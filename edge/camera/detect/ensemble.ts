@@ -6,8 +6,7 @@
  * the group, so one real bus is one box ("bus .74" and "truck .53" on the same pixels were two
  * incidents before).
  */
-import { iou as boxIou } from '../track/index.js';
-import type { Detection, Detector, ModelInfo } from './index.js';
+import { iou as boxIou, type Detection, type Detector, type ModelInfo } from './index.js';
 import type { ImageInput, RawImage } from './preprocess.js';
 
 export interface DetectorUse {

@@ -38,7 +38,7 @@ import { openSession } from './session.js';
 
 export { DECODERS, decoderFor, type OutTensor } from './decoders/index.js';
 export { loadManifest, ModelManifest } from './manifest.js';
-export { nmsClassAware } from './nms.js';
+export { type Corners, iou, iouCorners, nmsClassAware } from './nms.js';
 export { decodeRgb, type ImageInput, letterboxGeometry, type RawImage } from './preprocess.js';
 
 export interface Box {

@@ -10,7 +10,14 @@ import { parking } from './parking.js';
 import type { Finding, Mark, Rule, RuleInput, RuleParams } from './types.js';
 import { uniform } from './uniform.js';
 
-export { initialLifecycle, type LifecycleEvent, type LifecycleState, stepLifecycle } from './lifecycle.js';
+export {
+  type IncidentRef,
+  initialLifecycle,
+  type LifecycleEvent,
+  type LifecycleState,
+  type OpenIncident,
+  stepLifecycle,
+} from './lifecycle.js';
 export type { CauseBox, Finding, Mark, Rule, RuleInput, RuleParams } from './types.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each rule owns its state shape

@@ -8,7 +8,7 @@
  * seen as a truck in one frame is the same object); the track's label is the score-weighted vote
  * over its life, so it does not flip with one frame.
  */
-import type { Box, Detection } from '../detect/index.js';
+import { type Box, type Detection, iou } from '../detect/index.js';
 
 export interface Track {
   id: number;
@@ -67,13 +67,7 @@ export const initialTracker = (): TrackerState => ({
   tracks: [],
 });
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  const u = a.w * a.h + b.w * b.h - inter;
-  return u > 0 ? inter / u : 0;
-}
+export { iou };
 
 const centre = (b: Box): [number, number] => [b.x + b.w / 2, b.y + b.h / 2];
 const diag = (b: Box) => Math.hypot(b.w, b.h);

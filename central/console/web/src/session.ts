@@ -20,13 +20,11 @@ interface Named {
 }
 export interface Meta {
   states: Record<string, Named & { group: string; step: number }>;
-  transitions: Record<
-    string,
-    { from: string[]; to: string; roles: string[]; ownUnit?: boolean; zh?: string }
-  >;
+  transitions: Record<string, Named & { from: string[]; to: string; roles: string[]; ownUnit?: boolean }>;
   sources: Record<string, Named>;
   roles: Record<string, Named>;
   rejectReasons: string[];
+  reasons: Record<string, Named>;
   kinds: Record<string, Named & { category: string }>;
   map?: { tiles?: string; crs?: 'wgs84' | 'gcj02' };
 }
@@ -176,10 +174,4 @@ export function gatewayName(id?: string): string {
   return session.gateways.get(id)?.name ?? id;
 }
 
-const REASONS: Record<string, { zh: string; en: string }> = {
-  false_positive: { zh: '误报', en: 'False positive' },
-  invalid: { zh: '无效', en: 'Invalid' },
-  duplicate: { zh: '重复', en: 'Duplicate' },
-  out_of_scope: { zh: '不属于受理范围', en: 'Out of scope' },
-};
-export const reasonName = (r: string) => label(REASONS[r], r);
+export const reasonName = (r: string) => label(session.meta?.reasons[r], r);
