@@ -26,7 +26,11 @@ export interface Places {
   fromFile: PlaceKind[];
 }
 
-const GEO_KEY: Record<PlaceKind, 'route' | 'sites' | 'zones'> = { route: 'route', site: 'sites', zone: 'zones' };
+const GEO_KEY: Record<PlaceKind, 'route' | 'sites' | 'zones'> = {
+  route: 'route',
+  site: 'sites',
+  zone: 'zones',
+};
 
 /** The section that holds `geo` and `rules`: a serial vehicle's, or a JT/T 808 gateway's (shared by its trucks). */
 export const placesOwner = (config: any): any => config?.vehicle ?? config?.jt808;
@@ -83,7 +87,9 @@ export const feature = (p: Place) => ({
     id: p.id,
     name: p.name,
     ...(p.kind === 'zone' && p.speedLimitKmh !== undefined ? { speedLimitKmh: p.speedLimitKmh } : {}),
-    ...(p.kind === 'zone' && p.restricted ? { restricted: true, allowedHours: p.allowedHours || undefined } : {}),
+    ...(p.kind === 'zone' && p.restricted
+      ? { restricted: true, allowedHours: p.allowedHours || undefined }
+      : {}),
   },
   geometry:
     p.kind === 'route'
@@ -102,7 +108,8 @@ export function writePlaces(owner: any, places: Places, corridorM: number): any 
     const mine = places.list.filter((p) => p.kind === kind);
     const key = GEO_KEY[kind];
     if (!mine.length && places.fromFile.includes(kind)) continue;
-    if (!mine.length && kind === 'route') delete next.geo[key]; // an empty route is no route
+    if (!mine.length && kind === 'route')
+      delete next.geo[key]; // an empty route is no route
     else next.geo[key] = { type: 'FeatureCollection', features: mine.map(feature) };
   }
   next.rules ??= {};
