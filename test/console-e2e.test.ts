@@ -45,7 +45,7 @@ const PLATE = '湘D·A1234';
 const PAGES: Record<string, string[]> = {
   operator: ['dashboard', 'queue', 'cases', 'map', 'devices', 'scores'],
   leader: ['dashboard', 'cases', 'map', 'devices', 'scores'],
-  admin: ['dashboard', 'queue', 'cases', 'map', 'devices', 'zones', 'scores'],
+  admin: ['dashboard', 'queue', 'cases', 'map', 'devices', 'zones', 'models', 'scores'],
 };
 
 describe.skipIf(!hasChromium)(
