@@ -510,10 +510,16 @@ describe.skipIf(!hasChromium)(
         await lp.waitForFunction(() => document.querySelector('[data-kpi="closed"] .v')?.textContent === '1');
         expect(await lp.textContent('[data-kpi="reported"] .v')).not.toBe('0');
         expect(await lp.$$('#dashboard canvas')).not.toHaveLength(0);
+        await lp.waitForFunction(() =>
+          [...document.querySelectorAll('#dashboard .chart')].every((c) => c.hasAttribute('data-drawn')),
+        );
         await shot(lp, 'dashboard');
         await lp.click('#bigscreen');
         await lp.waitForSelector('.shell.big');
         expect(await lp.$$('#nav')).toHaveLength(0);
+        await lp.waitForFunction(() =>
+          [...document.querySelectorAll('#dashboard .chart')].every((c) => c.hasAttribute('data-drawn')),
+        );
         await shot(lp, 'bigscreen');
         await lp.click('#bigscreen');
         await lp.waitForSelector('#nav');

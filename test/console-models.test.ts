@@ -165,6 +165,7 @@ describe.skipIf(!ready)(
         cameraIds: [CAM],
       });
       expect(await row('1.0.0').innerText()).toContain('未在任何网关运行');
+      await page.waitForSelector('.el-message', { state: 'detached' });
       await shot(page, 'models');
       expect(rawFindings(await visibleText(page), [GW, CAM, 'u-admin'])).toEqual([]);
 
@@ -182,6 +183,17 @@ describe.skipIf(!ready)(
       );
       expect(await row('1.1.0-city').innerText()).toContain('未在任何网关运行');
 
+      // English: the page's own words are English (the gateway's and camera's names stay)
+      await page.click('#lang');
+      await page.waitForFunction(
+        () => document.querySelector('#models h2')?.textContent === 'Model versions',
+      );
+      const words = await page.$$eval('#nav, h2, th, button', (es) =>
+        es.map((e) => (e as HTMLElement).innerText).join(' '),
+      );
+      expect(words.match(/[\u4e00-\u9fff]+/g) ?? [], words).toEqual(['中文']);
+      expect(await row('1.1.0-city').innerText()).toContain('person、vehicle、litter');
+      await page.click('#lang');
       // the AI case names the model version that produced it
       await page.goto(`${central.url}/console/#/case/${caseId}`);
       await page.waitForSelector('#case-model');

@@ -235,6 +235,16 @@ describe.skipIf(!hasChromium)(
       // no raw id, key or JSON on the page
       expect(rawFindings(await visibleText(page), [GW, TRUCK])).toEqual([]);
 
+      // English: the editor's own words are English (the places' names stay)
+      await page.click('#lang');
+      await page.waitForFunction(
+        () => document.querySelector('#zones h2')?.textContent === 'Vehicle route and disposal sites',
+      );
+      const words = await page.$$eval('#nav, h2, button, label, #applied', (es) =>
+        es.map((e) => (e as HTMLElement).innerText).join(' '),
+      );
+      expect(words.match(/[\u4e00-\u9fff]+/g) ?? [], words).toEqual(['中文']);
+      await page.click('#lang');
       // the truck unloads at the drawn site, then outside every site
       const unload: Leg[] = [{ stopS: 5 }, { stopS: 30, dumpBodyRaised: true }, { stopS: 5 }];
       const truck = await startTruckSimulator({
