@@ -511,14 +511,18 @@ describe.skipIf(!hasChromium)(
         expect(await lp.textContent('[data-kpi="reported"] .v')).not.toBe('0');
         expect(await lp.$$('#dashboard canvas')).not.toHaveLength(0);
         await lp.waitForFunction(() =>
-          [...document.querySelectorAll('#dashboard .chart')].every((c) => c.hasAttribute('data-drawn')),
+          Array.from(document.querySelectorAll('#dashboard .chart')).every((c) =>
+            c.hasAttribute('data-drawn'),
+          ),
         );
         await shot(lp, 'dashboard');
         await lp.click('#bigscreen');
         await lp.waitForSelector('.shell.big');
         expect(await lp.$$('#nav')).toHaveLength(0);
         await lp.waitForFunction(() =>
-          [...document.querySelectorAll('#dashboard .chart')].every((c) => c.hasAttribute('data-drawn')),
+          Array.from(document.querySelectorAll('#dashboard .chart')).every((c) =>
+            c.hasAttribute('data-drawn'),
+          ),
         );
         await shot(lp, 'bigscreen');
         await lp.click('#bigscreen');

@@ -151,7 +151,7 @@ describe.skipIf(!ready)(
       await choose('button.rollout');
       await page.waitForFunction(
         () => {
-          const tr = [...document.querySelectorAll('#model-table tbody tr')].find((r) =>
+          const tr = Array.from(document.querySelectorAll('#model-table tbody tr')).find((r) =>
             r.textContent?.includes('1.1.0-city'),
           );
           return tr?.textContent?.includes('解放大道执勤点');
@@ -173,7 +173,7 @@ describe.skipIf(!ready)(
       await choose('button.rollback');
       await page.waitForFunction(
         () => {
-          const tr = [...document.querySelectorAll('#model-table tbody tr')].find((r) =>
+          const tr = Array.from(document.querySelectorAll('#model-table tbody tr')).find((r) =>
             r.textContent?.includes('1.0.0'),
           );
           return tr?.textContent?.includes('解放大道执勤点');
