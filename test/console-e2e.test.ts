@@ -45,7 +45,7 @@ const PLATE = '湘D·A1234';
 const PAGES: Record<string, string[]> = {
   operator: ['dashboard', 'queue', 'cases', 'map', 'devices', 'scores'],
   leader: ['dashboard', 'cases', 'map', 'devices', 'scores'],
-  admin: ['dashboard', 'queue', 'cases', 'map', 'devices', 'zones', 'scores'],
+  admin: ['dashboard', 'queue', 'cases', 'map', 'devices', 'zones', 'models', 'scores'],
 };
 
 describe.skipIf(!hasChromium)(
@@ -510,10 +510,20 @@ describe.skipIf(!hasChromium)(
         await lp.waitForFunction(() => document.querySelector('[data-kpi="closed"] .v')?.textContent === '1');
         expect(await lp.textContent('[data-kpi="reported"] .v')).not.toBe('0');
         expect(await lp.$$('#dashboard canvas')).not.toHaveLength(0);
+        await lp.waitForFunction(() =>
+          Array.from(document.querySelectorAll('#dashboard .chart')).every((c) =>
+            c.hasAttribute('data-drawn'),
+          ),
+        );
         await shot(lp, 'dashboard');
         await lp.click('#bigscreen');
         await lp.waitForSelector('.shell.big');
         expect(await lp.$$('#nav')).toHaveLength(0);
+        await lp.waitForFunction(() =>
+          Array.from(document.querySelectorAll('#dashboard .chart')).every((c) =>
+            c.hasAttribute('data-drawn'),
+          ),
+        );
         await shot(lp, 'bigscreen');
         await lp.click('#bigscreen');
         await lp.waitForSelector('#nav');

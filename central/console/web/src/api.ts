@@ -122,6 +122,12 @@ export const api = {
   gatewayConfig: (id: string) => get(`/api/gateways/${enc(id)}/config`),
   putGatewayConfig: (id: string, config: unknown) =>
     request('PUT', `/api/gateways/${enc(id)}/config`, config),
+  models: () => get('/api/models'),
+  publishedModels: () => get('/api/gateways/models'),
+  rolloutModel: (b: { gatewayIds: string[]; name: string; version: string; replace?: string }) =>
+    request('POST', '/api/gateways/models/rollout', b),
+  rollbackModel: (b: { gatewayIds: string[]; name: string }) =>
+    request('POST', '/api/gateways/models/rollback', b),
   levels: () => get('/api/scoring/levels'),
   scores: (month: string, level?: string) => get(`/api/scoring/months/${month}${qs({ level })}`),
   annual: (year: string, level?: string) => get(`/api/scoring/years/${year}${qs({ level })}`),

@@ -27,6 +27,11 @@ export function toMap(p: LonLat): LonLat {
   if (baseMap.value.crs !== 'gcj02' || !baseMap.value.tiles) return p;
   return gcoord.transform(p, gcoord.WGS84, gcoord.GCJ02) as LonLat;
 }
+/** a position picked on the map back to WGS-84, for what is stored or sent */
+export function fromMap(p: LonLat): LonLat {
+  if (baseMap.value.crs !== 'gcj02' || !baseMap.value.tiles) return p;
+  return gcoord.transform(p, gcoord.GCJ02, gcoord.WGS84) as LonLat;
+}
 /** every position of a GeoJSON geometry through `toMap` (a copy) */
 export function geomToMap<T extends { type: string; coordinates: any }>(g: T): T {
   const walk = (c: any): any => (typeof c[0] === 'number' ? toMap(c as LonLat) : c.map(walk));

@@ -16,6 +16,7 @@ export const router = createRouter({
       component: () => import('./views/Zones.vue'),
       props: true,
     },
+    { path: '/models', name: 'models', component: () => import('./views/Models.vue') },
     { path: '/scores', name: 'scores', component: () => import('./views/Scores.vue') },
   ],
 });

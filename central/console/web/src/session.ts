@@ -112,7 +112,7 @@ export const seesAll = () => ['operator', 'leader', 'admin'].includes(session.me
 
 const PAGES: Record<string, string[]> = {
   operator: ['dashboard', 'queue', 'cases', 'map', 'devices', 'scores'],
-  admin: ['dashboard', 'queue', 'cases', 'map', 'devices', 'zones', 'scores'],
+  admin: ['dashboard', 'queue', 'cases', 'map', 'devices', 'zones', 'models', 'scores'],
   leader: ['dashboard', 'cases', 'map', 'devices', 'scores'],
   unit_handler: ['cases', 'map'],
   collector: ['cases'],
