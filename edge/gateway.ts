@@ -28,7 +28,7 @@ import {
   type TrackPoint,
   validate,
 } from '../protocol/index.js';
-import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import { connectNats, type Link } from '../protocol/transport.js';
 import type { GatewayConfig } from './config.js';
 import { Deliverer } from './outbox/deliver.js';
 import { Outbox } from './outbox/index.js';
@@ -205,7 +205,7 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
   for (const u of units) await u.start(sinks);
   log.info({ gatewayId: cfg.gatewayId, units: units.map((u) => u.name) }, 'gateway started');
 
-  let nc: NatsConnection | undefined;
+  let nc: Link | undefined;
   let linkUp = false;
   let deliverer: Deliverer | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -363,12 +363,10 @@ export async function startGateway(initial: GatewayConfig, opts: GatewayOptions)
       nc = conn;
       linkUp = true;
       // isClosed() stays false while the client reconnects: follow the link's real state
-      void (async () => {
-        for await (const s of conn.status()) {
-          if (s.type === 'disconnect') linkUp = false;
-          else if (s.type === 'reconnect') linkUp = true;
-        }
-      })();
+      conn.onStatus((s) => {
+        if (s.type === 'disconnect') linkUp = false;
+        else if (s.type === 'reconnect') linkUp = true;
+      });
       deliverer = new Deliverer(outbox, conn, log, cfg.gatewayId);
       deliverer.start();
       const sub = conn.subscribe(subjects.all.command(cfg.gatewayId));

@@ -13,7 +13,7 @@ import {
   subjects,
   Telemetry,
 } from '../protocol/index.js';
-import { evidenceStore, type NatsConnection, nats, putEvidence } from '../protocol/transport.js';
+import { evidenceStore, type Link, nats, putEvidence } from '../protocol/transport.js';
 import {
   api,
   type CentralProcess,
@@ -30,7 +30,7 @@ import type { NatsServerHandle } from './support/nats-server.js';
 
 let env: CentralWithNats | undefined;
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let central: CentralProcess;
 
 beforeAll(async () => {

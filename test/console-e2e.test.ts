@@ -21,7 +21,7 @@ import { encode, GatewayStatus, Incident, incidentMsgId, subjects, Telemetry } f
 import {
   connectNats,
   evidenceStore,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium)(
   'console - each role through its day in Chromium (needs /usr/bin/chromium)',
   () => {
     let server: NatsServerHandle;
-    let nc: NatsConnection;
+    let nc: Link;
     let central: CentralProcess;
     let browser: Browser;
     let op: Page;

@@ -24,7 +24,7 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
-  type NatsConnection,
+  type Link,
   provisionStreams,
 } from '../protocol/transport.js';
 import { litterDraft } from './support/incident-draft.js';
@@ -32,7 +32,7 @@ import { type NatsServerHandle, startNatsServer } from './support/nats-server.js
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let gw: Gateway;
 let dataDir: string;
 let sinks: EdgeSinks;

@@ -8,12 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import { connectNats, type Link } from '../protocol/transport.js';
 import { litterIncident, publishIncident, until } from './central-helpers.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let central: Central;
 
 beforeAll(async () => {

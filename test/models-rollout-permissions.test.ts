@@ -13,14 +13,14 @@ import { publishModel } from '../central/gateways/models.js';
 import { centralPermissions, gatewayPermissions, renderAuthorization } from '../deploy/auth.js';
 import { fetchModel } from '../edge/sync/models.js';
 import { MODELS_BUCKET, modelObject } from '../protocol/index.js';
-import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import { connectNats, type Link } from '../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const DETECTOR = resolve(import.meta.dirname, '../models/detector');
 let server: NatsServerHandle;
-let central: NatsConnection;
-let gateway: NatsConnection;
+let central: Link;
+let gateway: Link;
 const serverLog: string[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'cg-model-perm-'));
 

@@ -13,7 +13,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { centralPermissions, gatewayPermissions, renderAuthorization } from '../deploy/auth.js';
 import { encode, gatewayInboxPrefix, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
 import { incidents } from './fault-kit.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 /** Publish until acknowledged, always with the same message id (what the gateway outbox does). */
-async function publishAcked(nc: NatsConnection, inc: ReturnType<typeof incidents>[number]): Promise<number> {
+async function publishAcked(nc: Link, inc: ReturnType<typeof incidents>[number]): Promise<number> {
   const js = nc.jetstream({ timeout: 3000 });
   for (let attempt = 1; ; attempt++) {
     try {
@@ -45,7 +45,7 @@ async function publishAcked(nc: NatsConnection, inc: ReturnType<typeof incidents
 }
 
 /** Every message in the incidents stream, counted per incident id (ordered consumer). */
-async function census(nc: NatsConnection): Promise<Map<string, number>> {
+async function census(nc: Link): Promise<Map<string, number>> {
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
   const total = (await jsm.streams.info(STREAMS.incidents.name)).state.messages;
@@ -74,12 +74,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Which node leads the incident stream (by server name cg-test-nK). */
-async function leaderIndex(nc: NatsConnection): Promise<number> {
+async function leaderIndex(nc: Link): Promise<number> {
   const info = await (await nc.jetstreamManager()).streams.info(STREAMS.incidents.name);
   return Number(/n(\d+)$/.exec(info.cluster?.leader ?? '')?.[1] ?? 1) - 1;
 }
 
-async function allReplicasCurrent(nc: NatsConnection): Promise<true | undefined> {
+async function allReplicasCurrent(nc: Link): Promise<true | undefined> {
   const info = await (await nc.jetstreamManager()).streams.info(STREAMS.incidents.name);
   const r = info.cluster?.replicas ?? [];
   return info.cluster?.leader && r.length === 2 && r.every((x) => x.current && !x.offline) ? true : undefined;

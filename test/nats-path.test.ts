@@ -5,7 +5,7 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
@@ -13,7 +13,7 @@ import { type NatsServerHandle, startNatsServer } from './support/nats-server.js
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 
 beforeAll(async () => {
   server = await startNatsServer();

@@ -13,7 +13,7 @@ import { encode, Incident, incidentMsgId, newId, subjects } from '../protocol/in
 import {
   connectNats,
   evidenceStore,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
@@ -23,7 +23,7 @@ import { type ManagedProcess, until } from './support/processes.js';
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle | undefined;
-let nc: NatsConnection | undefined;
+let nc: Link | undefined;
 let central: ManagedProcess | undefined;
 let centralUrl: string | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'cg-sec-ev-'));

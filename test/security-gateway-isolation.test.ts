@@ -15,7 +15,7 @@ import { DeadLetter, decode, evidenceBucket, STREAMS } from '../protocol/index.j
 import {
   connectNats,
   evidenceStore,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
@@ -23,7 +23,7 @@ import { fakeJpeg, litterIncident, publishIncident, until } from './central-help
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let central: Central;
 
 beforeAll(async () => {

@@ -30,7 +30,7 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
-  type NatsConnection,
+  type Link,
   nats,
   provisionStreams,
   putEvidence,
@@ -44,7 +44,7 @@ const quiet = process.env.DEBUG_SEC
   : { info() {}, warn() {}, error() {}, debug() {} };
 const PASS = { central: 'central-secret-1', 'cp-a': 'gw-a-secret-1', 'cp-b': 'gw-b-secret-1' };
 let server: NatsServerHandle;
-let central: NatsConnection;
+let central: Link;
 let gw: Gateway;
 let sinks: EdgeSinks;
 let dataDir: string;
@@ -152,7 +152,7 @@ describe('security - NATS permissions, a gateway doing its job', () => {
 });
 
 describe('security - NATS permissions, a gateway using what is not its own', () => {
-  let rogue: NatsConnection;
+  let rogue: Link;
   const errors: string[] = [];
   beforeAll(async () => {
     rogue = await nats.connect({

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { STREAMS } from '../protocol/index.js';
-import { connectNats, type NatsConnection, nats, provisionStreams } from '../protocol/transport.js';
+import { connectNats, type Link, nats, provisionStreams } from '../protocol/transport.js';
 import { litterDraft } from './support/incident-draft.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, spawnTs, startGatewayProcess, until } from './support/processes.js';
@@ -20,7 +20,7 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const quiet = { info() {}, warn() {} };
 let dir: string;
 let server: NatsServerHandle;
-let central: NatsConnection;
+let central: Link;
 let gateway: ManagedProcess | undefined;
 let port: number;
 

@@ -5,7 +5,7 @@
  * consumers (messages not yet delivered / not yet acknowledged), read from JetStream.
  */
 import { CONSUMERS, STREAMS } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 import type { ApiGuard } from './guard.js';
 import type { GatewayConfigHub } from './hub.js';
 
@@ -19,7 +19,7 @@ const esc = (s: string) => s.replace(/["\\\n]/g, '_');
 
 export async function renderGatewayMetrics(
   hub: GatewayConfigHub,
-  nc: NatsConnection | undefined,
+  nc: Link | undefined,
   guard?: ApiGuard,
   now = Date.now(),
 ): Promise<string> {
@@ -58,12 +58,11 @@ export async function renderGatewayMetrics(
       '# TYPE cg_central_ingest_unacked gauge',
     );
     try {
-      const jsm = await nc.jetstreamManager();
       for (const [stream, durable] of CONSUMED) {
-        const ci = await jsm.consumers.info(stream, durable).catch(() => undefined);
+        const ci = await nc.consumerState(stream, durable).catch(() => null);
         if (!ci) continue;
-        lines.push(`cg_central_ingest_pending{stream="${stream}"} ${ci.num_pending}`);
-        lines.push(`cg_central_ingest_unacked{stream="${stream}"} ${ci.num_ack_pending}`);
+        lines.push(`cg_central_ingest_pending{stream="${stream}"} ${ci.pending}`);
+        lines.push(`cg_central_ingest_unacked{stream="${stream}"} ${ci.ackPending}`);
       }
     } catch {
       // NATS is reconnecting: the gauges are simply absent this scrape
