@@ -123,9 +123,9 @@ export async function stopCentralWithNats(env: CentralWithNats | undefined): Pro
 
 /** Publishes an incident the way a gateway does (msgID = id.rev for JetStream de-duplication). */
 export function publishIncident(nc: Link, inc: IncidentInput) {
-  return nc
-    .jetstream()
-    .publish(subjects.incident(inc.gatewayId), encode(Incident, inc), { msgID: incidentMsgId(inc) });
+  return nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc), {
+    msgId: incidentMsgId(inc),
+  });
 }
 
 export async function api(

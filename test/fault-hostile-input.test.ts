@@ -273,9 +273,7 @@ describe('fault - hostile input', () => {
     const health = await fetchFresh(`${c.url}/api/health`);
     expect(health.status).toBe(200);
     const good = incidents(1, 'cp-h')[0]!;
-    await nc
-      .jetstream()
-      .publish(subjects.incident('cp-h'), encode(Incident, good), { msgID: incidentMsgId(good) });
+    await nc.publishStored(subjects.incident('cp-h'), encode(Incident, good), { msgId: incidentMsgId(good) });
     await until(
       async () => ((await census(c.url)).byIncident.has(good.id) ? true : undefined),
       'a good incident after the storm',

@@ -219,12 +219,8 @@ export async function untilAllCases(centralUrl: string, ids: string[], ms: numbe
   }
 }
 
-export async function streamCount(
-  nc: Link,
-  stream: string = STREAMS.incidents.name,
-): Promise<number> {
-  const jsm = await nc.jetstreamManager();
-  return (await jsm.streams.info(stream)).state.messages;
+export async function streamCount(nc: Link, stream: string = STREAMS.incidents.name): Promise<number> {
+  return (await nc.streamState(stream)).messages;
 }
 
 /** Print the counts line and assert nothing lost, nothing twice, nothing unexpected. */

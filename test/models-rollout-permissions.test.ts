@@ -64,14 +64,12 @@ describe('models bucket permissions', () => {
     expect(onnx.equals(readFileSync(join(DETECTOR, 'model.onnx')))).toBe(true);
     expect(serverLog.filter((l) => /Violation/i.test(l))).toEqual([]);
 
-    const os = await gateway.jetstream().views.os(MODELS_BUCKET);
-    await expect(
-      os.putBlob({ name: modelObject(v.name, v.version, 'model.onnx') }, new Uint8Array(64)),
-    ).rejects.toThrow();
+    const os = await gateway.objects(MODELS_BUCKET);
+    await expect(os.put(modelObject(v.name, v.version, 'model.onnx'), new Uint8Array(64))).rejects.toThrow();
     expect(serverLog.some((l) => /Publish Violation/i.test(l) && l.includes(`$O.${MODELS_BUCKET}`))).toBe(
       true,
     );
-    const still = await (await central.jetstream().views.os(MODELS_BUCKET)).getBlob(
+    const still = await (await central.objects(MODELS_BUCKET)).get(
       modelObject(v.name, v.version, 'model.onnx'),
     );
     expect(Buffer.from(still as Uint8Array).equals(onnx)).toBe(true);

@@ -44,12 +44,11 @@ export function incidents(n: number, seed = 7): IncidentInput[] {
 
 /** Publish and wait for every JetStream ack: the backlog central will consume. */
 export async function publishBacklog(nc: Link, list: IncidentInput[]): Promise<void> {
-  const js = nc.jetstream();
   for (let i = 0; i < list.length; i += 500)
     await Promise.all(
       list
         .slice(i, i + 500)
-        .map((inc) => js.publish(subjects.incident(inc.gatewayId), encode(Incident, inc))),
+        .map((inc) => nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc))),
     );
 }
 

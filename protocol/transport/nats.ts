@@ -161,8 +161,7 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
         const i = await os.info(name);
         return i && objectInfo(i);
       },
-      list: async () =>
-(await os.list()).map(objectInfo),
+      list: async () => (await os.list()).map(objectInfo),
       clearUnreadable: async (name) => {
         const h = headers();
         h.set('Nats-Rollup', 'sub');
@@ -229,7 +228,12 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
     },
     async streamState(stream) {
       const i = await (await jsm()).streams.info(stream);
-      return { messages: i.state.messages, replicas: i.config.num_replicas };
+      return {
+        messages: i.state.messages,
+        firstSeq: i.state.first_seq,
+        lastSeq: i.state.last_seq,
+        replicas: i.config.num_replicas,
+      };
     },
     async consumerState(stream, durable) {
       const ci = await (await jsm()).consumers.info(stream, durable).catch((e) => {
@@ -295,7 +299,8 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
         size += c.data.length;
         await onChunk(c.data);
       }
-      if (size !== meta.size) throw new Error(`${name}: got ${size} bytes, the object store says ${meta.size}`);
+      if (size !== meta.size)
+        throw new Error(`${name}: got ${size} bytes, the object store says ${meta.size}`);
       return true;
     },
 

@@ -133,6 +133,8 @@ export interface ObjectBucket {
 
 export interface StreamState {
   messages: number;
+  firstSeq: number;
+  lastSeq: number;
   replicas: number;
 }
 
