@@ -13,7 +13,7 @@ import { totalmem } from 'node:os';
 import { findDuplicates } from '../central/cases/records.js';
 import { CONSUMERS, Incident, STREAMS } from '../protocol/index.js';
 import { provisionStreams } from '../protocol/transport.js';
-import { connect as rawConnect } from '../test/support/nats-raw.js';
+import { jetstreamManager, connect as rawConnect } from '../test/support/nats-raw.js';
 import { startNatsServer } from '../test/support/nats-server.js';
 import { centralWithCases, connect, incidents, publishBacklog, waitFor } from './lib/central.js';
 import { latency, ms, summarize } from './lib/stats.js';
@@ -38,7 +38,7 @@ const bench: Benchmark = {
     try {
       await provisionStreams(nc);
       await publishBacklog(nc, incidents(BACKLOG));
-      const jsm = await admin.jetstreamManager();
+      const jsm = await jetstreamManager(admin);
 
       const bare = async (round: number) => {
         const durable = `bench-bare-${round}`;

@@ -20,7 +20,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
-import { connect, nanos } from './support/nats-raw.js';
+import { connect, jetstreamManager, nanos } from './support/nats-raw.js';
 import { until } from './support/processes.js';
 
 const N = 60;
@@ -35,7 +35,7 @@ describe('fault - replay after the de-duplication window', () => {
     await until(async () => ((await streamCount(nc)) === 0 ? true : undefined), 'streams provisioned');
     // a window of one second, set behind the transport's back (it only provisions the real one)
     const raw = await connect({ servers: server.url });
-    const jsm = await raw.jetstreamManager();
+    const jsm = await jetstreamManager(raw);
     const si = await jsm.streams.info(STREAMS.incidents.name);
     await jsm.streams.update(STREAMS.incidents.name, { ...si.config, duplicate_window: nanos(1000) });
     await raw.close();

@@ -10,7 +10,7 @@ import { type Central, createCentral } from '../central/central.js';
 import { subjects } from '../protocol/index.js';
 import { connectNats, type Link } from '../protocol/transport.js';
 import { litterIncident, publishIncident, until } from './central-helpers.js';
-import { connect, type NatsConnection } from './support/nats-raw.js';
+import { connect, jetstreamManager, type NatsConnection } from './support/nats-raw.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 let server: NatsServerHandle;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   nc = await connectNats({ servers: server.url, name: 'test', log: { info() {}, warn() {} } });
   // a foreign stream on central's subjects: provisioning must fail (the transport never adds one)
   raw = await connect({ servers: server.url });
-  await (await raw.jetstreamManager()).streams.add({ name: 'SQUATTER', subjects: [subjects.all.incident] });
+  await (await jetstreamManager(raw)).streams.add({ name: 'SQUATTER', subjects: [subjects.all.incident] });
   central = await createCentral({ natsUrl: server.url, logLevel: 'silent' });
   await central.start({ port: 0 });
 });
@@ -52,7 +52,7 @@ describe('fault - health reflects ingest', () => {
     expect(bad.body.components.streams).toMatchObject({ ok: false });
     expect(bad.body.components.streams.lastError).toMatch(/subjects overlap/i);
 
-    await (await raw.jetstreamManager()).streams.delete('SQUATTER');
+    await (await jetstreamManager(raw)).streams.delete('SQUATTER');
     const good = await until('healthy', async () => {
       const h = await health();
       return h.status === 200 && h;

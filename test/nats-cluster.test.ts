@@ -16,7 +16,7 @@ import { encode, gatewayInboxPrefix, Incident, incidentMsgId, STREAMS, subjects 
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
 import { incidents } from './fault-kit.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
-import { connect, type NatsConnection } from './support/nats-raw.js';
+import { connect, jetstream, jetstreamManager, type NatsConnection } from './support/nats-raw.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { until } from './support/processes.js';
 
@@ -50,8 +50,8 @@ async function publishAcked(nc: Link, inc: ReturnType<typeof incidents>[number])
 
 /** Every message in the incidents stream, counted per incident id (ordered consumer). */
 async function census(nc: NatsConnection): Promise<Map<string, number>> {
-  const js = nc.jetstream();
-  const jsm = await nc.jetstreamManager();
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
   const total = (await jsm.streams.info(STREAMS.incidents.name)).state.messages;
   const seen = new Map<string, number>();
   if (total === 0) return seen;
@@ -59,7 +59,7 @@ async function census(nc: NatsConnection): Promise<Map<string, number>> {
   const msgs = await c.consume();
   let n = 0;
   for await (const m of msgs) {
-    const id = (m.json() as { id: string }).id;
+    const id = m.json<{ id: string }>().id;
     seen.set(id, (seen.get(id) ?? 0) + 1);
     if (++n >= total) break;
   }
@@ -79,12 +79,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** Which node leads the incident stream (by server name cg-test-nK). */
 async function leaderIndex(nc: NatsConnection): Promise<number> {
-  const info = await (await nc.jetstreamManager()).streams.info(STREAMS.incidents.name);
+  const info = await (await jetstreamManager(nc)).streams.info(STREAMS.incidents.name);
   return Number(/n(\d+)$/.exec(info.cluster?.leader ?? '')?.[1] ?? 1) - 1;
 }
 
 async function allReplicasCurrent(nc: NatsConnection): Promise<true | undefined> {
-  const info = await (await nc.jetstreamManager()).streams.info(STREAMS.incidents.name);
+  const info = await (await jetstreamManager(nc)).streams.info(STREAMS.incidents.name);
   const r = info.cluster?.replicas ?? [];
   return info.cluster?.leader && r.length === 2 && r.every((x) => x.current && !x.offline) ? true : undefined;
 }

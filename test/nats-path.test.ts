@@ -9,7 +9,7 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
-import { connect } from './support/nats-raw.js';
+import { connect, jetstreamManager } from './support/nats-raw.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {} };
@@ -32,7 +32,7 @@ describe('nats - provisioning and publish', () => {
     // every stream on the server (the transport offers no listing)
     const raw = await connect({ servers: server.url });
     const names: string[] = [];
-    for await (const s of (await raw.jetstreamManager()).streams.list()) names.push(s.config.name);
+    for await (const s of (await jetstreamManager(raw)).streams.list()) names.push(s.config.name);
     await raw.close();
     expect(names.sort()).toEqual(
       [...Object.values(STREAMS).map((s) => s.name), 'OBJ_cg_evidence_cp-01'].sort(),

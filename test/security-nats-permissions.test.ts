@@ -35,7 +35,7 @@ import {
   putEvidence,
 } from '../protocol/transport.js';
 import { litterDraft } from './support/incident-draft.js';
-import { connect, type NatsConnection } from './support/nats-raw.js';
+import { connect, jetstream, jetstreamManager, Kvm, type NatsConnection } from './support/nats-raw.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { until } from './support/processes.js';
 
@@ -163,7 +163,7 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
       maxReconnectAttempts: -1,
     });
     void (async () => {
-      for await (const s of rogue.status()) if (s.type === 'error') errors.push(String(s.data));
+      for await (const s of rogue.status()) if (s.type === 'error') errors.push(String(s.error));
     })();
   });
   afterAll(async () => {
@@ -184,7 +184,7 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
     void (async () => {
       for await (const m of spy) seen.push(m.subject);
     })();
-    const js = rogue.jetstream();
+    const js = jetstream(rogue);
     await expect(
       js.publish(subjects.incident('cp-b'), new TextEncoder().encode(JSON.stringify(draft('cp-b'))), {
         msgID: 'x',
@@ -235,16 +235,16 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
     const b = await evidenceStore(central, 'cp-b');
     const secret = new Uint8Array(4_000).map((_, i) => (i * 11) % 256);
     const ref = await putEvidence(b, `${newId()}-r0-annotated.jpg`, secret, 'annotated');
-    const jsm = await rogue.jetstreamManager({ checkAPI: false });
+    const jsm = await jetstreamManager(rogue, { checkAPI: false });
     const bStream = `OBJ_${evidenceBucket('cp-b')}`;
     // the issue's reproducer: stream info with a subjects filter listed every evidence name
     await expect(jsm.streams.info(bStream, { subjects_filter: '>' })).rejects.toThrow();
     await expect(jsm.streams.info(STREAMS.incidents.name, { subjects_filter: '>' })).rejects.toThrow();
     await expect(jsm.streams.getMessage(bStream, { seq: 1 })).rejects.toThrow();
     await expect(
-      rogue
-        .jetstream()
-        .publish(`$O.${evidenceBucket('cp-b')}.M.x`, new TextEncoder().encode('{'), { timeout: 1500 }),
+      jetstream(rogue).publish(`$O.${evidenceBucket('cp-b')}.M.x`, new TextEncoder().encode('{'), {
+        timeout: 1500,
+      }),
     ).rejects.toThrow();
     // its own bucket's info lists only its own objects
     const own = await jsm.streams.info(`OBJ_${evidenceBucket('cp-a')}`, { subjects_filter: '>' });
@@ -255,8 +255,7 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
   });
 
   it("refuses watching another gateway's config key and the streams' admin API", async () => {
-    const js = rogue.jetstream();
-    const kv = await js.views.kv(CONFIG_BUCKET, { bindOnly: true }); // own bucket info is allowed
+    const kv = await new Kvm(jetstream(rogue)).open(CONFIG_BUCKET); // own bucket info is allowed
     await expect(kv.get('cp-b')).rejects.toThrow();
     await expect(
       (async () => {
@@ -264,7 +263,7 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
         for await (const _ of w) break;
       })(),
     ).rejects.toThrow();
-    const jsm = await rogue.jetstreamManager({ checkAPI: false });
+    const jsm = await jetstreamManager(rogue, { checkAPI: false });
     await expect(jsm.streams.purge(STREAMS.incidents.name)).rejects.toThrow();
     await expect(jsm.streams.delete(STREAMS.incidents.name)).rejects.toThrow();
     await expect(jsm.consumers.add(STREAMS.incidents.name, { durable_name: 'steal' })).rejects.toThrow();

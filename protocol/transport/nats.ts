@@ -1,21 +1,23 @@
 /**
  * @module protocol/transport/nats
- * The transport (`./types.ts`) on the `nats` client (v2.29): the only module that imports it.
+ * The transport (`./types.ts`) on the v3 NATS client (`@nats-io/transport-node`, `/jetstream`,
+ * `/kv`, `/obj`): the only module that imports it.
  * Connect with endless reconnect and one log line per state change; the client's own message,
  * consumer and KV entry objects already have the shapes of the interface and are handed out as
  * they are.
  */
 import {
   AckPolicy,
-  type ConnectionOptions,
-  connect,
   DeliverPolicy,
   DiscardPolicy,
-  headers,
-  type NatsConnection,
-  nanos,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
   StorageType,
-} from 'nats';
+} from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { type ObjectInfo as NatsObjectInfo, Objm } from '@nats-io/obj';
+import { connect, headers, type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { StreamDef } from '../streams.js';
 import type {
   KvBucket,
@@ -67,7 +69,7 @@ export async function connectNats(opts: LinkOptions, signal?: AbortSignal): Prom
         user: opts.user,
         pass: opts.pass,
         token: opts.token,
-        tls: opts.tls as ConnectionOptions['tls'],
+        tls: opts.tls,
         inboxPrefix: opts.inboxPrefix,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 1000,
@@ -108,7 +110,7 @@ function streamConfig(d: StreamDef, o: ProvisionOptions) {
 const metaSubject = (bucket: string, name: string) =>
   `$O.${bucket}.M.${Buffer.from(name).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
 
-const objectInfo = (i: ObjectInfo): ObjectInfo => ({
+const objectInfo = (i: NatsObjectInfo): ObjectInfo => ({
   name: i.name,
   size: i.size,
   digest: i.digest,
@@ -125,32 +127,36 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
     for await (const s of nc.status()) {
       let e: LinkEvent | undefined;
       if (s.type === 'disconnect') {
-        log.warn({ server: s.data }, 'NATS disconnected, will reconnect');
-        e = { type: 'disconnect', server: String(s.data) };
+        log.warn({ server: s.server }, 'NATS disconnected, will reconnect');
+        e = { type: 'disconnect', server: s.server };
       } else if (s.type === 'reconnect') {
-        log.info({ server: s.data }, 'NATS reconnected');
-        e = { type: 'reconnect', server: String(s.data) };
+        log.info({ server: s.server }, 'NATS reconnected');
+        e = { type: 'reconnect', server: s.server };
       } else if (s.type === 'error') {
-        log.warn({ err: String(s.data) }, 'NATS error');
-        e = { type: 'error', error: String(s.data) };
+        log.warn({ err: String(s.error) }, 'NATS error');
+        e = { type: 'error', error: String(s.error) };
       }
       if (e) for (const l of listeners) l(e);
     }
   })();
-  const js = nc.jetstream();
-  // bound once: jetstreamManager() asks the server for the account's JetStream first
-  let jsmP: ReturnType<NatsConnection['jetstreamManager']> | undefined;
+  const js = jetstream(nc);
+  const kvm = new Kvm(js);
+  const objm = new Objm(js);
+  // bound once, without asking the server for the account's JetStream first
+  let jsmP: Promise<JetStreamManager> | undefined;
   const jsm = () => {
-    jsmP ??= nc.jetstreamManager({ checkAPI: false });
+    jsmP ??= jetstreamManager(nc, { checkAPI: false });
     return jsmP;
   };
 
   const objects = async (bucket: string, o: ObjectBucketOptions = {}): Promise<ObjectBucket> => {
-    const os = await js.views.os(bucket, {
-      storage: StorageType.File,
-      description: o.description,
-      replicas: o.replicas ?? 1,
-    });
+    const os = o.bindOnly
+      ? await objm.open(bucket, false)
+      : await objm.create(bucket, {
+          storage: StorageType.File,
+          description: o.description,
+          replicas: o.replicas ?? 1,
+        });
     return {
       bucket,
       put: async (name, bytes, description) => {
@@ -220,7 +226,7 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
           stream,
           'seq' in at ? { seq: at.seq } : { last_by_subj: at.lastBySubject },
         );
-        return { subject: m.subject, data: m.data } satisfies Received;
+        return m && ({ subject: m.subject, data: m.data } satisfies Received);
       } catch (e) {
         if (notFound(e)) return null;
         throw e;
@@ -243,7 +249,7 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
       return ci && { pending: ci.num_pending, ackPending: ci.num_ack_pending };
     },
     async ensureStreams(defs, o = {}) {
-      const m = await nc.jetstreamManager();
+      const m = await jetstreamManager(nc);
       for (const d of defs) {
         const cfg = streamConfig(d, o);
         try {
@@ -258,11 +264,10 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
     },
 
     async kv(bucket, o = {}): Promise<KvBucket> {
-      const kv = await js.views.kv(bucket, {
-        bindOnly: o.bindOnly,
-        history: o.history,
-        description: o.description,
-      });
+      // open: bind only (a gateway may not create buckets); create: create or bind
+      const kv = o.bindOnly
+        ? await kvm.open(bucket)
+        : await kvm.create(bucket, { history: o.history, description: o.description });
       return {
         get: (key) => kv.get(key),
         put: (key, value) => kv.put(key, value),
@@ -280,21 +285,18 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
       // one stream is all a gateway's user may do.
       const m = await jsm();
       const stream = `OBJ_${bucket}`;
-      let meta: { nuid: string; chunks: number; size: number; deleted?: boolean };
-      try {
-        meta = (await m.streams.getMessage(stream, { last_by_subj: metaSubject(bucket, name) })).json();
-      } catch (e) {
-        if (/no message found/i.test((e as Error).message)) return false;
-        throw e;
-      }
+      const found = await m.streams.getMessage(stream, { last_by_subj: metaSubject(bucket, name) });
+      if (!found) return false;
+      const meta = found.json<{ nuid: string; chunks: number; size: number; deleted?: boolean }>();
       if (meta.deleted) return false;
       let seq = 0;
       let size = 0;
       for (let i = 0; i < meta.chunks; i++) {
-        // next message on the chunk subject from a sequence (nats-server 2.9 NextFor; the
-        // client's types do not list it, the request is passed through as JSON)
+        // the next message on the chunk subject from a sequence (nats-server 2.9 NextFor; the
+        // client types it for direct gets only, the request is passed through as JSON)
         const next = { seq: seq + 1, next_by_subj: `$O.${bucket}.C.${meta.nuid}` };
         const c = await m.streams.getMessage(stream, next as { seq: number });
+        if (!c) throw new Error(`${name}: chunk ${i + 1} of ${meta.chunks} is missing`);
         seq = c.seq;
         size += c.data.length;
         await onChunk(c.data);

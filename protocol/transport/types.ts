@@ -113,6 +113,8 @@ export interface ObjectInfo {
 }
 
 export interface ObjectBucketOptions {
+  /** bind by name without asking the server about the bucket (a user who may not look it up) */
+  bindOnly?: boolean;
   description?: string;
   /** copies at creation: 1 on a single server, 3 on a cluster */
   replicas?: number;
