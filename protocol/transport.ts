@@ -30,7 +30,11 @@ export async function provisionStreams(
 }
 
 /** A gateway's evidence bucket (created when missing and the credentials allow it). */
-export function evidenceStore(link: Link, gatewayId: string, o: ProvisionOptions = {}): Promise<ObjectBucket> {
+export function evidenceStore(
+  link: Link,
+  gatewayId: string,
+  o: ProvisionOptions = {},
+): Promise<ObjectBucket> {
   return bucketStore(link, evidenceBucket(gatewayId), o);
 }
 

@@ -14,7 +14,7 @@
  */
 import type { Hono } from 'hono';
 import pino from 'pino';
-import { connectNats, type LinkOptions, type Link } from '../../protocol/transport.js';
+import { connectNats, type Link, type LinkOptions } from '../../protocol/transport.js';
 import type { AppDeps, RouteGroup } from '../app.js';
 import type { ApiGuard } from './guard.js';
 import { GatewayConfigHub } from './hub.js';

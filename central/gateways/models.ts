@@ -64,8 +64,7 @@ export async function publishModel(nc: Link, dir: string): Promise<PublishedVers
   }
   await os.put(modelObject(m.name, m.version, 'model.onnx'), onnx);
   const card = join(dir, 'MODEL_CARD.md');
-  if (existsSync(card))
-    await os.put(modelObject(m.name, m.version, 'MODEL_CARD.md'), readFileSync(card));
+  if (existsSync(card)) await os.put(modelObject(m.name, m.version, 'MODEL_CARD.md'), readFileSync(card));
   await os.put(modelObject(m.name, m.version, 'manifest.json'), mBytes);
   return describe(m, new Date().toISOString());
 }

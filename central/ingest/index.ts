@@ -17,8 +17,8 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
-  type LinkOptions,
   type Link,
+  type LinkOptions,
   type ObjectBucket,
   provisionStreams,
 } from '../../protocol/transport.js';

@@ -43,7 +43,11 @@ describe('deliver - re-validation after delivery changes the message', () => {
     const bad = incident();
     const good = incident();
     // a name the object store takes but the wire schema refuses (letters, digits, . _ - only)
-    const image = { role: 'annotated' as const, contentType: 'image/jpeg' as const, bytes: new Uint8Array(64) };
+    const image = {
+      role: 'annotated' as const,
+      contentType: 'image/jpeg' as const,
+      bytes: new Uint8Array(64),
+    };
     await outbox.add('incident', subjects.incident('cp-dv'), incidentMsgId(bad), bad, [
       { ...image, name: 'not allowed.jpg' },
     ]);
@@ -57,10 +61,15 @@ describe('deliver - re-validation after delivery changes the message', () => {
 
     expect(d.stats).toMatchObject({ delivered: 1, refused: 1 });
     expect((await link.streamState(STREAMS.incidents.name)).messages).toBe(1);
-    const sent = await link.storedMessage(STREAMS.incidents.name, { lastBySubject: subjects.incident('cp-dv') });
+    const sent = await link.storedMessage(STREAMS.incidents.name, {
+      lastBySubject: subjects.incident('cp-dv'),
+    });
     expect(JSON.parse(new TextDecoder().decode(sent!.data)).id).toBe(good.id);
 
-    const kept = readFileSync(join(dir, REFUSED_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const kept = readFileSync(join(dir, REFUSED_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(kept).toHaveLength(1);
     expect(kept[0].entry.payload.id).toBe(bad.id);
     expect(kept[0].reason).toMatch(/evidence name/);

@@ -82,11 +82,7 @@ function cached(dataDir: string, r: ModelRef): string | undefined {
 }
 
 /** Fetch (or reuse) one published model; returns its manifest path. */
-export async function fetchModel(
-  nc: Link | undefined,
-  dataDir: string,
-  r: ModelRef,
-): Promise<string> {
+export async function fetchModel(nc: Link | undefined, dataDir: string, r: ModelRef): Promise<string> {
   const have = cached(dataDir, r);
   if (have) return have;
   const what = `model ${r.name} ${r.version}`;
@@ -111,10 +107,14 @@ export async function fetchModel(
     const file = manifest.file ?? 'model.onnx';
     const hash = createHash('sha256');
     const out = createWriteStream(join(tmp, file));
-    const found = await nc.readObject(MODELS_BUCKET, modelObject(r.name, r.version, 'model.onnx'), async (chunk) => {
-      hash.update(chunk);
-      if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
-    });
+    const found = await nc.readObject(
+      MODELS_BUCKET,
+      modelObject(r.name, r.version, 'model.onnx'),
+      async (chunk) => {
+        hash.update(chunk);
+        if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
+      },
+    );
     out.end();
     await finished(out);
     if (!found) throw new Error(`${what}: model.onnx is missing from ${MODELS_BUCKET}`);
