@@ -18,7 +18,7 @@ import { loadDetector } from '../edge/camera/detect/index.js';
 import { Deliverer } from '../edge/outbox/deliver.js';
 import { Outbox } from '../edge/outbox/index.js';
 import { newId, subjects } from '../protocol/index.js';
-import { nats, provisionStreams } from '../protocol/transport.js';
+import { provisionStreams } from '../protocol/transport.js';
 import { litterIncident, spawnCentral } from '../test/central-helpers.js';
 import { startOnvifCamera } from '../test/simulators/onvif/index.js';
 import { startNatsServer } from '../test/support/nats-server.js';
@@ -46,17 +46,22 @@ const bench: Benchmark = {
     const deliverer = new Deliverer(outbox, nc, quiet, 'cp-01');
     try {
       await provisionStreams(nc);
-      const jsm = await nc.jetstreamManager();
-      await jsm.streams.add({ name: BARE_STREAM, subjects: ['bench.e2e'], storage: nats.StorageType.File });
-      await jsm.consumers.add(BARE_STREAM, { durable_name: 'bare', ack_policy: nats.AckPolicy.Explicit });
-      const bareMsgs = await (await nc.jetstream().consumers.get(BARE_STREAM, 'bare')).consume({
-        max_messages: 16,
-      });
+      await nc.ensureStreams([
+        {
+          name: BARE_STREAM,
+          subjects: ['bench.e2e'],
+          maxAgeNs: 0,
+          duplicateWindowNs: 120e9,
+          maxBytes: -1,
+          description: 'bench baseline',
+        },
+      ]);
+      const bareMsgs = await nc.consume(BARE_STREAM, 'bare', { maxMessages: 16 });
       let bareWaiter: ((id: string) => void) | undefined;
       void (async () => {
         for await (const m of bareMsgs) {
           m.ack();
-          bareWaiter?.((m.json() as { id: string }).id);
+          bareWaiter?.((JSON.parse(new TextDecoder().decode(m.data)) as { id: string }).id);
         }
       })();
       deliverer.start();
@@ -112,7 +117,7 @@ const bench: Benchmark = {
         const got = new Promise<void>((res) => {
           bareWaiter = (id) => id === inc.id && res();
         });
-        await nc.jetstream().publish('bench.e2e', new TextEncoder().encode(JSON.stringify(inc)));
+        await nc.publishStored('bench.e2e', new TextEncoder().encode(JSON.stringify(inc)));
         await got;
         if (i >= 3) bare.push(ms(b0));
       }

@@ -12,7 +12,8 @@
 import { totalmem } from 'node:os';
 import { findDuplicates } from '../central/cases/records.js';
 import { CONSUMERS, Incident, STREAMS } from '../protocol/index.js';
-import { nats, provisionStreams } from '../protocol/transport.js';
+import { provisionStreams } from '../protocol/transport.js';
+import { jetstreamManager, connect as rawConnect } from '../test/support/nats-raw.js';
 import { startNatsServer } from '../test/support/nats-server.js';
 import { centralWithCases, connect, incidents, publishBacklog, waitFor } from './lib/central.js';
 import { latency, ms, summarize } from './lib/stats.js';
@@ -32,23 +33,19 @@ const bench: Benchmark = {
   async run() {
     const server = await startNatsServer();
     const nc = await connect(server.url);
+    // to start central's durable over (the transport never deletes one)
+    const admin = await rawConnect({ servers: server.url });
     try {
       await provisionStreams(nc);
       await publishBacklog(nc, incidents(BACKLOG));
-      const jsm = await nc.jetstreamManager();
+      const jsm = await jetstreamManager(admin);
 
       const bare = async (round: number) => {
         const durable = `bench-bare-${round}`;
-        await jsm.consumers.add(STREAMS.incidents.name, {
-          durable_name: durable,
-          ack_policy: nats.AckPolicy.Explicit,
-          deliver_policy: nats.DeliverPolicy.All,
-          max_ack_pending: 1000,
-        });
         const c2 = await connect(server.url);
         const t0 = process.hrtime.bigint();
-        const consumer = await c2.jetstream().consumers.get(STREAMS.incidents.name, durable);
-        const msgs = await consumer.consume({ max_messages: 256 });
+        // the durable is created on first consume, as central's is (explicit ack, from the start)
+        const msgs = await c2.consume(STREAMS.incidents.name, durable, { maxMessages: 256 });
         let n = 0;
         for await (const m of msgs) {
           m.ack();
@@ -167,6 +164,7 @@ const bench: Benchmark = {
       return { ratios, figures, notes };
     } finally {
       await nc.close();
+      await admin.close();
       await server.dispose();
     }
   },

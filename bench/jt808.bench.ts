@@ -13,11 +13,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
 import { encodeFrame, FrameSplitter, parseFrame, unescapeBytes, xor } from '../edge/jt808/codec.js';
 import { decodeBody, decodeCapture } from '../edge/jt808/decode.js';
 import { encodeLocation, MSG } from '../edge/jt808/messages.js';
 import { decode, GatewayStatus, subjects } from '../protocol/index.js';
+import { connectNats } from '../protocol/transport.js';
 import { type Jt808Terminal, startJt808Terminal } from '../test/simulators/jt808/index.js';
 import { scenario, timeline } from '../test/simulators/serial/index.js';
 import { startNatsServer } from '../test/support/nats-server.js';
@@ -133,7 +133,7 @@ async function fleet(n: number, natsUrl: string) {
       },
     }),
   );
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connectNats({ servers: natsUrl, name: 'bench-jt808', log: { info() {}, warn() {} } });
   let last: GatewayStatus | undefined;
   const beats = { ok: 0, bad: 0, why: '' };
   const sub = nc.subscribe(subjects.status('veh-bench-jt808'));

@@ -11,7 +11,6 @@ import { ConfigError, type GatewayConfig, loadGatewayConfig } from './config.js'
 import { checkConfigText, formatProblem } from './config-check.js';
 import { defaultUnits, startGateway } from './gateway.js';
 import { createLogger } from './log.js';
-import { serveGatewayMetrics } from './metrics.js';
 
 const program = new Command()
   .name('cg-gateway')
@@ -77,10 +76,6 @@ try {
     process.exit(0);
   }
   const gw = await startGateway(cfg, { log, reloadConfig: load, configDir, repair: opts.repair });
-  if (cfg.metricsPort !== undefined) {
-    const srv = await serveGatewayMetrics(gw, cfg.metricsPort);
-    log.info({ address: srv.address() }, 'metrics on /metrics, health on /health');
-  }
   let stopping = false;
   const shutdown = async (sig: string) => {
     if (stopping) return;

@@ -1,192 +1,51 @@
 /**
  * @module protocol/transport
- * The only module that imports the NATS client. Edge and central talk to NATS through these
- * helpers: connect with endless reconnect and one log line per state change, idempotent stream
- * provisioning, publish with a JetStream message id, evidence in the object store.
- *
- * Client choice: `nats` (v2.29, the package the design card names). It bundles core, JetStream,
- * KV and object store in one package that supports Node 20 without engine warnings; the v3
- * `@nats-io/*` split can replace it here without touching edge or central.
+ * How edge and central talk over NATS: the `Link` interface (`./transport/types.ts`), its one
+ * implementation (`./transport/nats.ts`, the only module that imports the NATS client, a lint
+ * rule in biome.json keeps it so), stream provisioning and evidence in the object store.
+ * @example
+ *   const link = await connectNats({ servers, name: 'central', log });
+ *   await provisionStreams(link);
+ *   await link.publishStored(subjects.incident(gw), encode(Incident, inc), { msgId: incidentMsgId(inc) });
  */
 import { createHash } from 'node:crypto';
-import {
-  type ConnectionOptions,
-  connect,
-  DiscardPolicy,
-  headers,
-  type JetStreamClient,
-  type NatsConnection,
-  type ObjectStore,
-  StorageType,
-} from 'nats';
 import type { EvidenceRef } from './schemas/incident.js';
-import { evidenceBucket, STREAMS, type StreamDef } from './streams.js';
+import { evidenceBucket, STREAMS } from './streams.js';
+import type { Link, ObjectBucket, ProvisionOptions } from './transport/types.js';
 
-export type { JetStreamClient, JetStreamManager, NatsConnection, ObjectStore } from 'nats';
-export * as nats from 'nats';
-
-export interface LinkLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
-export interface LinkOptions {
-  servers: string | string[];
-  name: string;
-  user?: string;
-  pass?: string;
-  token?: string;
-  tls?: ConnectionOptions['tls'];
-  /** reply subjects start with this instead of `_INBOX` (per-gateway inboxes, see deploy/) */
-  inboxPrefix?: string;
-  log: LinkLogger;
-}
-
-/**
- * Connect and keep reconnecting forever; while the server is unreachable at start, retry with a
- * single log line per attempt instead of crashing.
- */
-export async function connectNats(opts: LinkOptions, signal?: AbortSignal): Promise<NatsConnection> {
-  let attempt = 0;
-  for (;;) {
-    try {
-      const nc = await connect({
-        servers: opts.servers,
-        name: opts.name,
-        user: opts.user,
-        pass: opts.pass,
-        token: opts.token,
-        tls: opts.tls,
-        inboxPrefix: opts.inboxPrefix,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1000,
-        pingInterval: 10_000,
-      });
-      opts.log.info({ server: nc.getServer() }, 'NATS connected');
-      void watchStatus(nc, opts.log);
-      return nc;
-    } catch (e) {
-      attempt++;
-      const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
-      opts.log.warn(
-        { servers: opts.servers, attempt, retryInMs: delay, err: (e as Error).message },
-        'NATS not reachable, retrying',
-      );
-      if (signal?.aborted) throw e;
-      await new Promise((r) => setTimeout(r, delay));
-      if (signal?.aborted) throw e;
-    }
-  }
-}
-
-async function watchStatus(nc: NatsConnection, log: LinkLogger): Promise<void> {
-  for await (const s of nc.status()) {
-    if (s.type === 'disconnect') log.warn({ server: s.data }, 'NATS disconnected, will reconnect');
-    else if (s.type === 'reconnect') log.info({ server: s.data }, 'NATS reconnected');
-    else if (s.type === 'error') log.warn({ err: String(s.data) }, 'NATS error');
-  }
-}
-
-export interface ProvisionOptions {
-  /**
-   * copies of every stream and bucket: 1 on a single server, 3 on a 3-node cluster (each
-   * acknowledged message is then on a quorum of nodes and survives one node's loss)
-   */
-  replicas?: number;
-}
-
-export function streamConfig(d: StreamDef, o: ProvisionOptions = {}) {
-  return {
-    name: d.name,
-    num_replicas: o.replicas ?? 1,
-    subjects: d.subjects,
-    description: d.description,
-    storage: StorageType.File,
-    discard: DiscardPolicy.Old,
-    max_age: d.maxAgeNs,
-    max_bytes: d.maxBytes,
-    duplicate_window: d.duplicateWindowNs,
-  };
-}
+export { connectNats, type LinkLogger, type LinkOptions, type TlsFiles } from './transport/nats.js';
+export type * from './transport/types.js';
 
 /**
  * Create every stream (and the evidence buckets of `gatewayIds`), or update them to the
  * definitions. Idempotent. Central provisions a gateway's bucket when it first hears from it.
  */
 export async function provisionStreams(
-  nc: NatsConnection,
+  link: Link,
   gatewayIds: string[] = [],
   o: ProvisionOptions = {},
 ): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  for (const d of Object.values(STREAMS)) {
-    const cfg = streamConfig(d, o);
-    try {
-      const info = await jsm.streams.info(d.name);
-      // no replicas asked for: keep what the stream has (a central started without the option must not scale a cluster's R3 down)
-      if (o.replicas === undefined) cfg.num_replicas = info.config.num_replicas;
-      await jsm.streams.update(d.name, cfg);
-    } catch (e) {
-      if (!/not found/i.test((e as Error).message)) throw e;
-      await jsm.streams.add(cfg);
-    }
-  }
-  for (const g of gatewayIds) await evidenceStore(nc.jetstream(), g, o);
+  await link.ensureStreams(Object.values(STREAMS), o);
+  for (const g of gatewayIds) await evidenceStore(link, g, o);
 }
-
-/**
- * An object store bound to its bucket, which names itself in the evidence references, and can
- * overwrite an object's metadata that does not parse (the client's own put reads it first).
- */
-export type EvidenceBucket = ObjectStore & {
-  readonly bucket: string;
-  clearUnreadable(name: string): Promise<void>;
-};
 
 /** A gateway's evidence bucket (created when missing and the credentials allow it). */
 export function evidenceStore(
-  js: JetStreamClient,
+  link: Link,
   gatewayId: string,
   o: ProvisionOptions = {},
-): Promise<EvidenceBucket> {
-  return bucketStore(js, evidenceBucket(gatewayId), o);
+): Promise<ObjectBucket> {
+  return bucketStore(link, evidenceBucket(gatewayId), o);
 }
 
-/** A bucket (created at `replicas` when it does not exist yet). */
-export async function bucketStore(
-  js: JetStreamClient,
-  bucket: string,
-  o: ProvisionOptions = {},
-): Promise<EvidenceBucket> {
-  const os = await js.views.os(bucket, {
-    storage: StorageType.File,
-    description: 'incident evidence images',
-    replicas: o.replicas ?? 1,
-  });
-  // the object store's metadata subject: padded base64url of the name
-  const metaSubject = (name: string) =>
-    `$O.${bucket}.M.${Buffer.from(name).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
-  const clearUnreadable = async (name: string) => {
-    const h = headers();
-    h.set('Nats-Rollup', 'sub');
-    const tombstone = {
-      name,
-      bucket,
-      nuid: '',
-      size: 0,
-      chunks: 0,
-      digest: '',
-      deleted: true,
-      mtime: new Date().toISOString(),
-    };
-    await js.publish(metaSubject(name), new TextEncoder().encode(JSON.stringify(tombstone)), { headers: h });
-  };
-  return Object.assign(os, { bucket, clearUnreadable });
+/** An evidence bucket by name (created at `replicas` when it does not exist yet). */
+export function bucketStore(link: Link, bucket: string, o: ProvisionOptions = {}): Promise<ObjectBucket> {
+  return link.objects(bucket, { description: 'incident evidence images', replicas: o.replicas });
 }
 
 /** Store an evidence image (chunked by the object store) and return the reference for the message. */
 export async function putEvidence(
-  os: EvidenceBucket,
+  os: ObjectBucket,
   name: string,
   bytes: Uint8Array,
   role: EvidenceRef['role'],
@@ -205,13 +64,12 @@ export async function putEvidence(
     await os.clearUnreadable(name);
     return null;
   });
-  if (existing && !(existing.size === bytes.byteLength && existing.digest === digest))
-    onReplace?.(`other content (${existing.size} bytes, ${existing.digest})`);
-  if (!existing || existing.size !== bytes.byteLength || existing.digest !== digest)
-    await os.putBlob({ name, description: role, headers: undefined }, bytes);
+  const same = existing && existing.size === bytes.byteLength && existing.digest === digest;
+  if (existing && !same) onReplace?.(`other content (${existing.size} bytes, ${existing.digest})`);
+  if (!same) await os.put(name, bytes, role);
   return { role, bucket: os.bucket, name, contentType, size: bytes.byteLength, sha256 };
 }
 
-export async function getEvidence(os: ObjectStore, name: string): Promise<Uint8Array | null> {
-  return os.getBlob(name);
+export function getEvidence(os: ObjectBucket, name: string): Promise<Uint8Array | null> {
+  return os.get(name);
 }

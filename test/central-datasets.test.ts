@@ -36,7 +36,7 @@ async function frame(seed: number): Promise<Uint8Array> {
 }
 
 async function openCase(name: string, inc: IncidentInput, seed: number): Promise<string> {
-  const os = await evidenceStore(env!.nc.jetstream(), inc.gatewayId);
+  const os = await evidenceStore(env!.nc, inc.gatewayId);
   const clean = await putEvidence(os, `${inc.id}-r0-clean.jpg`, await frame(seed), 'clean');
   await publishIncident(env!.nc, { ...inc, evidence: [clean] });
   const id = await until(`case for ${name}`, async () => {
@@ -205,7 +205,7 @@ describe('central - verdicts → data set export', () => {
         },
       ],
     };
-    await env!.nc.jetstream().publish(subjects.status('cp-01'), encode(GatewayStatus, hb));
+    await env!.nc.publishStored(subjects.status('cp-01'), encode(GatewayStatus, hb));
     const rows = await until('heartbeat models', async () => {
       const r = await api(env!.central.url, '/api/models', TOKENS.operator);
       const m = (r.body.models as { sha256?: string; runningOn: unknown[] }[]).find((x) => x.sha256 === sha);

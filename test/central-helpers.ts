@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, Incident, type IncidentInput, incidentMsgId, newId, subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
 import { ZHENGXIANG } from './support/city-points.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
@@ -94,14 +94,14 @@ export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }):
 
 export interface CentralWithNats {
   server: NatsServerHandle;
-  nc: NatsConnection;
+  nc: Link;
   central: CentralProcess;
 }
 
 /** A real nats-server with provisioned streams, a test connection to it and a central process on it. */
 export async function startCentralWithNats(): Promise<CentralWithNats> {
   const server = await startNatsServer();
-  let nc: NatsConnection | undefined;
+  let nc: Link | undefined;
   try {
     nc = await connectNats({ servers: server.url, name: 'test', log: { info() {}, warn() {} } });
     await provisionStreams(nc);
@@ -122,10 +122,10 @@ export async function stopCentralWithNats(env: CentralWithNats | undefined): Pro
 }
 
 /** Publishes an incident the way a gateway does (msgID = id.rev for JetStream de-duplication). */
-export function publishIncident(nc: NatsConnection, inc: IncidentInput) {
-  return nc
-    .jetstream()
-    .publish(subjects.incident(inc.gatewayId), encode(Incident, inc), { msgID: incidentMsgId(inc) });
+export function publishIncident(nc: Link, inc: IncidentInput) {
+  return nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc), {
+    msgId: incidentMsgId(inc),
+  });
 }
 
 export async function api(

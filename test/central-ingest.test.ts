@@ -13,7 +13,7 @@ import {
   subjects,
   Telemetry,
 } from '../protocol/index.js';
-import { evidenceStore, type NatsConnection, nats, putEvidence } from '../protocol/transport.js';
+import { evidenceStore, type Link, putEvidence } from '../protocol/transport.js';
 import {
   api,
   type CentralProcess,
@@ -30,7 +30,7 @@ import type { NatsServerHandle } from './support/nats-server.js';
 
 let env: CentralWithNats | undefined;
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let central: CentralProcess;
 
 beforeAll(async () => {
@@ -44,7 +44,7 @@ const publish = (i: ReturnType<typeof litterIncident>) => publishIncident(nc, i)
 
 describe('central ingest - incidents', () => {
   it('opens a reported case with retrievable evidence, and is idempotent by (id, rev)', async () => {
-    const os = await evidenceStore(nc.jetstream(), 'cp-01');
+    const os = await evidenceStore(nc, 'cp-01');
     const jpeg = fakeJpeg(5000, 7);
     const ref = await putEvidence(os, 'ev-litter-1.jpg', jpeg, 'annotated');
     const inc = litterIncident({ evidence: [ref] });
@@ -72,9 +72,9 @@ describe('central ingest - incidents', () => {
     expect((await api(central.url, '/api/evidence/..%2Fcases', op)).status).toBe(400);
 
     // the same revision again, past JetStream's de-dup (different msgID): nothing changes
-    await nc
-      .jetstream()
-      .publish(subjects.incident('cp-01'), encode(Incident, inc), { msgID: `${inc.id}.0.replay` });
+    await nc.publishStored(subjects.incident('cp-01'), encode(Incident, inc), {
+      msgId: `${inc.id}.0.replay`,
+    });
     await until('duplicate counted', async () => {
       const m = await api(central.url, '/api/metrics', undefined);
       return /cg_central_duplicates_total\{kind="incident"\} 1/.test(m.body);
@@ -103,16 +103,19 @@ describe('central ingest - incidents', () => {
   });
 
   it('dead-letters an invalid incident with the reason and counts it', async () => {
-    const sub = await nc.jetstream().consumers.get(STREAMS.deadLetters.name);
-    await nc.jetstream().publish(subjects.incident('cp-01'), new TextEncoder().encode('{"v":1,"id":"nope"}'));
-    await nc.jetstream().publish(subjects.incident('cp-02'), encode(Incident, litterIncident()));
-    const m = await sub.next({ expires: 10_000 });
-    expect(m).not.toBeNull();
-    const dl = DeadLetter.parse(m!.json());
+    const dlq = STREAMS.deadLetters.name;
+    const before = (await nc.streamState(dlq)).lastSeq;
+    await nc.publishStored(subjects.incident('cp-01'), new TextEncoder().encode('{"v":1,"id":"nope"}'));
+    await nc.publishStored(subjects.incident('cp-02'), encode(Incident, litterIncident()));
+    await until('two dead letters', async () =>
+      (await nc.streamState(dlq)).lastSeq >= before + 2 ? true : undefined,
+    );
+    const letter = async (seq: number) =>
+      DeadLetter.parse(JSON.parse(new TextDecoder().decode((await nc.storedMessage(dlq, { seq }))!.data)));
+    const dl = await letter(before + 1);
     expect(dl.subject).toBe('cg.v1.incident.cp-01');
     expect(dl.reason).toMatch(/id/);
-    const m2 = await sub.next({ expires: 10_000 });
-    expect(DeadLetter.parse(m2!.json()).reason).toMatch(/does not match subject/);
+    expect((await letter(before + 2)).reason).toMatch(/does not match subject/);
     const metrics = await until('dead letters counted', async () => {
       const r = await api(central.url, '/api/metrics', undefined);
       return /cg_central_dead_letters_total\{kind="incident"\} 2/.test(r.body) && r.body;
@@ -173,9 +176,8 @@ describe('central ingest - resilience', () => {
 
 describe('central ingest - devices', () => {
   it('keeps gateway status and vehicle tracks; invalid telemetry is dead-lettered', async () => {
-    const js = nc.jetstream();
     const now = new Date().toISOString();
-    await js.publish(
+    await nc.publishStored(
       subjects.status('veh-7'),
       encode(GatewayStatus, {
         v: 1,
@@ -188,7 +190,7 @@ describe('central ingest - devices', () => {
         devices: [{ id: 'gps-1', type: 'gps', online: true, lastSeenAt: now }],
       }),
     );
-    await js.publish(
+    await nc.publishStored(
       subjects.telemetry('veh-7'),
       encode(Telemetry, {
         v: 1,
@@ -198,7 +200,7 @@ describe('central ingest - devices', () => {
         points: [{ t: now, lat: 30.27, lon: 120.15, speedMps: 8 }],
       }),
     );
-    await js.publish(subjects.telemetry('veh-7'), new TextEncoder().encode('{"v":1,"points":[]}'));
+    await nc.publishStored(subjects.telemetry('veh-7'), new TextEncoder().encode('{"v":1,"points":[]}'));
     const board = await until('board updated', async () => {
       const r = await api(central.url, '/api/devices', op);
       return r.body.vehicles?.length === 1 && r.body.gateways?.length === 1 && r.body;
@@ -211,7 +213,7 @@ describe('central ingest - devices', () => {
     const t0 = Date.now() + 1000;
     for (let i = 0; i < 40; i++) {
       const t = new Date(t0 + i * 1000).toISOString();
-      await js.publish(
+      await nc.publishStored(
         subjects.telemetry('veh-7'),
         encode(Telemetry, {
           v: 1,
@@ -233,6 +235,5 @@ describe('central ingest - devices', () => {
       return /cg_central_dead_letters_total\{kind="telemetry"\} 1/.test(r.body);
     });
     expect((await api(central.url, '/api/devices', TOKENS.collector)).status).toBe(403);
-    void nats;
   });
 });

@@ -6,7 +6,7 @@
  * duplicate merged; a unit handler refused another unit's case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatsConnection } from '../protocol/transport.js';
+import type { Link } from '../protocol/transport.js';
 import {
   api,
   type CentralProcess,
@@ -22,7 +22,7 @@ import {
 import { OUTSIDE, YANFENG, ZHUHUI } from './support/city-points.js';
 
 let env: CentralWithNats | undefined;
-let nc: NatsConnection;
+let nc: Link;
 let central: CentralProcess;
 const op = TOKENS.operator;
 

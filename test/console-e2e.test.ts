@@ -21,7 +21,7 @@ import { encode, GatewayStatus, Incident, incidentMsgId, subjects, Telemetry } f
 import {
   connectNats,
   evidenceStore,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium)(
   'console - each role through its day in Chromium (needs /usr/bin/chromium)',
   () => {
     let server: NatsServerHandle;
-    let nc: NatsConnection;
+    let nc: Link;
     let central: CentralProcess;
     let browser: Browser;
     let op: Page;
@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)(
       over: Parameters<typeof litterIncident>[0] = {},
       frames = true,
     ) => {
-      const os = await evidenceStore(nc.jetstream(), over.gatewayId ?? 'cp-01');
+      const os = await evidenceStore(nc, over.gatewayId ?? 'cp-01');
       const evidence = frames
         ? [
             await putEvidence(os, `${name}-annotated.jpg`, await sceneJpeg(true), 'annotated'),
@@ -83,9 +83,9 @@ describe.skipIf(!hasChromium)(
           ]
         : [];
       const inc = Incident.parse(litterIncident({ evidence, ...over }));
-      await nc
-        .jetstream()
-        .publish(subjects.incident(inc.gatewayId), encode(Incident, inc), { msgID: incidentMsgId(inc) });
+      await nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc), {
+        msgId: incidentMsgId(inc),
+      });
       return inc;
     };
     const caseOf = async (incidentId: string) =>
@@ -134,9 +134,7 @@ describe.skipIf(!hasChromium)(
         intervalS: 30,
         devices,
       };
-      await nc
-        .jetstream()
-        .publish(subjects.status('cp-01'), encode(GatewayStatus, GatewayStatus.parse(status)));
+      await nc.publishStored(subjects.status('cp-01'), encode(GatewayStatus, GatewayStatus.parse(status)));
     };
     const get = async (id: string) => (await api(central.url, `/api/cases/${id}`, TOKENS.operator)).body;
     const newPage = async (viewport = { width: 1366, height: 850 }) => {
@@ -188,7 +186,6 @@ describe.skipIf(!hasChromium)(
       });
       const now = Date.now();
       const iso = (ms: number) => new Date(ms).toISOString();
-      const js = nc.jetstream();
       await heartbeat(90_000);
       const points = Array.from({ length: 30 }, (_, i) => ({
         t: iso(now - (30 - i) * 10_000),
@@ -196,7 +193,7 @@ describe.skipIf(!hasChromium)(
         lon: 112.54 + i * 0.0009,
         speedMps: 8 + (i % 7),
       }));
-      await js.publish(
+      await nc.publishStored(
         subjects.telemetry('veh-01'),
         encode(Telemetry, { v: 1, gatewayId: 'veh-01', vehicleId: 'truck-01', sentAt: iso(now), points }),
       );

@@ -24,7 +24,7 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
-  type NatsConnection,
+  type Link,
   provisionStreams,
 } from '../protocol/transport.js';
 import { litterDraft } from './support/incident-draft.js';
@@ -32,7 +32,7 @@ import { type NatsServerHandle, startNatsServer } from './support/nats-server.js
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let gw: Gateway;
 let dataDir: string;
 let sinks: EdgeSinks;
@@ -68,11 +68,11 @@ async function until<T>(
 }
 
 async function storedIncidents(): Promise<ReturnType<typeof Incident.parse>[]> {
-  const jsm = await nc.jetstreamManager();
-  const info = await jsm.streams.info(STREAMS.incidents.name);
+  const info = await nc.streamState(STREAMS.incidents.name);
   const out = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await jsm.streams.getMessage(STREAMS.incidents.name, { seq });
+  for (let seq = info.firstSeq; seq <= info.lastSeq && info.messages > 0; seq++) {
+    const m = await nc.storedMessage(STREAMS.incidents.name, { seq });
+    if (!m) continue;
     const r = decode(Incident, m.data);
     if (r.ok) out.push(r.value);
   }
@@ -109,7 +109,7 @@ describe('gateway - outbox delivery', () => {
     }, 'incident in stream');
     expect(got[0].gatewayId).toBe('cp-test');
     expect(got[0].evidence).toHaveLength(1);
-    const os = await evidenceStore(nc.jetstream(), 'cp-test');
+    const os = await evidenceStore(nc, 'cp-test');
     const bytes = await getEvidence(os, got[0].evidence[0].name);
     expect(bytes?.byteLength).toBe(50_000);
     expect(gw.outbox.stats().depth).toBe(0);

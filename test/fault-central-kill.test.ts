@@ -45,14 +45,13 @@ describe('fault - central SIGKILL during backlog ingest', () => {
     const server = await rig.startNats();
     const nc = await rig.connect('backlog');
     await provisionStreams(nc);
-    const js = nc.jetstream();
     const gateways = ['cp-b1', 'cp-b2', 'cp-b3', 'cp-b4'];
     const list = gateways.flatMap((g) => incidents(N / gateways.length, g));
     for (let i = 0; i < list.length; i += 500) {
       await Promise.all(
         list.slice(i, i + 500).map((inc) =>
-          js.publish(subjects.incident(inc.gatewayId), encode(Incident, inc), {
-            msgID: incidentMsgId(inc),
+          nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc), {
+            msgId: incidentMsgId(inc),
           }),
         ),
       );

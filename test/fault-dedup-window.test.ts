@@ -8,7 +8,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STREAMS } from '../protocol/index.js';
-import { nats } from '../protocol/transport.js';
 import {
   census,
   expectExactlyOnce,
@@ -21,6 +20,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
+import { connect, jetstreamManager, nanos } from './support/nats-raw.js';
 import { until } from './support/processes.js';
 
 const N = 60;
@@ -33,9 +33,12 @@ describe('fault - replay after the de-duplication window', () => {
     const { server, central } = await rig.startNatsAndCentral();
     const nc = await rig.connect('check');
     await until(async () => ((await streamCount(nc)) === 0 ? true : undefined), 'streams provisioned');
-    const jsm = await nc.jetstreamManager();
+    // a window of one second, set behind the transport's back (it only provisions the real one)
+    const raw = await connect({ servers: server.url });
+    const jsm = await jetstreamManager(raw);
     const si = await jsm.streams.info(STREAMS.incidents.name);
-    await jsm.streams.update(STREAMS.incidents.name, { ...si.config, duplicate_window: nats.nanos(1000) });
+    await jsm.streams.update(STREAMS.incidents.name, { ...si.config, duplicate_window: nanos(1000) });
+    await raw.close();
 
     const list = incidents(N, 'cp-d');
     const produced = list.map((i) => i.id);

@@ -8,25 +8,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import { connectNats, type Link } from '../protocol/transport.js';
 import { litterIncident, publishIncident, until } from './central-helpers.js';
+import { connect, jetstreamManager, type NatsConnection } from './support/nats-raw.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
+let raw: NatsConnection;
 let central: Central;
 
 beforeAll(async () => {
   server = await startNatsServer();
   nc = await connectNats({ servers: server.url, name: 'test', log: { info() {}, warn() {} } });
-  const jsm = await nc.jetstreamManager();
-  await jsm.streams.add({ name: 'SQUATTER', subjects: [subjects.all.incident] });
+  // a foreign stream on central's subjects: provisioning must fail (the transport never adds one)
+  raw = await connect({ servers: server.url });
+  await (await jetstreamManager(raw)).streams.add({ name: 'SQUATTER', subjects: [subjects.all.incident] });
   central = await createCentral({ natsUrl: server.url, logLevel: 'silent' });
   await central.start({ port: 0 });
 });
 afterAll(async () => {
   await central?.stop();
   await nc?.close();
+  await raw?.close();
   await server?.dispose();
 });
 
@@ -48,7 +52,7 @@ describe('fault - health reflects ingest', () => {
     expect(bad.body.components.streams).toMatchObject({ ok: false });
     expect(bad.body.components.streams.lastError).toMatch(/subjects overlap/i);
 
-    await (await nc.jetstreamManager()).streams.delete('SQUATTER');
+    await (await jetstreamManager(raw)).streams.delete('SQUATTER');
     const good = await until('healthy', async () => {
       const h = await health();
       return h.status === 200 && h;

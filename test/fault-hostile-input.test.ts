@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import { connectNats, type Link } from '../protocol/transport.js';
 import {
   census,
   fetchFresh,
@@ -29,7 +29,7 @@ const MESSAGES = 5000;
 const REQUESTS = 5000;
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle | undefined;
-let nc: NatsConnection | undefined;
+let nc: Link | undefined;
 let central: ManagedProcess | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'cg-fault-hostile-'));
 const te = new TextEncoder();
@@ -273,9 +273,7 @@ describe('fault - hostile input', () => {
     const health = await fetchFresh(`${c.url}/api/health`);
     expect(health.status).toBe(200);
     const good = incidents(1, 'cp-h')[0]!;
-    await nc
-      .jetstream()
-      .publish(subjects.incident('cp-h'), encode(Incident, good), { msgID: incidentMsgId(good) });
+    await nc.publishStored(subjects.incident('cp-h'), encode(Incident, good), { msgId: incidentMsgId(good) });
     await until(
       async () => ((await census(c.url)).byIncident.has(good.id) ? true : undefined),
       'a good incident after the storm',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { Incident, type IncidentInput, newId, STREAMS } from '../protocol/index.js';
-import { connectNats, type NatsConnection } from '../protocol/transport.js';
+import { connectNats, type Link } from '../protocol/transport.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, spawnTs, until } from './support/processes.js';
 
@@ -108,7 +108,7 @@ export class FaultRig {
   readonly dir: string;
   readonly procs: ManagedProcess[] = [];
   server?: NatsServerHandle;
-  nc?: NatsConnection;
+  nc?: Link;
 
   constructor(name: string) {
     this.dir = mkdtempSync(join(tmpdir(), `cg-fault-${name}-`));
@@ -131,7 +131,7 @@ export class FaultRig {
   }
 
   /** The test's own connection to NATS (for checks or publishing); closed by dispose() if still open. */
-  async connect(name: string): Promise<NatsConnection> {
+  async connect(name: string): Promise<Link> {
     this.nc = await connectNats({ servers: this.server!.url, name, log: { info() {}, warn() {} } });
     return this.nc;
   }
@@ -219,12 +219,8 @@ export async function untilAllCases(centralUrl: string, ids: string[], ms: numbe
   }
 }
 
-export async function streamCount(
-  nc: NatsConnection,
-  stream: string = STREAMS.incidents.name,
-): Promise<number> {
-  const jsm = await nc.jetstreamManager();
-  return (await jsm.streams.info(stream)).state.messages;
+export async function streamCount(nc: Link, stream: string = STREAMS.incidents.name): Promise<number> {
+  return (await nc.streamState(stream)).messages;
 }
 
 /** Print the counts line and assert nothing lost, nothing twice, nothing unexpected. */

@@ -188,11 +188,8 @@ describe('models - publish, roll out to a gateway process, roll back', () => {
     // a version whose model file was replaced in the store after publishing: refused, 1.0.0 stays
     expect(publish(versionFolder('1.2.0-city'), server.url).status).toBe(0);
     const nc = await connectNats({ servers: server.url, name: 'tamper', log: quiet });
-    const os = await nc.jetstream().views.os(MODELS_BUCKET);
-    await os.putBlob(
-      { name: modelObject('cg-detector', '1.2.0-city', 'model.onnx') },
-      new Uint8Array(4096).fill(7),
-    );
+    const os = await nc.objects(MODELS_BUCKET);
+    await os.put(modelObject('cg-detector', '1.2.0-city', 'model.onnx'), new Uint8Array(4096).fill(7));
     await nc.close();
     expect(
       (

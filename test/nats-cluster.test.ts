@@ -13,9 +13,10 @@ import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { centralPermissions, gatewayPermissions, renderAuthorization } from '../deploy/auth.js';
 import { encode, gatewayInboxPrefix, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
-import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
 import { incidents } from './fault-kit.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
+import { connect, jetstream, jetstreamManager, type NatsConnection } from './support/nats-raw.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { until } from './support/processes.js';
 
@@ -29,12 +30,12 @@ afterAll(async () => {
 });
 
 /** Publish until acknowledged, always with the same message id (what the gateway outbox does). */
-async function publishAcked(nc: NatsConnection, inc: ReturnType<typeof incidents>[number]): Promise<number> {
-  const js = nc.jetstream({ timeout: 3000 });
+async function publishAcked(nc: Link, inc: ReturnType<typeof incidents>[number]): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await js.publish(subjects.incident(inc.gatewayId), encode(Incident, inc), {
-        msgID: incidentMsgId(inc),
+      await nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc), {
+        msgId: incidentMsgId(inc),
+        timeout: 3000,
       });
       return attempt;
     } catch {
@@ -44,10 +45,13 @@ async function publishAcked(nc: NatsConnection, inc: ReturnType<typeof incidents
   }
 }
 
+// The census and the cluster's own state (stream leader, replicas) are read with a plain client:
+// the transport offers neither ordered consumers nor cluster internals.
+
 /** Every message in the incidents stream, counted per incident id (ordered consumer). */
 async function census(nc: NatsConnection): Promise<Map<string, number>> {
-  const js = nc.jetstream();
-  const jsm = await nc.jetstreamManager();
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
   const total = (await jsm.streams.info(STREAMS.incidents.name)).state.messages;
   const seen = new Map<string, number>();
   if (total === 0) return seen;
@@ -55,7 +59,7 @@ async function census(nc: NatsConnection): Promise<Map<string, number>> {
   const msgs = await c.consume();
   let n = 0;
   for await (const m of msgs) {
-    const id = (m.json() as { id: string }).id;
+    const id = m.json<{ id: string }>().id;
     seen.set(id, (seen.get(id) ?? 0) + 1);
     if (++n >= total) break;
   }
@@ -75,12 +79,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** Which node leads the incident stream (by server name cg-test-nK). */
 async function leaderIndex(nc: NatsConnection): Promise<number> {
-  const info = await (await nc.jetstreamManager()).streams.info(STREAMS.incidents.name);
+  const info = await (await jetstreamManager(nc)).streams.info(STREAMS.incidents.name);
   return Number(/n(\d+)$/.exec(info.cluster?.leader ?? '')?.[1] ?? 1) - 1;
 }
 
 async function allReplicasCurrent(nc: NatsConnection): Promise<true | undefined> {
-  const info = await (await nc.jetstreamManager()).streams.info(STREAMS.incidents.name);
+  const info = await (await jetstreamManager(nc)).streams.info(STREAMS.incidents.name);
   const r = info.cluster?.replicas ?? [];
   return info.cluster?.leader && r.length === 2 && r.every((x) => x.current && !x.offline) ? true : undefined;
 }
@@ -94,20 +98,20 @@ describe('nats cluster - 3 nodes, replicas 3', () => {
     await cluster.ready();
     const nc = await connectNats({ servers: cluster.urls, name: 'cluster-drill', log: quiet });
     cleanup.push(() => nc.close());
+    const admin = await connect({ servers: cluster.urls, maxReconnectAttempts: -1 });
+    cleanup.push(() => admin.close());
     await until(async () => {
       await provisionStreams(nc, [], { replicas: 3 });
       return true;
     }, 'streams at 3 replicas');
-    const jsm = await nc.jetstreamManager();
-    for (const d of Object.values(STREAMS))
-      expect((await jsm.streams.info(d.name)).config.num_replicas, d.name).toBe(3);
+    for (const d of Object.values(STREAMS)) expect((await nc.streamState(d.name)).replicas, d.name).toBe(3);
     // provisioning again without the option keeps the cluster's replicas
     await provisionStreams(nc);
-    expect((await jsm.streams.info(STREAMS.incidents.name)).config.num_replicas).toBe(3);
-    await until(() => allReplicasCurrent(nc), 'stream replicas current');
+    expect((await nc.streamState(STREAMS.incidents.name)).replicas).toBe(3);
+    await until(() => allReplicasCurrent(admin), 'stream replicas current');
 
     const list = ['cp-c1', 'cp-c2'].flatMap((g) => incidents(N / 2, g));
-    const killed = await leaderIndex(nc);
+    const killed = await leaderIndex(admin);
     let retried = 0;
     for (let i = 0; i < list.length; i += WINDOW) {
       const batch = list.slice(i, i + WINDOW).map((inc) => publishAcked(nc, inc));
@@ -117,13 +121,13 @@ describe('nats cluster - 3 nodes, replicas 3', () => {
       const attempts = await Promise.all(batch);
       retried += attempts.filter((a) => a > 1).length;
     }
-    await until(() => allReplicasCurrent(nc), 'restarted node current again', 90_000);
+    await until(() => allReplicasCurrent(admin), 'restarted node current again', 90_000);
     // the restarted node must now hold a full copy: lose another one and count from what is left
     const second = (killed + 1) % 3;
     await cluster.nodes[second].kill();
     const seen = await until(
       async () => {
-        const s = await withTimeout(census(nc), 20_000, 'census');
+        const s = await withTimeout(census(admin), 20_000, 'census');
         return s.size >= list.length ? s : undefined;
       },
       'census with one node down',
@@ -187,27 +191,29 @@ describe('nats leaf node - a checkpoint-local server bridged to the hub', () => 
     // the leaf connects to the hub on its own schedule: publish until the hub's stream acknowledges
     const ack = await until(
       () =>
-        gw.jetstream({ timeout: 2000 }).publish(subjects.incident('cp-l1'), encode(Incident, mine), {
-          msgID: incidentMsgId(mine),
+        gw.publishStored(subjects.incident('cp-l1'), encode(Incident, mine), {
+          msgId: incidentMsgId(mine),
+          timeout: 2000,
         }),
       'publish through the leaf node',
       60_000,
     );
     expect(ack.stream).toBe(STREAMS.incidents.name);
-    const jsm = await central.jetstreamManager();
-    const stored = await jsm.streams.getMessage(STREAMS.incidents.name, { seq: ack.seq });
-    expect((stored.json() as { id: string; gatewayId: string }).gatewayId).toBe('cp-l1');
+    const stored = (await central.storedMessage(STREAMS.incidents.name, { seq: ack.seq }))!;
+    expect(JSON.parse(new TextDecoder().decode(stored.data)).gatewayId).toBe('cp-l1');
     expect(stored.subject).toBe(subjects.incident('cp-l1'));
     // the leaf carries only what the gateway's credentials allow: another gateway's subject stops at the hub
     const [forged] = incidents(1, 'cp-other');
     const refused = await gw
-      .jetstream({ timeout: 2000 })
-      .publish(subjects.incident('cp-other'), encode(Incident, forged), { msgID: incidentMsgId(forged) })
+      .publishStored(subjects.incident('cp-other'), encode(Incident, forged), {
+        msgId: incidentMsgId(forged),
+        timeout: 2000,
+      })
       .then(
         () => 'acknowledged',
         (e: Error) => e.message,
       );
     expect(refused).not.toBe('acknowledged');
-    expect((await jsm.streams.info(STREAMS.incidents.name)).state.messages).toBe(1);
+    expect((await central.streamState(STREAMS.incidents.name)).messages).toBe(1);
   });
 });

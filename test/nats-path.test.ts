@@ -5,15 +5,16 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
+import { connect, jetstreamManager } from './support/nats-raw.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 
 beforeAll(async () => {
   server = await startNatsServer();
@@ -28,16 +29,17 @@ describe('nats - provisioning and publish', () => {
   it('provisions streams idempotently', async () => {
     await provisionStreams(nc, ['cp-01']);
     await provisionStreams(nc, ['cp-01']);
-    const jsm = await nc.jetstreamManager();
+    // every stream on the server (the transport offers no listing)
+    const raw = await connect({ servers: server.url });
     const names: string[] = [];
-    for await (const s of jsm.streams.list()) names.push(s.config.name);
+    for await (const s of (await jetstreamManager(raw)).streams.list()) names.push(s.config.name);
+    await raw.close();
     expect(names.sort()).toEqual(
       [...Object.values(STREAMS).map((s) => s.name), 'OBJ_cg_evidence_cp-01'].sort(),
     );
   });
 
   it('de-duplicates a re-published revision by message id', async () => {
-    const js = nc.jetstream();
     const id = newId();
     const msg = {
       v: 1 as const,
@@ -54,11 +56,11 @@ describe('nats - provisioning and publish', () => {
       location: { source: 'gps' as const, lat: 30, lon: 120 },
       producer: { rule: 'overspeed' },
     };
-    const a = await js.publish(subjects.incident('veh-1'), encode(Incident, msg), {
-      msgID: incidentMsgId(msg),
+    const a = await nc.publishStored(subjects.incident('veh-1'), encode(Incident, msg), {
+      msgId: incidentMsgId(msg),
     });
-    const b = await js.publish(subjects.incident('veh-1'), encode(Incident, msg), {
-      msgID: incidentMsgId(msg),
+    const b = await nc.publishStored(subjects.incident('veh-1'), encode(Incident, msg), {
+      msgId: incidentMsgId(msg),
     });
     expect(a.duplicate).toBe(false);
     expect(b.duplicate).toBe(true);
@@ -66,7 +68,7 @@ describe('nats - provisioning and publish', () => {
   });
 
   it('stores evidence in the object store and skips a re-upload of the same object', async () => {
-    const os = await evidenceStore(nc.jetstream(), 'cp-01');
+    const os = await evidenceStore(nc, 'cp-01');
     const bytes = new Uint8Array(300_000).map((_, i) => i % 251);
     const ref = await putEvidence(os, 'E1-annotated.jpg', bytes, 'annotated');
     expect(ref).toMatchObject({ bucket: 'cg_evidence_cp-01', size: 300_000, role: 'annotated' });
@@ -77,7 +79,7 @@ describe('nats - provisioning and publish', () => {
   });
 
   it('replaces (and reports) an object under its name with other bytes or unreadable metadata', async () => {
-    const os = await evidenceStore(nc.jetstream(), 'cp-01');
+    const os = await evidenceStore(nc, 'cp-01');
     const bytes = new Uint8Array(2_000).map((_, i) => i % 13);
     await putEvidence(os, 'E2-end.jpg', new Uint8Array(2_000).fill(9), 'end');
     const seen: string[] = [];
@@ -85,7 +87,7 @@ describe('nats - provisioning and publish', () => {
     expect(seen).toEqual([expect.stringMatching(/^other content/)]);
     expect(Buffer.from((await getEvidence(os, 'E2-end.jpg'))!).equals(Buffer.from(bytes))).toBe(true);
     const meta = `$O.${os.bucket}.M.${Buffer.from('E3-end.jpg').toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
-    await nc.jetstream().publish(meta, new TextEncoder().encode('garbage'));
+    await nc.publishStored(meta, new TextEncoder().encode('garbage'));
     await putEvidence(os, 'E3-end.jpg', bytes, 'end', 'image/jpeg', (w) => seen.push(w));
     expect(seen[1]).toMatch(/^unreadable metadata/);
     expect(Buffer.from((await getEvidence(os, 'E3-end.jpg'))!).equals(Buffer.from(bytes))).toBe(true);

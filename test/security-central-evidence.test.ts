@@ -13,7 +13,7 @@ import { encode, Incident, incidentMsgId, newId, subjects } from '../protocol/in
 import {
   connectNats,
   evidenceStore,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
@@ -23,7 +23,7 @@ import { type ManagedProcess, until } from './support/processes.js';
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle | undefined;
-let nc: NatsConnection | undefined;
+let nc: Link | undefined;
 let central: ManagedProcess | undefined;
 let centralUrl: string | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'cg-sec-ev-'));
@@ -47,10 +47,10 @@ describe('security - evidence access', () => {
     jpeg.set([0xff, 0xd8, 0xff, 0xe0]);
     const inc = incidents(1, 'cp-ev')[0]!;
     const name = `${inc.id}-r0-annotated.jpg`;
-    const ref = await putEvidence(await evidenceStore(nc.jetstream(), 'cp-ev'), name, jpeg, 'annotated');
+    const ref = await putEvidence(await evidenceStore(nc, 'cp-ev'), name, jpeg, 'annotated');
     const withEvidence = { ...inc, evidence: [ref] };
-    await nc.jetstream().publish(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
-      msgID: incidentMsgId(withEvidence),
+    await nc.publishStored(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
+      msgId: incidentMsgId(withEvidence),
     });
     await until(async () => ((await census(c.url)).byIncident.has(inc.id) ? true : undefined), 'case opened');
     const list = await (
@@ -100,7 +100,7 @@ describe('security - evidence access', () => {
     timeout: 60_000,
   }, async () => {
     const c = { url: centralUrl! };
-    const os = await evidenceStore(nc!.jetstream(), 'cp-ev');
+    const os = await evidenceStore(nc!, 'cp-ev');
     const [inc] = incidents(1, 'cp-ev').map((i) => ({ ...i, id: newId() }));
     const jpeg = new Uint8Array(5_000).map((_, i) => (i * 3) % 256);
     jpeg.set([0xff, 0xd8, 0xff, 0xe0]);
@@ -108,20 +108,20 @@ describe('security - evidence access', () => {
     // both objects are stored when the incident arrives (central checks them at ingest)
     const garbage = await putEvidence(os, `${inc!.id}-r0-clean.jpg`, jpeg, 'clean');
     const withEvidence = { ...inc!, evidence: [tampered, garbage] };
-    await nc!.jetstream().publish(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
-      msgID: incidentMsgId(withEvidence),
+    await nc!.publishStored(subjects.incident('cp-ev'), encode(Incident, withEvidence), {
+      msgId: incidentMsgId(withEvidence),
     });
     await until(
       async () => ((await census(c.url)).byIncident.has(inc!.id) ? true : undefined),
       'case opened',
     );
     // after the case exists: other bytes under the first name, unparsable metadata under the second
-    await os.putBlob(
-      { name: tampered.name },
+    await os.put(
+      tampered.name,
       jpeg.map((b, i) => (i > 10 ? b ^ 1 : b)),
     );
     const meta = `$O.${os.bucket}.M.${Buffer.from(garbage.name).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
-    await nc!.jetstream().publish(meta, new TextEncoder().encode('{not json'));
+    await nc!.publishStored(meta, new TextEncoder().encode('{not json'));
     const get = (n: string) =>
       fetch(`${c.url}/api/evidence/${n}`, { headers: { authorization: `Bearer ${OPERATOR}` } });
     const t = await get(tampered.name);

@@ -15,7 +15,7 @@ import { DeadLetter, decode, evidenceBucket, STREAMS } from '../protocol/index.j
 import {
   connectNats,
   evidenceStore,
-  type NatsConnection,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
@@ -23,7 +23,7 @@ import { fakeJpeg, litterIncident, publishIncident, until } from './central-help
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let central: Central;
 
 beforeAll(async () => {
@@ -61,9 +61,8 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     expect(updates.map((h) => h.actor.id)).toEqual(['cp-b']);
     expect(central.store.getIncident(b0.id)!.revs).toEqual([0, 1]);
 
-    const jsm = await nc.jetstreamManager();
-    const dl = await jsm.streams.getMessage(STREAMS.deadLetters.name, { last_by_subj: 'cg.v1.dlq.incident' });
-    const letter = decode(DeadLetter, dl.data);
+    const dl = await nc.storedMessage(STREAMS.deadLetters.name, { lastBySubject: 'cg.v1.dlq.incident' });
+    const letter = decode(DeadLetter, dl!.data);
     expect(letter.ok && letter.value.reason).toMatch(/belongs to gateway cp-b, not cp-a/);
     console.log(
       `[security] forged revisions refused: ${central.counters.refused.incident}, B's revisions applied: ${central.store.getIncident(b0.id)!.revs.length}`,
@@ -74,7 +73,7 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     const before = central.counters.refused.incident ?? 0;
     // real objects (central checks each declared object at ingest), so each refusal is about ownership
     const put = async (gatewayId: string, name: string) =>
-      putEvidence(await evidenceStore(nc.jetstream(), gatewayId), name, fakeJpeg(300, 5), 'annotated');
+      putEvidence(await evidenceStore(nc, gatewayId), name, fakeJpeg(300, 5), 'annotated');
     const b = litterIncident({ gatewayId: 'cp-b', evidence: [] });
     b.evidence = [await put('cp-b', `${b.id}-r0-annotated.jpg`)];
     await publishIncident(nc, b);
@@ -95,7 +94,7 @@ describe('security - evidence digests are verified at ingest', () => {
   it('refuses an incident whose evidence object does not match what it declares', {
     timeout: 60_000,
   }, async () => {
-    const os = await evidenceStore(nc.jetstream(), 'cp-dg');
+    const os = await evidenceStore(nc, 'cp-dg');
     const reasons: string[] = [];
     const sub = nc.subscribe('cg.v1.dlq.incident');
     void (async () => {
@@ -113,7 +112,7 @@ describe('security - evidence digests are verified at ingest', () => {
 
     // the object was replaced after the upload (same size, other bytes)
     const replaced = await withImage(fakeJpeg(4000, 1));
-    await os.putBlob({ name: replaced.evidence![0]!.name }, fakeJpeg(4000, 2));
+    await os.put(replaced.evidence![0]!.name, fakeJpeg(4000, 2));
     // the incident declares a sha256 its object does not have
     const forged = await withImage(fakeJpeg(4000, 3));
     forged.evidence![0]!.sha256 = createHash('sha256').update(fakeJpeg(4000, 4)).digest('hex');

@@ -30,12 +30,12 @@ import {
   connectNats,
   evidenceStore,
   getEvidence,
-  type NatsConnection,
-  nats,
+  type Link,
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
 import { litterDraft } from './support/incident-draft.js';
+import { connect, jetstream, jetstreamManager, Kvm, type NatsConnection } from './support/nats-raw.js';
 import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { until } from './support/processes.js';
 
@@ -44,7 +44,7 @@ const quiet = process.env.DEBUG_SEC
   : { info() {}, warn() {}, error() {}, debug() {} };
 const PASS = { central: 'central-secret-1', 'cp-a': 'gw-a-secret-1', 'cp-b': 'gw-b-secret-1' };
 let server: NatsServerHandle;
-let central: NatsConnection;
+let central: Link;
 let gw: Gateway;
 let sinks: EdgeSinks;
 let dataDir: string;
@@ -74,7 +74,7 @@ beforeAll(async () => {
   });
   // central creates each gateway's evidence bucket (in production when it first hears from it)
   await provisionStreams(central, ['cp-a', 'cp-b']);
-  await central.jetstream().views.kv(CONFIG_BUCKET, { history: 5 });
+  await central.kv(CONFIG_BUCKET, { history: 5 });
   dataDir = mkdtempSync(join(tmpdir(), 'cg-sec-'));
   const cfg = parseGatewayConfig(
     `gatewayId: cp-a\nkind: checkpoint\ncameras: []\nheartbeatS: 1\nnats: { servers: "${server.url}", user: cp-a, pass: "${PASS['cp-a']}" }\ndataDir: ${dataDir}\n`,
@@ -114,14 +114,13 @@ afterAll(async () => {
 
 describe('security - NATS permissions, a gateway doing its job', () => {
   it('delivers an incident with evidence, heartbeats, applies its config, answers commands: no violation', async () => {
-    const jsm = await central.jetstreamManager();
     const { id: _id, gatewayId: _g, ...d } = draft();
     const jpeg = new Uint8Array(300_000).map((_, i) => i % 251);
     await sinks.incident({ ...d, id: newId() }, [
       { role: 'annotated', contentType: 'image/jpeg', bytes: jpeg },
     ]);
     await until(
-      async () => ((await jsm.streams.info(STREAMS.incidents.name)).state.messages === 1 ? true : undefined),
+      async () => ((await central.streamState(STREAMS.incidents.name)).messages === 1 ? true : undefined),
       'incident in stream',
     );
     const doc = {
@@ -132,7 +131,7 @@ describe('security - NATS permissions, a gateway doing its job', () => {
       updatedBy: 't',
       config: { kind: 'checkpoint', cameras: [] },
     };
-    const kv = await central.jetstream().views.kv(CONFIG_BUCKET, { bindOnly: true });
+    const kv = await central.kv(CONFIG_BUCKET, { bindOnly: true });
     await kv.put('cp-a', new TextEncoder().encode(JSON.stringify(doc)));
     await until(() => (gw.syncStats().version === 1 ? true : undefined), 'config applied');
     const beat = await until(async () => {
@@ -152,10 +151,11 @@ describe('security - NATS permissions, a gateway doing its job', () => {
 });
 
 describe('security - NATS permissions, a gateway using what is not its own', () => {
+  // a gateway's credentials in a plain client: it tries what the transport would never do
   let rogue: NatsConnection;
   const errors: string[] = [];
   beforeAll(async () => {
-    rogue = await nats.connect({
+    rogue = await connect({
       servers: server.url,
       user: 'cp-a',
       pass: PASS['cp-a'],
@@ -163,7 +163,7 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
       maxReconnectAttempts: -1,
     });
     void (async () => {
-      for await (const s of rogue.status()) if (s.type === 'error') errors.push(String(s.data));
+      for await (const s of rogue.status()) if (s.type === 'error') errors.push(String(s.error));
     })();
   });
   afterAll(async () => {
@@ -172,22 +172,19 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
 
   it('refuses a wrong password and an unknown user', async () => {
     await expect(
-      nats.connect({ servers: server.url, user: 'cp-a', pass: 'guess', maxReconnectAttempts: 0 }),
+      connect({ servers: server.url, user: 'cp-a', pass: 'guess', maxReconnectAttempts: 0 }),
     ).rejects.toThrow(/Authorization/i);
-    await expect(nats.connect({ servers: server.url, maxReconnectAttempts: 0 })).rejects.toThrow(
-      /Authorization/i,
-    );
+    await expect(connect({ servers: server.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization/i);
   });
 
   it("refuses publishing on another gateway's incident, status and telemetry subjects", async () => {
-    const jsm = await central.jetstreamManager();
-    const before = (await jsm.streams.info(STREAMS.incidents.name)).state.messages;
+    const before = (await central.streamState(STREAMS.incidents.name)).messages;
     const seen: string[] = [];
     const spy = central.subscribe('cg.v1.*.cp-b');
     void (async () => {
       for await (const m of spy) seen.push(m.subject);
     })();
-    const js = rogue.jetstream();
+    const js = jetstream(rogue);
     await expect(
       js.publish(subjects.incident('cp-b'), new TextEncoder().encode(JSON.stringify(draft('cp-b'))), {
         msgID: 'x',
@@ -203,7 +200,7 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
     );
     await central.flush();
     expect(seen).toEqual([]);
-    expect((await jsm.streams.info(STREAMS.incidents.name)).state.messages).toBe(before);
+    expect((await central.streamState(STREAMS.incidents.name)).messages).toBe(before);
     spy.unsubscribe();
   });
 
@@ -235,19 +232,19 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
   });
 
   it("cannot list, write or read another gateway's evidence", async () => {
-    const b = await evidenceStore(central.jetstream(), 'cp-b');
+    const b = await evidenceStore(central, 'cp-b');
     const secret = new Uint8Array(4_000).map((_, i) => (i * 11) % 256);
     const ref = await putEvidence(b, `${newId()}-r0-annotated.jpg`, secret, 'annotated');
-    const jsm = await rogue.jetstreamManager({ checkAPI: false });
+    const jsm = await jetstreamManager(rogue, { checkAPI: false });
     const bStream = `OBJ_${evidenceBucket('cp-b')}`;
     // the issue's reproducer: stream info with a subjects filter listed every evidence name
     await expect(jsm.streams.info(bStream, { subjects_filter: '>' })).rejects.toThrow();
     await expect(jsm.streams.info(STREAMS.incidents.name, { subjects_filter: '>' })).rejects.toThrow();
     await expect(jsm.streams.getMessage(bStream, { seq: 1 })).rejects.toThrow();
     await expect(
-      rogue
-        .jetstream()
-        .publish(`$O.${evidenceBucket('cp-b')}.M.x`, new TextEncoder().encode('{'), { timeout: 1500 }),
+      jetstream(rogue).publish(`$O.${evidenceBucket('cp-b')}.M.x`, new TextEncoder().encode('{'), {
+        timeout: 1500,
+      }),
     ).rejects.toThrow();
     // its own bucket's info lists only its own objects
     const own = await jsm.streams.info(`OBJ_${evidenceBucket('cp-a')}`, { subjects_filter: '>' });
@@ -258,8 +255,7 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
   });
 
   it("refuses watching another gateway's config key and the streams' admin API", async () => {
-    const js = rogue.jetstream();
-    const kv = await js.views.kv(CONFIG_BUCKET, { bindOnly: true }); // own bucket info is allowed
+    const kv = await new Kvm(jetstream(rogue)).open(CONFIG_BUCKET); // own bucket info is allowed
     await expect(kv.get('cp-b')).rejects.toThrow();
     await expect(
       (async () => {
@@ -267,12 +263,11 @@ describe('security - NATS permissions, a gateway using what is not its own', () 
         for await (const _ of w) break;
       })(),
     ).rejects.toThrow();
-    const jsm = await rogue.jetstreamManager({ checkAPI: false });
+    const jsm = await jetstreamManager(rogue, { checkAPI: false });
     await expect(jsm.streams.purge(STREAMS.incidents.name)).rejects.toThrow();
     await expect(jsm.streams.delete(STREAMS.incidents.name)).rejects.toThrow();
     await expect(jsm.consumers.add(STREAMS.incidents.name, { durable_name: 'steal' })).rejects.toThrow();
-    const cjsm = await central.jetstreamManager();
-    expect((await cjsm.streams.info(STREAMS.incidents.name)).state.messages).toBeGreaterThan(0);
+    expect((await central.streamState(STREAMS.incidents.name)).messages).toBeGreaterThan(0);
     console.log(
       `[security] server refused ${violations().length} operations by cp-a (client errors: ${errors.length})`,
     );

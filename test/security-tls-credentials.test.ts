@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { STREAMS } from '../protocol/index.js';
-import { connectNats, type NatsConnection, nats, provisionStreams } from '../protocol/transport.js';
+import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
 import { litterDraft } from './support/incident-draft.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { type ManagedProcess, spawnTs, startGatewayProcess, until } from './support/processes.js';
@@ -20,7 +20,7 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const quiet = { info() {}, warn() {} };
 let dir: string;
 let server: NatsServerHandle;
-let central: NatsConnection;
+let central: Link;
 let gateway: ManagedProcess | undefined;
 let port: number;
 
@@ -126,13 +126,22 @@ describe.skipIf(!hasOpenssl)('security - issued credentials over TLS', () => {
 
   it('refuses a client that does not trust the certificate, or has no password', async () => {
     await expect(
-      nats.connect({ servers: `127.0.0.1:${port}`, user: 'cp-tls', pass: gwPass, maxReconnectAttempts: 0 }),
+      connectNats({
+        servers: `127.0.0.1:${port}`,
+        name: 'no-tls',
+        user: 'cp-tls',
+        pass: gwPass,
+        attempts: 1,
+        log: quiet,
+      }),
     ).rejects.toThrow();
     await expect(
-      nats.connect({
+      connectNats({
         servers: `tls://127.0.0.1:${port}`,
+        name: 'no-password',
         tls: { caFile: join(dir, 'cert.pem') },
-        maxReconnectAttempts: 0,
+        attempts: 1,
+        log: quiet,
       }),
     ).rejects.toThrow(/Authorization/i);
   });
@@ -150,9 +159,8 @@ describe.skipIf(!hasOpenssl)('security - issued credentials over TLS', () => {
       { mode: 0o600 },
     );
     gateway = await startGatewayProcess({ configPath: join(dir, 'gw.yaml'), name: 'gw-tls' });
-    const jsm = await central.jetstreamManager();
     await until(
-      async () => ((await jsm.streams.info(STREAMS.incidents.name)).state.messages === 3 ? true : undefined),
+      async () => ((await central.streamState(STREAMS.incidents.name)).messages === 3 ? true : undefined),
       'three incidents over TLS',
       45_000,
     );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type Central, createCentral, SEED_DIR } from '../../central/central.js';
 import { type City, loadCity } from '../../central/city/index.js';
 import { encode, Incident, type IncidentInput, subjects } from '../../protocol/index.js';
-import { connectNats, type NatsConnection } from '../../protocol/transport.js';
+import { connectNats, type Link } from '../../protocol/transport.js';
 import { litterIncident } from '../../test/central-helpers.js';
 import { generateCases, prng, writePartitions } from './cases.js';
 
@@ -43,13 +43,12 @@ export function incidents(n: number, seed = 7): IncidentInput[] {
 }
 
 /** Publish and wait for every JetStream ack: the backlog central will consume. */
-export async function publishBacklog(nc: NatsConnection, list: IncidentInput[]): Promise<void> {
-  const js = nc.jetstream();
+export async function publishBacklog(nc: Link, list: IncidentInput[]): Promise<void> {
   for (let i = 0; i < list.length; i += 500)
     await Promise.all(
       list
         .slice(i, i + 500)
-        .map((inc) => js.publish(subjects.incident(inc.gatewayId), encode(Incident, inc))),
+        .map((inc) => nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc))),
     );
 }
 

@@ -14,14 +14,14 @@ import {
   type CommandReply as Reply,
   subjects,
 } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 import type { DeviceBoard } from './board.js';
 
 export type CallResult = { answered: true; reply: Reply } | { answered: false; error: string };
 
 export class GatewayCaller {
   constructor(
-    private readonly nc: () => NatsConnection | undefined,
+    private readonly nc: () => Link | undefined,
     private readonly board: DeviceBoard,
     private readonly timeoutMs = 5000,
   ) {}

@@ -14,7 +14,7 @@ import {
   GatewayStatus,
   subjects,
 } from '../../protocol/index.js';
-import { connectNats, type NatsConnection } from '../../protocol/transport.js';
+import { connectNats, type Link } from '../../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../../test/support/nats-server.js';
 import { REPO_ROOT, until } from '../../test/support/processes.js';
 import { loadUsers } from '../auth/index.js';
@@ -27,7 +27,7 @@ import { gatewayRoutes } from './routes.js';
 const quiet = { info() {}, warn() {} };
 const users = loadUsers(join(REPO_ROOT, 'central/seed/users.json'));
 let server: NatsServerHandle;
-let nc: NatsConnection;
+let nc: Link;
 let hub: GatewayConfigHub;
 let app: Hono;
 
@@ -73,7 +73,7 @@ describe('gateways - configuration API', () => {
       as('demo-admin', { method: 'PUT', body: JSON.stringify({ ...cfg, heartbeatS: 20 }) }),
     );
     expect((await r2.json()).version).toBe(2);
-    const kv = await nc.jetstream().views.kv(CONFIG_BUCKET, { bindOnly: true });
+    const kv = await nc.kv(CONFIG_BUCKET, { bindOnly: true });
     const e = await kv.get('cp-01');
     const doc = decode(GatewayConfigDoc, e!.value);
     expect(doc.ok && doc.value.config).toMatchObject({ heartbeatS: 20 });

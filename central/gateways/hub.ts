@@ -25,9 +25,7 @@ import {
   syncedConfigVersion,
   Token,
 } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
-
-type KV = Awaited<ReturnType<ReturnType<NatsConnection['jetstream']>['views']['kv']>>;
+import type { KvBucket as KV, Link } from '../../protocol/transport.js';
 
 export interface ReportedConfig {
   /** what the gateway's last heartbeat said it runs */
@@ -68,10 +66,11 @@ export class GatewayConfigHub {
   }
 
   /** Create (or bind) the bucket and follow heartbeats. Idempotent per connection. */
-  async attach(nc: NatsConnection): Promise<void> {
-    this.#kv = await nc
-      .jetstream()
-      .views.kv(CONFIG_BUCKET, { history: this.o.history ?? 10, description: 'gateway configurations' });
+  async attach(nc: Link): Promise<void> {
+    this.#kv = await nc.kv(CONFIG_BUCKET, {
+      history: this.o.history ?? 10,
+      description: 'gateway configurations',
+    });
     const sub = nc.subscribe(subjects.all.status);
     this.#sub = sub;
     void (async () => {
@@ -113,7 +112,7 @@ export class GatewayConfigHub {
   /** The stored versions of a gateway's configuration, newest first (as many as the bucket keeps). */
   async history(gatewayId: string): Promise<GatewayConfigDoc[]> {
     const docs: GatewayConfigDoc[] = [];
-    for await (const e of await this.#bucket().history({ key: gatewayId })) {
+    for await (const e of await this.#bucket().history(gatewayId)) {
       if (e.operation !== 'PUT') continue;
       const d = decode(GatewayConfigDoc, e.value);
       if (d.ok) docs.push(d.value);

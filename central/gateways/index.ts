@@ -16,7 +16,7 @@
 import type { Hono } from 'hono';
 import pino from 'pino';
 import type { Registry } from 'prom-client';
-import { connectNats, type LinkOptions, type NatsConnection } from '../../protocol/transport.js';
+import { connectNats, type Link, type LinkOptions } from '../../protocol/transport.js';
 import type { AppDeps, RouteGroup } from '../app.js';
 import type { ApiGuard } from './guard.js';
 import { GatewayConfigHub } from './hub.js';
@@ -47,7 +47,7 @@ export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGrou
   const log = o.log ?? pino({ name: 'central-gateways' });
   const hub = new GatewayConfigHub({ log });
   const abort = new AbortController();
-  let nc: NatsConnection | undefined;
+  let nc: Link | undefined;
   let started = false;
   const connect = () => {
     if (started || !o.natsUrl) return;

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { CONSUMERS, STREAMS } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 import type { ApiGuard } from './guard.js';
 import type { GatewayConfigHub } from './hub.js';
 
@@ -23,7 +23,7 @@ const CONSUMED = [
 export function registerGatewayMetrics(
   reg: Registry,
   hub: GatewayConfigHub,
-  nc: () => NatsConnection | undefined,
+  nc: () => Link | undefined,
   guard?: ApiGuard,
   now = Date.now,
 ): void {
@@ -77,9 +77,8 @@ export function registerGatewayMetrics(
     const link = nc();
     if (!link || link.isClosed()) return [];
     try {
-      const jsm = await link.jetstreamManager();
       const infos = await Promise.all(
-        CONSUMED.map(([stream, durable]) => jsm.consumers.info(stream, durable).catch(() => undefined)),
+        CONSUMED.map(([stream, durable]) => link.consumerState(stream, durable).catch(() => null)),
       );
       return CONSUMED.flatMap(([stream], i) => (infos[i] ? [{ stream, info: infos[i] }] : []));
     } catch {
@@ -93,7 +92,7 @@ export function registerGatewayMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const c of await consumers()) this.set({ stream: c.stream }, c.info.num_pending);
+      for (const c of await consumers()) this.set({ stream: c.stream }, c.info.pending);
     },
   });
   new Gauge({
@@ -103,7 +102,7 @@ export function registerGatewayMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const c of await consumers()) this.set({ stream: c.stream }, c.info.num_ack_pending);
+      for (const c of await consumers()) this.set({ stream: c.stream }, c.info.ackPending);
     },
   });
   if (guard) registerGuardMetrics(reg, guard);

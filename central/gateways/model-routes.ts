@@ -11,7 +11,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { Token } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 import type { AuthEnv, UserDirectory } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
 import { ProblemError } from '../http/problem.js';
@@ -32,7 +32,7 @@ export const Rollback = z.object({ gatewayIds: z.array(Token).min(1).max(500), n
 
 export function modelRolloutRoutes(
   hub: GatewayConfigHub,
-  link: () => NatsConnection | undefined,
+  link: () => Link | undefined,
   users: UserDirectory,
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();

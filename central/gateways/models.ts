@@ -21,7 +21,7 @@ import {
   type PublishedModel,
   parseModelRef,
 } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 import { ConfigRejected, type GatewayConfigHub } from './hub.js';
 
 export interface PublishedVersion extends PublishedModel {
@@ -31,11 +31,11 @@ export interface PublishedVersion extends PublishedModel {
   card?: string;
 }
 
-const openStore = (nc: NatsConnection) =>
-  nc.jetstream().views.os(MODELS_BUCKET, { description: 'model versions for rollout to gateways' });
+const openStore = (nc: Link) =>
+  nc.objects(MODELS_BUCKET, { description: 'model versions for rollout to gateways' });
 
 /** Publish a version folder; refuses a sha256 mismatch and a different file under a published version. */
-export async function publishModel(nc: NatsConnection, dir: string): Promise<PublishedVersion> {
+export async function publishModel(nc: Link, dir: string): Promise<PublishedVersion> {
   const mFile = join(dir, 'manifest.json');
   const mBytes = readFileSync(mFile);
   const m = JSON.parse(mBytes.toString('utf8')) as {
@@ -54,7 +54,7 @@ export async function publishModel(nc: NatsConnection, dir: string): Promise<Pub
   if (sha !== m.sha256)
     throw new Error(`${dir}: model file sha256 ${sha} does not match the manifest (${m.sha256})`);
   const os = await openStore(nc);
-  const old = await os.getBlob(modelObject(m.name, m.version, 'manifest.json'));
+  const old = await os.get(modelObject(m.name, m.version, 'manifest.json'));
   if (old) {
     const had = JSON.parse(new TextDecoder().decode(old)) as { sha256?: string };
     if (had.sha256 === m.sha256) return describe(m);
@@ -62,11 +62,10 @@ export async function publishModel(nc: NatsConnection, dir: string): Promise<Pub
       `${m.name} ${m.version} is already published with another file (sha256 ${had.sha256}); use a new version`,
     );
   }
-  await os.putBlob({ name: modelObject(m.name, m.version, 'model.onnx') }, onnx);
+  await os.put(modelObject(m.name, m.version, 'model.onnx'), onnx);
   const card = join(dir, 'MODEL_CARD.md');
-  if (existsSync(card))
-    await os.putBlob({ name: modelObject(m.name, m.version, 'MODEL_CARD.md') }, readFileSync(card));
-  await os.putBlob({ name: modelObject(m.name, m.version, 'manifest.json') }, mBytes);
+  if (existsSync(card)) await os.put(modelObject(m.name, m.version, 'MODEL_CARD.md'), readFileSync(card));
+  await os.put(modelObject(m.name, m.version, 'manifest.json'), mBytes);
   return describe(m, new Date().toISOString());
 }
 
@@ -85,12 +84,12 @@ function describe(
 }
 
 /** Every complete published version (those with a manifest), oldest first. */
-export async function listPublished(nc: NatsConnection): Promise<PublishedVersion[]> {
+export async function listPublished(nc: Link): Promise<PublishedVersion[]> {
   const os = await openStore(nc);
   const out: PublishedVersion[] = [];
   for (const info of await os.list()) {
     if (!info.name.endsWith('/manifest.json')) continue;
-    const bytes = await os.getBlob(info.name);
+    const bytes = await os.get(info.name);
     if (!bytes) continue;
     try {
       const m = JSON.parse(new TextDecoder().decode(bytes));
@@ -160,7 +159,7 @@ async function writeSlots(
 }
 
 export async function rolloutModel(
-  nc: NatsConnection,
+  nc: Link,
   hub: GatewayConfigHub,
   req: RolloutRequest,
   by: string,

@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import { DeadLetter, decode, encode, gatewayOfSubject, subjects } from '../../protocol/index.js';
-import { type JetStreamClient, type NatsConnection, nats } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 import { RefusedMessage } from './refused.js';
 
 export interface ConsumerSpec<S extends z.ZodType> {
@@ -42,23 +42,8 @@ export interface Log {
   error(o: object, m?: string): void;
 }
 
-async function ensureConsumer(nc: NatsConnection, stream: string, durable: string): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  try {
-    await jsm.consumers.info(stream, durable);
-  } catch {
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      ack_policy: nats.AckPolicy.Explicit,
-      deliver_policy: nats.DeliverPolicy.All,
-      ack_wait: nats.nanos(30_000),
-      max_ack_pending: 1000,
-    });
-  }
-}
-
 export async function deadLetter(
-  js: JetStreamClient,
+  link: Link,
   kind: string,
   subject: string,
   data: Uint8Array,
@@ -72,12 +57,12 @@ export async function deadLetter(
     size: data.byteLength,
     payloadBase64: Buffer.from(data.subarray(0, 64 * 1024)).toString('base64'),
   };
-  await js.publish(subjects.deadLetter(kind), encode(DeadLetter, dl));
+  await link.publishStored(subjects.deadLetter(kind), encode(DeadLetter, dl));
 }
 
 /** Runs until `signal` aborts; returns when the loop has stopped. */
 export async function runConsumer<S extends z.ZodType>(
-  nc: NatsConnection,
+  nc: Link,
   spec: ConsumerSpec<S>,
   counters: IngestCounters,
   log: Log,
@@ -85,10 +70,7 @@ export async function runConsumer<S extends z.ZodType>(
   /** called once the consumer is bound and consuming */
   onConsuming?: () => void,
 ): Promise<void> {
-  await ensureConsumer(nc, spec.stream, spec.durable);
-  const js = nc.jetstream();
-  const consumer = await js.consumers.get(spec.stream, spec.durable);
-  const messages = await consumer.consume({ max_messages: 256 });
+  const messages = await nc.consume(spec.stream, spec.durable, { maxMessages: 256 });
   onConsuming?.();
   const onAbort = () => void messages.close();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -101,7 +83,7 @@ export async function runConsumer<S extends z.ZodType>(
       if (r.ok && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
         reason = `gatewayId ${spec.gatewayOf(r.value)} does not match subject ${m.subject}`;
       const toDeadLetters = async (why: string) => {
-        await deadLetter(js, spec.kind, m.subject, m.data, why);
+        await deadLetter(nc, spec.kind, m.subject, m.data, why);
         counters.deadLetters[spec.kind] = (counters.deadLetters[spec.kind] ?? 0) + 1;
       };
       const refused = (e: RefusedMessage) => {

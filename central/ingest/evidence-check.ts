@@ -6,8 +6,8 @@
  * `RefusedMessage` (the consumer dead-letters it with the reason and counts it). A store that
  * cannot be asked throws a plain error, so the message is nak'ed and comes back.
  */
-import type { ObjectStore } from 'nats';
 import { evidenceBucket, type Incident } from '../../protocol/index.js';
+import type { ObjectBucket } from '../../protocol/transport.js';
 import { RefusedMessage } from './refused.js';
 
 /** The object store's digest `SHA-256=<base64url>` as hex (undefined when it is another form). */
@@ -25,7 +25,7 @@ export interface EvidenceCheckOptions {
 
 export async function verifyEvidence(
   inc: Incident,
-  bucket: (name: string) => Promise<ObjectStore>,
+  bucket: (name: string) => Promise<ObjectBucket>,
   o: EvidenceCheckOptions,
 ): Promise<void> {
   const own = evidenceBucket(inc.gatewayId);

@@ -15,11 +15,11 @@ import {
 import {
   bucketStore,
   connectNats,
-  type EvidenceBucket,
   evidenceStore,
   getEvidence,
+  type Link,
   type LinkOptions,
-  type NatsConnection,
+  type ObjectBucket,
   provisionStreams,
 } from '../../protocol/transport.js';
 export type NatsAuth = Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
@@ -50,9 +50,9 @@ const bump = (r: Record<string, number>, k: string) => {
 export class NatsIngest {
   readonly #o: IngestOptions;
   readonly #abort = new AbortController();
-  #nc: NatsConnection | undefined;
+  #nc: Link | undefined;
   /** bound evidence buckets by name (a gateway's is created when central first hears from it) */
-  readonly #buckets = new Map<string, Promise<EvidenceBucket>>();
+  readonly #buckets = new Map<string, Promise<ObjectBucket>>();
   #provisioned = false;
   /** the incident before this one has passed its evidence check (and been handed to the store) */
   #previousIncident: Promise<void> = Promise.resolve();
@@ -83,18 +83,16 @@ export class NatsIngest {
     if (signal.aborted) return;
     this.connected = true;
     this.#set('nats', true);
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect') {
-          this.connected = false;
-          this.#set('nats', false, new Error('disconnected, reconnecting'));
-        }
-        if (s.type === 'reconnect') {
-          this.connected = true;
-          this.#set('nats', true);
-        }
+    nc.onStatus((s) => {
+      if (s.type === 'disconnect') {
+        this.connected = false;
+        this.#set('nats', false, new Error('disconnected, reconnecting'));
       }
-    })();
+      if (s.type === 'reconnect') {
+        this.connected = true;
+        this.#set('nats', true);
+      }
+    });
     // provisioning can fail (JetStream not ready, limits): retry until it works, never give up
     while (!signal.aborted) {
       try {
@@ -234,7 +232,7 @@ export class NatsIngest {
     const nc = this.#nc;
     const bucket = evidenceBucket(gatewayId);
     if (!nc || this.#buckets.has(bucket)) return;
-    const p = evidenceStore(nc.jetstream(), gatewayId);
+    const p = evidenceStore(nc, gatewayId);
     this.#buckets.set(bucket, p);
     p.catch((e: Error) => {
       this.#buckets.delete(bucket);
@@ -249,19 +247,19 @@ export class NatsIngest {
   }
 
   /** A bucket bound once (and created when missing); a failed binding is retried next time. */
-  #bucket(bucket: string): Promise<EvidenceBucket> {
+  #bucket(bucket: string): Promise<ObjectBucket> {
     const nc = this.#nc;
     if (!nc) return Promise.reject(new Error('NATS is not connected'));
     let os = this.#buckets.get(bucket);
     if (!os) {
-      os = bucketStore(nc.jetstream(), bucket);
+      os = bucketStore(nc, bucket);
       this.#buckets.set(bucket, os);
       os.catch(() => this.#buckets.delete(bucket));
     }
     return os;
   }
 
-  get nc(): NatsConnection | undefined {
+  get nc(): Link | undefined {
     return this.#nc;
   }
 

@@ -3,20 +3,21 @@
  * Drains the outbox to JetStream strictly in order: upload the entry's evidence to the object
  * store (skipped when already there, so a crash mid-upload resumes), publish with the entry's
  * message id (JetStream de-duplicates a re-send), and only then remove the entry.
+ *
+ * The message was validated when it entered the outbox, but delivery changes it (evidence refs,
+ * images dropped for the disk budget): it is validated again against its schema right before the
+ * publish. One that fails is never sent: it is set aside in the outbox's `refused.jsonl` with
+ * the reason, counted (`stats.refused`) and logged, and delivery goes on with the next entry.
  */
 import { readFileSync } from 'node:fs';
-import type { EvidenceRef } from '../../protocol/index.js';
-import {
-  type EvidenceBucket,
-  evidenceStore,
-  type NatsConnection,
-  putEvidence,
-} from '../../protocol/transport.js';
+import { type EvidenceRef, Incident, Telemetry, validate } from '../../protocol/index.js';
+import { evidenceStore, type Link, type ObjectBucket, putEvidence } from '../../protocol/transport.js';
 import type { Outbox, OutboxEntry } from './index.js';
 
 export interface DeliveryLog {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 export interface DeliveryStats {
@@ -26,7 +27,11 @@ export interface DeliveryStats {
   /** evidence objects found under our name with other content or unreadable metadata, replaced */
   evidenceReplaced: number;
   lastPublishMs: number;
+  /** messages that failed validation after delivery's changes: set aside, not published */
+  refused: number;
 }
+
+const SCHEMAS = { incident: Incident, telemetry: Telemetry } as const;
 
 export class Deliverer {
   readonly stats: DeliveryStats = {
@@ -35,16 +40,17 @@ export class Deliverer {
     failures: 0,
     evidenceReplaced: 0,
     lastPublishMs: 0,
+    refused: 0,
   };
   private stopped = false;
   private wake?: () => void;
   private failing = false;
   private loop?: Promise<void>;
-  private os?: EvidenceBucket;
+  private os?: ObjectBucket;
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly nc: NatsConnection,
+    private readonly nc: Link,
     private readonly log: DeliveryLog,
     /** whose evidence bucket (cg_evidence_<gatewayId>) the images go to */
     private readonly gatewayId: string,
@@ -80,8 +86,16 @@ export class Deliverer {
         continue;
       }
       try {
-        await this.deliver(entry);
-        await this.outbox.ack(entry);
+        const refused = await this.deliver(entry);
+        if (refused === undefined) await this.outbox.ack(entry);
+        else {
+          this.stats.refused++;
+          this.log.error(
+            { kind: entry.kind, msgId: entry.msgId, reason: refused, alert: true },
+            'outgoing message invalid after delivery changes; set aside, not sent',
+          );
+          await this.outbox.setAside(entry, refused);
+        }
         backoff = 250;
         if (this.failing) this.log.info({ pending: this.outbox.stats().depth }, 'outbox delivering again');
         this.failing = false;
@@ -99,15 +113,15 @@ export class Deliverer {
     }
   }
 
-  private async deliver(entry: OutboxEntry): Promise<void> {
-    const js = this.nc.jetstream();
+  /** Publish one entry; returns the validation failure instead when it must not be sent. */
+  private async deliver(entry: OutboxEntry): Promise<string | undefined> {
     const payload = { ...entry.payload };
     if (entry.kind === 'incident') {
       const refs: EvidenceRef[] = [];
       let dropped = 0;
       if (entry.evidence.length) {
         // bind the bucket once per connection, not per entry
-        this.os ??= await evidenceStore(js, this.gatewayId);
+        this.os ??= await evidenceStore(this.nc, this.gatewayId);
         const os = this.os;
         for (const ev of entry.evidence) {
           if (!ev.file) {
@@ -125,13 +139,17 @@ export class Deliverer {
       if (dropped)
         payload.details = { ...(payload.details as object), evidenceDroppedForDiskBudget: dropped };
     }
+    const checked = validate(SCHEMAS[entry.kind], payload);
+    if (!checked.ok) return checked.reason;
     const t0 = performance.now();
-    const ack = await js.publish(entry.subject, new TextEncoder().encode(JSON.stringify(payload)), {
-      msgID: entry.msgId,
-      timeout: 5000,
-    });
+    const ack = await this.nc.publishStored(
+      entry.subject,
+      new TextEncoder().encode(JSON.stringify(payload)),
+      { msgId: entry.msgId, timeout: 5000 },
+    );
     this.stats.lastPublishMs = performance.now() - t0;
     if (ack.duplicate) this.stats.duplicates++;
     else this.stats.delivered++;
+    return undefined;
   }
 }

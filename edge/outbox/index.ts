@@ -42,6 +42,9 @@ export interface OutboxEntry {
   bytes: number;
 }
 
+/** messages refused at delivery, one JSON line each (`Outbox.setAside`) */
+export const REFUSED_FILE = 'refused.jsonl';
+
 /** One log line: an entry added, an entry removed (acked or dropped), an evidence file dropped. */
 type LogRecord = { a: OutboxEntry } | { k: number } | { e: [number, string] } | { n: number };
 
@@ -321,6 +324,21 @@ export class Outbox {
     this.used -= entrySize(entry);
     await this.write(entry.kind, [{ k: entry.seq }]);
     for (const ev of entry.evidence) if (ev.file) rmSync(ev.file, { force: true });
+  }
+
+  /**
+   * Take an entry that must not be sent out of the queue without losing it: the message, the
+   * reason and its evidence files (left in place) are appended to `refused.jsonl` beside the logs.
+   */
+  async setAside(entry: OutboxEntry, reason: string): Promise<void> {
+    const record = { at: new Date(this.now()).toISOString(), reason, entry };
+    await appendFile(join(this.opts.dir, REFUSED_FILE), `${JSON.stringify(record)}\n`);
+    const list = this.entries[entry.kind];
+    const i = list.findIndex((e) => e.seq === entry.seq);
+    if (i < 0) return;
+    list.splice(i, 1);
+    this.used -= entrySize(entry);
+    await this.write(entry.kind, [{ k: entry.seq }]);
   }
 
   stats(): OutboxStats {

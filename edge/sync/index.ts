@@ -22,7 +22,7 @@ import {
   GatewayConfigDoc,
   syncedConfigVersion,
 } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 import { ConfigError, GatewayConfig } from '../config.js';
 import { localiseModels, withPaths } from './models.js';
 
@@ -103,7 +103,7 @@ export class ConfigSync {
   private loop?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private wake?: () => void;
-  private nc?: NatsConnection;
+  private nc?: Link;
 
   constructor(private readonly o: ConfigSyncOptions) {}
 
@@ -117,7 +117,7 @@ export class ConfigSync {
     return this.stats.version === undefined ? undefined : syncedConfigVersion(this.stats.version);
   }
 
-  start(nc: NatsConnection): void {
+  start(nc: Link): void {
     this.nc = nc;
     this.loop = this.watch(nc);
   }
@@ -130,12 +130,12 @@ export class ConfigSync {
     await this.loop?.catch(() => undefined);
   }
 
-  private async watch(nc: NatsConnection): Promise<void> {
+  private async watch(nc: Link): Promise<void> {
     while (!this.stopped && !nc.isClosed()) {
       try {
         // bindOnly: a gateway may not create buckets (its NATS user has no STREAM.CREATE)
-        const kv = await nc.jetstream().views.kv(CONFIG_BUCKET, { bindOnly: true });
-        const iter = await kv.watch({ key: this.o.gatewayId });
+        const kv = await nc.kv(CONFIG_BUCKET, { bindOnly: true });
+        const iter = await kv.watch(this.o.gatewayId);
         this.iter = iter;
         if (this.stopped) iter.stop(); // stop() ran while we were binding
         this.stats.watching = true;

@@ -30,7 +30,7 @@ import {
   modelObject,
   parseModelRef,
 } from '../../protocol/index.js';
-import type { NatsConnection } from '../../protocol/transport.js';
+import type { Link } from '../../protocol/transport.js';
 
 /** Every string value in a camera section's `models` that is a model reference. */
 function modelSlots(config: unknown): { get(): string; set(v: string): void }[] {
@@ -82,23 +82,18 @@ function cached(dataDir: string, r: ModelRef): string | undefined {
 }
 
 /** Fetch (or reuse) one published model; returns its manifest path. */
-export async function fetchModel(
-  nc: NatsConnection | undefined,
-  dataDir: string,
-  r: ModelRef,
-): Promise<string> {
+export async function fetchModel(nc: Link | undefined, dataDir: string, r: ModelRef): Promise<string> {
   const have = cached(dataDir, r);
   if (have) return have;
   const what = `model ${r.name} ${r.version}`;
   if (!nc) throw new Error(`${what} is not on this gateway and NATS is not connected`);
-  const jsm = await nc.jetstreamManager();
   const root = join(dataDir, 'models');
   const tmp = join(root, `.incoming-${r.name}-${r.version}-${randomBytes(4).toString('hex')}`);
   mkdirSync(tmp, { recursive: true });
   try {
     const blob = async (file: string) => {
       const parts: Uint8Array[] = [];
-      return (await readObject(jsm, modelObject(r.name, r.version, file), (c) => parts.push(c)))
+      return (await nc.readObject(MODELS_BUCKET, modelObject(r.name, r.version, file), (c) => parts.push(c)))
         ? Buffer.concat(parts)
         : undefined;
     };
@@ -112,10 +107,14 @@ export async function fetchModel(
     const file = manifest.file ?? 'model.onnx';
     const hash = createHash('sha256');
     const out = createWriteStream(join(tmp, file));
-    const found = await readObject(jsm, modelObject(r.name, r.version, 'model.onnx'), async (chunk) => {
-      hash.update(chunk);
-      if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
-    });
+    const found = await nc.readObject(
+      MODELS_BUCKET,
+      modelObject(r.name, r.version, 'model.onnx'),
+      async (chunk) => {
+        hash.update(chunk);
+        if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
+      },
+    );
     out.end();
     await finished(out);
     if (!found) throw new Error(`${what}: model.onnx is missing from ${MODELS_BUCKET}`);
@@ -135,44 +134,10 @@ export async function fetchModel(
   }
 }
 
-const OBJ_STREAM = `OBJ_${MODELS_BUCKET}`;
-type Jsm = Awaited<ReturnType<NatsConnection['jetstreamManager']>>;
-
-/**
- * Read one object chunk by chunk with stream message gets only: the object store client's own
- * get opens a consumer after looking the stream up by subject (STREAM.NAMES), which would list
- * every gateway's bucket; a message get on this one stream is all a gateway's user may do.
- * False when there is no such object.
- */
-async function readObject(jsm: Jsm, name: string, onChunk: (c: Uint8Array) => unknown): Promise<boolean> {
-  const metaSubject = `$O.${MODELS_BUCKET}.M.${Buffer.from(name).toString('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
-  let meta: { nuid: string; chunks: number; size: number; deleted?: boolean };
-  try {
-    meta = (await jsm.streams.getMessage(OBJ_STREAM, { last_by_subj: metaSubject })).json();
-  } catch (e) {
-    if (/no message found/i.test((e as Error).message)) return false;
-    throw e;
-  }
-  if (meta.deleted) return false;
-  let seq = 0;
-  let size = 0;
-  for (let i = 0; i < meta.chunks; i++) {
-    // next message on the chunk subject from a sequence (nats-server 2.9 NextFor; the client's
-    // types do not list it, the request is passed through as JSON)
-    const next = { seq: seq + 1, next_by_subj: `$O.${MODELS_BUCKET}.C.${meta.nuid}` };
-    const m = await jsm.streams.getMessage(OBJ_STREAM, next as { seq: number });
-    seq = m.seq;
-    size += m.data.length;
-    await onChunk(m.data);
-  }
-  if (size !== meta.size) throw new Error(`${name}: got ${size} bytes, the object store says ${meta.size}`);
-  return true;
-}
-
 /** Fetch every model `config` names and return a copy with local manifest paths. */
 export async function localiseModels<T>(
   config: T,
-  nc: NatsConnection | undefined,
+  nc: Link | undefined,
   dataDir: string,
 ): Promise<{ config: T; paths: Map<string, string> }> {
   const paths = new Map<string, string>();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_BUCKET, type GatewayConfigDoc } from '../../protocol/index.js';
-import { connectNats, type NatsConnection } from '../../protocol/transport.js';
+import { connectNats, type KvBucket, type Link } from '../../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../../test/support/nats-server.js';
 import { until } from '../../test/support/processes.js';
 import { type GatewayConfig, parseGatewayConfig } from '../config.js';
@@ -20,8 +20,8 @@ import { registerSyncMetrics } from './metrics.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let server: NatsServerHandle;
-let nc: NatsConnection;
-let kv: Awaited<ReturnType<ReturnType<NatsConnection['jetstream']>['views']['kv']>>;
+let nc: Link;
+let kv: KvBucket;
 const dirs: string[] = [];
 
 /** A unit factory standing in for a pipeline: it refuses cameras marked broken, like a schema would. */
@@ -58,7 +58,7 @@ async function putDoc(id: string, version: number, config: Record<string, unknow
 beforeAll(async () => {
   server = await startNatsServer();
   nc = await connectNats({ servers: server.url, name: 'test-central', log: quiet });
-  kv = await nc.jetstream().views.kv(CONFIG_BUCKET, { history: 5 });
+  kv = await nc.kv(CONFIG_BUCKET, { history: 5 });
 });
 
 afterAll(async () => {

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
+import { connect, jetstreamManager } from './nats-raw.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './nats-server.js';
 
 export interface NatsCluster {
@@ -56,7 +56,7 @@ export async function startNatsCluster(n = 3, extraConfig = ''): Promise<NatsClu
         const nc = await connect({ servers: urls, maxReconnectAttempts: 0 }).catch(() => undefined);
         if (nc) {
           try {
-            await (await nc.jetstreamManager()).getAccountInfo();
+            await (await jetstreamManager(nc)).getAccountInfo();
             return;
           } catch (e) {
             last = (e as Error).message;
