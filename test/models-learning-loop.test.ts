@@ -22,7 +22,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { splitOf } from '../central/datasets/index.js';
 import { python } from '../models/eval/index.js';
 import type { IncidentInput } from '../protocol/index.js';
-import { connectNats, evidenceStore, type NatsConnection, putEvidence } from '../protocol/transport.js';
+import { connectNats, evidenceStore, type Link, putEvidence } from '../protocol/transport.js';
 import { litterIncident, publishIncident } from './central-helpers.js';
 import { startCentralProcess, startGateway } from './fault-kit.js';
 import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
@@ -34,7 +34,7 @@ const PHOTOS = join(REPO, '../shared/testdata/photos/paddledetection');
 const BASE = join(REPO, 'models/detector/manifest.json');
 const procs: ManagedProcess[] = [];
 let server: NatsServerHandle | undefined;
-let nc: NatsConnection | undefined;
+let nc: Link | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'cg-learning-loop-'));
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const stage = (name: string, what: string) => console.log(`[learning-loop] ${name}: ${what}`);
@@ -156,7 +156,7 @@ describe.skipIf(!torchOk)(
 
       // 1. AI cases, decided by an operator through the API
       nc = await connectNats({ servers: server.url, name: 'learning-loop', log: quiet });
-      const evidence = await evidenceStore(nc.jetstream(), 'cp-l');
+      const evidence = await evidenceStore(nc, 'cp-l');
       const { positives, negatives } = await samples();
       const decided = { confirmed: 0, rejected: 0, val: { confirmed: 0, rejected: 0 } };
       let n = 0;

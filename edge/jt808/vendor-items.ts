@@ -15,25 +15,26 @@ const u16 = (v: Buffer, o = 0) => v.readUInt16BE(o);
 const u32 = (v: Buffer, o = 0) => v.readUInt32BE(o);
 const printable = (v: Buffer) => v.length > 0 && v.every((c) => c >= 0x20 && c < 0x7f);
 /** 0xFF as a battery level means "charging" on the terminals that send it */
-const level = (x: number): Record<string, VendorValue> => (x === 0xff ? { charging: true } : { batteryPct: x });
+const level = (x: number): Record<string, VendorValue> =>
+  x === 0xff ? { charging: true } : { batteryPct: x };
 
 /** 0xEB sub-items (2-byte length incl. the 2-byte type): id → decoder of the value */
 const EB_SUB: Record<number, (v: Buffer) => Record<string, VendorValue>> = {
-  0x0001: (v) => ({ fuel1L: u16(v) / 10 }),
-  0x0023: (v) => ({ fuel2L: Number(v.subarray(0, 6).toString('latin1')) }),
-  0x002d: (v): Fields => (v.length === 4 ? { powerV: u32(v) / 1000 } : { batteryV: u16(v) / 1000 }),
+  1: (v) => ({ fuel1L: u16(v) / 10 }),
+  35: (v) => ({ fuel2L: Number(v.subarray(0, 6).toString('latin1')) }),
+  45: (v): Fields => (v.length === 4 ? { powerV: u32(v) / 1000 } : { batteryV: u16(v) / 1000 }),
   // alarm words are active low: a cleared bit is the alarm
-  0x0089: (v) => ({ powerCut: !(u32(v) & 0x1), removed: !(u32(v) & 0x1000) }),
-  0x00c5: (v): Fields => {
+  137: (v) => ({ powerCut: !(u32(v) & 0x1), removed: !(u32(v) & 0x1000) }),
+  197: (v): Fields => {
     const w = u32(v);
     const motion = (w >>> 23) & 0x3;
     return { vibration: !(w & 0x40), ...(motion < 2 ? { moving: motion === 0 } : {}) };
   },
-  0x00c6: (v) => ({ batteryAlarm: v[0]! }),
-  0x00ce: (v) => ({ powerV: u16(v) / 100 }),
-  0x00b2: (v) => ({ iccid: v.subarray(0, 10).toString('hex').replace(/f+$/, '') }),
-  0x00a8: (v) => ({ batteryPct: v[0]! }),
-  0x00e1: (v) => ({ batteryPct: v[0]! }),
+  198: (v) => ({ batteryAlarm: v[0]! }),
+  206: (v) => ({ powerV: u16(v) / 100 }),
+  178: (v) => ({ iccid: v.subarray(0, 10).toString('hex').replace(/f+$/, '') }),
+  168: (v) => ({ batteryPct: v[0]! }),
+  225: (v) => ({ batteryPct: v[0]! }),
 };
 
 function decodeEb(v: Buffer): Record<string, VendorValue> | undefined {
@@ -44,7 +45,7 @@ function decodeEb(v: Buffer): Record<string, VendorValue> | undefined {
     const type = u16(v, o + 2);
     const val = v.subarray(o + 4, o + 2 + len);
     if (len < 2 || o + 2 + len > v.length) return undefined;
-    const need = { 0x0001: 2, 0x0023: 6, 0x002d: 2, 0x0089: 4, 0x00c5: 4, 0x00c6: 1, 0x00ce: 2, 0x00b2: 10 }[type] ?? 1;
+    const need = { 1: 2, 35: 6, 45: 2, 137: 4, 197: 4, 198: 1, 206: 2, 178: 10 }[type] ?? 1;
     const dec = EB_SUB[type];
     if (dec && val.length >= need) Object.assign(out, dec(val));
     o += 2 + len;
@@ -99,14 +100,20 @@ function decodeF6(v: Buffer): Record<string, VendorValue> | undefined {
   if (v.length === 8 || v.length < 2) return undefined;
   const out: Record<string, VendorValue> = { sensorEvent: v[0]! };
   const mask = v[1]!;
+  // the mask names which fields follow, in this order; a field cut short ends the report
+  const fields: [bit: number, size: number, read: (at: number) => void][] = [
+    [0x01, 2, (at) => (out.light = u16(v, at))],
+    [0x02, 2, (at) => (out.temp1C = v.readInt16BE(at) / 10)],
+    [0x04, 2, (at) => (out.humidityPct = v.readInt16BE(at) / 10)],
+    [0x08, 6, (at) => (out.acceleration = [v.readInt16BE(at), v.readInt16BE(at + 2), v.readInt16BE(at + 4)])],
+  ];
   let o = 2;
-  const take = (n: number) => (o + n <= v.length ? ((o += n), o - n) : -1);
-  let at: number;
-  if (mask & 0x01 && (at = take(2)) >= 0) out.light = u16(v, at);
-  if (mask & 0x02 && (at = take(2)) >= 0) out.temp1C = v.readInt16BE(at) / 10;
-  if (mask & 0x04 && (at = take(2)) >= 0) out.humidityPct = v.readInt16BE(at) / 10;
-  if (mask & 0x08 && (at = take(6)) >= 0)
-    out.acceleration = [v.readInt16BE(at), v.readInt16BE(at + 2), v.readInt16BE(at + 4)];
+  for (const [bit, size, read] of fields) {
+    if (!(mask & bit)) continue;
+    if (o + size > v.length) break;
+    read(o);
+    o += size;
+  }
   return out;
 }
 
@@ -172,13 +179,15 @@ function decodeFe(v: Buffer): Record<string, VendorValue> | undefined {
  * | 0xFE | 1/2/4/TLV | batteryPct, powerV /10, odometerM, 0x7C driving alarms + batteryPct |
  */
 export const VENDOR_ITEMS: Record<number, Decoder> = {
-  0x06: (v) => (v.length === 1 ? { batteryPct: v[0]! } : undefined),
-  0x33: (v) => {
+  6: (v) => (v.length === 1 ? { batteryPct: v[0]! } : undefined),
+  51: (v) => {
     const s = v.toString('latin1');
-    return s.startsWith('*M00') && /^\d{3}$/.test(s.slice(10, 13)) ? { batteryV: Number(s.slice(10, 13)) / 100 } : undefined;
+    return s.startsWith('*M00') && /^\d{3}$/.test(s.slice(10, 13))
+      ? { batteryV: Number(s.slice(10, 13)) / 100 }
+      : undefined;
   },
-  0x56: (v) => (v.length === 2 ? { batteryPct: v[0]! * 10 } : undefined),
-  0x57: (v) =>
+  86: (v) => (v.length === 2 ? { batteryPct: v[0]! * 10 } : undefined),
+  87: (v) =>
     v.length === 8
       ? {
           harshAcceleration: !!(u16(v) & 0x100),
@@ -188,22 +197,22 @@ export const VENDOR_ITEMS: Record<number, Decoder> = {
           extendedAlarms: u32(v, 4),
         }
       : undefined,
-  0x63: decode63,
-  0x69: (v) => (v.length === 2 ? { batteryV: u16(v) / 100 } : undefined),
-  0x77: decodeTyres,
-  0x82: (v) => (v.length === 2 ? { powerV: u16(v) / 10 } : undefined),
-  0xa0: (v) => (printable(v) ? { dtcs: v.toString('latin1').replace(/,/g, ' ') } : undefined),
-  0xcc: (v) => (v.length === 20 && printable(v) ? { iccid: v.toString('latin1') } : undefined),
-  0xd4: (v) => (v.length === 1 ? level(v[0]!) : undefined),
-  0xd5: decodeD5,
-  0xe1: (v) => (v.length === 1 ? level(v[0]!) : v.length === 2 ? { powerV: u16(v) / 10 } : undefined),
-  0xe3: (v) => (v.length >= 4 ? { batteryPct: v[1]!, batteryV: u16(v, 2) / 100 } : undefined),
-  0xe4: (v) => (v.length === 2 ? { ...(v[0] === 0 ? { charging: true } : {}), batteryPct: v[1]! } : undefined),
-  0xe5: (v) => (v.length === 1 ? { moving: v[0] === 1 } : undefined),
-  0xeb: decodeEb,
-  0xf6: decodeF6,
-  0xf7: decodeF7,
-  0xfe: decodeFe,
+  99: decode63,
+  105: (v) => (v.length === 2 ? { batteryV: u16(v) / 100 } : undefined),
+  119: decodeTyres,
+  130: (v) => (v.length === 2 ? { powerV: u16(v) / 10 } : undefined),
+  160: (v) => (printable(v) ? { dtcs: v.toString('latin1').replace(/,/g, ' ') } : undefined),
+  204: (v) => (v.length === 20 && printable(v) ? { iccid: v.toString('latin1') } : undefined),
+  212: (v) => (v.length === 1 ? level(v[0]!) : undefined),
+  213: decodeD5,
+  225: (v) => (v.length === 1 ? level(v[0]!) : v.length === 2 ? { powerV: u16(v) / 10 } : undefined),
+  227: (v) => (v.length >= 4 ? { batteryPct: v[1]!, batteryV: u16(v, 2) / 100 } : undefined),
+  228: (v) => (v.length === 2 ? { ...(v[0] === 0 ? { charging: true } : {}), batteryPct: v[1]! } : undefined),
+  229: (v) => (v.length === 1 ? { moving: v[0] === 1 } : undefined),
+  235: decodeEb,
+  246: decodeF6,
+  247: decodeF7,
+  254: decodeFe,
 };
 
 /** Decode one vendor item; undefined when its id or length is not in the table (kept raw). */
