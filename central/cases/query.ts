@@ -116,7 +116,9 @@ export function listCases(svc: CaseService, q: CaseQuery, u: User) {
   let found: { total: number; items: CaseRecord[] };
   if (!rest) found = svc.store.listCases(filter, { offset: q.offset, limit: q.limit, before: q.before });
   else {
-    const all = svc.store.listCases(filter, { offset: 0, limit: Infinity, before: q.before }).items.filter(rest);
+    const all = svc.store
+      .listCases(filter, { offset: 0, limit: Infinity, before: q.before })
+      .items.filter(rest);
     found = { total: all.length, items: all.slice(q.offset, q.offset + q.limit) };
   }
   const items = found.items.map((c) => {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../protocol/index.js';
+import { freshDataDir } from '../../test/support/data-dir.js';
 import type { User } from '../auth/roles.js';
 import type { CaseRecord } from '../cases/model.js';
 import { CaseQuery, listCases } from '../cases/query.js';
@@ -15,9 +16,8 @@ import { CASE_STATE_NAMES, type CaseState } from '../cases/workflow.js';
 import { SEED_DIR } from '../central.js';
 import { loadCity } from '../city/index.js';
 import type { AttachmentStore } from '../evidence/attachments.js';
-import { freshDataDir } from '../../test/support/data-dir.js';
-import type { CaseFilter } from './contract/index.js';
 import { matchesFilter } from './contract/derive.js';
+import type { CaseFilter } from './contract/index.js';
 import type { CaseStore } from './index.js';
 import { LowdbCaseStore } from './lowdb.js';
 import { MemoryCaseStore } from './memory.js';
@@ -196,8 +196,13 @@ function listedCase(i: number): CaseRecord {
     ...c,
     id: newId(at),
     createdAt: new Date(at).toISOString(),
-    reporter: { id: pick(['cp-01', 'cp-02', 'u-c1']), role: 'system', collectorId: pick(['col-1', undefined]) },
-    location: rnd() < 0.5 ? { ...c.location, gridCode: pick(['330102001001001', '330102001001002']) } : c.location,
+    reporter: {
+      id: pick(['cp-01', 'cp-02', 'u-c1']),
+      role: 'system',
+      collectorId: pick(['col-1', undefined]),
+    },
+    location:
+      rnd() < 0.5 ? { ...c.location, gridCode: pick(['330102001001001', '330102001001002']) } : c.location,
     deadline: rnd() < 0.6 ? new Date(T0 + Math.floor(rnd() * 4000 * 60_000)).toISOString() : undefined,
   };
 }

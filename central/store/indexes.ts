@@ -9,8 +9,8 @@
  */
 import type { CaseRecord } from '../cases/model.js';
 import { CASE_STATE_NAMES, type CaseState, isWithUnit } from '../cases/workflow.js';
-import type { CaseFilter } from './contract/index.js';
 import { matchesFilter } from './contract/derive.js';
+import type { CaseFilter } from './contract/index.js';
 
 export interface ListPage {
   offset: number;
@@ -102,8 +102,8 @@ export class CaseListIndex {
   }
 
   #list(k: string): SortedIds {
-    let l = this.#by.get(k);
-    if (!l) this.#by.set(k, (l = new SortedIds()));
+    const l = this.#by.get(k) ?? new SortedIds();
+    this.#by.set(k, l);
     return l;
   }
 
@@ -178,7 +178,11 @@ export class CaseListIndex {
       const states = [...new Set(f.states)];
       sources.push({ lists: lists(states.map((s) => `state:${s}`)), covers: 1, disjoint: true });
       if (unitId !== undefined)
-        sources.push({ lists: lists(states.map((s) => `state+unit:${s}|${unitId}`)), covers: 2, disjoint: true });
+        sources.push({
+          lists: lists(states.map((s) => `state+unit:${s}|${unitId}`)),
+          covers: 2,
+          disjoint: true,
+        });
     }
     if (unitId !== undefined) one(`unit:${unitId}`);
     if (reporterId !== undefined) one(`rep:${reporterId}`);
@@ -214,7 +218,8 @@ function* newestFirst(lists: SortedIds[], before: string | undefined, dedupe: bo
     if (best < 0) return;
     const id = arrays[best]![at[best]!]!;
     at[best]!--;
-    if (dedupe) for (let j = 0; j < arrays.length; j++) if (at[j]! >= 0 && arrays[j]![at[j]!] === id) at[j]!--;
+    if (dedupe)
+      for (let j = 0; j < arrays.length; j++) if (at[j]! >= 0 && arrays[j]![at[j]!] === id) at[j]!--;
     yield id;
   }
 }
