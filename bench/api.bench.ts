@@ -27,6 +27,8 @@ const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 200);
 const TRANSITIONS = 1500;
 /** unconfirmed cases in the year: the intake queue finding 9 measured (20k reported) */
 const REPORTED = 20_000;
+/** cases younger than this are still open (dispatched, processing, feedback, ...): the work queue */
+const OPEN_DAYS = 45;
 const QUEUE = '/api/cases?state=dispatched,processing,feedback&limit=50';
 const INTAKE = '/api/cases?state=reported&limit=50';
 const AUTH = { authorization: 'Bearer demo-operator', 'content-type': 'application/json' };
@@ -64,6 +66,8 @@ async function scenario(n: number, natsUrl: string) {
     days: n === DAY_CASES ? 1 : 365,
     end: new Date(),
     reported: Math.min(n, REPORTED),
+    // cases of the six weeks before the unconfirmed ones are still with their units: the work queue
+    openDays: OPEN_DAYS,
   });
   const reported = cases
     .filter((c) => c.state === 'reported')
