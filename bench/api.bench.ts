@@ -40,9 +40,18 @@ interface Load {
   non2xx: number;
   /** answers by status code, and `timeouts` (autocannon's 10 s) */
   codes: Record<string, number>;
+  /** central's CPU time (user + system) per answered request: what the load on the box inflates least */
+  cpuMs: number;
 }
 
-async function cannon(o: autocannon.Options): Promise<Load> {
+/** CPU seconds a process has used so far (/proc/<pid>/stat utime + stime, in clock ticks of 10 ms) */
+function cpuS(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function cannon(pid: number, o: autocannon.Options): Promise<Load> {
+  const cpu0 = cpuS(pid);
   // the typings lack what autocannon 8 reports per status code and the timeouts
   const r = (await autocannon({ connections: CONNECTIONS, headers: AUTH, ...o })) as autocannon.Result & {
     timeouts: number;
@@ -56,6 +65,7 @@ async function cannon(o: autocannon.Options): Promise<Load> {
     rps: r.requests.average,
     non2xx: r.non2xx + r.errors,
     codes,
+    cpuMs: ((cpuS(pid) - cpu0) * 1000) / Math.max(1, (r.requests as { total?: number }).total ?? 0),
   };
 }
 
@@ -112,11 +122,11 @@ async function scenario(n: number, natsUrl: string) {
     const listOne = await single('/api/cases?limit=50');
     const queueOne = await single(QUEUE);
     const intakeOne = await single(INTAKE);
-    const list = await cannon({ url: `${url}/api/cases?limit=50`, duration: DURATION_S });
-    const queue = await cannon({ url: url + QUEUE, duration: DURATION_S });
-    const intake = await cannon({ url: url + INTAKE, duration: DURATION_S });
+    const list = await cannon(pid!, { url: `${url}/api/cases?limit=50`, duration: DURATION_S });
+    const queue = await cannon(pid!, { url: url + QUEUE, duration: DURATION_S });
+    const intake = await cannon(pid!, { url: url + INTAKE, duration: DURATION_S });
     let i = 0;
-    const act = await cannon({
+    const act = await cannon(pid!, {
       url: url,
       amount: reported.length,
       requests: [
@@ -173,6 +183,8 @@ const bench: Benchmark = {
         figures[`${k} @year`] = lat(y);
         figures[`${k} @day`] = lat(d);
         figures[`${k} @year throughput`] = summarize([y.rps], 'req/s');
+        figures[`${k} central CPU per request @year`] = summarize([y.cpuMs], 'ms');
+        figures[`${k} central CPU per request @day`] = summarize([d.cpuMs], 'ms');
       }
       figures['list, one request at a time @year'] = year.listOne;
       figures['list, one request at a time @day'] = day.listOne;
