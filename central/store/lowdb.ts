@@ -357,28 +357,32 @@ export class LowdbCaseStore extends MemoryCaseStore {
       );
     const file = join(this.#dir, `${p}.json`);
     const tmp = join(this.#dir, `.${p}.json.tmp`);
+    // writeFile on a handle writes all of its data at the current position (write may write less)
     const fh = await open(tmp, 'w');
     try {
       let sep = '{';
       for (const k of Object.keys(keys) as (keyof PartitionData)[]) {
         const ids = keys[k];
-        await fh.write(`${sep}${JSON.stringify(k)}:[`);
+        await fh.writeFile(`${sep}${JSON.stringify(k)}:[`);
         for (let i = 0; i < ids.length; i += STRINGIFY_SLICE)
-          await fh.write(
+          await fh.writeFile(
             (i ? ',' : '') +
               ids
                 .slice(i, i + STRINGIFY_SLICE)
                 .map((id) => record(k, id))
                 .join(','),
           );
-        await fh.write(']');
+        await fh.writeFile(']');
         sep = ',';
       }
-      await fh.write('}\n');
+      await fh.writeFile('}\n');
       if (this.#fsync) await fh.datasync();
-    } finally {
+    } catch (e) {
       await fh.close();
+      await unlink(tmp).catch(() => undefined);
+      throw e;
     }
+    await fh.close();
     await rename(tmp, file);
   }
 
