@@ -27,6 +27,8 @@ const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 200);
 const TRANSITIONS = 1500;
 /** unconfirmed cases in the year: the intake queue finding 9 measured (20k reported) */
 const REPORTED = 20_000;
+/** cases younger than this are still open (dispatched, processing, feedback, ...): the work queue */
+const OPEN_DAYS = 45;
 const QUEUE = '/api/cases?state=dispatched,processing,feedback&limit=50';
 const INTAKE = '/api/cases?state=reported&limit=50';
 const AUTH = { authorization: 'Bearer demo-operator', 'content-type': 'application/json' };
@@ -38,9 +40,18 @@ interface Load {
   non2xx: number;
   /** answers by status code, and `timeouts` (autocannon's 10 s) */
   codes: Record<string, number>;
+  /** central's CPU time (user + system) per answered request: what the load on the box inflates least */
+  cpuMs: number;
 }
 
-async function cannon(o: autocannon.Options): Promise<Load> {
+/** CPU seconds a process has used so far (/proc/<pid>/stat utime + stime, in clock ticks of 10 ms) */
+function cpuS(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function cannon(pid: number, o: autocannon.Options): Promise<Load> {
+  const cpu0 = cpuS(pid);
   // the typings lack what autocannon 8 reports per status code and the timeouts
   const r = (await autocannon({ connections: CONNECTIONS, headers: AUTH, ...o })) as autocannon.Result & {
     timeouts: number;
@@ -54,6 +65,7 @@ async function cannon(o: autocannon.Options): Promise<Load> {
     rps: r.requests.average,
     non2xx: r.non2xx + r.errors,
     codes,
+    cpuMs: ((cpuS(pid) - cpu0) * 1000) / Math.max(1, (r.requests as { total?: number }).total ?? 0),
   };
 }
 
@@ -64,6 +76,8 @@ async function scenario(n: number, natsUrl: string) {
     days: n === DAY_CASES ? 1 : 365,
     end: new Date(),
     reported: Math.min(n, REPORTED),
+    // cases of the six weeks before the unconfirmed ones are still with their units: the work queue
+    openDays: OPEN_DAYS,
   });
   const reported = cases
     .filter((c) => c.state === 'reported')
@@ -108,11 +122,11 @@ async function scenario(n: number, natsUrl: string) {
     const listOne = await single('/api/cases?limit=50');
     const queueOne = await single(QUEUE);
     const intakeOne = await single(INTAKE);
-    const list = await cannon({ url: `${url}/api/cases?limit=50`, duration: DURATION_S });
-    const queue = await cannon({ url: url + QUEUE, duration: DURATION_S });
-    const intake = await cannon({ url: url + INTAKE, duration: DURATION_S });
+    const list = await cannon(pid!, { url: `${url}/api/cases?limit=50`, duration: DURATION_S });
+    const queue = await cannon(pid!, { url: url + QUEUE, duration: DURATION_S });
+    const intake = await cannon(pid!, { url: url + INTAKE, duration: DURATION_S });
     let i = 0;
-    const act = await cannon({
+    const act = await cannon(pid!, {
       url: url,
       amount: reported.length,
       requests: [
@@ -169,6 +183,8 @@ const bench: Benchmark = {
         figures[`${k} @year`] = lat(y);
         figures[`${k} @day`] = lat(d);
         figures[`${k} @year throughput`] = summarize([y.rps], 'req/s');
+        figures[`${k} central CPU per request @year`] = summarize([y.cpuMs], 'ms');
+        figures[`${k} central CPU per request @day`] = summarize([d.cpuMs], 'ms');
       }
       figures['list, one request at a time @year'] = year.listOne;
       figures['list, one request at a time @day'] = day.listOne;

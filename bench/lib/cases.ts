@@ -34,6 +34,8 @@ export interface GenOptions {
   end: Date;
   /** the newest this many cases stay `reported` (awaiting confirmation) */
   reported: number;
+  /** cases younger than this many days are still somewhere along their life (default 3) */
+  openDays?: number;
   seed?: number;
 }
 
@@ -66,7 +68,7 @@ export function generateCases(city: City, o: GenOptions): CaseRecord[] {
       if (r > 0.95) life.push(['rework', at(22)], ['accept', at(23)], ['feedback', at(30)]);
       life.push(['close', at(32)]);
       // recent cases are still somewhere along their life
-      const open = age < 3 ? Math.floor(rnd() * life.length) : life.length;
+      const open = age < (o.openDays ?? 3) ? Math.floor(rnd() * life.length) : life.length;
       steps = life.slice(0, Math.max(1, open)).filter(([, t]) => Date.parse(t) < o.end.getTime());
     }
     const [lon0, lat0, lon1, lat1] = grid.bbox;

@@ -2,12 +2,14 @@
  * @module central/store/memory
  * The in-memory view and its indexes; `LowdbCaseStore` adds persistence around it.
  * Every index is kept current per change (O(1) or O(log n) per case), so ingest and transitions
- * never touch all cases: by id, by evidence name, by state (metrics, list filters), open cases by
+ * never touch all cases: by id, by evidence name, the list indexes (`CaseListIndex`: per state, unit, grid, ...), open cases by
  * place and camera zone (duplicate search), and the newest-first list (new cases are appended to
  * a pending list and merged on the next `allCases()` read, not spliced in per insert).
  */
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
+import type { CaseFilter } from './contract/index.js';
 import type { CaseStore, ChangeSet } from './index.js';
+import { CaseListIndex, type ListPage } from './indexes.js';
 import { addTo, OpenCaseIndex } from './open-index.js';
 
 const newestFirst = (a: CaseRecord, b: CaseRecord) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -17,7 +19,7 @@ export class MemoryCaseStore implements CaseStore {
   protected readonly incidents = new Map<string, IncidentRecord>();
   protected readonly idem = new Map<string, IdempotencyRecord>();
   readonly #byEvidence = new Map<string, Set<string>>();
-  readonly #byState = new Map<string, Set<string>>();
+  readonly #lists = new CaseListIndex();
   readonly #open = new OpenCaseIndex();
   #sorted: CaseRecord[] | undefined;
   /** ids of cases added since `#sorted` was last merged */
@@ -75,10 +77,13 @@ export class MemoryCaseStore implements CaseStore {
     return [...(this.#byEvidence.get(name) ?? [])];
   }
   countByState(): Map<string, number> {
-    return new Map([...this.#byState].map(([s, ids]) => [s, ids.size]));
+    return this.#lists.countByState();
   }
   casesInState(state: string): CaseRecord[] {
-    return [...(this.#byState.get(state) ?? [])].map((id) => this.cases.get(id)!);
+    return this.#lists.inState(state).map((id) => this.cases.get(id)!);
+  }
+  listCases(filter: CaseFilter, page: ListPage): { total: number; items: CaseRecord[] } {
+    return this.#lists.list(filter, page, (id) => this.cases.get(id)!);
   }
   duplicateCandidates(c: CaseRecord, maxMetres: number): CaseRecord[] {
     return [...this.#open.candidates(c, maxMetres)].map((id) => this.cases.get(id)!).sort(newestFirst);
@@ -96,10 +101,7 @@ export class MemoryCaseStore implements CaseStore {
         const i = this.#findSorted(c.id);
         if (i >= 0) this.#sorted[i] = c;
       }
-      if (prev?.state !== c.state) {
-        if (prev) this.#byState.get(prev.state)?.delete(c.id);
-        addTo(this.#byState, c.state, c.id);
-      }
+      this.#lists.set(prev, c);
       this.#open.set(c);
       for (const e of [...c.evidence, ...c.verificationEvidence]) addTo(this.#byEvidence, e.name, c.id);
     }
