@@ -7,6 +7,7 @@
  * interface when several central instances run side by side.
  */
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
+import type { CaseFilter, Page } from './contract/index.js';
 
 export interface ChangeSet {
   cases?: CaseRecord[];
@@ -19,6 +20,8 @@ export interface CaseStore {
   getCase(id: string): CaseRecord | undefined;
   /** every case, newest first */
   allCases(): CaseRecord[];
+  /** the cases matching `filter`, newest first: how many, and the page asked for */
+  listCases(filter: CaseFilter, page: Page): { total: number; items: CaseRecord[] };
   getIncident(id: string): IncidentRecord | undefined;
   getIdempotency(key: string): IdempotencyRecord | undefined;
   /** case ids whose evidence names this object */

@@ -7,6 +7,8 @@
  * a pending list and merged on the next `allCases()` read, not spliced in per insert).
  */
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
+import type { CaseFilter, Page } from './contract/index.js';
+import { matchesFilter } from './contract/derive.js';
 import type { CaseStore, ChangeSet } from './index.js';
 import { addTo, OpenCaseIndex } from './open-index.js';
 
@@ -51,6 +53,15 @@ export class MemoryCaseStore implements CaseStore {
       }
     }
     return this.#sorted;
+  }
+
+  listCases(f: CaseFilter, p: Page): { total: number; items: CaseRecord[] } {
+    // the state index when states are asked for (a year's closed cases are not visited)
+    const from = f.states
+      ? [...new Set(f.states)].flatMap((s) => this.casesInState(s)).sort(newestFirst)
+      : this.allCases();
+    const hits = from.filter((c) => matchesFilter(c, f));
+    return { total: hits.length, items: hits.slice(p.offset, p.offset + p.limit) };
   }
 
   #findSorted(id: string): number {

@@ -120,6 +120,7 @@ function revisionChange(incidentId: string, rev: number, gatewayId: string, when
       actor: { id: gatewayId, role: 'system' },
       data: { incidentId, rev },
     });
+    c.version = cur.version + 1;
     const prev = v.incident;
     const incident: IncidentRecord = {
       ...prev,
@@ -170,6 +171,55 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
     await expect(
       s.store.cases.commit({ cases: [{ case: { ...v2, description: 'x' }, expectedVersion: 2 }] }),
     ).rejects.toThrow(/append history/);
+  });
+
+  it.skipIf(skip)('a change that appends two history entries (close + evaluate) keeps both, and the next change appends after them', async () => {
+    const c = fixtureCase({ at: at(0) });
+    await s.store.cases.commit({ cases: [{ case: c, expectedVersion: 0 }] });
+    const closed = advance(c, 'close', 'closed', at(1));
+    closed.history.push({ seq: 3, at: at(1), action: 'evaluate', actor: { id: 'system', role: 'system' } });
+    await s.store.cases.commit({ cases: [{ case: closed, expectedVersion: 1 }] });
+    const next = advance(closed, 'cancel', 'cancelled', at(2));
+    await s.peer.cases.commit({ cases: [{ case: next, expectedVersion: 2 }] });
+    const got = await s.store.cases.get(c.id);
+    expect(got?.version).toBe(3);
+    expect(got?.case.history.map((h) => [h.seq, h.action])).toEqual([
+      [1, 'report'],
+      [2, 'close'],
+      [3, 'evaluate'],
+      [4, 'cancel'],
+    ]);
+  });
+
+  it.skipIf(skip)('an upload is cited by one case: a second case claiming it is refused, on either instance', async () => {
+    const a = fixtureCase({ at: at(50), evidence: ['att-once.jpg'] });
+    await s.store.cases.commit({ cases: [{ case: a, expectedVersion: 0 }], claims: ['att-once.jpg'] });
+    const b = fixtureCase({ at: at(51), evidence: ['att-once.jpg'] });
+    const err = await s.peer.cases
+      .commit({ cases: [{ case: b, expectedVersion: 0 }], claims: ['att-once.jpg'] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(Duplicate);
+    expect((err as Duplicate).what).toBe('evidence');
+    expect(await s.store.cases.get(b.id)).toBeUndefined();
+    // the case that cites it may cite it again (a later change of the same case)
+    const a2 = advance(a, 'register', 'registered', at(52));
+    await s.peer.cases.commit({ cases: [{ case: a2, expectedVersion: 1 }], claims: ['att-once.jpg'] });
+    // two cases claiming one new upload at once: one wins
+    const [x, y] = [fixtureCase({ at: at(53), evidence: ['att-race.jpg'] }), fixtureCase({ at: at(54), evidence: ['att-race.jpg'] })];
+    const r = await Promise.allSettled([
+      s.store.cases.commit({ cases: [{ case: x, expectedVersion: 0 }], claims: ['att-race.jpg'] }),
+      s.peer.cases.commit({ cases: [{ case: y, expectedVersion: 0 }], claims: ['att-race.jpg'] }),
+    ]);
+    expect(r.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await s.store.cases.byEvidence('att-race.jpg')).toHaveLength(1);
+  });
+
+  it.skipIf(skip)('hands out each day\'s case sequence once, across instances', async () => {
+    const got = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? s.peer : s.store).cases.nextCaseSequence('20990301')),
+    );
+    expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await s.store.cases.nextCaseSequence('20990302')).toBe(1);
   });
 
   it.skipIf(skip)('two writers on one case: one wins, the other gets StaleVersion', async () => {
@@ -228,6 +278,8 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
         collectorId: i % 5 === 0 ? 'col-1' : undefined,
         deadline: i % 2 ? at(90) : at(5000),
       });
+      c.caseNumber = `2099010${i < 20 ? 1 : 2}${String(i).padStart(5, '0')}`;
+      if (i % 7 === 0) c.location.address = `解放路${i}号 Jiefang Rd 100%_`;
       const st = states[i % states.length];
       if (st !== 'reported')
         c = advance(c, 'register', st, at(100 + i), { unitId: i % 2 ? 'u-hwc' : 'u-sz' });
@@ -244,6 +296,12 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
       { overdueAt: at(1000) },
       { visibleTo: { unitId: 'u-hwc' } },
       { visibleTo: { reporterId: 'u-col-1' }, states: ['registered', 'closed'] },
+      { notOverdueAt: at(1000), states: ['dispatched', 'processing'] },
+      { caseNumberPrefix: '20990102' },
+      { caseNumberPrefix: '2099010100007' },
+      { text: 'jiefang RD' },
+      { text: '100%_' },
+      { text: 'litter', before: made[30]!.id },
     ];
     const ours = new Set(made.map((c) => c.id));
     for (const f of filters) {
@@ -639,8 +697,11 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
   );
 });
 
-it('versionOf is the last history seq', () => {
+it("versionOf is the case's own version (one per change, whatever the history entries)", () => {
   const c = fixtureCase({ at: at(0) });
   expect(versionOf(c)).toBe(1);
   expect(versionOf(advance(c, 'register', 'registered', at(1)))).toBe(2);
+  const closed = advance(c, 'close', 'closed', at(2));
+  closed.history.push({ seq: 3, at: at(2), action: 'evaluate', actor: { id: 'system', role: 'system' } });
+  expect([versionOf(closed), closed.history.length]).toEqual([2, 3]);
 });

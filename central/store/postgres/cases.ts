@@ -48,6 +48,8 @@ function summary(r: CaseRow): CaseSummary {
   return { ...r.doc, version: r.version, historyLength: r.history_length };
 }
 
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
 /** The filter as SQL conditions (every one has an index, see migrations.ts). */
 function where(q: Q, f: CaseFilter) {
   const v = f.visibleTo;
@@ -65,6 +67,15 @@ function where(q: Q, f: CaseFilter) {
     f.createdFrom ? q`and created_at >= ${f.createdFrom}::timestamptz` : q``,
     f.createdTo ? q`and created_at < ${f.createdTo}::timestamptz` : q``,
     f.overdueAt ? q`and with_unit and deadline < ${f.overdueAt}::timestamptz` : q``,
+    f.notOverdueAt
+      ? q`and not (with_unit and coalesce(deadline < ${f.notOverdueAt}::timestamptz, false))`
+      : q``,
+    f.caseNumberPrefix ? q`and case_number like ${`${likeEscape(f.caseNumberPrefix)}%`}` : q``,
+    f.text
+      ? q`and (case_number ilike ${`%${likeEscape(f.text)}%`} or doc->'location'->>'address' ilike ${`%${likeEscape(f.text)}%`}
+          or doc->>'description' ilike ${`%${likeEscape(f.text)}%`})`
+      : q``,
+    f.before ? q`and id < ${f.before}` : q``,
   ];
   return parts.reduce((a, b) => q`${a} ${b}`, q`where true`);
 }
@@ -76,6 +87,12 @@ async function getCase(q: Q, id: string, forUpdate = false): Promise<StoredCase 
   const history = await q<{ entry: HistoryEntry }[]>`
     select entry from case_history where case_id = ${id} order by seq`;
   return { case: { ...row.doc, history: history.map((h) => h.entry) } as CaseRecord, version: row.version };
+}
+
+async function byEvidence(q: Q, name: string): Promise<string[]> {
+  const rows = await q<{ case_id: string }[]>`
+    select case_id from case_evidence where name = ${name} order by case_id`;
+  return rows.map((r) => r.case_id);
 }
 
 async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary[]> {
@@ -109,6 +126,7 @@ export function caseRow(q: Q, c: CaseRecord) {
     state: c.state,
     category: c.category,
     source: c.source,
+    case_number: c.caseNumber ?? null,
     unit_id: c.unitId ?? null,
     resp_unit: col.respUnit ?? null,
     grid_code: c.location.gridCode ?? null,
@@ -150,28 +168,42 @@ export function evidenceRows(c: CaseRecord) {
 
 async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
   const version = versionOf(c);
-  if (version <= expected || c.history.length < expected)
-    throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
   const { id: _id, ...values } = caseRow(q, c);
+  // history rows go after the stored ones (a close appends two entries under one version)
+  let storedHistory = 0;
   if (expected === 0) {
+    if (version <= 0 || c.history.length === 0)
+      throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
     const ins = await q`insert into cases ${q({ id: c.id, ...values })} on conflict (id) do nothing`;
     if (ins.count === 0) {
       const [cur] = await q<{ version: number }[]>`select version from cases where id = ${c.id}`;
       throw new StaleVersion(c.id, expected, cur?.version);
     }
   } else {
-    const up = await q`update cases set ${q(values)} where id = ${c.id} and version = ${expected}`;
-    if (up.count === 0) {
-      const [cur] = await q<{ version: number }[]>`select version from cases where id = ${c.id}`;
-      throw new StaleVersion(c.id, expected, cur?.version);
-    }
+    const [cur] = await q<{ version: number; history_length: number }[]>`
+      select version, history_length from cases where id = ${c.id} for update`;
+    if (cur?.version !== expected) throw new StaleVersion(c.id, expected, cur?.version);
+    storedHistory = cur.history_length;
+    if (version <= expected || c.history.length <= storedHistory)
+      throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
+    await q`update cases set ${q(values)} where id = ${c.id}`;
   }
-  const added = historyRows(q, c, expected);
+  const added = historyRows(q, c, storedHistory);
   if (added.length) await q`insert into case_history ${q(added)}`;
   const names = evidenceRows(c);
   if (names.length) await q`insert into case_evidence ${q(names)} on conflict do nothing`;
   await q`insert into notifications (case_id, version, state) values (${c.id}, ${version}, ${c.state})`;
   return version;
+}
+
+/** Refuse uploads another case cites already; the lock per name serialises two claims of one. */
+async function claim(q: Q, names: string[], writing: string[]): Promise<void> {
+  for (const name of [...new Set(names)].sort()) {
+    await q`select pg_advisory_xact_lock(hashtextextended(${`evidence:${name}`}, 0))`;
+    const [other] = await q`
+      select 1 from case_evidence where name = ${name} and not (case_id = any(${writing})) limit 1`;
+    if (other) throw new Duplicate('evidence', name);
+  }
 }
 
 async function writeIncident(q: Q, i: IncidentRecord): Promise<void> {
@@ -191,6 +223,12 @@ async function writeIncident(q: Q, i: IncidentRecord): Promise<void> {
 
 /** Everything of one change, inside the caller's transaction. */
 export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
+  if (ch.claims?.length)
+    await claim(
+      q,
+      ch.claims,
+      ch.cases.map((w) => w.case.id),
+    );
   for (const w of ch.cases) await writeCase(q, w.case, w.expectedVersion);
   if (ch.incident) await writeIncident(q, ch.incident);
   const k = ch.idempotency;
@@ -205,7 +243,11 @@ export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
 }
 
 export class PgCases implements CaseRepository {
-  constructor(private readonly sql: postgres.Sql) {}
+  constructor(
+    private readonly sql: postgres.Sql,
+    /** told each committed change, after its transaction committed */
+    private readonly committed: (ch: CaseChange) => void = () => {},
+  ) {}
 
   get(id: string): Promise<StoredCase | undefined> {
     return getCase(this.sql, id);
@@ -226,10 +268,8 @@ export class PgCases implements CaseRepository {
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
-  async byEvidence(name: string): Promise<string[]> {
-    const rows = await this.sql<{ case_id: string }[]>`
-      select case_id from case_evidence where name = ${name} order by case_id`;
-    return rows.map((r) => r.case_id);
+  byEvidence(name: string): Promise<string[]> {
+    return byEvidence(this.sql, name);
   }
 
   duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]> {
@@ -244,13 +284,15 @@ export class PgCases implements CaseRepository {
 
   async commit(ch: CaseChange): Promise<void> {
     await this.sql.begin((tx) => commitIn(tx, ch));
+    this.committed(ch);
   }
 
   async applyIncident(
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {
-    return this.sql.begin(async (tx) => {
+    let applied: CaseChange | undefined;
+    const outcome = await this.sql.begin(async (tx) => {
       // per-incident order across instances: the second waits here until the first committed
       await tx`select pg_advisory_xact_lock(hashtextextended(${key.incidentId}, 0))`;
       const [inc] = await tx<
@@ -264,17 +306,28 @@ export class PgCases implements CaseRepository {
         incident,
         getCase: (id) => getCase(tx, id),
         duplicateCandidates: (d) => duplicateCandidates(tx, d),
+        byEvidence: (name) => byEvidence(tx, name),
       });
       if (!change.incident?.revs.includes(key.rev))
         throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
       await commitIn(tx, change);
+      applied = change;
       return 'applied' as const;
     });
+    if (applied) this.committed(applied);
+    return outcome;
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
     const [r] = await this.sql<{ doc: IncidentRecord }[]>`select doc from incidents where id = ${id}`;
     return r?.doc;
+  }
+
+  async nextCaseSequence(day: string): Promise<number> {
+    const [r] = await this.sql<{ seq: number }[]>`
+      insert into case_numbers (day, seq) values (${day}, 1)
+      on conflict (day) do update set seq = case_numbers.seq + 1 returning seq`;
+    return r!.seq;
   }
 }
 
