@@ -27,7 +27,9 @@ import { ProblemError, problemResponse } from './http/problem.js';
 import { modelRoutes } from './models/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
+import { StoreUnavailable, statusOfStoreError } from './store/contract/index.js';
 import { StorageUnavailableError, type StoreHealth } from './store/damage.js';
+import type { CaseStore } from './store/index.js';
 
 /**
  * On every response (console and API): a CSP that allows only this origin's scripts (the
@@ -69,6 +71,11 @@ export interface AppDeps {
   caller?: GatewayCaller;
   /** operator verdicts on AI cases (central/datasets) */
   verdicts?: VerdictLog;
+  /**
+   * the embedded case store when central runs on lowdb (undefined on PostgreSQL): what the
+   * dashboard, model evaluation and scoring still read until they have queries of their own
+   */
+  embedded?: CaseStore;
 }
 
 /** A route group a later module contributes: mounted at `path`, built from the shared deps. */
@@ -88,10 +95,13 @@ export function buildApp(
   for (const mw of middleware) app.use('*', mw);
   app.onError((e, c) => {
     if (e instanceof ProblemError) return problemResponse(c, e);
-    if (e instanceof StorageUnavailableError) {
+    if (e instanceof StorageUnavailableError || e instanceof StoreUnavailable) {
       c.header('Retry-After', '5');
       return problemResponse(c, new ProblemError(503, 'storage-unavailable', e.message));
     }
+    const status = statusOfStoreError(e);
+    if (status)
+      return problemResponse(c, new ProblemError(status as 409, 'store-conflict', (e as Error).message));
     console.error(e);
     return problemResponse(
       c,
@@ -105,31 +115,36 @@ export function buildApp(
   const { svc, users, city } = deps;
   const ev = evidenceRoutes(svc, users, deps.attachments, deps.objects, deps.maxUploadBytes);
 
-  app.get('/api/health', (c) => {
+  app.get('/api/health', async (c) => {
     const components = deps.components?.() ?? {};
+    // the store unreachable (PostgreSQL down) is a degraded component, not a failed health check
+    const counts = await svc.store.cases.countByState().catch((e: Error) => {
+      components.store = { ok: false, failures: 1, lastError: e.message };
+      return undefined;
+    });
     const ok = Object.values(components).every((h) => h.ok);
     return c.json(
       {
         status: ok ? 'ok' : 'degraded',
         nats: deps.natsConnected() ? 'connected' : 'disconnected',
-        cases: [...svc.store.countByState().values()].reduce((a, b) => a + b, 0),
+        cases: counts && Object.values(counts).reduce((a, b) => a + b, 0),
         components,
       },
       ok ? 200 : 503,
     );
   });
   // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
-  app.get('/api/metrics', (c) => {
+  app.get('/api/metrics', async (c) => {
     if (!isLoopback(clientAddress(c))) {
       const u = authenticate(c, users);
       if (u.role !== 'admin') throw new ProblemError(403, 'forbidden', 'metrics: loopback or an admin token');
     }
     const now = svc.now();
-    // only cases with a unit can be overdue: read those states, not every case
-    const overdue = (['dispatched', 'processing', 'extension_pending'] as const)
-      .flatMap((st) => svc.store.casesInState(st))
-      .filter((k) => svc.isOverdue(k, now)).length;
-    return c.text(renderMetrics(deps.counters, svc.store, overdue), 200, {
+    const [byState, overdue] = await Promise.all([
+      svc.store.cases.countByState(),
+      svc.store.cases.list({ overdueAt: now.toISOString() }, { offset: 0, limit: 0 }),
+    ]);
+    return c.text(renderMetrics(deps.counters, byState, overdue.total), 200, {
       'content-type': 'text/plain; version=0.0.4',
     });
   });
@@ -146,7 +161,7 @@ export function buildApp(
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
-  app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
+  app.route('/api/models', modelRoutes(deps.board, deps.embedded, users, deps.verdicts));
   if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
   app.route('/api/console', consoleDataRoutes(deps));
   for (const g of extraRoutes) app.route(g.path, g.build(deps));

@@ -27,10 +27,14 @@ function family(name: string, help: string, type: 'counter' | 'gauge', rows: [st
 const byKind = (r: Record<string, number>, kinds: string[]) =>
   kinds.map((k) => [`{kind="${k}"}`, r[k] ?? 0] as [string, number]);
 
-export function renderMetrics(counters: CentralCounters, store: CaseStore, overdue: number): string {
+export function renderMetrics(
+  counters: CentralCounters,
+  byState: Record<string, number>,
+  overdue: number,
+): string {
   const kinds = ['incident', 'status', 'telemetry'];
   const states = new Map<string, number>(CASE_STATE_NAMES.map((s) => [s, 0]));
-  for (const [s, n] of store.countByState()) states.set(s, n);
+  for (const [s, n] of Object.entries(byState)) states.set(s, n);
   return (
     [
       family(

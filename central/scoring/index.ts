@@ -10,7 +10,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Hono } from 'hono';
 import type { AppDeps, RouteGroup } from '../app.js';
+import { ProblemError } from '../http/problem.js';
 import { deviceFacts } from './devices.js';
 import { orgFromCity } from './org.js';
 import { scoringRoutes } from './routes.js';
@@ -47,12 +49,15 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
   return {
     path: '/api/scoring',
     build(deps: AppDeps) {
+      // scoring still reads every case of the embedded store; on PostgreSQL it is not served yet
+      const cases = deps.embedded;
+      if (!cases) return notOnThisStore();
       const rules = o.rules ?? loadRules();
       const store = new ScoringStore(o.dataDir ?? mkdtempSync(join(tmpdir(), 'cg-scoring-')));
       const now = o.now ?? (() => deps.svc.now());
       const offset = o.utcOffsetMinutes ?? 480;
       svc = new ScoringService({
-        cases: deps.svc.store,
+        cases,
         org: orgFromCity(deps.city),
         rules,
         store,
@@ -66,7 +71,7 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
             dutyMinutes: (a, b) => deps.city.calendar.workingMinutesBetween(a, b),
           }),
         attachments: deps.attachments,
-        citedElsewhere: (name) => (deps.svc.store.casesByEvidence(name).length ? 'a case' : undefined),
+        citedElsewhere: (name) => (cases.casesByEvidence(name).length ? 'a case' : undefined),
         now,
       });
       deps.svc.addCitationCheck((name) => svc!.bonusCiting(name));
@@ -77,4 +82,12 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
       return svc;
     },
   };
+}
+
+function notOnThisStore(): Hono {
+  const app = new Hono();
+  app.all('*', () => {
+    throw new ProblemError(501, 'not-on-this-store', 'scoring is not available on the PostgreSQL store yet');
+  });
+  return app;
 }

@@ -7,8 +7,8 @@
  * a pending list and merged on the next `allCases()` read, not spliced in per insert).
  */
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
-import type { CaseFilter, Page } from './contract/index.js';
 import { matchesFilter } from './contract/derive.js';
+import type { CaseFilter, Page } from './contract/index.js';
 import type { CaseStore, ChangeSet } from './index.js';
 import { addTo, OpenCaseIndex } from './open-index.js';
 

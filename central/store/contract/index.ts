@@ -106,8 +106,8 @@ export interface CaseChange {
 
 /** What a committed change tells in-process listeners (live console, verdict log). */
 export interface CommittedChange {
-  cases: CaseRecord[];
-  incidents: IncidentRecord[];
+  cases?: CaseRecord[];
+  incidents?: IncidentRecord[];
 }
 
 /** A committed change waiting to be published (SSE relay on NATS), in commit order. */
@@ -126,6 +126,7 @@ export interface IncidentView {
   getCase(id: string): Promise<StoredCase | undefined>;
   duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]>;
   byEvidence(name: string): Promise<string[]>;
+  nextCaseSequence(day: string): Promise<number>;
 }
 
 export interface RevisionKey {

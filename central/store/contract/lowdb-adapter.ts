@@ -13,20 +13,17 @@
  * attachment directory hold those). lowdb cannot delete records, so expired idempotency keys are
  * ignored on read and `purgeExpired` removes none.
  */
-import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+
 import { highestSequence } from '../../cases/case-number.js';
+import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import { isOpen } from '../../cases/workflow.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
 import type { BonusItem } from '../../scoring/engine.js';
 import type { AuditEntry, ClosedMonth, MonthConfig, ScoringStore } from '../../scoring/store.js';
 import type { CaseStore } from '../index.js';
-import {
-  aggregateMonth,
-  isDuplicateCandidate,
-  offlineIntervalsOf,
-  summaryOf,
-} from './derive.js';
+import { KeyedChain } from './chain.js';
+import { aggregateMonth, isDuplicateCandidate, offlineIntervalsOf, summaryOf } from './derive.js';
 import {
   type AttachmentRepository,
   type CaseChange,
@@ -63,7 +60,7 @@ const stored = (c: CaseRecord | undefined): StoredCase | undefined =>
   c ? { case: c, version: versionOf(c) } : undefined;
 
 class AdapterCases implements CaseRepository {
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #chain = new KeyedChain();
   constructor(
     private readonly store: CaseStore,
     private readonly outbox: AdapterOutbox,
@@ -123,37 +120,28 @@ class AdapterCases implements CaseRepository {
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {
-    const prev = this.#chains.get(key.incidentId) ?? Promise.resolve();
-    const run = prev
-      .catch(() => {})
-      .then(async () => {
-        const incident = this.store.getIncident(key.incidentId);
-        if (incident && incident.gatewayId !== key.gatewayId)
-          throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
-        if (incident?.revs.includes(key.rev)) {
-          // seen before, but its commit may have failed (disk full) and await its retry: the
-          // caller acks a duplicate, so only once what memory holds is durable
-          await this.store.durable();
-          return 'duplicate' as const;
-        }
-        const change = await build({
-          incident,
-          getCase: async (id) => stored(this.store.getCase(id)),
-          duplicateCandidates: async (q) => duplicatesIn(this.store, q),
-          byEvidence: async (name) => this.store.casesByEvidence(name).sort(),
-        });
-        if (!change.incident?.revs.includes(key.rev))
-          throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
-        await this.commit(change);
-        return 'applied' as const;
+    return this.#chain.run(key.incidentId, async () => {
+      const incident = this.store.getIncident(key.incidentId);
+      if (incident && incident.gatewayId !== key.gatewayId)
+        throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
+      if (incident?.revs.includes(key.rev)) {
+        // seen before, but its commit may have failed (disk full) and await its retry: the
+        // caller acks a duplicate, so only once what memory holds is durable
+        await this.store.durable();
+        return 'duplicate' as const;
+      }
+      const change = await build({
+        incident,
+        getCase: async (id) => stored(this.store.getCase(id)),
+        duplicateCandidates: async (q) => duplicatesIn(this.store, q),
+        byEvidence: async (name) => this.store.casesByEvidence(name).sort(),
+        nextCaseSequence: (day) => this.nextCaseSequence(day),
       });
-    this.#chains.set(key.incidentId, run);
-    void run
-      .catch(() => {})
-      .then(() => {
-        if (this.#chains.get(key.incidentId) === run) this.#chains.delete(key.incidentId);
-      });
-    return run;
+      if (!change.incident?.revs.includes(key.rev))
+        throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
+      await this.commit(change);
+      return 'applied' as const;
+    });
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
@@ -377,7 +365,7 @@ export class LowdbAdapter implements CentralStore {
   }
 
   onCommit(listener: (change: CommittedChange) => void): () => void {
-    return this.caseStore.onCommit((ch) => listener({ cases: ch.cases ?? [], incidents: ch.incidents ?? [] }));
+    return this.caseStore.onCommit((ch) => listener({ cases: ch.cases, incidents: ch.incidents }));
   }
 
   async open(): Promise<void> {

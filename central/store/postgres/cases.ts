@@ -11,6 +11,7 @@
  */
 import type postgres from 'postgres';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import { KeyedChain } from '../contract/chain.js';
 import { cellRange, columnsOf, isDuplicateCandidate } from '../contract/derive.js';
 import { Duplicate } from '../contract/errors.js';
 import {
@@ -57,11 +58,11 @@ function where(q: Q, f: CaseFilter) {
     v
       ? q`and (${v.unitId === undefined ? q`false` : q`unit_id = ${v.unitId}`} or ${v.reporterId === undefined ? q`false` : q`reporter_id = ${v.reporterId}`})`
       : q``,
-    f.states ? q`and state in ${q(f.states)}` : q``,
+    f.states ? (f.states.length ? q`and state in ${q(f.states)}` : q`and false`) : q``,
     f.unitId ? q`and unit_id = ${f.unitId}` : q``,
     f.gridCode ? q`and grid_code = ${f.gridCode}` : q``,
     f.category ? q`and category = ${f.category}` : q``,
-    f.sources ? q`and source in ${q(f.sources)}` : q``,
+    f.sources ? (f.sources.length ? q`and source in ${q(f.sources)}` : q`and false`) : q``,
     f.reporterId ? q`and reporter_id = ${f.reporterId}` : q``,
     f.collectorId ? q`and collector_id = ${f.collectorId}` : q``,
     f.createdFrom ? q`and created_at >= ${f.createdFrom}::timestamptz` : q``,
@@ -87,6 +88,13 @@ async function getCase(q: Q, id: string, forUpdate = false): Promise<StoredCase 
   const history = await q<{ entry: HistoryEntry }[]>`
     select entry from case_history where case_id = ${id} order by seq`;
   return { case: { ...row.doc, history: history.map((h) => h.entry) } as CaseRecord, version: row.version };
+}
+
+async function nextCaseSequence(q: Q, day: string): Promise<number> {
+  const [r] = await q<{ seq: number }[]>`
+    insert into case_numbers (day, seq) values (${day}, 1)
+    on conflict (day) do update set seq = case_numbers.seq + 1 returning seq`;
+  return r!.seq;
 }
 
 async function byEvidence(q: Q, name: string): Promise<string[]> {
@@ -243,6 +251,7 @@ export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
 }
 
 export class PgCases implements CaseRepository {
+  readonly #chain = new KeyedChain();
   constructor(
     private readonly sql: postgres.Sql,
     /** told each committed change, after its transaction committed */
@@ -291,6 +300,14 @@ export class PgCases implements CaseRepository {
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {
+    // revisions of one incident in arrival order in this process; the lock orders instances
+    return this.#chain.run(key.incidentId, () => this.#applyIncident(key, build));
+  }
+
+  async #applyIncident(
+    key: RevisionKey,
+    build: (view: IncidentView) => Promise<CaseChange>,
+  ): Promise<'applied' | 'duplicate'> {
     let applied: CaseChange | undefined;
     const outcome = await this.sql.begin(async (tx) => {
       // per-incident order across instances: the second waits here until the first committed
@@ -307,6 +324,7 @@ export class PgCases implements CaseRepository {
         getCase: (id) => getCase(tx, id),
         duplicateCandidates: (d) => duplicateCandidates(tx, d),
         byEvidence: (name) => byEvidence(tx, name),
+        nextCaseSequence: (day) => nextCaseSequence(tx, day),
       });
       if (!change.incident?.revs.includes(key.rev))
         throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
@@ -323,11 +341,8 @@ export class PgCases implements CaseRepository {
     return r?.doc;
   }
 
-  async nextCaseSequence(day: string): Promise<number> {
-    const [r] = await this.sql<{ seq: number }[]>`
-      insert into case_numbers (day, seq) values (${day}, 1)
-      on conflict (day) do update set seq = case_numbers.seq + 1 returning seq`;
-    return r!.seq;
+  nextCaseSequence(day: string): Promise<number> {
+    return nextCaseSequence(this.sql, day);
   }
 }
 
