@@ -30,7 +30,7 @@ import type { EvidenceSource } from './evidence/routes.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { type NatsAuth, NatsIngest } from './ingest/index.js';
 import { ScoringStore } from './scoring/store.js';
-import { type CentralStore, MigrationFailed, StoreUnavailable } from './store/contract/index.js';
+import { type CentralStore, StoreUnavailable } from './store/contract/index.js';
 import { LowdbAdapter } from './store/contract/lowdb-adapter.js';
 import { DamagedFilesError } from './store/damage.js';
 import type { CaseStore } from './store/index.js';
@@ -270,5 +270,3 @@ function untilReady(ready: Promise<void>, target: string): MiddlewareHandler {
     throw new StoreUnavailable(target, failed?.message ?? 'not reached yet (starting)');
   };
 }
-
-export { MigrationFailed };
