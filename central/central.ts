@@ -128,7 +128,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
     : new LowdbAdapter(embedded!, new ScoringStore(tmpScoring ?? o.dataDir!));
   const board = new DeviceBoard(o.dataDir ? join(o.dataDir, 'devices') : undefined);
   const storeReady =
-    store.kind === 'postgres' ? openWhenReachable(store as PgStore, log, o.storeRetryS ?? 2) : undefined;
+    store.kind === 'postgres' ? (await openPg(store as PgStore, log, o.storeRetryS ?? 2)).ready : undefined;
   // every damaged file is named at once, not only the first one met
   const damages = (
     await Promise.all(
@@ -234,23 +234,37 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
 }
 
 /**
- * Open PostgreSQL, retrying while it cannot be reached: one log line per try, the HTTP API
- * answers 503 meanwhile. A failing migration is not retried: the returned promise rejects with
- * `MigrationFailed` (central/main.ts refuses to start, naming it).
+ * Open PostgreSQL: the first try is awaited (a failing migration throws `MigrationFailed` and
+ * central refuses to start, naming it); while the server cannot be reached, the returned promise
+ * keeps trying with one log line per try, and the HTTP API answers 503 meanwhile.
  */
-async function openWhenReachable(store: PgStore, log: pino.Logger, retryS: number): Promise<void> {
-  for (;;) {
-    try {
-      await store.open();
-      if (store.applied.length) log.info({ migrations: store.applied }, 'store migrations applied');
-      log.info({ store: store.target }, 'store open');
-      return;
-    } catch (e) {
-      if (!(e instanceof StoreUnavailable)) throw e;
-      log.warn(`PostgreSQL ${store.target} unreachable (${e.reason}); retrying in ${retryS} s`);
-      await new Promise((r) => setTimeout(r, retryS * 1000));
-    }
+async function openPg(store: PgStore, log: pino.Logger, retryS: number): Promise<{ ready: Promise<void> }> {
+  const once = async () => {
+    await store.open();
+    if (store.applied.length) log.info({ migrations: store.applied }, 'store migrations applied');
+    log.info({ store: store.target }, 'store open');
+  };
+  const unreachable = (e: unknown) => {
+    if (!(e instanceof StoreUnavailable)) throw e;
+    log.warn(`PostgreSQL ${store.target} unreachable (${e.reason}); retrying in ${retryS} s`);
+  };
+  try {
+    await once();
+    return { ready: Promise.resolve() };
+  } catch (e) {
+    unreachable(e);
   }
+  const retrying = (async () => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, retryS * 1000));
+      try {
+        return await once();
+      } catch (e) {
+        unreachable(e);
+      }
+    }
+  })();
+  return { ready: retrying };
 }
 
 /** Middleware: 503 with Retry-After until the store is open. */

@@ -105,6 +105,10 @@ const central = await createCentral({
   middleware: [guard.middleware],
   extraRoutes: [gateways, scoringRouteGroup({ dataDir: o.data })],
 }).catch((e: Error) => {
+  if (e instanceof MigrationFailed) {
+    console.error(`central: ${e.message}; refusing to start`);
+    process.exit(4);
+  }
   if (!(e instanceof DamagedFilesError)) throw e;
   console.error(`central: ${e.message}`);
   process.exit(3);
@@ -114,7 +118,7 @@ if (!!o.tlsCert !== !!o.tlsKey) {
   process.exit(2);
 }
 const tls = o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
-// a failing schema migration: refuse to run, naming it (the HTTP API would only ever answer 503)
+// a migration failing once PostgreSQL came back: stop, naming it (the API would only answer 503)
 central.storeReady.catch((e: Error) => {
   console.error(`central: ${e.message}; refusing to start`);
   process.exit(e instanceof MigrationFailed ? 4 : 1);
