@@ -95,7 +95,7 @@ function revisionChange(incidentId: string, rev: number, gatewayId: string, when
   return async (v: IncidentView): Promise<CaseChange> => {
     const revision = {
       rev,
-      lifecycle: rev === 1 ? 'new' : 'update',
+      lifecycle: rev === 0 ? 'new' : 'update',
       observedAt: when,
       receivedAt: when,
       evidence: [],
@@ -420,15 +420,15 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
     async () => {
       const id = '01JINC00000000000000000001';
       const k = (rev: number, gatewayId = 'gw-a') => ({ incidentId: id, rev, gatewayId });
-      expect(await s.store.cases.applyIncident(k(1), revisionChange(id, 1, 'gw-a', at(600)))).toBe('applied');
-      expect(await s.peer.cases.applyIncident(k(1), revisionChange(id, 1, 'gw-a', at(600)))).toBe(
+      expect(await s.store.cases.applyIncident(k(0), revisionChange(id, 0, 'gw-a', at(600)))).toBe('applied');
+      expect(await s.peer.cases.applyIncident(k(0), revisionChange(id, 0, 'gw-a', at(600)))).toBe(
         'duplicate',
       );
       await expect(
-        s.peer.cases.applyIncident(k(2, 'gw-b'), revisionChange(id, 2, 'gw-b', at(601))),
+        s.peer.cases.applyIncident(k(1, 'gw-b'), revisionChange(id, 1, 'gw-b', at(601))),
       ).rejects.toBeInstanceOf(IncidentOwnedElsewhere);
-      // revisions 2..13 out of order, each twice, half on each instance, all at once
-      const revs = [7, 3, 12, 2, 9, 13, 5, 4, 11, 6, 10, 8];
+      // revisions 1..12 out of order, each twice, half on each instance, all at once
+      const revs = [6, 2, 11, 1, 8, 12, 4, 3, 10, 5, 9, 7];
       const outcomes = await Promise.all(
         [...revs, ...revs].map((rev, i) =>
           (i % 2 ? s.peer : s.store).cases.applyIncident(
@@ -440,11 +440,13 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
       expect(outcomes.filter((o) => o === 'applied')).toHaveLength(12);
       expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(12);
       const inc = (await s.store.cases.getIncident(id))!;
-      expect([...inc.revs].sort((a, b) => a - b)).toEqual([1, ...[...revs].sort((a, b) => a - b)]);
-      expect(inc.latest).toEqual(snap(13));
+      expect([...inc.revs].sort((a, b) => a - b)).toEqual([0, ...[...revs].sort((a, b) => a - b)]);
+      expect(inc.latest).toEqual(snap(12));
       const c = (await s.store.cases.get(inc.caseId))!;
       const applied = c.case.history.filter((h) => h.action === 'incident_update').map((h) => h.data?.rev);
       expect([...applied].sort((a, b) => Number(a) - Number(b))).toEqual([...revs].sort((a, b) => a - b));
+      // PostgreSQL (two instances) applies them in revision order: each waits for the one before
+      if (s.store.kind === 'postgres') expect(applied).toEqual([...revs].sort((a, b) => a - b));
       expect(c.case.history.map((h) => h.seq)).toEqual(c.case.history.map((_, i) => i + 1));
       expect(c.version).toBe(13);
     },

@@ -250,8 +250,14 @@ export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
   }
 }
 
+/** how long a revision waits for the one before it (another instance may be applying it) */
+const PREDECESSOR_WAIT_MS = 5000;
+const PREDECESSOR_POLL_MS = 50;
+
 export class PgCases implements CaseRepository {
   readonly #chain = new KeyedChain();
+  /** revisions handed to this instance and not yet applied, per incident and rev */
+  readonly #pending = new Map<string, Map<number, Promise<unknown>>>();
   constructor(
     private readonly sql: postgres.Sql,
     /** told each committed change, after its transaction committed */
@@ -300,8 +306,34 @@ export class PgCases implements CaseRepository {
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {
-    // revisions of one incident in arrival order in this process; the lock orders instances
-    return this.#chain.run(key.incidentId, () => this.#applyIncident(key, build));
+    // the revision before this one handed to this instance: wait for it; else it may be on
+    // another instance: wait until it is stored (or a while). Then in arrival order, under the lock.
+    const here = this.#pending.get(key.incidentId) ?? new Map<number, Promise<unknown>>();
+    this.#pending.set(key.incidentId, here);
+    const before = here.get(key.rev - 1);
+    const gate = before ? before.catch(() => {}) : this.#predecessor(key);
+    const run = gate.then(() => this.#chain.run(key.incidentId, () => this.#applyIncident(key, build)));
+    here.set(key.rev, run);
+    return run.finally(() => {
+      if (here.get(key.rev) === run) here.delete(key.rev);
+      if (!here.size && this.#pending.get(key.incidentId) === here) this.#pending.delete(key.incidentId);
+    });
+  }
+
+  /**
+   * The revisions of one incident may reach different instances: before applying rev n, give
+   * rev n-1 a moment to commit on the other one, so revisions apply in order. One that never
+   * comes (dropped by the gateway's outbox) only delays this one by `PREDECESSOR_WAIT_MS`.
+   */
+  async #predecessor(key: RevisionKey): Promise<void> {
+    if (key.rev === 0) return;
+    for (let waited = 0; waited < PREDECESSOR_WAIT_MS; waited += PREDECESSOR_POLL_MS) {
+      const [r] = await this.sql`
+        select 1 from incident_revisions where incident_id = ${key.incidentId} and rev in (${key.rev - 1}, ${key.rev})
+        limit 1`;
+      if (r) return;
+      await new Promise((res) => setTimeout(res, PREDECESSOR_POLL_MS));
+    }
   }
 
   async #applyIncident(
