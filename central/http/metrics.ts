@@ -5,7 +5,6 @@
 
 import { CASE_STATE_NAMES } from '../cases/workflow.js';
 import type { IngestCounters } from '../ingest/consumer.js';
-import type { CaseStore } from '../store/index.js';
 
 export interface CentralCounters extends IngestCounters {
   /** new incident revisions persisted */
