@@ -64,8 +64,8 @@ const bench: Benchmark = {
           // transitions at this size first, while nothing else runs: register unconfirmed cases
           const op = lc.central.users.byToken('demo-operator');
           if (!op) throw new Error('demo operator missing from the users seed');
-          const reported = lc.central.store
-            .allCases()
+          const reported = lc.central
+            .embedded!.allCases()
             .filter((c) => c.state === 'reported')
             .slice(0, 200);
           const lat: number[] = [];
@@ -83,7 +83,7 @@ const bench: Benchmark = {
               const t1 = process.hrtime.bigint();
               await lc.central.svc.ingestIncident(Incident.parse(inc));
               parts.handler.push(ms(t1));
-              const store = lc.central.store;
+              const store = lc.central.embedded!;
               const c = store.allCases()[0];
               const t2 = process.hrtime.bigint();
               findDuplicates(store.duplicateCandidates(c, 50), c, 50);

@@ -29,7 +29,9 @@ import { ProblemError, problemResponse } from './http/problem.js';
 import { modelRoutes } from './models/routes.js';
 import { open311Routes } from './open311/routes.js';
 import { openApiDocument } from './openapi.js';
+import { StoreUnavailable, statusOfStoreError } from './store/contract/index.js';
 import { StorageUnavailableError, type StoreHealth } from './store/damage.js';
+import type { CaseStore } from './store/index.js';
 
 /**
  * On every response (console and API): a CSP that allows only this origin's scripts (the
@@ -71,6 +73,11 @@ export interface AppDeps {
   caller?: GatewayCaller;
   /** operator verdicts on AI cases (central/datasets) */
   verdicts?: VerdictLog;
+  /**
+   * the embedded case store when central runs on lowdb (undefined on PostgreSQL): what the
+   * dashboard, model evaluation and scoring still read until they have queries of their own
+   */
+  embedded?: CaseStore;
 }
 
 /** A route group a later module contributes: mounted at `path`, built from the shared deps. */
@@ -91,10 +98,13 @@ export function buildApp(
   for (const mw of middleware) app.use('*', mw);
   app.onError((e, c) => {
     if (e instanceof ProblemError) return problemResponse(c, e);
-    if (e instanceof StorageUnavailableError) {
+    if (e instanceof StorageUnavailableError || e instanceof StoreUnavailable) {
       c.header('Retry-After', '5');
       return problemResponse(c, new ProblemError(503, 'storage-unavailable', e.message));
     }
+    const status = statusOfStoreError(e);
+    if (status)
+      return problemResponse(c, new ProblemError(status as 409, 'store-conflict', (e as Error).message));
     console.error(e);
     return problemResponse(
       c,
@@ -108,28 +118,35 @@ export function buildApp(
   const { svc, users, city } = deps;
   const ev = evidenceRoutes(svc, users, deps.attachments, deps.objects, deps.maxUploadBytes);
 
-  app.get('/api/health', (c) => {
+  app.get('/api/health', async (c) => {
     const components = deps.components?.() ?? {};
+    // the store unreachable (PostgreSQL down) is a degraded component, not a failed health check
+    const counts = await svc.store.cases.countByState().catch((e: Error) => {
+      components.store = { ok: false, failures: 1, lastError: e.message };
+      return undefined;
+    });
     const ok = Object.values(components).every((h) => h.ok);
     return c.json(
       {
         status: ok ? 'ok' : 'degraded',
         nats: deps.natsConnected() ? 'connected' : 'disconnected',
-        cases: [...svc.store.countByState().values()].reduce((a, b) => a + b, 0),
+        cases: counts && Object.values(counts).reduce((a, b) => a + b, 0),
         components,
       },
       ok ? 200 : 503,
     );
   });
   const metrics = new Registry();
-  // only cases with a unit can be overdue: read those states, not every case
-  const overdue = () => {
-    const now = svc.now();
-    return (['dispatched', 'processing', 'extension_pending'] as const)
-      .flatMap((st) => svc.store.casesInState(st))
-      .filter((k) => svc.isOverdue(k, now)).length;
-  };
-  registerCentralMetrics(metrics, deps.counters, svc.store, overdue);
+  // both gauges of one scrape share one read (prom-client collects them concurrently)
+  let reading: Promise<{ byState: Record<string, number>; overdue: number }> | undefined;
+  const caseCounts = () =>
+    (reading ??= Promise.all([
+      svc.store.cases.countByState(),
+      svc.store.cases.list({ overdueAt: svc.now().toISOString() }, { offset: 0, limit: 0 }),
+    ]).then(([byState, overdue]) => ({ byState, overdue: overdue.total })).finally(() => {
+      setImmediate(() => (reading = undefined));
+    }));
+  registerCentralMetrics(metrics, deps.counters, caseCounts);
   // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
   app.get('/api/metrics', async (c) => {
     if (!isLoopback(clientAddress(c))) {
@@ -151,7 +168,7 @@ export function buildApp(
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
-  app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
+  app.route('/api/models', modelRoutes(deps.board, deps.embedded, users, deps.verdicts));
   if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
   app.route('/api/console', consoleDataRoutes(deps));
   for (const g of extraRoutes) app.route(g.path, g.build({ ...deps, metrics }));

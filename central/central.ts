@@ -29,16 +29,27 @@ import { AttachmentStore } from './evidence/attachments.js';
 import type { EvidenceSource } from './evidence/routes.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { type NatsAuth, NatsIngest } from './ingest/index.js';
+import { ScoringStore } from './scoring/store.js';
+import { type CentralStore, StoreUnavailable } from './store/contract/index.js';
+import { LowdbAdapter } from './store/contract/lowdb-adapter.js';
 import { DamagedFilesError } from './store/damage.js';
 import type { CaseStore } from './store/index.js';
 import { LowdbCaseStore } from './store/lowdb.js';
 import { MemoryCaseStore } from './store/memory.js';
+import { PgStore } from './store/postgres/index.js';
 
 export const SEED_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), 'seed');
 
 export interface CentralOptions {
   /** data directory; undefined keeps everything in memory (tests) */
   dataDir?: string;
+  /**
+   * `postgres://user@host:port/db`: cases, incidents and idempotency keys in PostgreSQL (several
+   * central instances may share it); undefined: lowdb in `dataDir` (or memory)
+   */
+  storeUrl?: string;
+  /** seconds between tries while PostgreSQL cannot be reached at start (default 2) */
+  storeRetryS?: number;
   /** NATS url; undefined runs without ingest (HTTP only) */
   natsUrl?: string;
   /** central's NATS user/password/token and TLS files */
@@ -69,7 +80,12 @@ export interface Central {
   svc: CaseService;
   city: City;
   users: UserDirectory;
-  store: CaseStore;
+  /** the storage contract everything reads and writes through (lowdb adapter or PostgreSQL) */
+  store: CentralStore;
+  /** the embedded case store under the lowdb adapter; undefined on PostgreSQL */
+  embedded: CaseStore | undefined;
+  /** resolves once the store is open (PostgreSQL: reached and migrated) */
+  storeReady: Promise<void>;
   board: DeviceBoard;
   counters: CentralCounters;
   ingest: NatsIngest | undefined;
@@ -94,21 +110,29 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   });
   if (o.demo)
     log.warn('demo users with their fixed tokens are signed in (--demo); never use this in production');
-  const lowdb = o.dataDir
-    ? new LowdbCaseStore({
-        dir: join(o.dataDir, 'cases'),
-        fsync: o.fsync,
-        repair: o.repair,
-        checkpointMs: o.checkpointMs,
-        log,
-      })
-    : undefined;
-  const store: CaseStore = lowdb ?? new MemoryCaseStore();
+  const lowdb = o.storeUrl
+    ? undefined
+    : o.dataDir
+      ? new LowdbCaseStore({
+          dir: join(o.dataDir, 'cases'),
+          fsync: o.fsync,
+          repair: o.repair,
+          checkpointMs: o.checkpointMs,
+          log,
+        })
+      : undefined;
+  const embedded: CaseStore | undefined = o.storeUrl ? undefined : (lowdb ?? new MemoryCaseStore());
+  const tmpScoring = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-scoring-'));
+  const store: CentralStore = o.storeUrl
+    ? new PgStore({ url: o.storeUrl })
+    : new LowdbAdapter(embedded!, new ScoringStore(tmpScoring ?? o.dataDir!));
   const board = new DeviceBoard(o.dataDir ? join(o.dataDir, 'devices') : undefined);
+  const storeReady =
+    store.kind === 'postgres' ? (await openPg(store as PgStore, log, o.storeRetryS ?? 2)).ready : undefined;
   // every damaged file is named at once, not only the first one met
   const damages = (
     await Promise.all(
-      [store.open(), board.open({ repair: o.repair, log })].map((p) =>
+      [storeReady ? Promise.resolve() : store.open(), board.open({ repair: o.repair, log })].map((p) =>
         p.then(
           () => [],
           (e) => {
@@ -145,6 +169,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       counters,
       objects,
       verdicts,
+      embedded,
       natsConnected: () => !!ingest?.connected,
       components: () => ({
         ...(lowdb ? { cases: lowdb.health() } : {}),
@@ -154,7 +179,8 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       caller: ingest ? new GatewayCaller(() => ingest.nc, board) : undefined,
     },
     o.extraRoutes,
-    o.middleware,
+    // until PostgreSQL is reached and migrated the API answers 503, not 500
+    [...(storeReady ? [untilReady(storeReady, (store as PgStore).target)] : []), ...(o.middleware ?? [])],
   );
   let server: ServerType | undefined;
 
@@ -164,6 +190,8 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
     city,
     users,
     store,
+    embedded,
+    storeReady: storeReady ?? Promise.resolve(),
     board,
     counters,
     ingest,
@@ -185,7 +213,12 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
         server = serve(opts, (info: AddressInfo) => res(info.port));
         server.once('error', rej);
       });
-      ingest?.start();
+      // consume only once the store can take what is consumed
+      if (ingest)
+        void (storeReady ?? Promise.resolve()).then(
+          () => ingest.start(),
+          () => {},
+        );
       return { url: `${listen.tls ? 'https' : 'http'}://${host}:${port}`, port };
     },
     async stop() {
@@ -193,8 +226,61 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       await board.save();
       await store.close();
+      if (tmpScoring) rmSync(tmpScoring, { recursive: true, force: true });
       if (tmpAttachments) rmSync(tmpAttachments, { recursive: true, force: true });
       if (tmpDatasets) rmSync(tmpDatasets, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Open PostgreSQL: the first try is awaited (a failing migration throws `MigrationFailed` and
+ * central refuses to start, naming it); while the server cannot be reached, the returned promise
+ * keeps trying with one log line per try, and the HTTP API answers 503 meanwhile.
+ */
+async function openPg(store: PgStore, log: pino.Logger, retryS: number): Promise<{ ready: Promise<void> }> {
+  const once = async () => {
+    await store.open();
+    if (store.applied.length) log.info({ migrations: store.applied }, 'store migrations applied');
+    log.info({ store: store.target }, 'store open');
+  };
+  const unreachable = (e: unknown) => {
+    if (!(e instanceof StoreUnavailable)) throw e;
+    log.warn(`PostgreSQL ${store.target} unreachable (${e.reason}); retrying in ${retryS} s`);
+  };
+  try {
+    await once();
+    return { ready: Promise.resolve() };
+  } catch (e) {
+    unreachable(e);
+  }
+  const retrying = (async () => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, retryS * 1000));
+      try {
+        return await once();
+      } catch (e) {
+        unreachable(e);
+      }
+    }
+  })();
+  return { ready: retrying };
+}
+
+/** Middleware: 503 with Retry-After until the store is open. */
+function untilReady(ready: Promise<void>, target: string): MiddlewareHandler {
+  let open = false;
+  let failed: Error | undefined;
+  ready.then(
+    () => {
+      open = true;
+    },
+    (e: Error) => {
+      failed = e;
+    },
+  );
+  return async (c, next) => {
+    if (open || c.req.path === '/api/health' || !c.req.path.startsWith('/api')) return next();
+    throw new StoreUnavailable(target, failed?.message ?? 'not reached yet (starting)');
   };
 }

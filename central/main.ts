@@ -3,7 +3,9 @@
  * The central process:
  *   npx tsx central/main.ts --port 8080 --nats nats://127.0.0.1:4222 --data .data/central
  * Prints `central listening on http://127.0.0.1:<port>` once ready; stops cleanly on
- * SIGINT/SIGTERM. Env fallbacks: CG_HTTP_PORT, CG_HTTP_HOST, CG_NATS_URL, CG_DATA_DIR, CG_SEED_DIR.
+ * SIGINT/SIGTERM. Env fallbacks: CG_HTTP_PORT, CG_HTTP_HOST, CG_NATS_URL, CG_DATA_DIR, CG_SEED_DIR,
+ * CG_STORE_URL. `--store postgres://user@host:5432/db` keeps cases in PostgreSQL (migrations at
+ * start; unreachable: one log line per retry and 503 meanwhile; a failing migration: exit 4).
  * Mounts the gateway-config route group and the API guard (central/gateways) as well.
  * `central/main.ts import-city …` loads a city's own grids, organisation and collectors instead.
  */
@@ -13,6 +15,7 @@ import { createCentral } from './central.js';
 import { importCityCli } from './city/import.js';
 import { apiGuard, gatewayRouteGroup } from './gateways/index.js';
 import { scoringRouteGroup } from './scoring/index.js';
+import { MigrationFailed } from './store/contract/index.js';
 import { DamagedFilesError } from './store/damage.js';
 
 // `central import-city --grids … --org … --collectors …` (central/city/import.ts)
@@ -25,6 +28,11 @@ const program = new Command()
   .option('--host <addr>', 'address to bind', process.env.CG_HTTP_HOST ?? '127.0.0.1')
   .option('--nats <url>', 'NATS server url', process.env.CG_NATS_URL ?? 'nats://127.0.0.1:4222')
   .option('--data <dir>', 'data directory', process.env.CG_DATA_DIR ?? '.data/central')
+  .option(
+    '--store <url>',
+    'case store: postgres://user@host:5432/db (default: lowdb files in --data)',
+    process.env.CG_STORE_URL,
+  )
   .option('--seed <dir>', 'seed directory (catalog, grids, org, users)', process.env.CG_SEED_DIR)
   .option('--nats-user <user>', "central's NATS user", process.env.CG_NATS_USER)
   .option('--nats-pass-file <file>', "file holding central's NATS password (env CG_NATS_PASS also works)")
@@ -51,6 +59,7 @@ const o = program.opts<{
   host: string;
   nats: string;
   data: string;
+  store?: string;
   seed?: string;
   fsync: boolean;
   repair: boolean;
@@ -79,7 +88,12 @@ const natsAuth = {
 const MAX_UPLOAD = 8 * 1024 * 1024;
 const guard = apiGuard({ largeBody: { '/api/attachments': MAX_UPLOAD } });
 const gateways = gatewayRouteGroup({ natsUrl: o.nats, nats: natsAuth, guard });
+if (o.store !== undefined && !/^postgres(ql)?:\/\//.test(o.store)) {
+  console.error(`central: --store must be a postgres:// URL, got ${o.store}`);
+  process.exit(2);
+}
 const central = await createCentral({
+  storeUrl: o.store,
   repair: o.repair,
   demo: o.demo,
   dataDir: o.data,
@@ -89,8 +103,12 @@ const central = await createCentral({
   fsync: o.fsync,
   maxUploadBytes: MAX_UPLOAD,
   middleware: [guard.middleware],
-  extraRoutes: [gateways, scoringRouteGroup({ dataDir: o.data })],
+  extraRoutes: [gateways, scoringRouteGroup()], // scoring on central's own store (lowdb or PostgreSQL)
 }).catch((e: Error) => {
+  if (e instanceof MigrationFailed) {
+    console.error(`central: ${e.message}; refusing to start`);
+    process.exit(4);
+  }
   if (!(e instanceof DamagedFilesError)) throw e;
   console.error(`central: ${e.message}`);
   process.exit(3);
@@ -100,6 +118,11 @@ if (!!o.tlsCert !== !!o.tlsKey) {
   process.exit(2);
 }
 const tls = o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
+// a migration failing once PostgreSQL came back: stop, naming it (the API would only answer 503)
+central.storeReady.catch((e: Error) => {
+  console.error(`central: ${e.message}; refusing to start`);
+  process.exit(e instanceof MigrationFailed ? 4 : 1);
+});
 const { url } = await central.start({ port, host: o.host, tls }).catch((e: Error) => {
   console.error(`central: cannot listen on ${o.host}:${port}: ${e.message}`);
   process.exit(1);

@@ -4,7 +4,8 @@
  * a checkpoint gateway with four simulated ONVIF cameras (a no-parking street, a sidewalk, two
  * duty posts), a muck truck on a simulated serial GPS/CAN device driving its scenarios in a
  * loop, and a second truck whose own JT/T 808 terminal reports over TCP (cover open while driving). Prints the console URL and demo sign-in tokens; Ctrl-C stops everything cleanly.
- * Options: --port <n> (central, default 8080, 0 = any), --realtime (truck at 1 fix/s), --verbose.
+ * Options: --port <n> (central, default 8080, 0 = any), --store postgres://… (central's cases in
+ * PostgreSQL instead of lowdb; env CG_STORE_URL), --realtime (truck at 1 fix/s), --verbose.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +22,13 @@ const opts = new Command()
     false,
   )
   .option('--verbose', 'print every process log line', false)
+  .option(
+    '--store <url>',
+    "central's case store: postgres://user@host:5432/db (default lowdb)",
+    process.env.CG_STORE_URL,
+  )
   .parse()
-  .opts<{ port: string; realtime: boolean; verbose: boolean }>();
+  .opts<{ port: string; realtime: boolean; verbose: boolean; store?: string }>();
 
 type SceneZones = Record<string, [number, number][]>;
 function sceneZones(scene: string): SceneZones {
@@ -116,6 +122,7 @@ console.log('启动演示环境 / starting the demo stack … (first start loads
 const stack = await startStack({
   dir: join(REPO_ROOT, '.data/demo'),
   centralPort: Number(opts.port),
+  storeUrl: opts.store,
   cameras,
   truckScenario: 'speeding',
   truckIntervalMs: opts.realtime ? 1000 : 200,

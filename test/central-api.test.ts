@@ -34,7 +34,7 @@ const report = (over: Record<string, unknown> = {}, token = TOKENS.hotline) =>
       ...over,
     },
   });
-const snapshot = () => JSON.stringify(central.store.allCases());
+const snapshot = () => JSON.stringify(central.embedded!.allCases());
 
 describe('central api - bad input changes nothing', () => {
   it('answers each with a precise problem and leaves the store as it was', async () => {

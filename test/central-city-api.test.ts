@@ -160,7 +160,7 @@ describe('city api - Open311 GeoReport v2', () => {
 
 describe('city api - text hygiene', () => {
   it('refuses NUL and bidi overrides in descriptions, notes and queries, naming field and character', async () => {
-    const before = central.store.allCases().length;
+    const before = central.embedded!.allCases().length;
     const nul = await report(central, { description: '路面\u0000垃圾' });
     expect(nul.status).toBe(422);
     expect(nul.body.detail).toContain('description: U+0000 NUL at position 2');
@@ -171,7 +171,7 @@ describe('city api - text hygiene', () => {
     expect(rlo.body.detail).toContain('U+202E RIGHT-TO-LEFT OVERRIDE');
     const addr = await report(central, { location: { ...YANFENG, address: '先锋路\u2066' } });
     expect(addr.body.detail).toContain('location.address');
-    expect(central.store.allCases().length).toBe(before);
+    expect(central.embedded!.allCases().length).toBe(before);
     const k = (await report(central)).body;
     const note = await call(central, `/api/cases/${k.id}/actions/register`, OP, {
       body: { note: 'ok\u001b[31m' },

@@ -25,7 +25,12 @@ export interface CentralProcess {
   kill(): Promise<void>;
 }
 
-export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }): Promise<CentralProcess> {
+export async function spawnCentral(opts: {
+  natsUrl: string;
+  dataDir?: string;
+  /** `postgres://…`: the case store (default lowdb in the data directory) */
+  storeUrl?: string;
+}): Promise<CentralProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cg-central-'));
   // node itself with tsx's loader: one process, so a signal reaches central and not a launcher
   // (the `tsx` CLI runs central in a child that outlives a SIGKILL of the launcher)
@@ -40,6 +45,7 @@ export async function spawnCentral(opts: { natsUrl: string; dataDir?: string }):
     '--data',
     dataDir,
     '--demo',
+    ...(opts.storeUrl ? ['--store', opts.storeUrl] : []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

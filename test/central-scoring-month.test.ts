@@ -294,7 +294,7 @@ describe('scoring month - 衡阳 November by hand', () => {
       const pg = new PgStore({ url: db.url, max: 2 });
       try {
         await pg.open();
-        for (const c of central.store.allCases())
+        for (const c of central.embedded!.allCases())
           await pg.cases.commit({ cases: [{ case: c, expectedVersion: 0 }] });
         const lowdb = group.service();
         for (const b of await lowdb.bonuses.list())

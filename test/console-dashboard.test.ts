@@ -59,7 +59,7 @@ const ai = async (deviceId: string, model: { name: string; version?: string }, k
     }),
   );
   await central.svc.ingestIncident(inc);
-  return central.store.allCases().find((c) => c.refs.incidentIds.includes(inc.id))!;
+  return central.embedded!.allCases().find((c) => c.refs.incidentIds.includes(inc.id))!;
 };
 
 beforeAll(async () => {
@@ -95,7 +95,10 @@ describe('console - dashboard', () => {
     await act(again.id, 'accept', TOKENS.handler(unit));
     // an upload is cited once: the second feedback brings its own photo
     const photo2 = await call('/api/attachments', TOKENS.handler(unit), undefined, fakeJpeg(400));
-    await act(again.id, 'feedback', TOKENS.handler(unit), { note: '已清理', attachments: [photo2.body.name] });
+    await act(again.id, 'feedback', TOKENS.handler(unit), {
+      note: '已清理',
+      attachments: [photo2.body.name],
+    });
     await act(again.id, 'rework', op, { note: '仍有垃圾' });
 
     const confirmed = await ai('cam-01', { name: 'yolo-demo', version: '2' });

@@ -62,6 +62,6 @@ describe('fault - health reflects ingest', () => {
       expect(good.body.components[c], c).toMatchObject({ ok: true });
     const inc = litterIncident();
     await publishIncident(nc, inc);
-    await until('case opened', async () => central.store.getIncident(inc.id));
+    await until('case opened', async () => central.embedded!.getIncident(inc.id));
   });
 });

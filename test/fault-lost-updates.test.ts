@@ -77,7 +77,7 @@ describe('fault - racing case changes lose nothing', () => {
       ]);
       const wins = rs.filter((r) => r.status === 200).length;
       for (const r of rs) expect([200, 409]).toContain(r.status);
-      const k = central.store.getCase(id)!;
+      const k = central.embedded!.getCase(id)!;
       const feedbacks = k.history.filter((h) => h.action === 'feedback').length;
       ok += wins;
       lost += wins - feedbacks;
@@ -92,7 +92,7 @@ describe('fault - racing case changes lose nothing', () => {
     for (let run = 0; run < 30; run++) {
       const inc0 = Incident.parse(litterIncident());
       await central.svc.ingestIncident(inc0);
-      const caseId = central.store.getIncident(inc0.id)!.caseId;
+      const caseId = central.embedded!.getIncident(inc0.id)!.caseId;
       const photo = await upload(op);
       // the service directly, so the revision lands while the action awaits its attachment check
       const operator = central.users.byToken(op)!;
@@ -102,7 +102,7 @@ describe('fault - racing case changes lose nothing', () => {
           Incident.parse({ ...litterIncident({ id: inc0.id }), rev: 1, lifecycle: 'update' }),
         ),
       ]);
-      const k = central.store.getCase(caseId)!;
+      const k = central.embedded!.getCase(caseId)!;
       const kept = ['register', 'incident_update'].filter((a) => k.history.some((h) => h.action === a));
       lost += 2 - kept.length;
       expect(k.state).toBe('registered');
@@ -120,7 +120,7 @@ describe('fault - racing case changes lose nothing', () => {
         act(id, 'reject', op, { reason: 'invalid' }),
       ]);
       expect(rs.map((r) => r.status).sort()).toEqual([200, 409]);
-      const k = central.store.getCase(id)!;
+      const k = central.embedded!.getCase(id)!;
       const decided = k.history.filter((h) => h.action === 'register' || h.action === 'reject');
       expect(decided).toHaveLength(1);
       expect(k.state).toBe(decided[0].action === 'register' ? 'registered' : 'rejected');
@@ -167,7 +167,7 @@ describe('fault - racing case changes lose nothing', () => {
     const other = await processing();
     const again = await act(other.id, 'feedback', other.handler, { note: '再用', attachments: [mine] });
     expect(again.status).toBe(other.handler === handler ? 409 : 403);
-    const k = central.store.getCase(id)!;
+    const k = central.embedded!.getCase(id)!;
     expect(k.evidence.filter((e) => e.name === mine)).toHaveLength(1);
   });
 });

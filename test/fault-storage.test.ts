@@ -62,7 +62,7 @@ async function health(c: C) {
 async function sixCases(): Promise<CaseRecord[]> {
   const c = await createCentral({ demo: true, dataDir: freshDir(), logLevel: 'silent' });
   for (let i = 0; i < 6; i++) expect((await report(c, i)).status).toBe(201);
-  const all = c.store.allCases();
+  const all = c.embedded!.allCases();
   await c.stop();
   return all;
 }
@@ -101,7 +101,7 @@ describe('fault - storage fails while running', () => {
     }
     await c.stop();
     c = await createCentral({ demo: true, dataDir: dir, logLevel: 'silent' });
-    const back = new Set(c.store.allCases().map((k) => k.id));
+    const back = new Set(c.embedded!.allCases().map((k) => k.id));
     const lost = [...accepted].filter((id) => !back.has(id)).length;
     console.log(
       `[fault] storage outage: ${accepted.size} answered 201, ${back.size} stored after restart, lost ${lost}`,
@@ -126,7 +126,7 @@ describe('fault - damaged files at start', () => {
   }
   async function repaired(dir: string): Promise<number> {
     const c = await createCentral({ demo: true, dataDir: dir, repair: true, logLevel: 'silent' });
-    const count = c.store.allCases().length;
+    const count = c.embedded!.allCases().length;
     await c.stop();
     return count;
   }
@@ -163,7 +163,7 @@ describe('fault - damaged files at start', () => {
     const text = journal(cases);
     writeFileSync(join(dir, 'cases', 'journal-000001.jsonl'), text.slice(0, text.length - 40));
     const c = await createCentral({ demo: true, dataDir: dir, logLevel: 'silent' });
-    expect(c.store.allCases()).toHaveLength(5);
+    expect(c.embedded!.allCases()).toHaveLength(5);
     await c.stop();
   });
 

@@ -43,7 +43,7 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
   it("refuses A's revisions of B's incident and still applies B's own revision", async () => {
     const b0 = litterIncident({ gatewayId: 'cp-b' });
     await publishIncident(nc, b0);
-    const caseOf = () => central.store.getIncident(b0.id)?.caseId;
+    const caseOf = () => central.embedded!.getIncident(b0.id)?.caseId;
     const caseId = await until('B opened a case', async () => caseOf());
 
     // A learned B's id: same id, A's own subject and gatewayId (the subject check passes)
@@ -54,18 +54,18 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     const ack = await publishIncident(nc, { ...b0, rev: 1, lifecycle: 'update' });
     expect(ack.duplicate).toBe(false);
 
-    await until('B rev 1 applied', async () => central.store.getIncident(b0.id)?.revs.includes(1));
+    await until('B rev 1 applied', async () => central.embedded!.getIncident(b0.id)?.revs.includes(1));
     await until('both forgeries refused', async () => (central.counters.refused.incident ?? 0) >= 2);
-    const c = central.store.getCase(caseId)!;
+    const c = central.embedded!.getCase(caseId)!;
     const updates = c.history.filter((h) => h.action === 'incident_update');
     expect(updates.map((h) => h.actor.id)).toEqual(['cp-b']);
-    expect(central.store.getIncident(b0.id)!.revs).toEqual([0, 1]);
+    expect(central.embedded!.getIncident(b0.id)!.revs).toEqual([0, 1]);
 
     const dl = await nc.storedMessage(STREAMS.deadLetters.name, { lastBySubject: 'cg.v1.dlq.incident' });
     const letter = decode(DeadLetter, dl!.data);
     expect(letter.ok && letter.value.reason).toMatch(/belongs to gateway cp-b, not cp-a/);
     console.log(
-      `[security] forged revisions refused: ${central.counters.refused.incident}, B's revisions applied: ${central.store.getIncident(b0.id)!.revs.length}`,
+      `[security] forged revisions refused: ${central.counters.refused.incident}, B's revisions applied: ${central.embedded!.getIncident(b0.id)!.revs.length}`,
     );
   });
 
@@ -77,7 +77,7 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     const b = litterIncident({ gatewayId: 'cp-b', evidence: [] });
     b.evidence = [await put('cp-b', `${b.id}-r0-annotated.jpg`)];
     await publishIncident(nc, b);
-    await until('B case', async () => central.store.getIncident(b.id));
+    await until('B case', async () => central.embedded!.getIncident(b.id));
     const inB = litterIncident({ gatewayId: 'cp-a' });
     inB.evidence = [await put('cp-b', `${inB.id}-r0-annotated.jpg`)];
     const reused = litterIncident({ gatewayId: 'cp-a' });
@@ -85,8 +85,8 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     await publishIncident(nc, inB);
     await publishIncident(nc, reused);
     await until('both refused', async () => (central.counters.refused.incident ?? 0) >= before + 2);
-    expect(central.store.getIncident(inB.id)).toBeUndefined();
-    expect(central.store.getIncident(reused.id)).toBeUndefined();
+    expect(central.embedded!.getIncident(inB.id)).toBeUndefined();
+    expect(central.embedded!.getIncident(reused.id)).toBeUndefined();
   });
 });
 
@@ -125,10 +125,10 @@ describe('security - evidence digests are verified at ingest', () => {
     const good = await withImage(fakeJpeg(4000, 6));
 
     for (const inc of [replaced, forged, resized, missing, good]) await publishIncident(nc, inc);
-    await until('good case opened', async () => central.store.getIncident(good.id));
+    await until('good case opened', async () => central.embedded!.getIncident(good.id));
     await until('four refused', async () => (central.counters.refused.incident ?? 0) >= before + 4);
     for (const inc of [replaced, forged, resized, missing])
-      expect(central.store.getIncident(inc.id), inc.id).toBeUndefined();
+      expect(central.embedded!.getIncident(inc.id), inc.id).toBeUndefined();
     expect(central.counters.refused.incident).toBe(before + 4);
     await until('four dead letters', async () => reasons.length >= 4);
     sub.unsubscribe();

@@ -17,7 +17,7 @@ beforeAll(async () => {
   central = await createCentral({ demo: true, logLevel: 'silent' });
   for (const inc of incidents(N, 'cp-pg')) await central.svc.ingestIncident(Incident.parse(inc));
   // every 4th case registered, so the queues hold a part of the cases
-  const all = central.store.allCases();
+  const all = central.embedded!.allCases();
   for (let i = 0; i < all.length; i += 4) {
     const r = await get(`/api/cases/${all[i]!.id}/actions/register`, 'POST');
     expect(r.status).toBe(200);
@@ -69,7 +69,7 @@ describe('security - pagination limits', () => {
   });
 
   it('reads every case once, newest first, by the cursor (list, queue, filtered)', async () => {
-    const all = central.store.allCases();
+    const all = central.embedded!.allCases();
     const expected = {
       '': all,
       'state=reported': all.filter((c) => c.state === 'reported'),
@@ -86,7 +86,7 @@ describe('security - pagination limits', () => {
   });
 
   it('misses nothing and repeats nothing while cases arrive between pages', async () => {
-    const before = central.store.allCases().map((c) => c.id);
+    const before = central.embedded!.allCases().map((c) => c.id);
     const first = await get('/api/cases?state=reported&limit=300');
     const seen: string[] = first.body.items.map((c: { id: string }) => c.id);
     for (const inc of incidents(20, 'cp-pg2')) await central.svc.ingestIncident(Incident.parse(inc));
@@ -95,7 +95,7 @@ describe('security - pagination limits', () => {
       seen.push(...r.body.items.map((c: { id: string }) => c.id));
       next = r.body.next;
     }
-    const reported = new Set(before.filter((id) => central.store.getCase(id)!.state === 'reported'));
+    const reported = new Set(before.filter((id) => central.embedded!.getCase(id)!.state === 'reported'));
     expect(new Set(seen).size).toBe(seen.length);
     expect(new Set(seen)).toEqual(reported);
   });

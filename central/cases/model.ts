@@ -3,7 +3,7 @@
  * The case record as stored and served (documented in central/README.md, "The case record").
  * Scoring reads `state`, `unitId`, `source`, `reporter`, `deadline`, `counts` and `evaluation`.
  */
-import { keysOf, labels } from '../../protocol/index.js';
+import { type IncidentKind, keysOf, labels } from '../../protocol/index.js';
 import type { Role } from '../auth/roles.js';
 import type { CaseAction, CaseState } from './workflow.js';
 
@@ -155,6 +155,36 @@ export const REJECT_REASON_LABELS = labels({
 export const REJECT_REASONS = keysOf(REJECT_REASON_LABELS);
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
+/**
+ * What central keeps of an edge incident's latest revision: its own record, mapped from the wire
+ * message at the ingest boundary (cases/incident-record.ts), not the message itself.
+ */
+export interface IncidentSnapshot {
+  rev: number;
+  lifecycle: 'new' | 'update' | 'end';
+  kind: IncidentKind;
+  category: string;
+  /** what saw it: a fixed camera (an AI case) or a vehicle unit (a vehicle case) */
+  origin: 'camera' | 'vehicle';
+  deviceId: string;
+  observedAt: string;
+  startedAt: string;
+  endedAt?: string;
+  confidence: number;
+  location: {
+    lat?: number;
+    lon?: number;
+    gridCode?: string;
+    cameraId?: string;
+    zoneId?: string;
+    address?: string;
+  };
+  detections: { label: string; score: number; box: { x: number; y: number; w: number; h: number } }[];
+  producer: { rule: string; model?: { name: string; version?: string; sha256?: string } };
+  plate?: { text: string; confidence: number };
+  details: Record<string, string | number | boolean>;
+}
+
 /** One incident from the edge, all revisions central has seen (idempotency by id + rev). */
 export interface IncidentRecord {
   id: string;
@@ -162,8 +192,8 @@ export interface IncidentRecord {
   gatewayId: string;
   firstSeenAt: string;
   revs: number[];
-  /** the latest revision's message as decoded */
-  latest: Record<string, unknown>;
+  /** the latest revision, as central's record */
+  latest: IncidentSnapshot;
   revisions: { rev: number; lifecycle: string; observedAt: string; receivedAt: string; evidence: string[] }[];
 }
 

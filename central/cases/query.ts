@@ -3,20 +3,19 @@
  * List filters for GET /api/cases: state, unit, grid, category, source, creation time range,
  * overdue (computed now), a free-text `q` over 案卷号, address and description, with offset
  * pagination up to a cap and a cursor (`before`, the previous page's `next`) for deeper reads.
- * Unit handlers and reporters only ever see their own cases, whatever the filter says.
+ * Unit handlers and reporters only ever see their own cases, whatever the filter says. The
+ * query becomes one `CaseFilter` the store answers (`cases.list`), newest first.
  *
- * The store answers the filters it has indexes for (`CaseStore.listCases`: per state, unit, grid,
- * category, source, reporter; totals from the indexes). `q`, the 案卷号 prefix and `overdue=false`
- * have no index of their own: they narrow the cases the other filters chose with a test on
- * records already in memory; the console sends `q` with a state or date filter when it has one.
+ * `q` has no index of its own: it narrows the candidates the other filters chose; the console
+ * sends it with a state or date filter when it has one.
  */
 import { z } from 'zod';
-import { seesAll, type User } from '../auth/roles.js';
+import type { User } from '../auth/roles.js';
 import { ProblemError } from '../http/problem.js';
 import type { CaseFilter } from '../store/contract/index.js';
-import type { CaseRecord } from './model.js';
 import { SOURCE_NAMES } from './model.js';
 import type { CaseService } from './service.js';
+import { visibleTo } from './visibility.js';
 import { CASE_STATE_NAMES } from './workflow.js';
 
 const csv = <const T extends readonly [string, ...string[]]>(values: T) =>
@@ -76,67 +75,42 @@ function assertPageLimits(q: CaseQuery): void {
     throw new ProblemError(422, 'page-limit', `offset ${q.offset} is over ${PAGE_LIMITS.offset}: ${deeper}`);
 }
 
-/** The store's filter for a query and who asks: a unit handler or reporter sees only their own cases. */
-function filterOf(q: CaseQuery, u: User, now: Date): CaseFilter {
-  const iso = (t: string | undefined) => (t ? new Date(t).toISOString() : undefined);
-  return {
-    states: q.state,
+/** The query as the store's filter: the store answers it from its indexes (SQL in PostgreSQL). */
+export function filterOf(q: CaseQuery, u: User, now: Date): CaseFilter {
+  const iso = (t?: string) => (t ? new Date(t).toISOString() : undefined);
+  const f: CaseFilter = {
+    states: q.state && [...new Set(q.state)],
     unitId: q.unitId,
     gridCode: q.gridCode,
     category: q.category,
     sources: q.source,
     reporterId: q.reporterId,
     collectorId: q.collectorId,
+    caseNumberPrefix: q.caseNumber,
+    text: q.q,
     createdFrom: iso(q.from),
     createdTo: iso(q.to),
+    before: q.before,
     overdueAt: q.overdue === 'true' ? now.toISOString() : undefined,
-    visibleTo: seesAll(u.role)
-      ? undefined
-      : u.role === 'unit_handler'
-        ? { unitId: u.unitId }
-        : { reporterId: u.id },
+    notOverdueAt: q.overdue === 'false' ? now.toISOString() : undefined,
+    visibleTo: visibleTo(u),
   };
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as CaseFilter;
 }
 
-/** What the store's filter cannot say (text, 案卷号 prefix, not overdue): tested on its matches. */
-function residual(svc: CaseService, q: CaseQuery, now: Date): ((c: CaseRecord) => boolean) | undefined {
-  const text = q.q?.toLowerCase();
-  if (!text && !q.caseNumber && q.overdue !== 'false') return undefined;
-  return (c) =>
-    (!q.caseNumber || (c.caseNumber?.startsWith(q.caseNumber) ?? false)) &&
-    (!text || containsText(c, text)) &&
-    (q.overdue !== 'false' || !svc.isOverdue(c, now));
-}
-
-export function listCases(svc: CaseService, q: CaseQuery, u: User) {
+export async function listCases(svc: CaseService, q: CaseQuery, u: User) {
   assertPageLimits(q);
   const now = svc.now();
-  const filter = filterOf(q, u, now);
-  const rest = residual(svc, q, now);
-  let found: { total: number; items: CaseRecord[] };
-  if (!rest) found = svc.store.listCases(filter, { offset: q.offset, limit: q.limit, before: q.before });
-  else {
-    const all = svc.store
-      .listCases(filter, { offset: 0, limit: Infinity, before: q.before })
-      .items.filter(rest);
-    found = { total: all.length, items: all.slice(q.offset, q.offset + q.limit) };
-  }
-  const items = found.items.map((c) => {
-    const { history, ...summary } = svc.view(c, now);
-    return { ...summary, historyLength: history.length };
-  });
-  return {
-    total: found.total,
+  const { total, items } = await svc.store.cases.list(filterOf(q, u, now), {
     offset: q.offset,
     limit: q.limit,
-    items,
+  });
+  return {
+    total,
+    offset: q.offset,
+    limit: q.limit,
+    items: items.map((c) => svc.view(c, now)),
     // the cursor for the next page, while there is one
-    next: q.offset + q.limit < found.total ? items.at(-1)?.id : undefined,
+    next: q.offset + q.limit < total ? items.at(-1)?.id : undefined,
   };
-}
-
-function containsText(c: CaseRecord, text: string): boolean {
-  return [c.caseNumber, c.location.address, c.description].some(
-    (f) => f?.toLowerCase().includes(text) ?? false,
-  );
 }

@@ -47,7 +47,7 @@ export function newCase(city: City, n: NewCase, actor: Actor, at: Date, note?: s
 }
 
 /** Records stored before versions existed count as version 0. */
-export function versionOf(c: CaseRecord): number {
+export function versionOf(c: { version?: number }): number {
   return c.version ?? 0;
 }
 

@@ -26,17 +26,20 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
   const app = new Hono<AuthEnv>();
   app.use('*', requireUser(users));
 
-  const detail = (c: CaseRecord) => ({
-    ...svc.view(c),
-    incidents: c.refs.incidentIds.map((id) => svc.store.getIncident(id)).filter(Boolean),
-    // the model that produced an AI case (name, version, sha256), for the console
-    model: (
-      svc.store.getIncident(c.refs.incidentIds[0] ?? '')?.latest.producer as { model?: unknown } | undefined
-    )?.model,
-    evidenceUrls: [...c.evidence, ...c.verificationEvidence].map((e) => `/api/evidence/${e.name}`),
-  });
+  const detail = async (c: CaseRecord) => {
+    const incidents = (
+      await Promise.all(c.refs.incidentIds.map((id) => svc.store.cases.getIncident(id)))
+    ).filter((i) => i !== undefined);
+    return {
+      ...svc.view(c),
+      incidents,
+      // the model that produced an AI case (name, version, sha256), for the console
+      model: incidents.find((i) => i.id === c.refs.incidentIds[0])?.latest.producer.model,
+      evidenceUrls: [...c.evidence, ...c.verificationEvidence].map((e) => `/api/evidence/${e.name}`),
+    };
+  };
 
-  app.get('/', (c) => c.json(listCases(svc, query(c, CaseQuery), c.get('user'))));
+  app.get('/', async (c) => c.json(await listCases(svc, query(c, CaseQuery), c.get('user'))));
 
   app.post('/', tooLarge(64 * 1024), async (c) => {
     const input = await jsonBody(c, IntakeInput);
@@ -50,13 +53,13 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
     const r = await svc.intake(input, c.get('user'), key);
     if (r.replayed) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `/api/cases/${r.case.id}`);
-    return c.json(detail(r.case), r.status as 201);
+    return c.json(await detail(r.case), r.status as 201);
   });
 
-  app.get('/:id', (c) => {
-    const k = svc.get(c.req.param('id'), c.get('user'));
+  app.get('/:id', async (c) => {
+    const k = await svc.get(c.req.param('id'), c.get('user'));
     c.header('ETag', `"${svc.view(k).version}"`);
-    return c.json(detail(k));
+    return c.json(await detail(k));
   });
 
   app.post('/:id/actions/:action', tooLarge(64 * 1024), async (c) => {
@@ -81,10 +84,13 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
         m ? Number(m[1]) : undefined,
       );
       c.header('ETag', `"${svc.view(updated).version}"`);
-      return c.json(detail(updated));
+      return c.json(await detail(updated));
     } catch (e) {
       if (e instanceof StaleCaseError)
-        throw new ProblemError(e.status, e.slug, e.detail, { ...e.extra, current: detail(e.current) });
+        throw new ProblemError(e.status, e.slug, e.detail, {
+          ...e.extra,
+          current: await detail(e.current),
+        });
       throw e;
     }
   });

@@ -10,9 +10,12 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../app.js';
 import type { AuthEnv } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
+import { ProblemError } from '../http/problem.js';
 import { dashboard } from './dashboard.js';
 
-export function consoleDataRoutes(deps: Pick<AppDeps, 'svc' | 'users' | 'board'>): Hono<AuthEnv> {
+export function consoleDataRoutes(
+  deps: Pick<AppDeps, 'svc' | 'users' | 'board' | 'embedded'>,
+): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/refdata', requireUser(deps.users), (c) =>
     c.json({
@@ -21,7 +24,14 @@ export function consoleDataRoutes(deps: Pick<AppDeps, 'svc' | 'users' | 'board'>
     }),
   );
   app.get('/dashboard', requireUser(deps.users, ['operator', 'leader', 'admin']), (c) => {
-    const store = deps.svc.store;
+    // the dashboard still reads every case of the embedded store; PostgreSQL has no query for it yet
+    const store = deps.embedded;
+    if (!store)
+      throw new ProblemError(
+        501,
+        'not-on-this-store',
+        'the dashboard is not available on the PostgreSQL store yet',
+      );
     return c.json(
       dashboard(store.allCases(), (id) => store.getIncident(id), deps.board.gateways(), deps.svc.now()),
     );

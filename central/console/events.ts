@@ -6,7 +6,7 @@
 import type { User } from '../auth/roles.js';
 import { seesAll } from '../auth/roles.js';
 import type { CaseRecord } from '../cases/model.js';
-import type { CaseStore, ChangeSet } from '../store/index.js';
+import type { CentralStore } from '../store/contract/index.js';
 
 export interface ConsoleEvent {
   type: 'case';
@@ -49,15 +49,18 @@ export class ConsoleHub {
   }
 }
 
-const observed = new WeakMap<CaseStore, ConsoleHub>();
+/** what the hub listens to: a store's committed changes */
+export type CommitSource = Pick<CentralStore, 'onCommit'>;
+
+const observed = new WeakMap<CommitSource, ConsoleHub>();
 
 /** The hub that publishes every case this store commits (after it is durable), one per store. */
-export function observeStore(store: CaseStore): ConsoleHub {
+export function observeStore(store: CommitSource): ConsoleHub {
   const known = observed.get(store);
   if (known) return known;
   const hub = new ConsoleHub();
   observed.set(store, hub);
-  store.onCommit((ch: ChangeSet) => {
+  store.onCommit((ch) => {
     for (const c of ch.cases ?? []) hub.publishCase(c);
   });
   return hub;

@@ -19,8 +19,7 @@ import { ROLES } from '../auth/roles.js';
 import { REJECT_REASON_LABELS, REJECT_REASONS, SOURCES } from '../cases/model.js';
 import { CASE_STATES, TRANSITIONS } from '../cases/workflow.js';
 import { ProblemError, problemResponse } from '../http/problem.js';
-import type { CaseStore } from '../store/index.js';
-import { ConsoleHub, observeStore, sseStream } from './events.js';
+import { type CommitSource, ConsoleHub, observeStore, sseStream } from './events.js';
 
 export { type ConsoleEvent, ConsoleHub, observeStore } from './events.js';
 
@@ -73,7 +72,7 @@ export interface ConsoleOptions {
   /** case-change events; default: a hub fed by `store.onCommit` */
   hub?: ConsoleHub;
   /** the case store whose committed changes the live stream sends */
-  store?: CaseStore;
+  store?: CommitSource;
   /** static folder (tests may point elsewhere) */
   dir?: string;
   /** keep-alive comment period for the event stream */

@@ -11,9 +11,9 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { INCIDENT_KINDS } from '../../protocol/index.js';
-import type { CaseRecord } from '../cases/model.js';
+import type { CaseRecord, IncidentRecord } from '../cases/model.js';
 import type { EvidenceSource } from '../evidence/routes.js';
-import type { CaseStore } from '../store/index.js';
+import type { CentralStore } from '../store/contract/index.js';
 
 export interface SampleBox {
   label: string;
@@ -37,7 +37,7 @@ export interface Verdict {
   incidentId?: string;
   gatewayId?: string;
   deviceId?: string;
-  model?: { name: string; version: string; sha256?: string };
+  model?: { name: string; version?: string; sha256?: string };
   detections: SampleBox[];
   /** evidence object name of the frame */
   frame?: string;
@@ -50,19 +50,13 @@ export interface Verdict {
 /** A decision in this commit on an AI case, or undefined. */
 export function verdictOf(
   c: CaseRecord,
-  store: Pick<CaseStore, 'getIncident'>,
+  incident: IncidentRecord | undefined,
 ): Omit<Verdict, 'frameKept'> | undefined {
   if (c.source !== 'ai') return undefined;
   const h = c.history[c.history.length - 1];
   if (!h || (h.action !== 'register' && h.action !== 'reject')) return undefined;
   const incidentId = c.refs.incidentIds[0];
-  const latest = (incidentId ? store.getIncident(incidentId)?.latest : undefined) as
-    | {
-        kind?: keyof typeof INCIDENT_KINDS;
-        detections?: SampleBox[];
-        producer?: { model?: Verdict['model'] };
-      }
-    | undefined;
+  const latest = incident?.id === incidentId ? incident?.latest : undefined;
   const aiCategory = latest?.kind ? INCIDENT_KINDS[latest.kind]?.category : undefined;
   const frame =
     c.evidence.find((e) => e.origin === 'incident' && e.role === 'clean') ??
@@ -108,13 +102,16 @@ export class VerdictLog {
   }
 
   /** Record the decisions of every commit from now on; returns unsubscribe. */
-  watch(store: CaseStore, objects: EvidenceSource): () => void {
+  watch(store: Pick<CentralStore, 'onCommit' | 'cases'>, objects: EvidenceSource): () => void {
     return store.onCommit((ch) => {
       for (const c of ch.cases ?? []) {
-        const v = verdictOf(c, store);
-        if (!v || this.#seen.has(`${v.caseId}:${v.seq}`)) continue;
-        this.#seen.add(`${v.caseId}:${v.seq}`);
-        this.#queue = this.#queue.then(() => this.#keep(v, objects));
+        if (!verdictOf(c, undefined)) continue; // not a decision on an AI case
+        this.#queue = this.#queue.then(async () => {
+          const v = verdictOf(c, await store.cases.getIncident(c.refs.incidentIds[0] ?? ''));
+          if (!v || this.#seen.has(`${v.caseId}:${v.seq}`)) return;
+          this.#seen.add(`${v.caseId}:${v.seq}`);
+          await this.#keep(v, objects);
+        });
       }
     });
   }

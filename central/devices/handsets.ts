@@ -14,7 +14,7 @@ import { requireUser } from '../auth/index.js';
 import type { City, Collector } from '../city/index.js';
 import { ProblemError } from '../http/problem.js';
 import { jsonBody } from '../http/validate.js';
-import type { CaseStore } from '../store/index.js';
+import type { CentralStore } from '../store/contract/index.js';
 import { type DeviceBoard, GRACE_INTERVALS } from './board.js';
 
 export const DEFAULT_HANDSET_INTERVAL_MINUTES = 15;
@@ -113,7 +113,7 @@ export function handsetRoutes(
 
 /** Every report a collector files is a heartbeat of their handset (the app sends it with the report). */
 export function reportsAreHeartbeats(
-  store: CaseStore,
+  store: Pick<CentralStore, 'onCommit'>,
   board: DeviceBoard,
   city: City,
   intervalMinutes = DEFAULT_HANDSET_INTERVAL_MINUTES,

@@ -73,7 +73,10 @@ export function evidenceRoutes(
     if (!EVIDENCE_NAME.test(name) || name.includes('..'))
       throw new ProblemError(400, 'invalid-evidence-name', 'evidence names are letters, digits, . _ - only');
     const u = c.get('user');
-    const cases = svc.store.casesByEvidence(name).map((id) => svc.store.getCase(id)!);
+    const ids = await svc.store.cases.byEvidence(name);
+    const cases = (await Promise.all(ids.map((id) => svc.store.cases.get(id))))
+      .filter((k) => k !== undefined)
+      .map((k) => k.case);
     if (!seesAll(u.role) && !cases.some((k) => svc.canSee(u, k)))
       throw new ProblemError(
         cases.length ? 403 : 404,

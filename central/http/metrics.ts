@@ -6,7 +6,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 import { CASE_STATE_NAMES } from '../cases/workflow.js';
 import type { IngestCounters } from '../ingest/consumer.js';
-import type { CaseStore } from '../store/index.js';
 
 export interface CentralCounters extends IngestCounters {
   /** new incident revisions persisted */
@@ -43,8 +42,8 @@ function totals(reg: Registry, name: string, help: string, read: () => Record<st
 export function registerCentralMetrics(
   reg: Registry,
   counters: CentralCounters,
-  store: CaseStore,
-  overdue: () => number,
+  /** cases by state and the overdue count, read from the store at each scrape */
+  cases: () => Promise<{ byState: Record<string, number>; overdue: number }>,
 ): void {
   totals(reg, 'cg_central_messages_received_total', 'messages taken from JetStream', () => counters.received);
   totals(reg, 'cg_central_ingested_total', 'new messages persisted', () => counters.ingested);
@@ -77,9 +76,9 @@ export function registerCentralMetrics(
     help: 'cases by state',
     labelNames: ['state'],
     registers: [reg],
-    collect() {
+    async collect() {
       const states = new Map<string, number>(CASE_STATE_NAMES.map((s) => [s, 0]));
-      for (const [s, n] of store.countByState()) states.set(s, n);
+      for (const [s, n] of Object.entries((await cases()).byState)) states.set(s, n);
       for (const [state, n] of states) this.set({ state }, n);
     },
   });
@@ -87,8 +86,8 @@ export function registerCentralMetrics(
     name: 'cg_central_cases_overdue',
     help: 'open cases past their deadline',
     registers: [reg],
-    collect() {
-      this.set(overdue());
+    async collect() {
+      this.set((await cases()).overdue);
     },
   });
 }

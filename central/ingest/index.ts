@@ -130,9 +130,9 @@ export class NatsIngest {
             durable: CONSUMERS.centralIngest,
             kind: 'incident',
             schema: Incident,
-            // ingestIncident applies to memory before its first await (so the next incident sees
-            // this one: order holds) and journal appends of messages in flight share one write;
-            // each message is still acked only after its own commit is durable
+            // ingestIncident queues the revision on its incident before its first await (so
+            // revisions apply in the order handed in) and journal appends of messages in flight
+            // share one write; each message is still acked only after its own commit is durable
             pipelined: true,
             gatewayOf: (v) => v.gatewayId,
             handle: (v) => {

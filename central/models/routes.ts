@@ -28,7 +28,12 @@ interface ModelRow {
 type Ref = { name: string; version?: string; sha256?: string };
 const keyOf = (m: Ref) => `${m.name}@${m.version ?? ''}#${m.sha256 ?? ''}`;
 
-export function listModels(board: DeviceBoard, store: CaseStore, verdicts?: VerdictLog): ModelRow[] {
+/** `store`: the embedded case store (lowdb); on PostgreSQL the AI case counts are left out (no query for them yet). */
+export function listModels(
+  board: DeviceBoard,
+  store: CaseStore | undefined,
+  verdicts?: VerdictLog,
+): ModelRow[] {
   const rows = new Map<string, ModelRow>();
   const row = (m: Ref): ModelRow => {
     const k = keyOf(m);
@@ -52,10 +57,9 @@ export function listModels(board: DeviceBoard, store: CaseStore, verdicts?: Verd
       r.task = m.task;
       r.runningOn.push({ gatewayId: g.gatewayId, cameraIds: m.cameraIds, online: g.online });
     }
-  for (const c of store.allCases()) {
+  for (const c of store?.allCases() ?? []) {
     if (c.source !== 'ai') continue;
-    const m = (store.getIncident(c.refs.incidentIds[0] ?? '')?.latest.producer as { model?: Ref } | undefined)
-      ?.model;
+    const m = store?.getIncident(c.refs.incidentIds[0] ?? '')?.latest.producer.model;
     if (m) row(m).aiCases++;
   }
   for (const v of verdicts?.all() ?? []) {
@@ -77,7 +81,7 @@ export function listModels(board: DeviceBoard, store: CaseStore, verdicts?: Verd
 
 export function modelRoutes(
   board: DeviceBoard,
-  store: CaseStore,
+  store: CaseStore | undefined,
   users: UserDirectory,
   verdicts?: VerdictLog,
 ) {

@@ -10,8 +10,9 @@ import { nextCaseNumber } from '../cases/case-number.js';
 import type { Actor, CaseRecord } from '../cases/model.js';
 import { type NewCase, newCase } from '../cases/records.js';
 import type { CaseService } from '../cases/service.js';
-import { isOpen } from '../cases/workflow.js';
+import { CASE_STATE_NAMES, isOpen } from '../cases/workflow.js';
 import { ProblemError } from '../http/problem.js';
+import type { CaseFilter } from '../store/contract/index.js';
 
 /** The spec's window when no dates are given, and its cap on a list. */
 const DEFAULT_DAYS = 90;
@@ -33,16 +34,23 @@ export const ListQuery = z.strictObject({
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 
-export const requestId = (c: CaseRecord): string => c.caseNumber ?? c.id;
+/** A request as listed or read: the case without its history is enough. */
+type OpenCase = Omit<CaseRecord, 'history'>;
+
+export const requestId = (c: Pick<CaseRecord, 'caseNumber' | 'id'>): string => c.caseNumber ?? c.id;
 
 /** An Open311 request by its id: the 案卷号 it was given, or the case id. */
-export function findRequest(svc: CaseService, id: string): CaseRecord | undefined {
-  const direct = svc.store.getCase(id);
-  const k = direct ?? svc.store.allCases().find((c) => c.caseNumber === id);
+export async function findRequest(svc: CaseService, id: string): Promise<OpenCase | undefined> {
+  const direct: OpenCase | undefined = (await svc.store.cases.get(id))?.case;
+  const k =
+    direct ??
+    (
+      await svc.store.cases.list({ sources: ['open311'], caseNumberPrefix: id }, { offset: 0, limit: 2 })
+    ).items.find((c) => c.caseNumber === id);
   return k?.source === 'open311' ? k : undefined;
 }
 
-export function statusView(svc: CaseService, c: CaseRecord) {
+export function statusView(svc: CaseService, c: OpenCase) {
   return {
     service_request_id: requestId(c),
     status: isOpen(c.state) ? 'open' : 'closed',
@@ -62,10 +70,11 @@ export function statusView(svc: CaseService, c: CaseRecord) {
 }
 
 /** `GET requests.json`: a list of ids wins over every other filter, as the spec says. */
-export function listRequests(svc: CaseService, q: ListQuery, now: Date): CaseRecord[] {
+export async function listRequests(svc: CaseService, q: ListQuery, now: Date): Promise<OpenCase[]> {
   if (q.service_request_id) {
     const ids = q.service_request_id.split(',').filter(Boolean);
-    return ids.map((id) => findRequest(svc, id)).filter((k): k is CaseRecord => k !== undefined);
+    const found = await Promise.all(ids.map((id) => findRequest(svc, id)));
+    return found.filter((k) => k !== undefined);
   }
   const end = q.end_date ? Date.parse(q.end_date) : now.getTime();
   const start = q.start_date ? Date.parse(q.start_date) : end - DEFAULT_DAYS * 86_400_000;
@@ -78,27 +87,33 @@ export function listRequests(svc: CaseService, q: ListQuery, now: Date): CaseRec
         `start_date to end_date may not span more than ${DEFAULT_DAYS} days`,
       );
   }
-  const codes = q.service_code?.split(',');
-  const states = q.status?.split(',');
-  const out: CaseRecord[] = [];
-  for (const c of svc.store.allCases()) {
-    if (c.source !== 'open311') continue;
-    const t = Date.parse(c.createdAt);
-    if (t < start || t > end) continue;
-    if (codes && !codes.includes(c.category)) continue;
-    if (states && !states.includes(isOpen(c.state) ? 'open' : 'closed')) continue;
-    out.push(c);
-    if (out.length >= MAX_LIST) break;
-  }
-  return out;
+  const wanted = new Set(q.status?.split(',') ?? ['open', 'closed']);
+  const states = CASE_STATE_NAMES.filter((st) => wanted.has(isOpen(st) ? 'open' : 'closed'));
+  const base: CaseFilter = {
+    sources: ['open311'],
+    states,
+    createdFrom: new Date(start).toISOString(),
+    // end_date is inclusive
+    createdTo: new Date(end + 1).toISOString(),
+  };
+  const page = { offset: 0, limit: MAX_LIST };
+  const lists = await Promise.all(
+    (q.service_code?.split(',') ?? [undefined]).map((category) =>
+      svc.store.cases.list(category ? { ...base, category } : base, page),
+    ),
+  );
+  return lists
+    .flatMap((l) => l.items)
+    .sort((a, b) => (a.id < b.id ? 1 : -1))
+    .slice(0, MAX_LIST);
 }
 
 /** A request with an address and no position: a case without a grid, which registration sets. */
-export function addressOnlyCase(svc: CaseService, n: NewCase, actor: Actor): CaseRecord {
+export async function addressOnlyCase(svc: CaseService, n: NewCase, actor: Actor): Promise<CaseRecord> {
   if (!svc.city.categories.has(n.category))
     throw new ProblemError(422, 'unknown-category', `unknown category ${n.category}`);
   const now = svc.now();
   const c = newCase(svc.city, n, actor, now, 'address only: the operator sets the grid while registering');
-  c.caseNumber = nextCaseNumber(svc.store, svc.city.calendar.utcOffsetMinutes, now);
+  c.caseNumber = await nextCaseNumber(svc.store.cases, svc.city.calendar.utcOffsetMinutes, now);
   return c; // without a position nothing is near it: no duplicate candidates
 }

@@ -122,9 +122,9 @@ export function open311Routes(svc: CaseService, users: UserDirectory): Hono {
       const k =
         p.lat !== undefined
           ? await svc.openReport(report, actorOf(user))
-          : addressOnlyCase(svc, report, actorOf(user));
+          : await addressOnlyCase(svc, report, actorOf(user));
       k.refs.open311Id = requestId(k);
-      await svc.store.commit({ cases: [k] });
+      await svc.store.cases.commit({ cases: [{ case: k, expectedVersion: 0 }] });
       return c.json(
         [
           {
@@ -137,17 +137,17 @@ export function open311Routes(svc: CaseService, users: UserDirectory): Hono {
     },
   );
 
-  app.get('/requests/:file{.+\\.json}', (c) => {
+  app.get('/requests/:file{.+\\.json}', async (c) => {
     const id = c.req.param('file').replace(/\.json$/, '');
-    const k = findRequest(svc, id);
+    const k = await findRequest(svc, id);
     if (!k) return fail(404, `no request ${id}`);
     return c.json([statusView(svc, k)]);
   });
 
-  app.get('/requests.json', (c) => {
+  app.get('/requests.json', async (c) => {
     const q = ListQuery.safeParse(c.req.query());
     if (!q.success) return fail(400, issues(q.error));
-    return c.json(listRequests(svc, q.data, svc.now()).map((k) => statusView(svc, k)));
+    return c.json((await listRequests(svc, q.data, svc.now())).map((k) => statusView(svc, k)));
   });
 
   // every other path or method under the prefix answers in the GeoReport shape too

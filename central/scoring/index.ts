@@ -6,12 +6,9 @@
  *   (close, reopen, item selection), `bonuses` (bonus items, audit), over the storage contract
  * - `scoringRouteGroup()`: the `/api/scoring` routes as one of central's route groups
  * @example
- *   createCentral({ dataDir, extraRoutes: [scoringRouteGroup({ dataDir })] });
+ *   createCentral({ dataDir, extraRoutes: [scoringRouteGroup()] }); // central's own store
  *   // on PostgreSQL: scoringRouteGroup({ store: pgStore }) (opened by the caller)
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AppDeps, RouteGroup } from '../app.js';
 import type { CentralStore } from '../store/contract/index.js';
 import { LowdbAdapter } from '../store/contract/lowdb-adapter.js';
@@ -33,12 +30,12 @@ export { ScoringService } from './service.js';
 export { ScoringStore } from './store.js';
 
 export interface ScoringGroupOptions {
-  /** central's data directory (scoring keeps `<dataDir>/scoring/`); a temporary one if absent */
-  dataDir?: string;
   /**
-   * central's store, opened (PostgreSQL: `PgStore`); without it scoring keeps its lowdb files
-   * in `dataDir` and reads central's embedded case store through the lowdb adapter
+   * a scoring folder of its own (`<dataDir>/scoring/`) beside central's embedded case store;
+   * without it (and without `store`) scoring uses central's own store, lowdb or PostgreSQL
    */
+  dataDir?: string;
+  /** a store opened by the caller instead of central's */
   store?: CentralStore;
   /** rules (default: central/scoring/rules.json) */
   rules?: Rules;
@@ -58,10 +55,11 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
     path: '/api/scoring',
     build(deps: AppDeps) {
       const rules = o.rules ?? loadRules();
-      const lowdb = o.store
-        ? undefined
-        : new ScoringStore(o.dataDir ?? mkdtempSync(join(tmpdir(), 'cg-scoring-')));
-      const store = o.store ?? new LowdbAdapter(deps.svc.store, lowdb!);
+      // the store given, else a scoring folder of its own beside the embedded case store, else
+      // central's own store (PostgreSQL, or the lowdb adapter with central's scoring folder)
+      const lowdb =
+        o.store || !deps.embedded || !o.dataDir ? undefined : new ScoringStore(o.dataDir);
+      const store = o.store ?? (lowdb ? new LowdbAdapter(deps.embedded!, lowdb) : deps.svc.store);
       const now = o.now ?? (() => deps.svc.now());
       const offset = o.utcOffsetMinutes ?? 480;
       const s: ScoringService = new ScoringService({

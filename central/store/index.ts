@@ -7,7 +7,7 @@
  * interface when several central instances run side by side.
  */
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
-import type { CaseFilter } from './contract/index.js';
+import type { CaseFilter, Page } from './contract/index.js';
 
 export interface ChangeSet {
   cases?: CaseRecord[];
@@ -20,6 +20,8 @@ export interface CaseStore {
   getCase(id: string): CaseRecord | undefined;
   /** every case, newest first */
   allCases(): CaseRecord[];
+  /** the cases matching `filter`, newest first: how many, and the page asked for */
+  listCases(filter: CaseFilter, page: Page): { total: number; items: CaseRecord[] };
   getIncident(id: string): IncidentRecord | undefined;
   getIdempotency(key: string): IdempotencyRecord | undefined;
   /** case ids whose evidence names this object */
@@ -28,15 +30,6 @@ export interface CaseStore {
   countByState(): Map<string, number>;
   /** the cases now in this state, in no particular order */
   casesInState(state: string): CaseRecord[];
-  /**
-   * The cases matching `filter`, newest first, from `offset` (after `before`, a case id: only
-   * older cases), at most `limit`; `total` counts every match older than `before`. Served from
-   * indexes kept current per commit: it visits at most the smallest index the filter names.
-   */
-  listCases(
-    filter: CaseFilter,
-    page: { offset: number; limit: number; before?: string },
-  ): { total: number; items: CaseRecord[] };
   /**
    * Open cases of c's category that may be duplicates of c (same camera zone, or possibly within
    * `maxMetres`), newest first: a superset from an index, which `findDuplicates` narrows.

@@ -4,6 +4,8 @@
  * list, list queries, and `listCases` with every filter and the cursor (on the memory and the
  * lowdb store, and the lowdb store reopened) — on random cases changed in random batches.
  */
+
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../protocol/index.js';
 import { freshDataDir } from '../../test/support/data-dir.js';
@@ -20,6 +22,8 @@ import { matchesFilter } from './contract/derive.js';
 import type { CaseFilter } from './contract/index.js';
 import type { CaseStore } from './index.js';
 import { LowdbCaseStore } from './lowdb.js';
+import { ScoringStore } from '../scoring/store.js';
+import { LowdbAdapter } from './contract/lowdb-adapter.js';
 import { MemoryCaseStore } from './memory.js';
 
 function prng(seed: number) {
@@ -150,7 +154,7 @@ describe('store indexes', () => {
   it('list queries answer what a filter over every case answers', async () => {
     const store = await randomStore(1500);
     const svc = new CaseService({
-      store,
+      store: new LowdbAdapter(store, new ScoringStore(tmpdir())),
       city: loadCity(SEED_DIR),
       attachments: {} as AttachmentStore,
       now: () => new Date(T0 + 86400_000),
@@ -170,7 +174,7 @@ describe('store indexes', () => {
     for (const raw of queries)
       for (const u of [admin, handler]) {
         const q = CaseQuery.parse(raw);
-        const got = listCases(svc, q, u);
+        const got = await listCases(svc, q, u);
         const want = store
           .allCases()
           .filter(

@@ -10,14 +10,7 @@
 import type { CaseRecord } from '../cases/model.js';
 import { CASE_STATE_NAMES, type CaseState, isWithUnit } from '../cases/workflow.js';
 import { matchesFilter } from './contract/derive.js';
-import type { CaseFilter } from './contract/index.js';
-
-export interface ListPage {
-  offset: number;
-  limit: number;
-  /** only cases older than this id (the `next` of the previous page) */
-  before?: string;
-}
+import type { CaseFilter, Page } from './contract/index.js';
 
 /** first index whose id is not below `id` */
 function lowerBound(a: readonly string[], id: string): number {
@@ -119,7 +112,7 @@ export class CaseListIndex {
   }
 
   /** The page of cases matching `f`, newest first, and how many match (older than `before`). */
-  list(f: CaseFilter, p: ListPage, get: (id: string) => CaseRecord): { total: number; items: CaseRecord[] } {
+  list(f: CaseFilter, p: Page, get: (id: string) => CaseRecord): { total: number; items: CaseRecord[] } {
     const plan = this.#plan(f);
     if (!plan) return { total: 0, items: [] };
     const { source, conditions } = plan;
@@ -128,14 +121,14 @@ export class CaseListIndex {
     if (exact && lists.length === 1) {
       // one index answers the whole filter: a slice off its end
       const ids = lists[0]!.ids();
-      const end = lists[0]!.below(p.before);
+      const end = lists[0]!.below(f.before);
       const items: CaseRecord[] = [];
       for (let i = end - 1 - p.offset; i >= 0 && items.length < p.limit; i--) items.push(get(ids[i]!));
       return { total: end, items };
     }
     const items: CaseRecord[] = [];
     let seen = 0;
-    for (const id of newestFirst(lists, p.before, !source.disjoint)) {
+    for (const id of newestFirst(lists, f.before, !source.disjoint)) {
       const c = get(id);
       if (!exact && !matchesFilter(c, f)) continue;
       if (seen >= p.offset && items.length < p.limit) items.push(c);
@@ -143,7 +136,7 @@ export class CaseListIndex {
       // with an exact union the total is the lengths: stop once the page is full
       if (exact && items.length >= p.limit) break;
     }
-    const total = exact ? lists.reduce((n, l) => n + l.below(p.before), 0) : seen;
+    const total = exact ? lists.reduce((n, l) => n + l.below(f.before), 0) : seen;
     return { total, items };
   }
 
@@ -198,7 +191,8 @@ export class CaseListIndex {
       sources.push({ lists: lists(WITH_UNIT.map((s) => `state:${s}`)), covers: 0, disjoint: true });
     }
     // no index: tested case by case
-    for (const x of [f.collectorId, f.createdFrom, f.createdTo]) if (x) conditions++;
+    for (const x of [f.collectorId, f.createdFrom, f.createdTo, f.notOverdueAt, f.caseNumberPrefix, f.text])
+      if (x) conditions++;
     const size = (s: Source) => s.lists.reduce((n, l) => n + l.size, 0);
     const source = sources.reduce((best, s) =>
       size(s) < size(best) || (size(s) === size(best) && s.covers > best.covers) ? s : best,

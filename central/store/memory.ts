@@ -7,9 +7,9 @@
  * a pending list and merged on the next `allCases()` read, not spliced in per insert).
  */
 import type { CaseRecord, IdempotencyRecord, IncidentRecord } from '../cases/model.js';
-import type { CaseFilter } from './contract/index.js';
+import type { CaseFilter, Page } from './contract/index.js';
 import type { CaseStore, ChangeSet } from './index.js';
-import { CaseListIndex, type ListPage } from './indexes.js';
+import { CaseListIndex } from './indexes.js';
 import { addTo, OpenCaseIndex } from './open-index.js';
 
 const newestFirst = (a: CaseRecord, b: CaseRecord) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -82,7 +82,7 @@ export class MemoryCaseStore implements CaseStore {
   casesInState(state: string): CaseRecord[] {
     return this.#lists.inState(state).map((id) => this.cases.get(id)!);
   }
-  listCases(filter: CaseFilter, page: ListPage): { total: number; items: CaseRecord[] } {
+  listCases(filter: CaseFilter, page: Page): { total: number; items: CaseRecord[] } {
     return this.#lists.list(filter, page, (id) => this.cases.get(id)!);
   }
   duplicateCandidates(c: CaseRecord, maxMetres: number): CaseRecord[] {

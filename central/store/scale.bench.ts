@@ -37,7 +37,8 @@ async function time(
 for (const n of sizes) {
   const lc = await centralWithCases(n, { reported: Math.min(n, 2000) });
   try {
-    const { svc, users, store } = lc.central;
+    const { svc, users } = lc.central;
+    const store = lc.central.embedded!;
     const op = users.byToken('demo-operator')!;
     const admin = users.byToken('demo-admin') ?? op;
     const reported = store

@@ -110,6 +110,8 @@ export async function startCentral(o: {
   port?: number;
   /** sign in the demo users (fixed tokens): the demo and the tests do; a deployment never */
   demo?: boolean;
+  /** `postgres://…`: central's case store (default lowdb in dataDir) */
+  storeUrl?: string;
 }) {
   const { proc, match } = await spawnTs({
     name: 'central',
@@ -122,6 +124,7 @@ export async function startCentral(o: {
       '--data',
       o.dataDir,
       ...(o.demo ? ['--demo'] : []),
+      ...(o.storeUrl ? ['--store', o.storeUrl] : []),
     ],
     readyLine: /central listening on (http:\/\/\S+)/,
     onLine: o.onLine,

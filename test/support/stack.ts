@@ -54,6 +54,8 @@ export interface StackOptions {
   /** print process output (the demo) */
   onLine?: (who: string, line: string) => void;
   centralPort?: number;
+  /** `postgres://…`: central's case store (default lowdb) */
+  storeUrl?: string;
   cameras?: CameraPlan[];
   truckScenario?: ScenarioName;
   /** real milliseconds between simulated fixes (1000 = real time) */
@@ -110,6 +112,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       natsUrl: nats.url,
       dataDir: join(o.dir, 'central'),
       port: o.centralPort ?? 0,
+      storeUrl: o.storeUrl,
       onLine: say('central'),
     });
     cleanups.push(() => central.proc.stop());

@@ -14,7 +14,7 @@ import {
   postgresUnreachable,
   type TestDatabase,
 } from '../../../test/support/postgres.js';
-import type { CaseRecord, IncidentRecord } from '../../cases/model.js';
+import type { CaseRecord, IncidentRecord, IncidentSnapshot } from '../../cases/model.js';
 import { aggregateMonth } from '../../scoring/indicators.js';
 import { ScoringStore } from '../../scoring/store.js';
 import { LowdbCaseStore } from '../lowdb.js';
@@ -34,6 +34,9 @@ import {
   versionOf,
 } from './index.js';
 import { LowdbAdapter } from './lowdb-adapter.js';
+
+/** only the revision matters to the store: the rest of the snapshot is the service's */
+const snap = (rev: number) => ({ rev }) as IncidentSnapshot;
 
 interface Subject {
   store: CentralStore;
@@ -93,7 +96,7 @@ function revisionChange(incidentId: string, rev: number, gatewayId: string, when
   return async (v: IncidentView): Promise<CaseChange> => {
     const revision = {
       rev,
-      lifecycle: rev === 1 ? 'new' : 'update',
+      lifecycle: rev === 0 ? 'new' : 'update',
       observedAt: when,
       receivedAt: when,
       evidence: [],
@@ -107,7 +110,7 @@ function revisionChange(incidentId: string, rev: number, gatewayId: string, when
         gatewayId,
         firstSeenAt: when,
         revs: [rev],
-        latest: { rev },
+        latest: snap(rev),
         revisions: [revision],
       };
       return { cases: [{ case: c, expectedVersion: 0 }], incident };
@@ -121,12 +124,13 @@ function revisionChange(incidentId: string, rev: number, gatewayId: string, when
       actor: { id: gatewayId, role: 'system' },
       data: { incidentId, rev },
     });
+    c.version = cur.version + 1;
     const prev = v.incident;
     const incident: IncidentRecord = {
       ...prev,
       revs: [...prev.revs, rev],
       revisions: [...prev.revisions, revision],
-      latest: rev > Math.max(...prev.revs) ? { rev } : prev.latest,
+      latest: rev > Math.max(...prev.revs) ? snap(rev) : prev.latest,
     };
     return { cases: [{ case: c, expectedVersion: cur.version }], incident };
   };
@@ -171,6 +175,64 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
     await expect(
       s.store.cases.commit({ cases: [{ case: { ...v2, description: 'x' }, expectedVersion: 2 }] }),
     ).rejects.toThrow(/append history/);
+  });
+
+  it.skipIf(skip)(
+    'a change that appends two history entries (close + evaluate) keeps both, and the next change appends after them',
+    async () => {
+      const c = fixtureCase({ at: at(0) });
+      await s.store.cases.commit({ cases: [{ case: c, expectedVersion: 0 }] });
+      const closed = advance(c, 'close', 'closed', at(1));
+      closed.history.push({ seq: 3, at: at(1), action: 'evaluate', actor: { id: 'system', role: 'system' } });
+      await s.store.cases.commit({ cases: [{ case: closed, expectedVersion: 1 }] });
+      const next = advance(closed, 'cancel', 'cancelled', at(2));
+      await s.peer.cases.commit({ cases: [{ case: next, expectedVersion: 2 }] });
+      const got = await s.store.cases.get(c.id);
+      expect(got?.version).toBe(3);
+      expect(got?.case.history.map((h) => [h.seq, h.action])).toEqual([
+        [1, 'report'],
+        [2, 'close'],
+        [3, 'evaluate'],
+        [4, 'cancel'],
+      ]);
+    },
+  );
+
+  it.skipIf(skip)(
+    'an upload is cited by one case: a second case claiming it is refused, on either instance',
+    async () => {
+      const a = fixtureCase({ at: at(50), evidence: ['att-once.jpg'] });
+      await s.store.cases.commit({ cases: [{ case: a, expectedVersion: 0 }], claims: ['att-once.jpg'] });
+      const b = fixtureCase({ at: at(51), evidence: ['att-once.jpg'] });
+      const err = await s.peer.cases
+        .commit({ cases: [{ case: b, expectedVersion: 0 }], claims: ['att-once.jpg'] })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(Duplicate);
+      expect((err as Duplicate).what).toBe('evidence');
+      expect(await s.store.cases.get(b.id)).toBeUndefined();
+      // the case that cites it may cite it again (a later change of the same case)
+      const a2 = advance(a, 'register', 'registered', at(52));
+      await s.peer.cases.commit({ cases: [{ case: a2, expectedVersion: 1 }], claims: ['att-once.jpg'] });
+      // two cases claiming one new upload at once: one wins
+      const [x, y] = [
+        fixtureCase({ at: at(53), evidence: ['att-race.jpg'] }),
+        fixtureCase({ at: at(54), evidence: ['att-race.jpg'] }),
+      ];
+      const r = await Promise.allSettled([
+        s.store.cases.commit({ cases: [{ case: x, expectedVersion: 0 }], claims: ['att-race.jpg'] }),
+        s.peer.cases.commit({ cases: [{ case: y, expectedVersion: 0 }], claims: ['att-race.jpg'] }),
+      ]);
+      expect(r.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(await s.store.cases.byEvidence('att-race.jpg')).toHaveLength(1);
+    },
+  );
+
+  it.skipIf(skip)("hands out each day's case sequence once, across instances", async () => {
+    const got = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? s.peer : s.store).cases.nextCaseSequence('20990301')),
+    );
+    expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await s.store.cases.nextCaseSequence('20990302')).toBe(1);
   });
 
   it.skipIf(skip)('two writers on one case: one wins, the other gets StaleVersion', async () => {
@@ -229,6 +291,8 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
         collectorId: i % 5 === 0 ? 'col-1' : undefined,
         deadline: i % 2 ? at(90) : at(5000),
       });
+      c.caseNumber = `2099010${i < 20 ? 1 : 2}${String(i).padStart(5, '0')}`;
+      if (i % 7 === 0) c.location.address = `解放路${i}号 Jiefang Rd 100%_`;
       const st = states[i % states.length];
       if (st !== 'reported')
         c = advance(c, 'register', st, at(100 + i), { unitId: i % 2 ? 'u-hwc' : 'u-sz' });
@@ -245,6 +309,12 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
       { overdueAt: at(1000) },
       { visibleTo: { unitId: 'u-hwc' } },
       { visibleTo: { reporterId: 'u-col-1' }, states: ['registered', 'closed'] },
+      { notOverdueAt: at(1000), states: ['dispatched', 'processing'] },
+      { caseNumberPrefix: '20990102' },
+      { caseNumberPrefix: '2099010100007' },
+      { text: 'jiefang RD' },
+      { text: '100%_' },
+      { text: 'litter', before: made[30]!.id },
     ];
     const ours = new Set(made.map((c) => c.id));
     for (const f of filters) {
@@ -351,15 +421,15 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
     async () => {
       const id = '01JINC00000000000000000001';
       const k = (rev: number, gatewayId = 'gw-a') => ({ incidentId: id, rev, gatewayId });
-      expect(await s.store.cases.applyIncident(k(1), revisionChange(id, 1, 'gw-a', at(600)))).toBe('applied');
-      expect(await s.peer.cases.applyIncident(k(1), revisionChange(id, 1, 'gw-a', at(600)))).toBe(
+      expect(await s.store.cases.applyIncident(k(0), revisionChange(id, 0, 'gw-a', at(600)))).toBe('applied');
+      expect(await s.peer.cases.applyIncident(k(0), revisionChange(id, 0, 'gw-a', at(600)))).toBe(
         'duplicate',
       );
       await expect(
-        s.peer.cases.applyIncident(k(2, 'gw-b'), revisionChange(id, 2, 'gw-b', at(601))),
+        s.peer.cases.applyIncident(k(1, 'gw-b'), revisionChange(id, 1, 'gw-b', at(601))),
       ).rejects.toBeInstanceOf(IncidentOwnedElsewhere);
-      // revisions 2..13 out of order, each twice, half on each instance, all at once
-      const revs = [7, 3, 12, 2, 9, 13, 5, 4, 11, 6, 10, 8];
+      // revisions 1..12 out of order, each twice, half on each instance, all at once
+      const revs = [6, 2, 11, 1, 8, 12, 4, 3, 10, 5, 9, 7];
       const outcomes = await Promise.all(
         [...revs, ...revs].map((rev, i) =>
           (i % 2 ? s.peer : s.store).cases.applyIncident(
@@ -371,11 +441,13 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
       expect(outcomes.filter((o) => o === 'applied')).toHaveLength(12);
       expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(12);
       const inc = (await s.store.cases.getIncident(id))!;
-      expect([...inc.revs].sort((a, b) => a - b)).toEqual([1, ...[...revs].sort((a, b) => a - b)]);
-      expect(inc.latest).toEqual({ rev: 13 });
+      expect([...inc.revs].sort((a, b) => a - b)).toEqual([0, ...[...revs].sort((a, b) => a - b)]);
+      expect(inc.latest).toEqual(snap(12));
       const c = (await s.store.cases.get(inc.caseId))!;
       const applied = c.case.history.filter((h) => h.action === 'incident_update').map((h) => h.data?.rev);
       expect([...applied].sort((a, b) => Number(a) - Number(b))).toEqual([...revs].sort((a, b) => a - b));
+      // PostgreSQL (two instances) applies them in revision order: each waits for the one before
+      if (s.store.kind === 'postgres') expect(applied).toEqual([...revs].sort((a, b) => a - b));
       expect(c.case.history.map((h) => h.seq)).toEqual(c.case.history.map((_, i) => i + 1));
       expect(c.version).toBe(13);
     },
@@ -637,8 +709,11 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
   );
 });
 
-it('versionOf is the last history seq', () => {
+it("versionOf is the case's own version (one per change, whatever the history entries)", () => {
   const c = fixtureCase({ at: at(0) });
   expect(versionOf(c)).toBe(1);
   expect(versionOf(advance(c, 'register', 'registered', at(1)))).toBe(2);
+  const closed = advance(c, 'close', 'closed', at(2));
+  closed.history.push({ seq: 3, at: at(2), action: 'evaluate', actor: { id: 'system', role: 'system' } });
+  expect([versionOf(closed), closed.history.length]).toEqual([2, 3]);
 });

@@ -78,7 +78,7 @@ export function isDuplicateCandidate(c: Omit<CaseRecord, 'history'>, q: Duplicat
   return sameZone || near;
 }
 
-export function matchesFilter(c: CaseRecord, f: CaseFilter): boolean {
+export function matchesFilter(c: Omit<CaseRecord, 'history'>, f: CaseFilter): boolean {
   const v = f.visibleTo;
   return (
     (!v ||
@@ -93,9 +93,20 @@ export function matchesFilter(c: CaseRecord, f: CaseFilter): boolean {
     (!f.collectorId || c.reporter.collectorId === f.collectorId) &&
     (!f.createdFrom || Date.parse(c.createdAt) >= Date.parse(f.createdFrom)) &&
     (!f.createdTo || Date.parse(c.createdAt) < Date.parse(f.createdTo)) &&
-    (!f.overdueAt ||
-      (isWithUnit(c.state as CaseState) && !!c.deadline && Date.parse(c.deadline) < Date.parse(f.overdueAt)))
+    (!f.overdueAt || overdueAt(c, f.overdueAt)) &&
+    (!f.notOverdueAt || !overdueAt(c, f.notOverdueAt)) &&
+    (!f.caseNumberPrefix || (c.caseNumber?.startsWith(f.caseNumberPrefix) ?? false)) &&
+    (!f.text || containsText(c, f.text)) &&
+    (!f.before || c.id < f.before)
   );
+}
+
+const overdueAt = (c: Omit<CaseRecord, 'history'>, at: string) =>
+  isWithUnit(c.state as CaseState) && !!c.deadline && Date.parse(c.deadline) < Date.parse(at);
+
+function containsText(c: Omit<CaseRecord, 'history'>, text: string): boolean {
+  const t = text.toLowerCase();
+  return [c.caseNumber, c.location.address, c.description].some((f) => f?.toLowerCase().includes(t) ?? false);
 }
 
 /** Offline intervals overlapping [from, to) from a device's on/offline changes in time order. */

@@ -25,7 +25,7 @@ export class StaleVersion extends Error {
 export class Duplicate extends Error {
   override name = 'Duplicate';
   constructor(
-    readonly what: 'case' | 'incident-revision' | 'idempotency-key' | 'gateway-config',
+    readonly what: 'case' | 'incident-revision' | 'idempotency-key' | 'gateway-config' | 'evidence',
     readonly key: string,
   ) {
     super(`${what} ${key} exists already`);

@@ -55,6 +55,7 @@ export function fixtureCase(o: FixtureInput): CaseRecord {
     verificationEvidence: [],
     duplicateCandidates: [],
     mergedFrom: [],
+    version: 1,
     history: [
       {
         seq: 1,
@@ -76,7 +77,13 @@ export function advance(
   patch: Partial<CaseRecord> = {},
   actorId = 'u-op',
 ): CaseRecord {
-  const n: CaseRecord = { ...structuredClone(c), ...patch, state: to, updatedAt: at };
+  const n: CaseRecord = {
+    ...structuredClone(c),
+    ...patch,
+    state: to,
+    updatedAt: at,
+    version: (c.version ?? 0) + 1,
+  };
   n.history.push({
     seq: n.history.length + 1,
     at,

@@ -5,12 +5,13 @@
  * database. Every read and write is async; queries are filters, pages and aggregates, never
  * "all cases". The same suite (`contract.test.ts`) runs against both implementations.
  *
- * Concurrency: a case's `version` is the seq of its last history entry. Every change appends at
- * least one history entry, so the version rises with each commit; a write names the version it
- * read and is refused with `StaleVersion` when the stored one moved on. History is append-only:
- * a write whose history does not extend the stored one is refused the same way.
+ * Concurrency: a case's `version` is `CaseRecord.version` (cases/records.ts `bumpVersion`, once
+ * per change: the number the API's If-Match / ETag carry). A write names the version it read and
+ * is refused with `StaleVersion` when the stored one moved on. History is append-only: every
+ * change appends at least one entry (a close appends two), never rewrites one.
  */
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import { versionOf } from '../../cases/records.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
 import type { BonusItem, BonusState } from '../../scoring/engine.js';
@@ -21,11 +22,11 @@ export * from './errors.js';
 
 export interface StoredCase {
   case: CaseRecord;
-  /** seq of the last history entry; what a write names as `expectedVersion` */
+  /** `CaseRecord.version`; what a write names as `expectedVersion` */
   version: number;
 }
 
-export const versionOf = (c: CaseRecord): number => c.history.at(-1)?.seq ?? 0;
+export { versionOf };
 
 /** A case as listed: everything but its history. */
 export type CaseSummary = Omit<CaseRecord, 'history'> & { version: number; historyLength: number };
@@ -45,6 +46,14 @@ export interface CaseFilter {
   createdTo?: string;
   /** with the unit, its deadline passed before this time (ISO): the overdue list */
   overdueAt?: string;
+  /** the opposite: not overdue at this time (ISO) */
+  notOverdueAt?: string;
+  /** 案卷号 equal to this or starting with it (a day: `20261201`) */
+  caseNumberPrefix?: string;
+  /** case-insensitive text in the 案卷号, address or description */
+  text?: string;
+  /** cursor: only cases older than this case id (ids sort by creation time) */
+  before?: string;
   /** a unit handler / reporter sees only these: cases of this unit or reported by this id */
   visibleTo?: { unitId?: string; reporterId?: string };
 }
@@ -89,6 +98,17 @@ export interface CaseChange {
   incident?: IncidentRecord;
   /** the intake answered under this key (refused with `Duplicate` if the key is taken) */
   idempotency?: IdempotencyRecord & { expiresAt: string };
+  /**
+   * uploads this change cites for the first time: refused with `Duplicate('evidence')` when any
+   * other case cites one already (an upload is evidence of one case)
+   */
+  claims?: string[];
+}
+
+/** What a committed change tells in-process listeners (live console, verdict log). */
+export interface CommittedChange {
+  cases?: CaseRecord[];
+  incidents?: IncidentRecord[];
 }
 
 /** A committed change waiting to be published (SSE relay on NATS), in commit order. */
@@ -106,6 +126,8 @@ export interface IncidentView {
   incident?: IncidentRecord;
   getCase(id: string): Promise<StoredCase | undefined>;
   duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]>;
+  byEvidence(name: string): Promise<string[]>;
+  nextCaseSequence(day: string): Promise<number>;
 }
 
 export interface RevisionKey {
@@ -141,6 +163,8 @@ export interface CaseRepository {
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'>;
   getIncident(id: string): Promise<IncidentRecord | undefined>;
+  /** the next 案卷号 sequence of a local day `YYYYMMDD` (1, 2, …; unique across instances) */
+  nextCaseSequence(day: string): Promise<number>;
 }
 
 export interface IdempotencyRepository {
@@ -249,6 +273,8 @@ export interface CentralStore {
   readonly scoring: ScoringRepository;
   readonly devices: DeviceRepository;
   readonly gatewayConfigs: GatewayConfigRepository;
+  /** call `listener` after each committed case change of this instance; returns unsubscribe */
+  onCommit(listener: (change: CommittedChange) => void): () => void;
   open(): Promise<void>;
   close(): Promise<void>;
 }

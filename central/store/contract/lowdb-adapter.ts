@@ -13,6 +13,8 @@
  * attachment directory hold those). lowdb cannot delete records, so expired idempotency keys are
  * ignored on read and `purgeExpired` removes none.
  */
+
+import { highestSequence } from '../../cases/case-number.js';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import { isOpen } from '../../cases/workflow.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
@@ -22,7 +24,8 @@ import { aggregateMonth } from '../../scoring/indicators.js';
 import { isBefore } from '../../scoring/month.js';
 import type { AuditEntry, ClosedMonth, MonthConfig, ScoringStore } from '../../scoring/store.js';
 import type { CaseStore } from '../index.js';
-import { isDuplicateCandidate, matchesFilter, offlineIntervalsOf, summaryOf } from './derive.js';
+import { KeyedChain } from './chain.js';
+import { isDuplicateCandidate, offlineIntervalsOf, summaryOf } from './derive.js';
 import {
   type AttachmentRepository,
   BonusChanged,
@@ -32,6 +35,7 @@ import {
   type CaseRepository,
   type CaseSummary,
   type CentralStore,
+  type CommittedChange,
   type DeviceRepository,
   Duplicate,
   type DuplicateQuery,
@@ -54,12 +58,11 @@ import {
 
 type Expiring = IdempotencyRecord & { expiresAt?: string };
 
-const newestFirst = (a: { id: string }, b: { id: string }) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 const stored = (c: CaseRecord | undefined): StoredCase | undefined =>
   c ? { case: c, version: versionOf(c) } : undefined;
 
 class AdapterCases implements CaseRepository {
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #chain = new KeyedChain();
   constructor(
     private readonly store: CaseStore,
     private readonly outbox: AdapterOutbox,
@@ -70,12 +73,8 @@ class AdapterCases implements CaseRepository {
   }
 
   async list(f: CaseFilter, p: Page): Promise<CasePage> {
-    // the state index when states are asked for (a year's closed cases are not visited)
-    const from = f.states
-      ? [...new Set(f.states)].flatMap((s) => this.store.casesInState(s)).sort(newestFirst)
-      : this.store.allCases();
-    const hits = from.filter((c) => matchesFilter(c, f));
-    return { total: hits.length, items: hits.slice(p.offset, p.offset + p.limit).map(summaryOf) };
+    const { total, items } = this.store.listCases(f, p);
+    return { total, items: items.map(summaryOf) };
   }
 
   async countByState(): Promise<Record<string, number>> {
@@ -101,11 +100,15 @@ class AdapterCases implements CaseRepository {
       const actual = cur ? versionOf(cur) : 0;
       if (actual !== w.expectedVersion || (w.expectedVersion === 0 && cur))
         return Promise.reject(new StaleVersion(w.case.id, w.expectedVersion, cur ? actual : undefined));
-      if (versionOf(w.case) <= actual)
+      if (versionOf(w.case) <= actual || w.case.history.length <= (cur?.history.length ?? 0))
         return Promise.reject(new Error(`case ${w.case.id}: a change must append history`));
     }
     const k = ch.idempotency;
     if (k && this.store.getIdempotency(k.key)) return Promise.reject(new Duplicate('idempotency-key', k.key));
+    const writing = new Set(ch.cases.map((w) => w.case.id));
+    for (const name of ch.claims ?? [])
+      if (this.store.casesByEvidence(name).some((id) => !writing.has(id)))
+        return Promise.reject(new Duplicate('evidence', name));
     const done = this.store.commit({
       cases: ch.cases.map((w) => w.case),
       incidents: ch.incident ? [ch.incident] : [],
@@ -119,35 +122,40 @@ class AdapterCases implements CaseRepository {
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {
-    const prev = this.#chains.get(key.incidentId) ?? Promise.resolve();
-    const run = prev
-      .catch(() => {})
-      .then(async () => {
-        const incident = this.store.getIncident(key.incidentId);
-        if (incident && incident.gatewayId !== key.gatewayId)
-          throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
-        if (incident?.revs.includes(key.rev)) return 'duplicate' as const;
-        const change = await build({
-          incident,
-          getCase: async (id) => stored(this.store.getCase(id)),
-          duplicateCandidates: async (q) => duplicatesIn(this.store, q),
-        });
-        if (!change.incident?.revs.includes(key.rev))
-          throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
-        await this.commit(change);
-        return 'applied' as const;
+    return this.#chain.run(key.incidentId, async () => {
+      const incident = this.store.getIncident(key.incidentId);
+      if (incident && incident.gatewayId !== key.gatewayId)
+        throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
+      if (incident?.revs.includes(key.rev)) {
+        // seen before, but its commit may have failed (disk full) and await its retry: the
+        // caller acks a duplicate, so only once what memory holds is durable
+        await this.store.durable();
+        return 'duplicate' as const;
+      }
+      const change = await build({
+        incident,
+        getCase: async (id) => stored(this.store.getCase(id)),
+        duplicateCandidates: async (q) => duplicatesIn(this.store, q),
+        byEvidence: async (name) => this.store.casesByEvidence(name).sort(),
+        nextCaseSequence: (day) => this.nextCaseSequence(day),
       });
-    this.#chains.set(key.incidentId, run);
-    void run
-      .catch(() => {})
-      .then(() => {
-        if (this.#chains.get(key.incidentId) === run) this.#chains.delete(key.incidentId);
-      });
-    return run;
+      if (!change.incident?.revs.includes(key.rev))
+        throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
+      await this.commit(change);
+      return 'applied' as const;
+    });
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
     return this.store.getIncident(id);
+  }
+
+  readonly #lastOfDay = { day: '', seq: 0 };
+  /** one process owns the store: continue after the highest number it holds for the day */
+  async nextCaseSequence(day: string): Promise<number> {
+    const last = this.#lastOfDay;
+    if (last.day !== day) Object.assign(last, { day, seq: highestSequence(this.store.allCases(), day) });
+    return ++last.seq;
   }
 }
 
@@ -366,6 +374,10 @@ export class LowdbAdapter implements CentralStore {
     this.cases = new AdapterCases(caseStore, this.notifications);
     this.idempotency = new AdapterIdempotency(caseStore);
     this.scoring = new AdapterScoring(scoringStore, caseStore);
+  }
+
+  onCommit(listener: (change: CommittedChange) => void): () => void {
+    return this.caseStore.onCommit((ch) => listener({ cases: ch.cases, incidents: ch.incidents }));
   }
 
   async open(): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import type postgres from 'postgres';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import { KeyedChain } from '../contract/chain.js';
 import { cellRange, columnsOf, isDuplicateCandidate } from '../contract/derive.js';
 import { Duplicate } from '../contract/errors.js';
 import {
@@ -48,6 +49,8 @@ function summary(r: CaseRow): CaseSummary {
   return { ...r.doc, version: r.version, historyLength: r.history_length };
 }
 
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
 /** The filter as SQL conditions (every one has an index, see migrations.ts). */
 function where(q: Q, f: CaseFilter) {
   const v = f.visibleTo;
@@ -55,16 +58,25 @@ function where(q: Q, f: CaseFilter) {
     v
       ? q`and (${v.unitId === undefined ? q`false` : q`unit_id = ${v.unitId}`} or ${v.reporterId === undefined ? q`false` : q`reporter_id = ${v.reporterId}`})`
       : q``,
-    f.states ? q`and state in ${q(f.states)}` : q``,
+    f.states ? (f.states.length ? q`and state in ${q(f.states)}` : q`and false`) : q``,
     f.unitId ? q`and unit_id = ${f.unitId}` : q``,
     f.gridCode ? q`and grid_code = ${f.gridCode}` : q``,
     f.category ? q`and category = ${f.category}` : q``,
-    f.sources ? q`and source in ${q(f.sources)}` : q``,
+    f.sources ? (f.sources.length ? q`and source in ${q(f.sources)}` : q`and false`) : q``,
     f.reporterId ? q`and reporter_id = ${f.reporterId}` : q``,
     f.collectorId ? q`and collector_id = ${f.collectorId}` : q``,
     f.createdFrom ? q`and created_at >= ${f.createdFrom}::timestamptz` : q``,
     f.createdTo ? q`and created_at < ${f.createdTo}::timestamptz` : q``,
     f.overdueAt ? q`and with_unit and deadline < ${f.overdueAt}::timestamptz` : q``,
+    f.notOverdueAt
+      ? q`and not (with_unit and coalesce(deadline < ${f.notOverdueAt}::timestamptz, false))`
+      : q``,
+    f.caseNumberPrefix ? q`and case_number like ${`${likeEscape(f.caseNumberPrefix)}%`}` : q``,
+    f.text
+      ? q`and (case_number ilike ${`%${likeEscape(f.text)}%`} or doc->'location'->>'address' ilike ${`%${likeEscape(f.text)}%`}
+          or doc->>'description' ilike ${`%${likeEscape(f.text)}%`})`
+      : q``,
+    f.before ? q`and id < ${f.before}` : q``,
   ];
   return parts.reduce((a, b) => q`${a} ${b}`, q`where true`);
 }
@@ -76,6 +88,19 @@ async function getCase(q: Q, id: string, forUpdate = false): Promise<StoredCase 
   const history = await q<{ entry: HistoryEntry }[]>`
     select entry from case_history where case_id = ${id} order by seq`;
   return { case: { ...row.doc, history: history.map((h) => h.entry) } as CaseRecord, version: row.version };
+}
+
+async function nextCaseSequence(q: Q, day: string): Promise<number> {
+  const [r] = await q<{ seq: number }[]>`
+    insert into case_numbers (day, seq) values (${day}, 1)
+    on conflict (day) do update set seq = case_numbers.seq + 1 returning seq`;
+  return r!.seq;
+}
+
+async function byEvidence(q: Q, name: string): Promise<string[]> {
+  const rows = await q<{ case_id: string }[]>`
+    select case_id from case_evidence where name = ${name} order by case_id`;
+  return rows.map((r) => r.case_id);
 }
 
 async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary[]> {
@@ -109,6 +134,7 @@ export function caseRow(q: Q, c: CaseRecord) {
     state: c.state,
     category: c.category,
     source: c.source,
+    case_number: c.caseNumber ?? null,
     unit_id: c.unitId ?? null,
     resp_unit: col.respUnit ?? null,
     grid_code: c.location.gridCode ?? null,
@@ -150,28 +176,42 @@ export function evidenceRows(c: CaseRecord) {
 
 async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
   const version = versionOf(c);
-  if (version <= expected || c.history.length < expected)
-    throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
   const { id: _id, ...values } = caseRow(q, c);
+  // history rows go after the stored ones (a close appends two entries under one version)
+  let storedHistory = 0;
   if (expected === 0) {
+    if (version <= 0 || c.history.length === 0)
+      throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
     const ins = await q`insert into cases ${q({ id: c.id, ...values })} on conflict (id) do nothing`;
     if (ins.count === 0) {
       const [cur] = await q<{ version: number }[]>`select version from cases where id = ${c.id}`;
       throw new StaleVersion(c.id, expected, cur?.version);
     }
   } else {
-    const up = await q`update cases set ${q(values)} where id = ${c.id} and version = ${expected}`;
-    if (up.count === 0) {
-      const [cur] = await q<{ version: number }[]>`select version from cases where id = ${c.id}`;
-      throw new StaleVersion(c.id, expected, cur?.version);
-    }
+    const [cur] = await q<{ version: number; history_length: number }[]>`
+      select version, history_length from cases where id = ${c.id} for update`;
+    if (cur?.version !== expected) throw new StaleVersion(c.id, expected, cur?.version);
+    storedHistory = cur.history_length;
+    if (version <= expected || c.history.length <= storedHistory)
+      throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
+    await q`update cases set ${q(values)} where id = ${c.id}`;
   }
-  const added = historyRows(q, c, expected);
+  const added = historyRows(q, c, storedHistory);
   if (added.length) await q`insert into case_history ${q(added)}`;
   const names = evidenceRows(c);
   if (names.length) await q`insert into case_evidence ${q(names)} on conflict do nothing`;
   await q`insert into notifications (case_id, version, state) values (${c.id}, ${version}, ${c.state})`;
   return version;
+}
+
+/** Refuse uploads another case cites already; the lock per name serialises two claims of one. */
+async function claim(q: Q, names: string[], writing: string[]): Promise<void> {
+  for (const name of [...new Set(names)].sort()) {
+    await q`select pg_advisory_xact_lock(hashtextextended(${`evidence:${name}`}, 0))`;
+    const [other] = await q`
+      select 1 from case_evidence where name = ${name} and not (case_id = any(${writing})) limit 1`;
+    if (other) throw new Duplicate('evidence', name);
+  }
 }
 
 async function writeIncident(q: Q, i: IncidentRecord): Promise<void> {
@@ -191,6 +231,12 @@ async function writeIncident(q: Q, i: IncidentRecord): Promise<void> {
 
 /** Everything of one change, inside the caller's transaction. */
 export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
+  if (ch.claims?.length)
+    await claim(
+      q,
+      ch.claims,
+      ch.cases.map((w) => w.case.id),
+    );
   for (const w of ch.cases) await writeCase(q, w.case, w.expectedVersion);
   if (ch.incident) await writeIncident(q, ch.incident);
   const k = ch.idempotency;
@@ -204,8 +250,19 @@ export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
   }
 }
 
+/** how long a revision waits for the one before it (another instance may be applying it) */
+const PREDECESSOR_WAIT_MS = 5000;
+const PREDECESSOR_POLL_MS = 50;
+
 export class PgCases implements CaseRepository {
-  constructor(private readonly sql: postgres.Sql) {}
+  readonly #chain = new KeyedChain();
+  /** revisions handed to this instance and not yet applied, per incident and rev */
+  readonly #pending = new Map<string, Map<number, Promise<unknown>>>();
+  constructor(
+    private readonly sql: postgres.Sql,
+    /** told each committed change, after its transaction committed */
+    private readonly committed: (ch: CaseChange) => void = () => {},
+  ) {}
 
   get(id: string): Promise<StoredCase | undefined> {
     return getCase(this.sql, id);
@@ -226,10 +283,8 @@ export class PgCases implements CaseRepository {
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
-  async byEvidence(name: string): Promise<string[]> {
-    const rows = await this.sql<{ case_id: string }[]>`
-      select case_id from case_evidence where name = ${name} order by case_id`;
-    return rows.map((r) => r.case_id);
+  byEvidence(name: string): Promise<string[]> {
+    return byEvidence(this.sql, name);
   }
 
   duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]> {
@@ -244,13 +299,49 @@ export class PgCases implements CaseRepository {
 
   async commit(ch: CaseChange): Promise<void> {
     await this.sql.begin((tx) => commitIn(tx, ch));
+    this.committed(ch);
   }
 
   async applyIncident(
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {
-    return this.sql.begin(async (tx) => {
+    // the revision before this one handed to this instance: wait for it; else it may be on
+    // another instance: wait until it is stored (or a while). Then in arrival order, under the lock.
+    const here = this.#pending.get(key.incidentId) ?? new Map<number, Promise<unknown>>();
+    this.#pending.set(key.incidentId, here);
+    const before = here.get(key.rev - 1);
+    const gate = before ? before.catch(() => {}) : this.#predecessor(key);
+    const run = gate.then(() => this.#chain.run(key.incidentId, () => this.#applyIncident(key, build)));
+    here.set(key.rev, run);
+    return run.finally(() => {
+      if (here.get(key.rev) === run) here.delete(key.rev);
+      if (!here.size && this.#pending.get(key.incidentId) === here) this.#pending.delete(key.incidentId);
+    });
+  }
+
+  /**
+   * The revisions of one incident may reach different instances: before applying rev n, give
+   * rev n-1 a moment to commit on the other one, so revisions apply in order. One that never
+   * comes (dropped by the gateway's outbox) only delays this one by `PREDECESSOR_WAIT_MS`.
+   */
+  async #predecessor(key: RevisionKey): Promise<void> {
+    if (key.rev === 0) return;
+    for (let waited = 0; waited < PREDECESSOR_WAIT_MS; waited += PREDECESSOR_POLL_MS) {
+      const [r] = await this.sql`
+        select 1 from incident_revisions where incident_id = ${key.incidentId} and rev in (${key.rev - 1}, ${key.rev})
+        limit 1`;
+      if (r) return;
+      await new Promise((res) => setTimeout(res, PREDECESSOR_POLL_MS));
+    }
+  }
+
+  async #applyIncident(
+    key: RevisionKey,
+    build: (view: IncidentView) => Promise<CaseChange>,
+  ): Promise<'applied' | 'duplicate'> {
+    let applied: CaseChange | undefined;
+    const outcome = await this.sql.begin(async (tx) => {
       // per-incident order across instances: the second waits here until the first committed
       await tx`select pg_advisory_xact_lock(hashtextextended(${key.incidentId}, 0))`;
       const [inc] = await tx<
@@ -264,17 +355,26 @@ export class PgCases implements CaseRepository {
         incident,
         getCase: (id) => getCase(tx, id),
         duplicateCandidates: (d) => duplicateCandidates(tx, d),
+        byEvidence: (name) => byEvidence(tx, name),
+        nextCaseSequence: (day) => nextCaseSequence(tx, day),
       });
       if (!change.incident?.revs.includes(key.rev))
         throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
       await commitIn(tx, change);
+      applied = change;
       return 'applied' as const;
     });
+    if (applied) this.committed(applied);
+    return outcome;
   }
 
   async getIncident(id: string): Promise<IncidentRecord | undefined> {
     const [r] = await this.sql<{ doc: IncidentRecord }[]>`select doc from incidents where id = ${id}`;
     return r?.doc;
+  }
+
+  nextCaseSequence(day: string): Promise<number> {
+    return nextCaseSequence(this.sql, day);
   }
 }
 

@@ -26,7 +26,9 @@ import { offlineIntervalsOf } from '../contract/derive.js';
 import { BonusChanged, Duplicate, MonthAlreadyClosed, MonthNotClosed } from '../contract/errors.js';
 import type {
   AttachmentRepository,
+  CaseChange,
   CentralStore,
+  CommittedChange,
   DeviceRepository,
   GatewayConfigRecord,
   GatewayConfigRepository,
@@ -336,13 +338,29 @@ export class PgStore implements CentralStore {
       onnotice: () => {},
     });
     const g = <T extends object>(r: T) => guarded(r, this.target);
-    this.cases = g(new PgCases(this.sql));
+    this.cases = g(new PgCases(this.sql, (ch) => this.#tell(ch)));
     this.idempotency = g(new PgIdempotency(this.sql));
     this.notifications = g(new PgNotifications(this.sql));
     this.attachments = g(new PgAttachments(this.sql));
     this.scoring = g(new PgScoring(this.sql));
     this.devices = g(new PgDevices(this.sql));
     this.gatewayConfigs = g(new PgGatewayConfigs(this.sql));
+  }
+
+  readonly #listeners = new Set<(ch: CommittedChange) => void>();
+  onCommit(listener: (ch: CommittedChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  #tell(ch: CaseChange): void {
+    const change = { cases: ch.cases.map((w) => w.case), incidents: ch.incident ? [ch.incident] : [] };
+    for (const l of this.#listeners) {
+      try {
+        l(change);
+      } catch {
+        // listeners are best effort (a closed SSE stream)
+      }
+    }
   }
 
   /** names of the migrations the last `open()` applied */

@@ -164,6 +164,18 @@ create table gateway_configs (
     name: '003_scoring_month_cases',
     sql: `create index cases_updated on cases (updated_at);`,
   },
+  {
+    name: '004_case_numbers',
+    sql: `
+alter table cases add column case_number text;
+update cases set case_number = doc->>'caseNumber';
+create index cases_case_number on cases (case_number text_pattern_ops);
+create table case_numbers (day text primary key, seq integer not null);
+insert into case_numbers (day, seq)
+  select left(case_number, 8), max(substr(case_number, 9)::integer) from cases
+  where case_number ~ '^[0-9]{13,}$' group by 1;
+`,
+  },
 ];
 
 /** one advisory lock id for "migrating" (any constant; both instances use the same) */
