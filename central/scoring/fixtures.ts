@@ -134,6 +134,7 @@ export function mkCase(s: CaseSpec): CaseRecord {
     c.state = to;
     c.updatedAt = at;
   }
+  c.version = c.history.length; // as the workflow leaves it: one version per change
   return c;
 }
 

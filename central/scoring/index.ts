@@ -81,10 +81,17 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
       });
       svc = s;
       deps.svc.addCitationCheck((name) => s.bonuses.citingNow(name));
-      const ready = (async () => {
-        await lowdb?.open();
-        await s.bonuses.loadCitations();
-      })();
+      // opened at the first request, not at build: a store that is still unreachable (PostgreSQL
+      // down at start) answers that request 503 and the next one tries again
+      let opened: Promise<void> | undefined;
+      const ready = () =>
+        (opened ??= (async () => {
+          await lowdb?.open();
+          await s.bonuses.loadCitations();
+        })().catch((e) => {
+          opened = undefined;
+          throw e;
+        }));
       return scoringRoutes(s, deps.users, ready);
     },
     service() {

@@ -86,15 +86,15 @@ async function send(
   });
 }
 
-/** `ready` resolves when the scoring store is open (routes wait for it). */
+/** `ready()` resolves when the scoring store is open (routes wait for it; a failure is retried next time). */
 export function scoringRoutes(
   svc: ScoringService,
   users: UserDirectory,
-  ready: Promise<void>,
+  ready: () => Promise<void>,
 ): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use('*', async (_c, next) => {
-    await ready;
+    await ready();
     await next();
   });
   const read = requireUser(users, READ);
