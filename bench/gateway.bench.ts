@@ -8,9 +8,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type OnvifCamera, startOnvifCamera } from '../test/simulators/onvif/index.js';
-import { startNatsServer } from '../test/support/nats-server.js';
-import { startGatewayProcess } from '../test/support/processes.js';
+import { startNatsServer } from '../sim/nats-server.js';
+import { type OnvifCamera, startOnvifCamera } from '../sim/onvif/index.js';
+import { startGatewayProcess } from '../sim/processes.js';
 import { benchFrames, detectorManifest } from './lib/camera-input.js';
 import { waitFor } from './lib/central.js';
 import { type Summary, summarize } from './lib/stats.js';

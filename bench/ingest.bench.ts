@@ -13,7 +13,7 @@ import { totalmem } from 'node:os';
 import { findDuplicates } from '../central/cases/records.js';
 import { CONSUMERS, Incident, STREAMS } from '../protocol/index.js';
 import { nats, provisionStreams } from '../protocol/transport.js';
-import { startNatsServer } from '../test/support/nats-server.js';
+import { startNatsServer } from '../sim/nats-server.js';
 import { centralWithCases, connect, incidents, publishBacklog, waitFor } from './lib/central.js';
 import { latency, ms, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';

@@ -18,10 +18,10 @@ import { encodeFrame, FrameSplitter, parseFrame, unescapeBytes, xor } from '../e
 import { decodeBody, decodeCapture } from '../edge/jt808/decode.js';
 import { encodeLocation, MSG } from '../edge/jt808/messages.js';
 import { decode, GatewayStatus, subjects } from '../protocol/index.js';
-import { type Jt808Terminal, startJt808Terminal } from '../test/simulators/jt808/index.js';
-import { scenario, timeline } from '../test/simulators/serial/index.js';
-import { startNatsServer } from '../test/support/nats-server.js';
-import { REPO_ROOT, startGatewayProcess } from '../test/support/processes.js';
+import { type Jt808Terminal, startJt808Terminal } from '../sim/jt808/index.js';
+import { startNatsServer } from '../sim/nats-server.js';
+import { REPO_ROOT, startGatewayProcess } from '../sim/processes.js';
+import { scenario, timeline } from '../sim/serial/index.js';
 import { haveShared, SHARED_TESTDATA } from './lib/paths.js';
 import { paired, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
@@ -303,7 +303,7 @@ const bench: Benchmark = {
         },
         notes: [
           `decode input: ${input.source}; ${input.frames} frames, ${(input.bytes.length / 1e6).toFixed(1)} MB; ${decoded} decoded to messages, ${framed} passed the framing-only checksum`,
-          `fleet: ${TERMINALS} simulated terminals (test/simulators/jt808, in the benchmark process) → one gateway process on 127.0.0.1 with acceptUnlisted and the demo rules, ${STEADY_S} s steady window after all authenticated; RSS from /proc every 500 ms; reports sent in the window against those answered with 0x8001 result 0 (counted at the terminals, answers up to 4.5 s after the window included), and the gateway's own frame counter from its heartbeats`,
+          `fleet: ${TERMINALS} simulated terminals (sim/jt808, in the benchmark process) → one gateway process on 127.0.0.1 with acceptUnlisted and the demo rules, ${STEADY_S} s steady window after all authenticated; RSS from /proc every 500 ms; reports sent in the window against those answered with 0x8001 result 0 (counted at the terminals, answers up to 4.5 s after the window included), and the gateway's own frame counter from its heartbeats`,
           `refusals counted by the gateway: ${many.refusals.join(', ') || 'none'}; authenticated ${many.authenticated}; connects retried under the start burst: ${many.retries}`,
           ...many.gwErrors.map((l) => `gateway error: ${l}`),
           `heartbeats received ${many.beats.ok}, invalid ${many.beats.bad}${many.beats.why ? ` (${many.beats.why})` : ''}`,

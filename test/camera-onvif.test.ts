@@ -27,7 +27,7 @@ import {
   type OnvifCamera,
   replayAvailable,
   startOnvifCamera,
-} from './simulators/onvif/index.js';
+} from '../sim/onvif/index.js';
 
 const quiet = { info() {}, warn() {} };
 const ONVIF = path.resolve(import.meta.dirname, '../../shared/testdata/onvif');
@@ -472,7 +472,7 @@ describe('camera - WS-Discovery (loopback unicast only)', () => {
 // WS-Discovery's real multicast path, in a private network namespace whose only interface is lo.
 const netnsCmd =
   'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && ' +
-  'exec node --import tsx test/simulators/onvif/netns-discovery.ts';
+  'exec node --import tsx sim/onvif/netns-discovery.ts';
 const canNetns = (() => {
   if (process.getuid?.() !== 0) return false;
   const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { timeout: 5000 });

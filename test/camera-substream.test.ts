@@ -12,7 +12,7 @@ import { pickProfiles } from '../edge/camera/capture/index.js';
 import { loadDetector } from '../edge/camera/detect/index.js';
 import { createCameraUnits } from '../edge/camera/index.js';
 import type { EdgeSinks, EdgeUnit, EvidenceImage, IncidentDraft } from '../edge/unit.js';
-import { makeTestFrames, type OnvifCamera, startOnvifCamera } from './simulators/onvif/index.js';
+import { makeTestFrames, type OnvifCamera, startOnvifCamera } from '../sim/onvif/index.js';
 import { freshDataDir } from './support/data-dir.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);

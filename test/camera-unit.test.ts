@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCameraUnits, parseCameraSection } from '../edge/camera/index.js';
 import type { EdgeSinks, EdgeUnit, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { Incident } from '../protocol/index.js';
-import { makeTestFrames, type OnvifCamera, startOnvifCamera } from './simulators/onvif/index.js';
+import { makeTestFrames, type OnvifCamera, startOnvifCamera } from '../sim/onvif/index.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);
 const log = { info() {}, warn() {}, error() {}, debug() {} };

@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, Incident, type IncidentInput, incidentMsgId, newId, subjects } from '../protocol/index.js';
 import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
-import { ZHENGXIANG } from './support/city-points.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 

@@ -14,6 +14,7 @@ import {
   Telemetry,
 } from '../protocol/index.js';
 import { evidenceStore, type NatsConnection, nats, putEvidence } from '../protocol/transport.js';
+import type { NatsServerHandle } from '../sim/nats-server.js';
 import {
   api,
   type CentralProcess,
@@ -26,7 +27,6 @@ import {
   TOKENS,
   until,
 } from './central-helpers.js';
-import type { NatsServerHandle } from './support/nats-server.js';
 
 let env: CentralWithNats | undefined;
 let server: NatsServerHandle;

@@ -34,8 +34,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { loadRules, scoringRouteGroup } from '../central/scoring/index.js';
+import { YANFENG } from '../sim/city-points.js';
 import { type AppRequestInit, appRequest } from './support/app-request.js';
-import { YANFENG } from './support/city-points.js';
 
 const clock = { t: 0 };
 const at = (local: string) => {

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '../protocol/transport.js';
+import { OUTSIDE, YANFENG, ZHUHUI } from '../sim/city-points.js';
 import {
   api,
   type CentralProcess,
@@ -19,7 +20,6 @@ import {
   TOKENS,
   until,
 } from './central-helpers.js';
-import { OUTSIDE, YANFENG, ZHUHUI } from './support/city-points.js';
 
 let env: CentralWithNats | undefined;
 let nc: NatsConnection;

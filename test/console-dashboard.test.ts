@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { Incident } from '../protocol/index.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
 import { fakeJpeg, litterIncident, TOKENS } from './central-helpers.js';
-import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
 // Monday 00:30 in the city: still Sunday in UTC, so a UTC day would put today's cases in yesterday
@@ -95,7 +95,10 @@ describe('console - dashboard', () => {
     await act(again.id, 'accept', TOKENS.handler(unit));
     // an upload is cited once: the second feedback brings its own photo
     const photo2 = await call('/api/attachments', TOKENS.handler(unit), undefined, fakeJpeg(400));
-    await act(again.id, 'feedback', TOKENS.handler(unit), { note: '已清理', attachments: [photo2.body.name] });
+    await act(again.id, 'feedback', TOKENS.handler(unit), {
+      note: '已清理',
+      attachments: [photo2.body.name],
+    });
     await act(again.id, 'rework', op, { note: '仍有垃圾' });
 
     const confirmed = await ai('cam-01', { name: 'yolo-demo', version: '2' });

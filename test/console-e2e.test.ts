@@ -25,6 +25,8 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
+import { ZHUHUI } from '../sim/city-points.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { api, type CentralProcess, litterIncident, spawnCentral, TOKENS, until } from './central-helpers.js';
 import {
   ensureConsoleBuilt,
@@ -36,8 +38,6 @@ import {
   signIn,
   visibleText,
 } from './console-support.js';
-import { ZHUHUI } from './support/city-points.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {} };
 const CAMERA = { id: 'cam-01', name: '解放路东口' };

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLASSIFIER, DETECTOR, type Stack, startStack } from '../sim/stack.js';
 import { api, TOKENS, until } from './central-helpers.js';
 import { ensureConsoleBuilt, hasChromium, launchChromium, shot, signIn } from './console-support.js';
-import { CLASSIFIER, DETECTOR, type Stack, startStack } from './support/stack.js';
 
 const GW = 'cp-xihu-01';
 const CAM = 'cam-east';

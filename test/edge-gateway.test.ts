@@ -27,8 +27,8 @@ import {
   type NatsConnection,
   provisionStreams,
 } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { litterDraft } from './support/incident-draft.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let server: NatsServerHandle;

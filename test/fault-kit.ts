@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { Incident, type IncidentInput, newId, STREAMS } from '../protocol/index.js';
 import { connectNats, type NatsConnection } from '../protocol/transport.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, spawnTs, until } from './support/processes.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { type ManagedProcess, spawnTs, until } from '../sim/processes.js';
 
 export const OPERATOR = 'demo-operator';
 

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../sim/processes.js';
 import {
   census,
   expectExactlyOnce,
@@ -18,7 +19,6 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
-import { until } from './support/processes.js';
 
 const N = 120; // per gateway
 /** minimum outage; the issue says minutes, CI keeps it short: CG_FAULT_OUTAGE_S=180 for the real drill */

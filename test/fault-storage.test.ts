@@ -27,8 +27,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../central/cases/model.js';
 import { createCentral } from '../central/central.js';
 import { DamagedFilesError } from '../central/store/damage.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
 import { ROOT, TOKENS, until } from './central-helpers.js';
-import { ZHENGXIANG } from './support/city-points.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cg-fault-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

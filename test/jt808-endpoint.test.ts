@@ -15,8 +15,8 @@ import { decodeResponse, MSG } from '../edge/jt808/messages.js';
 import { createJt808Unit, type Jt808Unit } from '../edge/jt808/unit.js';
 import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { type CommandRequest, Incident, type TrackPoint, validate } from '../protocol/index.js';
-import { type Jt808Terminal, startJt808Terminal } from './simulators/jt808/index.js';
-import { until as waitUntil } from './support/processes.js';
+import { type Jt808Terminal, startJt808Terminal } from '../sim/jt808/index.js';
+import { until as waitUntil } from '../sim/processes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO = path.join(ROOT, 'edge/vehicle/demo');

@@ -14,10 +14,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { centralPermissions, gatewayPermissions, renderAuthorization } from '../deploy/auth.js';
 import { encode, gatewayInboxPrefix, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
 import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { until } from '../sim/processes.js';
 import { incidents } from './fault-kit.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { until } from './support/processes.js';
 
 const quiet = { info() {}, warn() {} };
 const N = 3000;

@@ -9,7 +9,7 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle;

@@ -19,8 +19,8 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { fakeJpeg, litterIncident, publishIncident, until } from './central-helpers.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;

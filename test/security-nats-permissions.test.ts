@@ -35,9 +35,9 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { until } from '../sim/processes.js';
 import { litterDraft } from './support/incident-draft.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { until } from './support/processes.js';
 
 const quiet = process.env.DEBUG_SEC
   ? { info: console.log, warn: console.log, error: console.log, debug() {} }

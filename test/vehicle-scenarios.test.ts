@@ -19,7 +19,7 @@ import {
   startPtyPair,
   startTruckSimulator,
   timeline,
-} from './simulators/serial/index.js';
+} from '../sim/serial/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CANDUMP = path.resolve(ROOT, '../shared/testdata/can/pretty_j1939/candump.log');

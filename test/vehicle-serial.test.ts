@@ -11,12 +11,7 @@ import type { IncidentDraft } from '../edge/unit.js';
 import { createVehicleUnit } from '../edge/vehicle/index.js';
 import { SerialLine } from '../edge/vehicle/serial/line.js';
 import { Incident, validate } from '../protocol/index.js';
-import {
-  type PtyPair,
-  startPtyPair,
-  startTruckSimulator,
-  type TruckSimulator,
-} from './simulators/serial/index.js';
+import { type PtyPair, startPtyPair, startTruckSimulator, type TruckSimulator } from '../sim/serial/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vehicle-serial-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

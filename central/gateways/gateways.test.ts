@@ -14,8 +14,8 @@ import {
   subjects,
 } from '../../protocol/index.js';
 import { connectNats, type NatsConnection } from '../../protocol/transport.js';
-import { type NatsServerHandle, startNatsServer } from '../../test/support/nats-server.js';
-import { REPO_ROOT, until } from '../../test/support/processes.js';
+import { type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
+import { REPO_ROOT, until } from '../../sim/processes.js';
 import { loadUsers } from '../auth/index.js';
 import { ProblemError, problemResponse } from '../http/problem.js';
 import { apiGuard } from './guard.js';

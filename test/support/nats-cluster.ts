@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
-import { freePort, type NatsServerHandle, startNatsServer } from './nats-server.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
 
 export interface NatsCluster {
   nodes: NatsServerHandle[];

@@ -1,5 +1,5 @@
 /**
- * @module test/support/processes
+ * @module sim/processes
  * Start the project's own processes (central, gateways, simulators) as real child processes, the
  * way they run in the field, for the end-to-end tests, fault tests and the demo.
  */
@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ManagedProcess {
   name: string;

@@ -1,4 +1,4 @@
-/** @module test/simulators/onvif/auth  Server side of HTTP Basic and Digest (RFC 7616, MD5, qop=auth). */
+/** @module sim/onvif/auth  Server side of HTTP Basic and Digest (RFC 7616, MD5, qop=auth). */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 

@@ -1,17 +1,18 @@
 /**
- * @module central/store/scale.bench
+ * @module bench/store-scale
  * Per-operation cost of central's case path as the store grows: one incident through
  * `CaseService.ingestIncident` (from-incident → duplicate search → LowdbCaseStore.commit with its
  * journal append), one `register` transition, one list query (`listCases`, first page, no filter
  * and `state=reported`), one metrics count — each with N generated cases stored (a year, with
  * histories). In-process, no NATS: this isolates central's own cost from JetStream's.
  *
- *   nice -n 10 npx tsx central/store/scale.bench.ts [sizes=10000,100000]
- *   nice -n 10 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx central/store/scale.bench.ts 100000
+ *   nice -n 10 npx tsx bench/store-scale.ts [sizes=10000,100000]
+ *   nice -n 10 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/store-scale.ts 100000
  */
-import { centralWithCases, incidents } from '../../bench/lib/central.js';
-import { Incident } from '../../protocol/index.js';
-import { CaseQuery, listCases } from '../cases/query.js';
+
+import { CaseQuery, listCases } from '../central/cases/query.js';
+import { Incident } from '../protocol/index.js';
+import { centralWithCases, incidents } from './lib/central.js';
 
 const sizes = (process.argv[2] ?? '10000,100000').split(',').map(Number);
 const INCIDENTS = 500;

@@ -1,4 +1,4 @@
-/** @module test/simulators/onvif/frames  Frame sequences: a folder of JPEGs, or generated test frames. */
+/** @module sim/onvif/frames  Frame sequences: a folder of JPEGs, or generated test frames. */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';

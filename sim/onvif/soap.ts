@@ -1,5 +1,5 @@
 /**
- * @module test/simulators/onvif/soap
+ * @module sim/onvif/soap
  * SOAP envelopes a typical ONVIF camera answers with (tds/trt/tt prefixes), the request parser
  * (operation name, WS-UsernameToken) and the NotAuthorized fault.
  */

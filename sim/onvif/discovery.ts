@@ -1,5 +1,5 @@
 /**
- * @module test/simulators/onvif/discovery
+ * @module sim/onvif/discovery
  * A WS-Discovery responder bound to 127.0.0.1 (unicast only): answers a Probe with a ProbeMatch
  * naming the camera's XAddrs and scopes. Tests point the prober at this address; nothing is
  * multicast on a real interface.

@@ -1,5 +1,5 @@
 /**
- * @module test/simulators/jt808/terminal
+ * @module sim/jt808/terminal
  * A JT/T 808 vehicle terminal over a real TCP socket: registers (0x0100), authenticates with the
  * code it was given (0x0102), drives a scenario of the serial truck simulator sending 0x0200
  * reports, goes out of coverage for a while and re-sends that stretch as a 0x0704 blind-area
@@ -8,8 +8,8 @@
  * on the IO status item 0x2A (bits 0/1, vendor `generic-io`) and on vendor item 0xE6 (`citygrid-sim`).
  */
 import { connect, type Socket } from 'node:net';
-import { encodeFrame, FrameSplitter, parseFrame } from '../../../edge/jt808/codec.js';
-import { decodeResponse, encodeLocation, gbk, MSG, toGbk } from '../../../edge/jt808/messages.js';
+import { encodeFrame, FrameSplitter, parseFrame } from '../../edge/jt808/codec.js';
+import { decodeResponse, encodeLocation, gbk, MSG, toGbk } from '../../edge/jt808/messages.js';
 import { type Sample, type ScenarioName, scenario, timeline } from '../serial/index.js';
 
 export interface Jt808TerminalOptions {

@@ -1,5 +1,5 @@
 /**
- * @module test/simulators/onvif
+ * @module sim/onvif
  * An ONVIF camera on 127.0.0.1 for tests and the demo: the SOAP operations node-onvif's init()
  * needs, a JPEG snapshot URL with Basic or Digest auth, frame sequences, the quirks real cameras
  * have (switchable per instance), fault injection, and replay of recorded Bosch/Dahua answers.

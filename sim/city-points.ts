@@ -1,5 +1,6 @@
 /**
- * Named points of the shipped 衡阳 seed (central/seed), so a test says which grid it means
+ * @module sim/city-points
+ * Named points of the shipped 衡阳 seed (central/seed), so a test (or the demo stack) says which grid it means
  * instead of repeating coordinates. `ZHENGXIANG` lies in a 蒸湘区 grid (01.04 litter there routes
  * to 蒸湘区环卫局 `bs-hw`), `YANFENG` in a 雁峰区 grid (→ `dc-hw`), `ZHUHUI` in a 珠晖区 grid east
  * of the 湘江 (→ `nh-hw`), `OUTSIDE` in no grid at all.

@@ -1,12 +1,12 @@
 /**
- * @module test/simulators/serial/timeline
+ * @module sim/serial/timeline
  * A scenario plan → one sample per simulated step (position, speed, heading, body, cover), and
  * each sample → the NMEA sentences and CAN frames a real truck would send for it.
  */
 
-import { j1939MakeId } from '../../../edge/vehicle/can/j1939.js';
-import { encodeSlcan } from '../../../edge/vehicle/can/slcan.js';
-import { formatSentence } from '../../../edge/vehicle/gnss/nmea.js';
+import { j1939MakeId } from '../../edge/vehicle/can/j1939.js';
+import { encodeSlcan } from '../../edge/vehicle/can/slcan.js';
+import { formatSentence } from '../../edge/vehicle/gnss/nmea.js';
 import type { Leg, LonLat } from './scenarios.js';
 
 export interface Sample {

@@ -1,10 +1,10 @@
 /**
- * @module test/simulators/onvif/cli
+ * @module sim/onvif/cli
  * Start one or more simulated ONVIF cameras on 127.0.0.1 for the demo. Prints one JSON line per
  * camera ({ id, xaddr, port, discoveryPort }) then "ready"; stops cleanly on SIGINT/SIGTERM.
  *
  * @example
- *   tsx test/simulators/onvif/cli.ts --cameras gate-1:models/scenes/parking,gate-2 --user admin --pass admin
+ *   tsx sim/onvif/cli.ts --cameras gate-1:models/scenes/parking,gate-2 --user admin --pass admin
  */
 import { Command } from 'commander';
 import { type OnvifCamera, startOnvifCamera } from './index.js';

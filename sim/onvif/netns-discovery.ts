@@ -1,12 +1,12 @@
 /**
- * @module test/simulators/onvif/netns-discovery
+ * @module sim/onvif/netns-discovery
  * Run INSIDE a private network namespace only (`unshare -n`, lo up with multicast and a
  * 224.0.0.0/4 route): a simulated camera joins the WS-Discovery group and the real multicast
  * probe of discoverCameras() finds it. Refuses to run when any interface besides lo exists, so a
  * probe can never reach a real network. Prints the result as one JSON line.
  */
 import os from 'node:os';
-import { discoverCameras } from '../../../edge/camera/capture/discovery.js';
+import { discoverCameras } from '../../edge/camera/capture/discovery.js';
 import { startOnvifCamera } from './index.js';
 
 const ifaces = Object.keys(os.networkInterfaces());

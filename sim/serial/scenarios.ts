@@ -1,5 +1,5 @@
 /**
- * @module test/simulators/serial/scenarios
+ * @module sim/serial/scenarios
  * Scenario scripts for the truck simulator, on the demo city's route (edge/vehicle/demo): a plan is
  * a list of legs (drive along points at a speed, cover open or not) and stops (body raised or not).
  * Every scenario ends unloading at the approved disposal site, which alone must raise nothing.

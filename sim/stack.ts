@@ -1,5 +1,5 @@
 /**
- * @module test/support/stack
+ * @module sim/stack
  * The whole system on one machine, as real processes: nats-server (JetStream), central, a
  * checkpoint gateway fed by simulated ONVIF cameras, and a vehicle gateway fed by a simulated
  * truck on socat pseudo-terminals, and a JT/T 808 gateway with a simulated terminal over TCP. The demo (`npm run demo`) and the end-to-end tests use it.
@@ -8,23 +8,18 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { type Jt808Terminal, startJt808Terminal } from '../simulators/jt808/index.js';
-import {
-  loadFrameDir,
-  makeTestFrames,
-  type OnvifCamera,
-  startOnvifCamera,
-} from '../simulators/onvif/index.js';
+import { ZHENGXIANG } from './city-points.js';
+import { type Jt808Terminal, startJt808Terminal } from './jt808/index.js';
+import { type NatsServerHandle, startNatsServer } from './nats-server.js';
+import { loadFrameDir, makeTestFrames, type OnvifCamera, startOnvifCamera } from './onvif/index.js';
+import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './processes.js';
 import {
   type PtyPair,
   type ScenarioName,
   startPtyPair,
   startTruckSimulator,
   type TruckSimulator,
-} from '../simulators/serial/index.js';
-import { ZHENGXIANG } from './city-points.js';
-import { type NatsServerHandle, startNatsServer } from './nats-server.js';
-import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './processes.js';
+} from './serial/index.js';
 
 export const DETECTOR = join(REPO_ROOT, 'models/detector/manifest.json');
 /** the real pretrained detector (vendored YOLOX-Nano, COCO): people and vehicles */

@@ -1,8 +1,8 @@
 /**
- * @module test/simulators/serial/cli
+ * @module sim/serial/cli
  * Run the truck simulator from a shell (the demo does): makes its own socat pty pairs in
  * --pty-dir (the unit reads <dir>/gps-b and <dir>/can-b) or writes to given ports.
- *   tsx test/simulators/serial/cli.ts --pty-dir /tmp/truck --scenario speeding --loop
+ *   tsx sim/serial/cli.ts --pty-dir /tmp/truck --scenario speeding --loop
  */
 import { mkdirSync } from 'node:fs';
 import { Command } from 'commander';

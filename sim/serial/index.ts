@@ -1,7 +1,7 @@
 /**
- * @module test/simulators/serial
+ * @module sim/serial
  * The serial truck simulator (NMEA + SLCAN on socat ptys) for tests and the demo.
- * CLI: `tsx test/simulators/serial/cli.ts --pty-dir <dir> --scenario speeding --loop`.
+ * CLI: `tsx sim/serial/cli.ts --pty-dir <dir> --scenario speeding --loop`.
  */
 export { type PtyPair, startPtyPair } from './pty.js';
 export { EXPECTED, type Leg, SCENARIOS, type ScenarioName, scenario } from './scenarios.js';

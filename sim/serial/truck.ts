@@ -1,5 +1,5 @@
 /**
- * @module test/simulators/serial/truck
+ * @module sim/serial/truck
  * A muck truck on a serial line: drives a scenario along the demo route, writing NMEA (RMC+GGA)
  * to the GNSS pty and SLCAN frames to the CAN pty, and answering the SLCAN adapter commands
  * (`Sn`, `O`, `C`) as a Lawicel adapter does. Real time (1 Hz) for the demo, or fast-forward
@@ -13,8 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { SerialPort } from 'serialport';
-import { type CanFrame, parseCandumpLine } from '../../../edge/vehicle/can/frame.js';
-import { encodeSlcan } from '../../../edge/vehicle/can/slcan.js';
+import { type CanFrame, parseCandumpLine } from '../../edge/vehicle/can/frame.js';
+import { encodeSlcan } from '../../edge/vehicle/can/slcan.js';
 import { type Leg, type ScenarioName, scenario } from './scenarios.js';
 import { nmeaFor, type Sample, slcanFor, timeline } from './timeline.js';
 

@@ -1,5 +1,5 @@
 /**
- * @module test/support/nats-server
+ * @module sim/nats-server
  * Starts a real `nats-server -js` (Debian package) on a free loopback port with its own store
  * directory, for tests and the demo. Can be stopped and restarted on the same port and store, so
  * fault tests can take NATS away and bring it back.

@@ -1,12 +1,12 @@
 /**
- * @module test/simulators/onvif/replay
+ * @module sim/onvif/replay
  * Recorded responses of real cameras (../shared/testdata/onvif, read at runtime, never copied),
  * with their LAN addresses rewritten to the simulator's loopback address so nothing leaves the box.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const ONVIF_TESTDATA = path.resolve(import.meta.dirname, '../../../../shared/testdata/onvif');
+export const ONVIF_TESTDATA = path.resolve(import.meta.dirname, '../../../shared/testdata/onvif');
 
 export type ReplayCamera = 'bosch' | 'dahua';
 

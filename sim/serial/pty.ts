@@ -1,5 +1,5 @@
 /**
- * @module test/simulators/serial/pty
+ * @module sim/serial/pty
  * A socat pseudo-terminal pair with stable link paths: the simulator writes one end (`a`), the
  * unit reads the other (`b`). `restart()` brings the pair back at the same paths, as a USB
  * device coming back would.
