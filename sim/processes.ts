@@ -4,7 +4,7 @@
  * way they run in the field, for the end-to-end tests, fault tests and the demo.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,8 +22,10 @@ export interface ManagedProcess {
 
 export interface SpawnOptions {
   name: string;
-  /** a TypeScript entry relative to the repo root, run with tsx */
+  /** an entry relative to the repo root (or absolute): `.ts` runs with tsx, built `.js` with plain node */
   script: string;
+  /** working directory (default the repo root) */
+  cwd?: string;
   args?: string[];
   env?: Record<string, string>;
   /** resolve once a printed line matches; the match is returned */
@@ -36,11 +38,12 @@ export interface SpawnOptions {
 export async function spawnTs(
   opts: SpawnOptions,
 ): Promise<{ proc: ManagedProcess; match?: RegExpMatchArray }> {
+  const entry = resolve(REPO_ROOT, opts.script);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(REPO_ROOT, opts.script), ...(opts.args ?? [])],
+    [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, ...(opts.args ?? [])],
     {
-      cwd: REPO_ROOT,
+      cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
