@@ -22,6 +22,7 @@ import { type Jt808Terminal, startJt808Terminal } from '../sim/jt808/index.js';
 import { startNatsServer } from '../sim/nats-server.js';
 import { REPO_ROOT, startGatewayProcess } from '../sim/processes.js';
 import { scenario, timeline } from '../sim/serial/index.js';
+import { until } from '../test/support/until.js';
 import { haveShared, SHARED_TESTDATA } from './lib/paths.js';
 import { paired, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
@@ -53,20 +54,16 @@ function eachSegment(bytes: Buffer, f: (seg: Buffer) => boolean): number {
 }
 
 /** The gateway process is up once its endpoint accepts a connection. */
-async function listening(port: number, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
+function listening(port: number, ms: number): Promise<true> {
+  const accepts = () =>
+    new Promise<boolean>((res) => {
       const s = netConnect({ host: '127.0.0.1', port }, () => {
         s.destroy();
         res(true);
       });
       s.on('error', () => res(false));
     });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`gateway endpoint 127.0.0.1:${port} not listening after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return until(accepts, `gateway endpoint 127.0.0.1:${port} listening`, ms, 200);
 }
 
 /** real frames that pass strict decoding, plus generated reports and batches */

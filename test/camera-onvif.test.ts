@@ -28,6 +28,7 @@ import {
   replayAvailable,
   startOnvifCamera,
 } from '../sim/onvif/index.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };
 const ONVIF = path.resolve(import.meta.dirname, '../../shared/testdata/onvif');
@@ -35,14 +36,6 @@ let frames: Buffer[];
 beforeAll(async () => {
   frames = await makeTestFrames(3, 160, 90);
 });
-
-async function until(cond: () => boolean, what: string, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('camera - onvif init and snapshot', () => {
   it('init by xaddr with WS-Security, digest snapshot, padded URIs, image/jpg, camera clock 2.5 years behind', async () => {
@@ -439,7 +432,7 @@ describe('camera - WS-Discovery (loopback unicast only)', () => {
       const ac = new AbortController();
       const running = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
       const queued = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
-      while (probes === 0) await new Promise((r) => setTimeout(r, 10));
+      await until(() => probes > 0, 'the first probe');
       ac.abort();
       await expect(running).rejects.toThrow('discovery cancelled');
       await expect(queued).rejects.toThrow('discovery cancelled');

@@ -150,20 +150,6 @@ export async function api(
   return { status: r.status, body: parsed, headers: r.headers };
 }
 
-export async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** A camera litter incident inside the demo city's first grid. */
 export function litterIncident(over: Partial<IncidentInput> = {}): IncidentInput {
   const now = new Date().toISOString();

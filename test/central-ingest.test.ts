@@ -25,8 +25,8 @@ import {
   startCentralWithNats,
   stopCentralWithNats,
   TOKENS,
-  until,
 } from './central-helpers.js';
+import { until } from './support/until.js';
 
 let env: CentralWithNats | undefined;
 let server: NatsServerHandle;
@@ -49,10 +49,10 @@ describe('central ingest - incidents', () => {
     const ref = await putEvidence(os, 'ev-litter-1.jpg', jpeg, 'annotated');
     const inc = litterIncident({ evidence: [ref] });
     await publish(inc);
-    const list = await until('case listed', async () => {
+    const list = await until(async () => {
       const r = await api(central.url, '/api/cases', op);
       return r.body.total >= 1 && r.body;
-    });
+    }, 'case listed');
     const summary = list.items.find((k: any) => k.refs.incidentIds.includes(inc.id));
     expect(summary).toMatchObject({ state: 'reported', source: 'ai', category: '01.04' });
     expect(summary.location.gridCode).toMatch(/^\d{15}$/);
@@ -75,10 +75,10 @@ describe('central ingest - incidents', () => {
     await nc
       .jetstream()
       .publish(subjects.incident('cp-01'), encode(Incident, inc), { msgID: `${inc.id}.0.replay` });
-    await until('duplicate counted', async () => {
+    await until(async () => {
       const m = await api(central.url, '/api/metrics', undefined);
       return /cg_central_duplicates_total\{kind="incident"\} 1/.test(m.body);
-    });
+    }, 'duplicate counted');
     const after = await api(central.url, `/api/cases/${summary.id}`, op);
     expect(after.body.history).toHaveLength(one.body.history.length);
     expect((await api(central.url, '/api/cases', op)).body.total).toBe(list.total);
@@ -93,10 +93,10 @@ describe('central ingest - incidents', () => {
       evidence: [endRef],
     };
     await publish(end);
-    const ended = await until('end attached', async () => {
+    const ended = await until(async () => {
       const r = await api(central.url, `/api/cases/${summary.id}`, op);
       return r.body.verificationEvidence.length === 1 && r.body;
-    });
+    }, 'end attached');
     expect(ended.verificationEvidence[0]).toMatchObject({ name: 'ev-litter-1-end.jpg', role: 'end' });
     expect(ended.history.at(-1).action).toBe('incident_end');
     expect(ended.state).toBe('reported');
@@ -113,10 +113,10 @@ describe('central ingest - incidents', () => {
     expect(dl.reason).toMatch(/id/);
     const m2 = await sub.next({ expires: 10_000 });
     expect(DeadLetter.parse(m2!.json()).reason).toMatch(/does not match subject/);
-    const metrics = await until('dead letters counted', async () => {
+    const metrics = await until(async () => {
       const r = await api(central.url, '/api/metrics', undefined);
       return /cg_central_dead_letters_total\{kind="incident"\} 2/.test(r.body) && r.body;
-    });
+    }, 'dead letters counted');
     expect(metrics).toMatch(/cg_central_cases\{state="reported"\} \d+/);
   });
 });
@@ -133,10 +133,10 @@ describe('central ingest - resilience', () => {
     });
     await publish(a);
     await publish(b);
-    const second = await until('second case', async () => {
+    const second = await until(async () => {
       const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
       return r.body.items.find((k: any) => k.refs.incidentIds.includes(b.id));
-    });
+    }, 'second case');
     const first = (await api(central.url, '/api/cases?source=ai&limit=500', op)).body.items.find((k: any) =>
       k.refs.incidentIds.includes(a.id),
     );
@@ -148,7 +148,6 @@ describe('central ingest - resilience', () => {
     await server.start();
     const inc = litterIncident({ category: '01.02', kind: 'exposed_garbage' });
     await until(
-      'publish after restart',
       async () => {
         try {
           await publish(inc);
@@ -157,14 +156,15 @@ describe('central ingest - resilience', () => {
           return false;
         }
       },
+      'publish after restart',
       20_000,
     );
     await until(
-      'case after restart',
       async () => {
         const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
         return r.body.items.some((k: any) => k.refs.incidentIds.includes(inc.id));
       },
+      'case after restart',
       30_000,
     );
     expect((await api(central.url, '/api/health', undefined)).body.nats).toBe('connected');
@@ -199,10 +199,10 @@ describe('central ingest - devices', () => {
       }),
     );
     await js.publish(subjects.telemetry('veh-7'), new TextEncoder().encode('{"v":1,"points":[]}'));
-    const board = await until('board updated', async () => {
+    const board = await until(async () => {
       const r = await api(central.url, '/api/devices', op);
       return r.body.vehicles?.length === 1 && r.body.gateways?.length === 1 && r.body;
-    });
+    }, 'board updated');
     expect(board.gateways[0]).toMatchObject({ gatewayId: 'veh-7', online: true });
     expect(board.gateways[0].devices['gps-1'].online).toBe(true);
     const track = await api(central.url, '/api/devices/vehicles/truck-7/track', op);
@@ -222,16 +222,16 @@ describe('central ingest - devices', () => {
         }),
       );
     }
-    const full = await until('burst stored', async () => {
+    const full = await until(async () => {
       const r = await api(central.url, '/api/devices/vehicles/truck-7/track', op);
       return r.body.points.length === 41 && r.body;
-    });
+    }, 'burst stored');
     const times = full.points.map((p: { t: string }) => p.t);
     expect([...times].sort()).toEqual(times);
-    await until('telemetry dead letter counted', async () => {
+    await until(async () => {
       const r = await api(central.url, '/api/metrics', undefined);
       return /cg_central_dead_letters_total\{kind="telemetry"\} 1/.test(r.body);
-    });
+    }, 'telemetry dead letter counted');
     expect((await api(central.url, '/api/devices', TOKENS.collector)).status).toBe(403);
     void nats;
   });

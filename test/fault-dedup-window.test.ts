@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STREAMS } from '../protocol/index.js';
 import { nats } from '../protocol/transport.js';
-import { until } from '../sim/processes.js';
 import {
   census,
   expectExactlyOnce,
@@ -22,6 +21,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
+import { until } from './support/until.js';
 
 const N = 60;
 const rig = new FaultRig('dedup');

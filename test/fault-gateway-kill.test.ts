@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { until } from '../sim/processes.js';
 import {
   census,
   expectExactlyOnce,
@@ -18,6 +17,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
+import { until } from './support/until.js';
 
 const KILLS = Number(process.env.CG_FAULT_KILLS ?? 20);
 const N = 400;

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
 import { connectNats, type NatsConnection } from '../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import { type ManagedProcess, until } from '../sim/processes.js';
+import type { ManagedProcess } from '../sim/processes.js';
 import {
   census,
   fetchFresh,
@@ -24,6 +24,7 @@ import {
   startCentralProcess,
   streamCount,
 } from './fault-kit.js';
+import { until } from './support/until.js';
 
 const MESSAGES = 5000;
 const REQUESTS = 5000;

@@ -11,7 +11,8 @@ import { expect } from 'vitest';
 import { Incident, type IncidentInput, newId, STREAMS } from '../protocol/index.js';
 import { connectNats, type NatsConnection } from '../protocol/transport.js';
 import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import { type ManagedProcess, spawnTs, until } from '../sim/processes.js';
+import { type ManagedProcess, spawnTs } from '../sim/processes.js';
+import { until } from './support/until.js';
 
 export const OPERATOR = 'demo-operator';
 

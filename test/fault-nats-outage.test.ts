@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { until } from '../sim/processes.js';
 import {
   census,
   expectExactlyOnce,
@@ -19,6 +18,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
+import { until } from './support/until.js';
 
 const N = 120; // per gateway
 /** minimum outage; the issue says minutes, CI keeps it short: CG_FAULT_OUTAGE_S=180 for the real drill */

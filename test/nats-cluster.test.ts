@@ -15,9 +15,9 @@ import { centralPermissions, gatewayPermissions, renderAuthorization } from '../
 import { encode, gatewayInboxPrefix, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
 import { connectNats, type NatsConnection, provisionStreams } from '../protocol/transport.js';
 import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import { until } from '../sim/processes.js';
 import { incidents } from './fault-kit.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };
 const N = 3000;

@@ -18,8 +18,9 @@ import {
   putEvidence,
 } from '../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import { type ManagedProcess, until } from '../sim/processes.js';
+import type { ManagedProcess } from '../sim/processes.js';
 import { census, incidents, OPERATOR, startCentralProcess } from './fault-kit.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle | undefined;

@@ -36,8 +36,8 @@ import {
   putEvidence,
 } from '../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import { until } from '../sim/processes.js';
 import { litterDraft } from './support/incident-draft.js';
+import { until } from './support/until.js';
 
 const quiet = process.env.DEBUG_SEC
   ? { info: console.log, warn: console.log, error: console.log, debug() {} }

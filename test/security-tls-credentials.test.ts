@@ -13,8 +13,9 @@ import { parse as parseYaml } from 'yaml';
 import { STREAMS } from '../protocol/index.js';
 import { connectNats, type NatsConnection, nats, provisionStreams } from '../protocol/transport.js';
 import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import { type ManagedProcess, spawnTs, startGatewayProcess, until } from '../sim/processes.js';
+import { type ManagedProcess, spawnTs, startGatewayProcess } from '../sim/processes.js';
 import { litterDraft } from './support/incident-draft.js';
+import { until } from './support/until.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const quiet = { info() {}, warn() {} };

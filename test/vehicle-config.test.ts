@@ -9,6 +9,7 @@ import { configRows } from '../edge/vehicle/config-doc.js';
 import { createVehicleUnit, VehicleSection } from '../edge/vehicle/index.js';
 import { inCorridor, loadGeo, siteAt } from '../edge/vehicle/rules/geo.js';
 import { formatIssues } from '../protocol/index.js';
+import { until } from './support/until.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO = path.join(ROOT, 'edge/vehicle/demo');
@@ -140,9 +141,11 @@ describe('vehicle config', () => {
           { v: 1, requestId: 'q', verb: 'where', sentAt: new Date().toISOString() },
           undefined as never,
         ))!;
-      const end = Date.now() + 5000;
-      while (!('dumpBodyRaised' in ((await where()).signals as object)) && Date.now() < end)
-        await new Promise((r) => setTimeout(r, 25));
+      await until(
+        async () => 'dumpBodyRaised' in ((await where()).signals as object),
+        'the DI signals',
+        5000,
+      );
       expect((await where()).signals).toEqual({ dumpBodyRaised: true, coverOpen: false });
       expect((await where()).position).toBeNull();
       expect(unit.devices().find((d) => d.type === 'di')).toMatchObject({ online: true });
@@ -169,13 +172,6 @@ describe('vehicle config', () => {
       { gatewayId: 'gw-1', dataDir: mkdtempSync(path.join(dir, 'di-')), log },
     );
     const di = () => drafts.filter((d) => d.details?.device === 'di');
-    const until = async (f: () => boolean, what: string) => {
-      const end = Date.now() + 15_000;
-      while (!f()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
     await unit.start({
       async incident(d) {
         drafts.push(d);

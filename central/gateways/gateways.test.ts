@@ -15,7 +15,8 @@ import {
 } from '../../protocol/index.js';
 import { connectNats, type NatsConnection } from '../../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
-import { REPO_ROOT, until } from '../../sim/processes.js';
+import { REPO_ROOT } from '../../sim/processes.js';
+import { until } from '../../test/support/until.js';
 import { loadUsers } from '../auth/index.js';
 import { ProblemError, problemResponse } from '../http/problem.js';
 import { apiGuard } from './guard.js';

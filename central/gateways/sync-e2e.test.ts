@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
-import { type ManagedProcess, until } from '../../sim/processes.js';
+import type { ManagedProcess } from '../../sim/processes.js';
 import {
   census,
   incidents,
@@ -19,6 +19,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from '../../test/fault-kit.js';
+import { until } from '../../test/support/until.js';
 
 const procs: ManagedProcess[] = [];
 let server: NatsServerHandle | undefined;

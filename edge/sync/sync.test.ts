@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_BUCKET, type GatewayConfigDoc } from '../../protocol/index.js';
 import { connectNats, type NatsConnection } from '../../protocol/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
-import { until } from '../../sim/processes.js';
+import { until } from '../../test/support/until.js';
 import { type GatewayConfig, parseGatewayConfig } from '../config.js';
 import { type Gateway, startGateway } from '../gateway.js';
 import type { EdgeUnit } from '../unit.js';

@@ -15,13 +15,8 @@ export interface PtyPair {
   restart(): Promise<void>;
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** socat prints this (with -d -d) once both pseudo-terminals and their links exist */
+const READY = /starting data transfer loop/;
 
 /**
  * @example
@@ -31,24 +26,43 @@ export async function startPtyPair(dir: string, name: string): Promise<PtyPair> 
   const a = join(dir, `${name}-a`);
   const b = join(dir, `${name}-b`);
   let proc: ChildProcess | undefined;
-  const start = async () => {
-    const p = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
-      stdio: 'ignore',
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const p = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      proc = p;
+      let said = '';
+      const timer = setTimeout(
+        () => reject(new Error(`socat links ${a} ${b}: not ready in 5 s: ${said}`)),
+        5000,
+      );
+      const onOutput = (chunk: Buffer) => {
+        said += chunk.toString();
+        if (!READY.test(said)) return;
+        clearTimeout(timer);
+        p.stderr.off('data', onOutput);
+        p.stderr.resume(); // keep draining: socat blocks on a full pipe
+        resolve();
+      };
+      p.stderr.on('data', onOutput);
+      p.on('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`socat could not start (is it installed? apt-get install socat): ${e.message}`));
+      });
+      p.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`socat exited with ${code} before its links ${a} ${b} were ready: ${said.trim()}`));
+      });
     });
-    p.on('error', (e) => {
-      throw new Error(`socat could not start (is it installed? apt-get install socat): ${e.message}`);
-    });
-    proc = p;
-    await until(() => existsSync(a) && existsSync(b), 5000, `socat links ${a} ${b}`);
-  };
   const stop = async () => {
     const p = proc;
     proc = undefined;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
-    await gone;
-    await until(() => !existsSync(a) && !existsSync(b), 5000, 'socat links to go');
+    await gone; // socat removes its links before it exits on SIGTERM
+    if (existsSync(a) || existsSync(b)) throw new Error(`socat left its links ${a} ${b} behind`);
   };
   await start();
   return {
