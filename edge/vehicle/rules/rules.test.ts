@@ -1,13 +1,13 @@
 /** Vehicle state and rules as pure timed sequences: no clocks, no sleeps, no I/O. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VehicleSection } from '../edge/vehicle/config.js';
-import { idleEpisode, stepEpisode } from '../edge/vehicle/rules/episode.js';
-import { type Geo, loadGeo } from '../edge/vehicle/rules/geo.js';
-import { initialRulesState, type RuleEvent, stepRules } from '../edge/vehicle/rules/index.js';
-import { initialVehicleState, stepVehicle, type VehicleInput } from '../edge/vehicle/state/index.js';
+import { VehicleSection } from '../config.js';
+import { initialVehicleState, stepVehicle, type VehicleInput } from '../state/index.js';
+import { idleEpisode, stepEpisode } from './episode.js';
+import { type Geo, loadGeo } from './geo.js';
+import { initialRulesState, type RuleEvent, stepRules } from './index.js';
 
-const DEMO = path.resolve(import.meta.dirname, '../edge/vehicle/demo');
+const DEMO = path.resolve(import.meta.dirname, '../demo');
 const geo = loadGeo({ route: 'route.geojson', sites: 'sites.geojson', zones: 'zones.geojson' }, 100, DEMO);
 const section = VehicleSection.parse({
   id: 'truck-1',

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const DATA = path.resolve(ROOT, '../shared/testdata');
 const present = fs.existsSync(DATA);
 if (!present) console.warn(`skipping vehicle CLI tests on recorded logs: ${DATA} is absent`);

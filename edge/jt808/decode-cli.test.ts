@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../edge/jt808/codec.js';
-import { encodeLocation, MSG } from '../edge/jt808/messages.js';
+import { encodeFrame } from './codec.js';
+import { encodeLocation, MSG } from './messages.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSV = path.resolve(ROOT, '../shared/testdata/jt808/captures.tsv');
 const present = fs.existsSync(TSV);
 const dir = fs.mkdtempSync(path.join(tmpdir(), 'jt808-cli-'));

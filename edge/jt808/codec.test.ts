@@ -5,12 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameSplitter, parseFrame } from '../edge/jt808/codec.js';
-import { decodeCapture, type Message, positionsOf } from '../edge/jt808/decode.js';
-import { decodeLocation, encodeLocation } from '../edge/jt808/messages.js';
-import { readSignal } from '../edge/jt808/unit.js';
+import { encodeFrame, FrameSplitter, parseFrame } from './codec.js';
+import { decodeCapture, type Message, positionsOf } from './decode.js';
+import { decodeLocation, encodeLocation } from './messages.js';
+import { readSignal } from './unit.js';
 
-const FILE = path.resolve(import.meta.dirname, '../../shared/testdata/jt808/captures.tsv');
+const FILE = path.resolve(import.meta.dirname, '../../../shared/testdata/jt808/captures.tsv');
 const present = fs.existsSync(FILE);
 
 interface Row {
@@ -56,7 +56,10 @@ const OURS: Record<string, (m: Message) => unknown> = {
   RESULT: (m) => (m.kind === 'text' ? m.text : undefined),
 };
 /** Traccar alarm names → the vendor item flag that carries them */
-const ALARMS: Record<string, string> = { 'alarm:VIBRATION': 'vibration', 'alarm:ACCELERATION': 'harshAcceleration' };
+const ALARMS: Record<string, string> = {
+  'alarm:VIBRATION': 'vibration',
+  'alarm:ACCELERATION': 'harshAcceleration',
+};
 
 /**
  * Expectations the frame's bytes do not settle without knowing the terminal's model (Traccar
@@ -72,8 +75,14 @@ const SKIPS: Record<string, { why: string; check: (m: Message) => void }> = {
     why: '0x0900 transparent (a vendor BLE tag list); transparent data is counted, not decoded',
     check: (m) => expect(m.kind).toBe('transparent'),
   },
-  '32': { why: '0x5501 lock report: a vendor message layout', check: (m) => expect(m.kind).toBe('undecoded') },
-  '44': { why: '0x5501 lock report: a vendor message layout', check: (m) => expect(m.kind).toBe('undecoded') },
+  '32': {
+    why: '0x5501 lock report: a vendor message layout',
+    check: (m) => expect(m.kind).toBe('undecoded'),
+  },
+  '44': {
+    why: '0x5501 lock report: a vendor message layout',
+    check: (m) => expect(m.kind).toBe('undecoded'),
+  },
   '102': {
     why: 'Traccar reads bit 16 of item 0x57 as the door only on the MV810G/MV710G models',
     check: (m) => expect(Number(item('extendedAlarms')(m)) & 0x10000).toBe(0x10000),
@@ -249,7 +258,9 @@ describe('JT/T 808 framing', () => {
 
   it('vendor items: a layout not in the table (length, or an overrunning sub-item) stays raw and adds no field', () => {
     const at = (items: [number, Buffer][]) =>
-      decodeLocation(encodeLocation({ lat: 26.9, lon: 112.57, speedKmh: 0, t: Date.UTC(2026, 10, 1), items }));
+      decodeLocation(
+        encodeLocation({ lat: 26.9, lon: 112.57, speedKmh: 0, t: Date.UTC(2026, 10, 1), items }),
+      );
     const ok = at([[0xe1, Buffer.from([0x00, 0x7e])]]);
     expect(ok.items.powerV).toBe(12.6);
     expect(ok.raw['0xe1']).toBe('007e'); // the bytes stay for the vendor mapping

@@ -14,9 +14,9 @@ import {
   parseDbc,
   SlcanReader,
   slcanSetup,
-} from '../edge/vehicle/can/index.js';
+} from './index.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 const CAN = path.resolve(ROOT, '../shared/testdata/can');
 const present = fs.existsSync(CAN);
 if (!present) console.warn(`skipping CAN vector tests: ${CAN} is absent`);

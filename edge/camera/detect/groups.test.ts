@@ -4,8 +4,8 @@
  * the track's life; labels of different groups never merge (a person in front of a car stays).
  */
 import { describe, expect, it } from 'vitest';
-import { groupNms, groupResolver } from '../edge/camera/detect/ensemble.js';
-import { initialTracker, stepTracker } from '../edge/camera/track/index.js';
+import { initialTracker, stepTracker } from '../track/index.js';
+import { groupNms, groupResolver } from './ensemble.js';
 
 const groupOf = groupResolver({ vehicle: ['car', 'bus', 'truck', 'motorcycle'] });
 const det = (label: string, score: number, x = 100, w = 200) => ({

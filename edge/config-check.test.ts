@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkConfigText, formatProblem } from '../edge/config-check.js';
+import { checkConfigText, formatProblem } from './config-check.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const td = (f: string) => path.join(ROOT, 'edge/camera/detect/testdata', f);

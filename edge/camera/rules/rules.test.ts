@@ -5,13 +5,13 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CameraSection } from '../edge/camera/config.js';
-import { normaliseTables, README, renderReadme } from '../edge/camera/config-doc.js';
-import type { Detection } from '../edge/camera/detect/index.js';
-import { initialEngine, judgeFrame, personsToJudge, trackFrame } from '../edge/camera/engine.js';
-import { initialRules, type Rule, stepRules } from '../edge/camera/rules/index.js';
-import { initialTracker, stepTracker } from '../edge/camera/track/index.js';
-import { pointInPolygon, scheduleActive } from '../edge/camera/zones/index.js';
+import { CameraSection } from '../config.js';
+import { normaliseTables, README, renderReadme } from '../config-doc.js';
+import type { Detection } from '../detect/index.js';
+import { initialEngine, judgeFrame, personsToJudge, trackFrame } from '../engine.js';
+import { initialTracker, stepTracker } from '../track/index.js';
+import { pointInPolygon, scheduleActive } from '../zones/index.js';
+import { initialRules, type Rule, stepRules } from './index.js';
 
 const T0 = Date.parse('2026-11-23T02:00:00Z'); // Monday 10:00 in Asia/Shanghai
 const at = (s: number) => T0 + s * 1000;

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../edge/config.js';
-import { loadJt808Section } from '../edge/jt808/config.js';
+import { parseGatewayConfig } from '../config.js';
+import { loadJt808Section } from './config.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEMO = path.join(ROOT, 'edge/vehicle/demo');
 const dir = mkdtempSync(path.join(tmpdir(), 'jt808-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,9 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeNmea, type Fix, fixProblem } from '../edge/vehicle/gnss/fix.js';
+import { decodeNmea, type Fix, fixProblem } from './fix.js';
 
-const DIR = path.resolve(import.meta.dirname, '../../shared/testdata/nmea/gpsd');
+const DIR = path.resolve(import.meta.dirname, '../../../../shared/testdata/nmea/gpsd');
 const present = fs.existsSync(DIR);
 const TOL = { lat: 5e-9, lon: 5e-9, speed: 0.0005, track: 0.00005, alt: 0.00005 };
 const MODE = { none: 1, '2d': 2, '3d': 3 } as const;
@@ -97,7 +97,7 @@ describe.skipIf(!present)('nmea - gpsd regression logs', () => {
   });
 
   // gpsd's telit-pls83-w log (GSA mode 2, GGA altitude): the lead adds it to shared/testdata when
-  // the shared set is refreshed; until then the rule is tested on our own sentences (vehicle-nmea).
+  // the shared set is refreshed; until then the rule is tested on our own sentences (gnss/nmea.test.ts).
   const TELIT = 'telit-pls83-w.log';
   if (present && !logs.includes(TELIT))
     console.warn(`skipping the telit-pls83-w case: ${TELIT} is not in ${DIR}`);

@@ -1,7 +1,7 @@
 /** The NMEA reader on what receivers really do to a byte stream, one case per quirk. */
 import { describe, expect, it } from 'vitest';
-import { decodeNmea, type Fix, FixAssembler } from '../edge/vehicle/gnss/fix.js';
-import { formatSentence, NmeaReader, type Sentence } from '../edge/vehicle/gnss/nmea.js';
+import { decodeNmea, type Fix, FixAssembler } from './fix.js';
+import { formatSentence, NmeaReader, type Sentence } from './nmea.js';
 
 const nmea = formatSentence;
 const RMC = nmea('BDRMC,081411.000,A,3016.2000,N,12009.0000,E,20.0,90.0,281126,,,A');
