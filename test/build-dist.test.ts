@@ -42,11 +42,13 @@ beforeAll(() => {
 }, 600_000);
 
 describe('build - dist holds production code only', () => {
-  it('build - edge/, protocol/ and central/ only: no test, bench, simulator or test-support file', () => {
+  it('build - edge/, protocol/ and central/ only: no test, fixture, bench, simulator or test-support file', () => {
     const emitted = files(out).filter((f) => !f.startsWith('node_modules/'));
     expect(readdirSync(out).sort()).toEqual(['central', 'edge', 'node_modules', 'package.json', 'protocol']);
     const strays = emitted.filter((f) =>
-      /\.(test|bench)\.|(^|\/)(test|tests|sim|bench|support|testdata|simulators|scripts)\//.test(f),
+      /\.(test|bench)\.|(^|\/)fixtures\.|(^|\/)(test|tests|sim|bench|support|testdata|simulators|scripts)\//.test(
+        f,
+      ),
     );
     expect(strays).toEqual([]);
     expect(emitted.filter((f) => f.endsWith('.js')).length).toBeGreaterThan(100);

@@ -1,17 +1,17 @@
 /**
- * @module central/store/bench
+ * @module bench/lowdb-scale
  * How the lowdb store scales: the cost of one transition commit with 1k cases stored vs with a
  * year's 100k (each with an 8-entry history), the checkpoint of one month, and reopening.
  * A ratio near 1 for commits means no whole-database rewrite per transition.
  *
- *   nice -n 10 npx tsx central/store/bench.ts [cases=100000]
+ *   nice -n 10 npx tsx bench/lowdb-scale.ts [cases=100000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newId } from '../../protocol/index.js';
-import type { CaseRecord } from '../cases/model.js';
-import { LowdbCaseStore } from './lowdb.js';
+import type { CaseRecord } from '../central/cases/model.js';
+import { LowdbCaseStore } from '../central/store/lowdb.js';
+import { newId } from '../protocol/index.js';
 
 const N = Number(process.argv[2] ?? 100_000);
 const YEAR_START = Date.parse('2026-01-01T00:00:00Z');
