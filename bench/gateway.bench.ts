@@ -8,11 +8,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type OnvifCamera, startOnvifCamera } from '../test/simulators/onvif/index.js';
-import { startNatsServer } from '../test/support/nats-server.js';
-import { startGatewayProcess } from '../test/support/processes.js';
+import { startNatsServer } from '../sim/nats-server.js';
+import { type OnvifCamera, startOnvifCamera } from '../sim/onvif/index.js';
+import { startGatewayProcess } from '../sim/processes.js';
+import { until } from '../test/support/until.js';
 import { benchFrames, detectorManifest } from './lib/camera-input.js';
-import { waitFor } from './lib/central.js';
 import { type Summary, summarize } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
 
@@ -79,7 +79,7 @@ async function run(n: number, natsUrl: string, frames: Buffer[], detector: strin
     );
     gw = await startGatewayProcess({ configPath: cfg, name: 'gateway' });
     const pid = gw.child.pid!;
-    await waitFor(() => cams.every((c) => c.stats.snapshots > 1), 120_000, `all ${n} cameras polled`);
+    await until(() => cams.every((c) => c.stats.snapshots > 1), `all ${n} cameras polled`, 120_000);
     const snaps0 = cams.reduce((a, c) => a + c.stats.snapshots, 0);
     const cpu0 = cpuS(pid);
     const rss: number[] = [];

@@ -13,9 +13,10 @@ import { totalmem } from 'node:os';
 import { findDuplicates } from '../central/cases/records.js';
 import { CONSUMERS, Incident, STREAMS } from '../protocol/index.js';
 import { provisionStreams } from '../protocol/transport.js';
+import { startNatsServer } from '../sim/nats-server.js';
 import { jetstreamManager, connect as rawConnect } from '../test/support/nats-raw.js';
-import { startNatsServer } from '../test/support/nats-server.js';
-import { centralWithCases, connect, incidents, publishBacklog, waitFor } from './lib/central.js';
+import { until } from '../test/support/until.js';
+import { centralWithCases, connect, incidents, publishBacklog } from './lib/central.js';
 import { latency, ms, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
@@ -96,7 +97,8 @@ const bench: Benchmark = {
           const done = () => (lc.central.counters.ingested.incident ?? 0) >= want;
           const t0 = process.hrtime.bigint();
           await lc.central.start({ port: 0 });
-          await waitFor(done, 240_000, `${want} incidents ingested at ${size} stored cases`);
+          // polled every 2 ms: the wait ends the timed span
+          await until(done, `${want} incidents ingested at ${size} stored cases`, 240_000, 2);
           const rate = want / (ms(t0) / 1000);
           return { rate, openS: lc.openS, transitions: lat, measured: want, parts };
         } finally {

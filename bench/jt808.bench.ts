@@ -18,10 +18,11 @@ import { decodeBody, decodeCapture } from '../edge/jt808/decode.js';
 import { encodeLocation, MSG } from '../edge/jt808/messages.js';
 import { decode, GatewayStatus, subjects } from '../protocol/index.js';
 import { connectNats } from '../protocol/transport.js';
-import { type Jt808Terminal, startJt808Terminal } from '../test/simulators/jt808/index.js';
-import { scenario, timeline } from '../test/simulators/serial/index.js';
-import { startNatsServer } from '../test/support/nats-server.js';
-import { REPO_ROOT, startGatewayProcess } from '../test/support/processes.js';
+import { type Jt808Terminal, startJt808Terminal } from '../sim/jt808/index.js';
+import { startNatsServer } from '../sim/nats-server.js';
+import { REPO_ROOT, startGatewayProcess } from '../sim/processes.js';
+import { scenario, timeline } from '../sim/serial/index.js';
+import { until } from '../test/support/until.js';
 import { haveShared, SHARED_TESTDATA } from './lib/paths.js';
 import { paired, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
@@ -53,20 +54,16 @@ function eachSegment(bytes: Buffer, f: (seg: Buffer) => boolean): number {
 }
 
 /** The gateway process is up once its endpoint accepts a connection. */
-async function listening(port: number, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
+function listening(port: number, ms: number): Promise<true> {
+  const accepts = () =>
+    new Promise<boolean>((res) => {
       const s = netConnect({ host: '127.0.0.1', port }, () => {
         s.destroy();
         res(true);
       });
       s.on('error', () => res(false));
     });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`gateway endpoint 127.0.0.1:${port} not listening after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return until(accepts, `gateway endpoint 127.0.0.1:${port} listening`, ms, 200);
 }
 
 /** real frames that pass strict decoding, plus generated reports and batches */
@@ -303,7 +300,7 @@ const bench: Benchmark = {
         },
         notes: [
           `decode input: ${input.source}; ${input.frames} frames, ${(input.bytes.length / 1e6).toFixed(1)} MB; ${decoded} decoded to messages, ${framed} passed the framing-only checksum`,
-          `fleet: ${TERMINALS} simulated terminals (test/simulators/jt808, in the benchmark process) → one gateway process on 127.0.0.1 with acceptUnlisted and the demo rules, ${STEADY_S} s steady window after all authenticated; RSS from /proc every 500 ms; reports sent in the window against those answered with 0x8001 result 0 (counted at the terminals, answers up to 4.5 s after the window included), and the gateway's own frame counter from its heartbeats`,
+          `fleet: ${TERMINALS} simulated terminals (sim/jt808, in the benchmark process) → one gateway process on 127.0.0.1 with acceptUnlisted and the demo rules, ${STEADY_S} s steady window after all authenticated; RSS from /proc every 500 ms; reports sent in the window against those answered with 0x8001 result 0 (counted at the terminals, answers up to 4.5 s after the window included), and the gateway's own frame counter from its heartbeats`,
           `refusals counted by the gateway: ${many.refusals.join(', ') || 'none'}; authenticated ${many.authenticated}; connects retried under the start burst: ${many.retries}`,
           ...many.gwErrors.map((l) => `gateway error: ${l}`),
           `heartbeats received ${many.beats.ok}, invalid ${many.beats.bad}${many.beats.why ? ` (${many.beats.why})` : ''}`,

@@ -10,8 +10,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { REPO_ROOT } from '../test/support/processes.js';
-import { type CameraPlan, startStack } from '../test/support/stack.js';
+import { REPO_ROOT } from '../sim/processes.js';
+import { type CameraPlan, startStack } from '../sim/stack.js';
 
 const opts = new Command()
   .name('demo')

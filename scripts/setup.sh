@@ -34,7 +34,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-# onnxruntime-node would otherwise try to download CUDA binaries at install time.
+# package.json allowScripts denies onnxruntime-node's postinstall (a CUDA download); an npm without
+# allowScripts (npm 10, bundled with Node 20) reads this instead.
 export ONNXRUNTIME_NODE_INSTALL=skip
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || ! cmp -s <(node -e 'process.stdout.write(JSON.stringify(require("./package-lock.json").packages[""]))') \

@@ -27,7 +27,8 @@ import {
   type OnvifCamera,
   replayAvailable,
   startOnvifCamera,
-} from './simulators/onvif/index.js';
+} from '../sim/onvif/index.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };
 const ONVIF = path.resolve(import.meta.dirname, '../../shared/testdata/onvif');
@@ -35,14 +36,6 @@ let frames: Buffer[];
 beforeAll(async () => {
   frames = await makeTestFrames(3, 160, 90);
 });
-
-async function until(cond: () => boolean, what: string, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('camera - onvif init and snapshot', () => {
   it('init by xaddr with WS-Security, digest snapshot, padded URIs, image/jpg, camera clock 2.5 years behind', async () => {
@@ -439,7 +432,7 @@ describe('camera - WS-Discovery (loopback unicast only)', () => {
       const ac = new AbortController();
       const running = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
       const queued = discoverCameras({ target, waitMs: 600_000, signal: ac.signal });
-      while (probes === 0) await new Promise((r) => setTimeout(r, 10));
+      await until(() => probes > 0, 'the first probe');
       ac.abort();
       await expect(running).rejects.toThrow('discovery cancelled');
       await expect(queued).rejects.toThrow('discovery cancelled');
@@ -472,7 +465,7 @@ describe('camera - WS-Discovery (loopback unicast only)', () => {
 // WS-Discovery's real multicast path, in a private network namespace whose only interface is lo.
 const netnsCmd =
   'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && ' +
-  'exec node --import tsx test/simulators/onvif/netns-discovery.ts';
+  'exec node --import tsx sim/onvif/netns-discovery.ts';
 const canNetns = (() => {
   if (process.getuid?.() !== 0) return false;
   const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { timeout: 5000 });

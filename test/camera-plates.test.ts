@@ -14,8 +14,8 @@ import { CameraUnit, loadDetectorSet, parseCameraSection } from '../edge/camera/
 import { loadOcr, normalisePlate, type Ocr, readPlate } from '../edge/camera/plates/index.js';
 import type { IncidentDraft } from '../edge/unit.js';
 import { Incident } from '../protocol/index.js';
+import { GENERAL_DETECTOR } from '../sim/stack.js';
 import { freshDataDir } from './support/data-dir.js';
-import { GENERAL_DETECTOR } from './support/stack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PLATE = path.join(ROOT, '../shared/testdata/photos/hyperlpr/a.jpg');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { sceneFrames } from '../edge/camera/replay.js';
-import { makeTestFrames } from './simulators/onvif/index.js';
+import { makeTestFrames } from '../sim/onvif/index.js';
 import { freshDataDir } from './support/data-dir.js';
 import { recorder } from './support/recorder.js';
 

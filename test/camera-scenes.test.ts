@@ -12,10 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
 import { sceneFrames } from '../edge/camera/replay.js';
 import type { IncidentDraft } from '../edge/unit.js';
-import { makeTestFrames, startOnvifCamera } from './simulators/onvif/index.js';
+import { makeTestFrames, startOnvifCamera } from '../sim/onvif/index.js';
+import { CAMERA_DETECTORS, GENERAL_DETECTOR } from '../sim/stack.js';
 import { freshDataDir } from './support/data-dir.js';
 import { recorder } from './support/recorder.js';
-import { CAMERA_DETECTORS, GENERAL_DETECTOR } from './support/stack.js';
+import { until } from './support/until.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DETECTOR = path.join(ROOT, 'models/detector/manifest.json');
@@ -164,8 +165,7 @@ describe.skipIf(!ready)('camera - scenes with the trained models (skips until mo
         },
         telemetry() {},
       });
-      const end = Date.now() + 30_000;
-      while (!got.length && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      await until(() => got.length, 'the uniform incident');
       expect(got.map((d) => [d.kind, d.lifecycle, d.deviceId])).toEqual([
         ['uniform_violation', 'new', 'post-cam'],
       ]);

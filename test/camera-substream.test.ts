@@ -12,18 +12,11 @@ import { pickProfiles } from '../edge/camera/capture/index.js';
 import { loadDetector } from '../edge/camera/detect/index.js';
 import { createCameraUnits } from '../edge/camera/index.js';
 import type { EdgeSinks, EdgeUnit, EvidenceImage, IncidentDraft } from '../edge/unit.js';
-import { makeTestFrames, type OnvifCamera, startOnvifCamera } from './simulators/onvif/index.js';
+import { makeTestFrames, type OnvifCamera, startOnvifCamera } from '../sim/onvif/index.js';
 import { freshDataDir } from './support/data-dir.js';
+import { until } from './support/until.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);
-
-async function until(cond: () => boolean, what: string, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('camera - profile choice (pure)', () => {
   const main = { token: 'main', snapshotUri: 'http://c/main', width: 1920, height: 1080 };

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCameraUnits, parseCameraSection } from '../edge/camera/index.js';
 import type { EdgeSinks, EdgeUnit, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { Incident } from '../protocol/index.js';
-import { makeTestFrames, type OnvifCamera, startOnvifCamera } from './simulators/onvif/index.js';
+import { makeTestFrames, type OnvifCamera, startOnvifCamera } from '../sim/onvif/index.js';
+import { until } from './support/until.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);
 const log = { info() {}, warn() {}, error() {}, debug() {} };
@@ -22,14 +23,6 @@ const FULL = [
   [160, 90],
   [0, 90],
 ];
-
-async function until(cond: () => boolean, what: string, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('camera - units end to end into sinks', () => {
   let good: OnvifCamera;

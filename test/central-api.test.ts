@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
 import { fakeJpeg, TOKENS } from './central-helpers.js';
 import { type AppRequestInit, appRequest } from './support/app-request.js';
-import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
 let clock = new Date('2026-11-30T09:00:00+08:00'); // a Monday, 09:00 in the city

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { scoringRouteGroup } from '../central/scoring/index.js';
+import { OUTSIDE, YANFENG, ZHUHUI } from '../sim/city-points.js';
 import { TOKENS } from './central-helpers.js';
 import { type AppRequestInit, appRequest } from './support/app-request.js';
-import { OUTSIDE, YANFENG, ZHUHUI } from './support/city-points.js';
 
 const clock = { t: Date.parse('2026-12-01T00:30:00+08:00') }; // 00:30 on 1 Dec in the city (still 30 Nov UTC)
 const OP = TOKENS.operator;

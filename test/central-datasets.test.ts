@@ -17,8 +17,8 @@ import {
   startCentralWithNats,
   stopCentralWithNats,
   TOKENS,
-  until,
 } from './central-helpers.js';
+import { until } from './support/until.js';
 
 let env: CentralWithNats | undefined;
 const W = 640;
@@ -39,12 +39,12 @@ async function openCase(name: string, inc: IncidentInput, seed: number): Promise
   const os = await evidenceStore(env!.nc, inc.gatewayId);
   const clean = await putEvidence(os, `${inc.id}-r0-clean.jpg`, await frame(seed), 'clean');
   await publishIncident(env!.nc, { ...inc, evidence: [clean] });
-  const id = await until(`case for ${name}`, async () => {
+  const id = await until(async () => {
     const r = await api(env!.central.url, '/api/cases?source=ai&limit=100', TOKENS.operator);
     return (r.body.items as { id: string; refs: { incidentIds: string[] } }[]).find((c) =>
       c.refs.incidentIds.includes(inc.id),
     )?.id;
-  });
+  }, `case for ${name}`);
   cases[name] = id;
   return id;
 }
@@ -173,10 +173,10 @@ describe('central - verdicts → data set export', () => {
       body: { types: 'litter' },
     });
     expect(r.status).toBe(202);
-    const job = await until('export done', async () => {
+    const job = await until(async () => {
       const j = await api(env!.central.url, r.body.url, TOKENS.admin);
       return j.body.state === 'done' ? j.body : undefined;
-    });
+    }, 'export done');
     expect(job).toMatchObject({ done: 3, total: 3, samples: 2 });
     const zip = await download(job.zip);
     expect(JSON.parse(zip.readAsText('manifest.json')).counts.samples).toBe(2);
@@ -206,11 +206,11 @@ describe('central - verdicts → data set export', () => {
       ],
     };
     await env!.nc.publishStored(subjects.status('cp-01'), encode(GatewayStatus, hb));
-    const rows = await until('heartbeat models', async () => {
+    const rows = await until(async () => {
       const r = await api(env!.central.url, '/api/models', TOKENS.operator);
       const m = (r.body.models as { sha256?: string; runningOn: unknown[] }[]).find((x) => x.sha256 === sha);
       return m?.runningOn.length ? r.body.models : undefined;
-    });
+    }, 'heartbeat models');
     expect(rows.find((x: { sha256?: string }) => x.sha256 === sha)).toMatchObject({
       name: 'cg-detector',
       task: 'detect',

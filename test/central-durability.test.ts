@@ -6,7 +6,8 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, type CentralProcess, spawnCentral, TOKENS, until } from './central-helpers.js';
+import { api, type CentralProcess, spawnCentral, TOKENS } from './central-helpers.js';
+import { until } from './support/until.js';
 
 // no NATS needed for HTTP intake; central keeps retrying in the background
 const NATS = 'nats://127.0.0.1:1';
@@ -84,8 +85,8 @@ describe('central durability - SIGKILL', () => {
     // wait for a checkpoint (journal folded into month partitions), then more, then kill again
     const casesDir = join(dataDir, 'cases');
     await until(
-      'checkpoint',
       async () => !readdirSync(casesDir).some((f) => f.startsWith('journal-')),
+      'checkpoint',
       15_000,
     );
     expect(readdirSync(casesDir).some((f) => /^\d{4}-\d{2}\.json$/.test(f))).toBe(true);

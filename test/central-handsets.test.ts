@@ -12,8 +12,8 @@ import { deviceFacts } from '../central/scoring/devices.js';
 import { scoringRouteGroup } from '../central/scoring/index.js';
 import { monthWindow } from '../central/scoring/month.js';
 import type { GatewayStatus } from '../protocol/index.js';
+import { YANFENG } from '../sim/city-points.js';
 import { TOKENS } from './central-helpers.js';
-import { YANFENG } from './support/city-points.js';
 
 const NOV = monthWindow('2026-11', 480);
 const status = (sentAt: string): GatewayStatus =>

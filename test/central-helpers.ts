@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, Incident, type IncidentInput, incidentMsgId, newId, subjects } from '../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
-import { ZHENGXIANG } from './support/city-points.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -154,20 +154,6 @@ export async function api(
     parsed = JSON.parse(text);
   } catch {}
   return { status: r.status, body: parsed, headers: r.headers };
-}
-
-export async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A camera litter incident inside the demo city's first grid. */

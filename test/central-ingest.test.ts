@@ -14,6 +14,7 @@ import {
   Telemetry,
 } from '../protocol/index.js';
 import { evidenceStore, type Link, putEvidence } from '../protocol/transport.js';
+import type { NatsServerHandle } from '../sim/nats-server.js';
 import {
   api,
   type CentralProcess,
@@ -24,9 +25,8 @@ import {
   startCentralWithNats,
   stopCentralWithNats,
   TOKENS,
-  until,
 } from './central-helpers.js';
-import type { NatsServerHandle } from './support/nats-server.js';
+import { until } from './support/until.js';
 
 let env: CentralWithNats | undefined;
 let server: NatsServerHandle;
@@ -49,10 +49,10 @@ describe('central ingest - incidents', () => {
     const ref = await putEvidence(os, 'ev-litter-1.jpg', jpeg, 'annotated');
     const inc = litterIncident({ evidence: [ref] });
     await publish(inc);
-    const list = await until('case listed', async () => {
+    const list = await until(async () => {
       const r = await api(central.url, '/api/cases', op);
       return r.body.total >= 1 && r.body;
-    });
+    }, 'case listed');
     const summary = list.items.find((k: any) => k.refs.incidentIds.includes(inc.id));
     expect(summary).toMatchObject({ state: 'reported', source: 'ai', category: '01.04' });
     expect(summary.location.gridCode).toMatch(/^\d{15}$/);
@@ -75,10 +75,10 @@ describe('central ingest - incidents', () => {
     await nc.publishStored(subjects.incident('cp-01'), encode(Incident, inc), {
       msgId: `${inc.id}.0.replay`,
     });
-    await until('duplicate counted', async () => {
+    await until(async () => {
       const m = await api(central.url, '/api/metrics', undefined);
       return /cg_central_duplicates_total\{kind="incident"\} 1/.test(m.body);
-    });
+    }, 'duplicate counted');
     const after = await api(central.url, `/api/cases/${summary.id}`, op);
     expect(after.body.history).toHaveLength(one.body.history.length);
     expect((await api(central.url, '/api/cases', op)).body.total).toBe(list.total);
@@ -93,10 +93,10 @@ describe('central ingest - incidents', () => {
       evidence: [endRef],
     };
     await publish(end);
-    const ended = await until('end attached', async () => {
+    const ended = await until(async () => {
       const r = await api(central.url, `/api/cases/${summary.id}`, op);
       return r.body.verificationEvidence.length === 1 && r.body;
-    });
+    }, 'end attached');
     expect(ended.verificationEvidence[0]).toMatchObject({ name: 'ev-litter-1-end.jpg', role: 'end' });
     expect(ended.history.at(-1).action).toBe('incident_end');
     expect(ended.state).toBe('reported');
@@ -107,8 +107,9 @@ describe('central ingest - incidents', () => {
     const before = (await nc.streamState(dlq)).lastSeq;
     await nc.publishStored(subjects.incident('cp-01'), new TextEncoder().encode('{"v":1,"id":"nope"}'));
     await nc.publishStored(subjects.incident('cp-02'), encode(Incident, litterIncident()));
-    await until('two dead letters', async () =>
-      (await nc.streamState(dlq)).lastSeq >= before + 2 ? true : undefined,
+    await until(
+      async () => ((await nc.streamState(dlq)).lastSeq >= before + 2 ? true : undefined),
+      'two dead letters',
     );
     const letter = async (seq: number) =>
       DeadLetter.parse(JSON.parse(new TextDecoder().decode((await nc.storedMessage(dlq, { seq }))!.data)));
@@ -116,10 +117,10 @@ describe('central ingest - incidents', () => {
     expect(dl.subject).toBe('cg.v1.incident.cp-01');
     expect(dl.reason).toMatch(/id/);
     expect((await letter(before + 2)).reason).toMatch(/does not match subject/);
-    const metrics = await until('dead letters counted', async () => {
+    const metrics = await until(async () => {
       const r = await api(central.url, '/api/metrics', undefined);
       return /cg_central_dead_letters_total\{kind="incident"\} 2/.test(r.body) && r.body;
-    });
+    }, 'dead letters counted');
     expect(metrics).toMatch(/cg_central_cases\{state="reported"\} \d+/);
   });
 });
@@ -136,10 +137,10 @@ describe('central ingest - resilience', () => {
     });
     await publish(a);
     await publish(b);
-    const second = await until('second case', async () => {
+    const second = await until(async () => {
       const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
       return r.body.items.find((k: any) => k.refs.incidentIds.includes(b.id));
-    });
+    }, 'second case');
     const first = (await api(central.url, '/api/cases?source=ai&limit=500', op)).body.items.find((k: any) =>
       k.refs.incidentIds.includes(a.id),
     );
@@ -151,7 +152,6 @@ describe('central ingest - resilience', () => {
     await server.start();
     const inc = litterIncident({ category: '01.02', kind: 'exposed_garbage' });
     await until(
-      'publish after restart',
       async () => {
         try {
           await publish(inc);
@@ -160,14 +160,15 @@ describe('central ingest - resilience', () => {
           return false;
         }
       },
+      'publish after restart',
       20_000,
     );
     await until(
-      'case after restart',
       async () => {
         const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
         return r.body.items.some((k: any) => k.refs.incidentIds.includes(inc.id));
       },
+      'case after restart',
       30_000,
     );
     expect((await api(central.url, '/api/health', undefined)).body.nats).toBe('connected');
@@ -201,10 +202,10 @@ describe('central ingest - devices', () => {
       }),
     );
     await nc.publishStored(subjects.telemetry('veh-7'), new TextEncoder().encode('{"v":1,"points":[]}'));
-    const board = await until('board updated', async () => {
+    const board = await until(async () => {
       const r = await api(central.url, '/api/devices', op);
       return r.body.vehicles?.length === 1 && r.body.gateways?.length === 1 && r.body;
-    });
+    }, 'board updated');
     expect(board.gateways[0]).toMatchObject({ gatewayId: 'veh-7', online: true });
     expect(board.gateways[0].devices['gps-1'].online).toBe(true);
     const track = await api(central.url, '/api/devices/vehicles/truck-7/track', op);
@@ -224,16 +225,16 @@ describe('central ingest - devices', () => {
         }),
       );
     }
-    const full = await until('burst stored', async () => {
+    const full = await until(async () => {
       const r = await api(central.url, '/api/devices/vehicles/truck-7/track', op);
       return r.body.points.length === 41 && r.body;
-    });
+    }, 'burst stored');
     const times = full.points.map((p: { t: string }) => p.t);
     expect([...times].sort()).toEqual(times);
-    await until('telemetry dead letter counted', async () => {
+    await until(async () => {
       const r = await api(central.url, '/api/metrics', undefined);
       return /cg_central_dead_letters_total\{kind="telemetry"\} 1/.test(r.body);
-    });
+    }, 'telemetry dead letter counted');
     expect((await api(central.url, '/api/devices', TOKENS.collector)).status).toBe(403);
   });
 });

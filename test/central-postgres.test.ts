@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
 import type { Link } from '../protocol/transport.js';
 import { connectNats, provisionStreams } from '../protocol/transport.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import {
   api,
   type CentralProcess,
@@ -20,11 +22,9 @@ import {
   publishIncident,
   spawnCentral,
   TOKENS,
-  until,
 } from './central-helpers.js';
-import { ZHENGXIANG } from './support/city-points.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 import { createTestDatabase, postgresUnreachable, type TestDatabase } from './support/postgres.js';
+import { until } from './support/until.js';
 
 const pgDown = await postgresUnreachable();
 if (pgDown) console.warn(`central on PostgreSQL: skipped: ${pgDown}`);
@@ -149,12 +149,12 @@ describe.skipIf(!!pgDown)('central on PostgreSQL', () => {
   it('an incident over NATS opens one case in PostgreSQL; a replayed revision opens none', async () => {
     const inc = litterIncident();
     await publishIncident(nc, inc);
-    const k = await until('AI case', async () => {
+    const k = await until(async () => {
       const r = await api(central.url, '/api/cases?source=ai', op);
       return r.body.items?.find((c: { refs: { incidentIds: string[] } }) =>
         c.refs.incidentIds.includes(inc.id),
       );
-    });
+    }, 'AI case');
     expect(k.state).toBe('reported');
     // the same revision again under another JetStream id (a gateway's resend): central's own check
     await nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc), {
@@ -162,11 +162,11 @@ describe.skipIf(!!pgDown)('central on PostgreSQL', () => {
     });
     const update = { ...inc, rev: 1, lifecycle: 'update' as const, confidence: 0.91 };
     await publishIncident(nc, update);
-    await until('rev 1 applied', async () => {
+    await until(async () => {
       const [r] = await sql<{ n: number }[]>`
         select count(*)::int as n from incident_revisions where incident_id = ${inc.id}`;
       return r!.n === 2;
-    });
+    }, 'rev 1 applied');
     const [cases] = await sql<{ n: number }[]>`
       select count(*)::int as n from cases where doc->'refs'->'incidentIds' ? ${inc.id}`;
     expect(cases!.n).toBe(1);
@@ -208,7 +208,7 @@ describe.skipIf(!!pgDown)('central on PostgreSQL - bad starts', () => {
       // one line per try, and it keeps trying
       const tries = () =>
         down.output().match(/PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:1\/none unreachable/g) ?? [];
-      await until('a second try logged', async () => tries().length >= 2);
+      await until(async () => tries().length >= 2, 'a second try logged');
       expect((await api(down.url, '/api/cases', op)).status).toBe(503);
     } finally {
       await down.stop();

@@ -46,8 +46,8 @@ import {
   scoringRouteGroup,
 } from '../central/scoring/index.js';
 import { PgStore } from '../central/store/postgres/index.js';
+import { YANFENG } from '../sim/city-points.js';
 import { type AppRequestInit, appRequest } from './support/app-request.js';
-import { YANFENG } from './support/city-points.js';
 import { createTestDatabase, postgresUnreachable } from './support/postgres.js';
 
 const clock = { t: 0 };

@@ -11,9 +11,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { scoringRouteGroup } from '../central/scoring/index.js';
+import { YANFENG, ZHUHUI } from '../sim/city-points.js';
 import { TOKENS } from './central-helpers.js';
 import { type AppRequestInit, appRequest } from './support/app-request.js';
-import { YANFENG, ZHUHUI } from './support/city-points.js';
 
 const clock = { t: Date.parse('2026-12-01T09:00:00+08:00') };
 const OP = TOKENS.operator;

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Link } from '../protocol/transport.js';
+import { OUTSIDE, YANFENG, ZHUHUI } from '../sim/city-points.js';
 import {
   api,
   type CentralProcess,
@@ -17,9 +18,8 @@ import {
   startCentralWithNats,
   stopCentralWithNats,
   TOKENS,
-  until,
 } from './central-helpers.js';
-import { OUTSIDE, YANFENG, ZHUHUI } from './support/city-points.js';
+import { until } from './support/until.js';
 
 let env: CentralWithNats | undefined;
 let nc: Link;
@@ -35,12 +35,12 @@ afterAll(() => stopCentralWithNats(env));
 async function aiCase(over: Parameters<typeof litterIncident>[0] = {}) {
   const inc = litterIncident(over);
   await publishIncident(nc, inc);
-  return until('AI case', async () => {
+  return until(async () => {
     const r = await api(central.url, '/api/cases?source=ai&limit=500', op);
     return r.body.items?.find((k: { refs: { incidentIds: string[] } }) =>
       k.refs.incidentIds.includes(inc.id),
     );
-  });
+  }, 'AI case');
 }
 const act = (id: string, action: string, token: string, body?: unknown) =>
   api(central.url, `/api/cases/${id}/actions/${action}`, token, { method: 'POST', body: body ?? {} });

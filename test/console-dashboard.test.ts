@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { Incident } from '../protocol/index.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
 import { fakeJpeg, litterIncident, TOKENS } from './central-helpers.js';
-import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
 // Monday 00:30 in the city: still Sunday in UTC, so a UTC day would put today's cases in yesterday

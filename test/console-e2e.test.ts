@@ -25,7 +25,9 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
-import { api, type CentralProcess, litterIncident, spawnCentral, TOKENS, until } from './central-helpers.js';
+import { ZHUHUI } from '../sim/city-points.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { api, type CentralProcess, litterIncident, spawnCentral, TOKENS } from './central-helpers.js';
 import {
   ensureConsoleBuilt,
   hasChromium,
@@ -36,8 +38,7 @@ import {
   signIn,
   visibleText,
 } from './console-support.js';
-import { ZHUHUI } from './support/city-points.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };
 const CAMERA = { id: 'cam-01', name: '解放路东口' };
@@ -89,12 +90,12 @@ describe.skipIf(!hasChromium)(
       return inc;
     };
     const caseOf = async (incidentId: string) =>
-      until(`case for incident ${incidentId}`, async () => {
+      until(async () => {
         const r = await api(central.url, '/api/cases?limit=500', TOKENS.operator);
         return r.body.items?.find((k: { refs: { incidentIds: string[] } }) =>
           k.refs.incidentIds.includes(incidentId),
         );
-      });
+      }, `case for incident ${incidentId}`);
     /** a case reported by phone through the API; its id joins the ones no page may show */
     const report = async (over: Record<string, unknown> = {}) => {
       const r = await api(central.url, '/api/cases', TOKENS.operator, {
@@ -153,13 +154,13 @@ describe.skipIf(!hasChromium)(
       central = await spawnCentral({ natsUrl: server.url });
       // the gateways' configurations give the names: a camera's, a truck's plate
       const put = (id: string, config: object) =>
-        until(`config of ${id}`, async () => {
+        until(async () => {
           const r = await api(central.url, `/api/gateways/${id}/config`, TOKENS.admin, {
             method: 'PUT',
             body: config,
           });
           return r.status === 200 && r.body;
-        });
+        }, `config of ${id}`);
       await put('cp-01', {
         kind: 'checkpoint',
         name: '解放路执勤点',
@@ -197,10 +198,10 @@ describe.skipIf(!hasChromium)(
         subjects.telemetry('veh-01'),
         encode(Telemetry, { v: 1, gatewayId: 'veh-01', vehicleId: 'truck-01', sentAt: iso(now), points }),
       );
-      await until('device board', async () => {
+      await until(async () => {
         const r = await api(central.url, '/api/devices', TOKENS.operator);
         return r.body.gateways?.length && r.body.vehicles?.length && r.body;
-      });
+      }, 'device board');
       const org = (await api(central.url, '/api/city/org', TOKENS.operator)).body.units as { id: string }[];
       for (const u of org) rawIds.add(u.id);
       browser = await launchChromium();
@@ -277,7 +278,7 @@ describe.skipIf(!hasChromium)(
       await op.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
       await shot(op, 'queue');
       await op.keyboard.press('Enter');
-      await until('registered', async () => ((await get(caseId)).state === 'registered' ? true : undefined));
+      await until(async () => ((await get(caseId)).state === 'registered' ? true : undefined), 'registered');
       const link = await op.waitForSelector('.el-notification a.toast-link');
       expect(await link.getAttribute('href')).toBe(`#/case/${caseId}`);
       const registered = await get(caseId);
@@ -288,10 +289,10 @@ describe.skipIf(!hasChromium)(
       await op.click('.el-checkbox:has(#q-all)');
       await op.click('#bulk-reject');
       for (const id of [dupCase.id, parkCase.id]) {
-        const c = await until(`rejected ${id}`, async () => {
+        const c = await until(async () => {
           const k = await get(id);
           return k.state === 'rejected' && k;
-        });
+        }, `rejected ${id}`);
         expect(c.rejection.reason).toBe('false_positive');
       }
       await op.waitForSelector('.qlist .empty');
@@ -328,8 +329,9 @@ describe.skipIf(!hasChromium)(
       await op.waitForSelector('.qdetail .speedchart canvas');
       await shot(op, 'queue-vehicle');
       await op.click('#q-confirm');
-      await until('vehicle case registered', async () =>
-        (await get(vc.id)).state === 'registered' ? true : undefined,
+      await until(
+        async () => ((await get(vc.id)).state === 'registered' ? true : undefined),
+        'vehicle case registered',
       );
     });
 
@@ -402,10 +404,10 @@ describe.skipIf(!hasChromium)(
           buffer: Buffer.from(await sceneJpeg(false)),
         });
         await hp.click('#act-feedback');
-        const c = await until('feedback recorded', async () => {
+        const c = await until(async () => {
           const k = await get(caseId);
           return k.state === 'feedback' && k;
-        });
+        }, 'feedback recorded');
         const fb = c.history.find((e: { action: string }) => e.action === 'feedback');
         expect(fb.note).toBe('已清理完毕');
         expect(fb.attachments).toHaveLength(1);
@@ -448,7 +450,7 @@ describe.skipIf(!hasChromium)(
       expect((await get(caseId)).state).toBe('feedback');
       await op.unroute('**/actions/close');
       await op.click('#act-close');
-      await until('closed', async () => ((await get(caseId)).state === 'closed' ? true : undefined));
+      await until(async () => ((await get(caseId)).state === 'closed' ? true : undefined), 'closed');
       await op.waitForFunction(() => document.querySelector('h1 .tag')?.textContent?.trim() === '已结案');
       await op.waitForFunction(
         () =>
@@ -490,10 +492,10 @@ describe.skipIf(!hasChromium)(
         buffer: Buffer.from(await sceneJpeg(false, 'award')),
       });
       await op.click('#propose-go');
-      const proposed = await until('bonus proposed', async () => {
+      const proposed = await until(async () => {
         const r = await api(central.url, '/api/scoring/bonus', TOKENS.operator);
         return r.body.find?.((b: { reason: string }) => b.reason === '专项整治表现突出');
-      });
+      }, 'bonus proposed');
       expect(proposed.attachments).toHaveLength(1);
     });
 
@@ -544,10 +546,10 @@ describe.skipIf(!hasChromium)(
         await lp.fill('.bonus-item .bonus-note input', '同意，材料齐全');
         await shot(lp, 'scores');
         await lp.click('.bonus-item .approve');
-        const b = await until('bonus approved', async () => {
+        const b = await until(async () => {
           const r = await api(central.url, '/api/scoring/bonus', TOKENS.leader);
           return r.body.find?.((x: { state: string }) => x.state === 'approved');
-        });
+        }, 'bonus approved');
         expect(b.decisionNote).toBe('同意，材料齐全');
         await lp.waitForFunction(() =>
           document.querySelector('#bonus')?.textContent?.includes('同意，材料齐全'),
@@ -615,10 +617,10 @@ describe.skipIf(!hasChromium)(
         await pp.click('#unreachable button');
         await pp.waitForSelector('#unreachable', { state: 'detached' });
         await pp.click('#act-register');
-        const c = await until('registered after the outage', async () => {
+        const c = await until(async () => {
           const k = await get(open.id);
           return k.state === 'registered' && k;
-        });
+        }, 'registered after the outage');
         expect(c.history.at(-1).note).toBe('核实属实，予以立案');
       } finally {
         await ctx.close();

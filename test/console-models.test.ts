@@ -21,10 +21,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishModel } from '../central/gateways/models.js';
 import { connectNats } from '../protocol/transport.js';
-import { api, litterIncident, publishIncident, TOKENS, until } from './central-helpers.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from '../sim/processes.js';
+import { api, litterIncident, publishIncident, TOKENS } from './central-helpers.js';
 import { hasChromium, launchChromium, rawFindings, shot, signIn, visibleText } from './console-support.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './support/processes.js';
+import { until } from './support/until.js';
 
 const GW = 'cp-models';
 const CAM = 'cam-jf-east';
@@ -69,19 +70,19 @@ describe.skipIf(!ready)(
         JSON.stringify({ ...config, gatewayId: GW, nats: { servers: nats.url }, dataDir: join(dir, 'gw') }),
       );
       gateway = await startGatewayProcess({ configPath: cfgPath, name: GW });
-      await until('version 1 stored', async () => {
+      await until(async () => {
         const r = await api(central.url, `/api/gateways/${GW}/config`, TOKENS.admin, {
           method: 'PUT',
           body: config,
         });
         return r.status === 200;
-      });
+      }, 'version 1 stored');
       await until(
-        'the gateway reports cg-detector 1.0.0',
         async () => {
           const v = (await api(central.url, `/api/gateways/${GW}/config`, TOKENS.admin)).body;
           return v.inSync && v.reported?.models?.some((m: any) => m.version === '1.0.0');
         },
+        'the gateway reports cg-detector 1.0.0',
         60_000,
       );
 
@@ -104,10 +105,10 @@ describe.skipIf(!ready)(
         }),
       );
       await nc.close();
-      caseId = await until('the AI case', async () => {
+      caseId = await until(async () => {
         const list = (await api(central.url, '/api/cases?source=ai', TOKENS.admin)).body.items ?? [];
         return list[0]?.id;
-      });
+      }, 'the AI case');
       const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 }, locale: 'zh-CN' });
       page = await ctx.newPage();
     }, 180_000);

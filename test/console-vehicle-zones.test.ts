@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, TOKENS, until } from './central-helpers.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from '../sim/processes.js';
+import { type Leg, startPtyPair, startTruckSimulator } from '../sim/serial/index.js';
+import { api, TOKENS } from './central-helpers.js';
 import { hasChromium, launchChromium, rawFindings, shot, signIn, visibleText } from './console-support.js';
-import { type Leg, startPtyPair, startTruckSimulator } from './simulators/serial/index.js';
-import { ZHENGXIANG } from './support/city-points.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, REPO_ROOT, startCentral, startGatewayProcess } from './support/processes.js';
+import { until } from './support/until.js';
 
 const GW = 'veh-hy-01';
 const TRUCK = 'truck-hy-d12345';
@@ -118,20 +119,20 @@ describe.skipIf(!hasChromium)(
         JSON.stringify({ ...config, gatewayId: GW, nats: { servers: nats.url }, dataDir: join(dir, 'gw') }),
       );
       gateway = await startGatewayProcess({ configPath: cfgPath, name: 'vehicle' });
-      const put = await until('version 1 stored', async () => {
+      const put = await until(async () => {
         const r = await api(central.url, `/api/gateways/${GW}/config`, TOKENS.admin, {
           method: 'PUT',
           body: config,
         });
         return r.status === 200 && r.body;
-      });
+      }, 'version 1 stored');
       expect(put.version).toBe(1);
       await until(
-        'gateway runs version 1',
         async () => {
           const v = await api(central.url, `/api/gateways/${GW}/config`, TOKENS.admin);
           return v.body.inSync ? v.body : undefined;
         },
+        'gateway runs version 1',
         60_000,
       );
       const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
@@ -270,11 +271,11 @@ describe.skipIf(!hasChromium)(
         return out;
       };
       const found = await until(
-        'a dumping case outside the sites',
         async () => {
           const d = await dumps();
           return d.length ? d : undefined;
         },
+        'a dumping case outside the sites',
         90_000,
       );
       await truck.done;

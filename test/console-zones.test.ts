@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, TOKENS, until } from './central-helpers.js';
+import { CLASSIFIER, DETECTOR, type Stack, startStack } from '../sim/stack.js';
+import { api, TOKENS } from './central-helpers.js';
 import { ensureConsoleBuilt, hasChromium, launchChromium, shot, signIn } from './console-support.js';
-import { CLASSIFIER, DETECTOR, type Stack, startStack } from './support/stack.js';
+import { until } from './support/until.js';
 
 const GW = 'cp-xihu-01';
 const CAM = 'cam-east';
@@ -46,7 +47,7 @@ describe.skipIf(!ready)(
         heartbeatS: 1,
       });
       // central holds the configuration the gateway runs (version 1), so the editor can change it
-      const r = await until('version 1 stored', async () => {
+      const r = await until(async () => {
         const put = await api(stack.central.url, `/api/gateways/${GW}/config`, TOKENS.admin, {
           method: 'PUT',
           body: {
@@ -71,12 +72,12 @@ describe.skipIf(!ready)(
           },
         });
         return put.status === 200 && put.body;
-      });
+      }, 'version 1 stored');
       expect(r.version).toBe(1);
-      await until('gateway runs version 1', async () => {
+      await until(async () => {
         const v = await api(stack.central.url, `/api/gateways/${GW}/config`, TOKENS.admin);
         return v.body.inSync ? v.body : undefined;
-      });
+      }, 'gateway runs version 1');
       browser = await launchChromium();
       const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
       page = await ctx.newPage();

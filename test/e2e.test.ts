@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from './support/processes.js';
-import { DETECTOR, type Stack, startStack } from './support/stack.js';
+import { DETECTOR, type Stack, startStack } from '../sim/stack.js';
+import { until } from './support/until.js';
 
 const OPERATOR = { authorization: 'Bearer demo-operator' };
 const dir = mkdtempSync(join(tmpdir(), 'cg-e2e-'));

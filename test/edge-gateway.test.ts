@@ -27,8 +27,9 @@ import {
   type Link,
   provisionStreams,
 } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { litterDraft } from './support/incident-draft.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let server: NatsServerHandle;
@@ -51,20 +52,6 @@ const unit: EdgeUnit = {
 
 function draft(n: number) {
   return litterDraft(new Date(Date.UTC(2026, 10, 28, 1, 0, n)).toISOString(), { details: { n } });
-}
-
-async function until<T>(
-  fn: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function storedIncidents(): Promise<ReturnType<typeof Incident.parse>[]> {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from './support/until.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const td = (f: string) => path.join(ROOT, 'edge/camera/detect/testdata', f);
@@ -19,14 +20,6 @@ afterAll(() => {
   if (child?.exitCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(cond: () => boolean, what: string, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('gateway - shutdown within a bound', () => {
   it('gateway - SIGINT while both discovery cameras wait on a silent network: stops cleanly, exit 0', async () => {

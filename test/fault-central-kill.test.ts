@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
 import { provisionStreams } from '../protocol/transport.js';
+import type { ManagedProcess } from '../sim/processes.js';
 import {
   census,
   expectExactlyOnce,
@@ -20,7 +21,7 @@ import {
   streamCount,
   untilAllCases,
 } from './fault-kit.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const N = Number(process.env.CG_FAULT_BACKLOG ?? 10_000);
 const KILLS = 3;

@@ -21,7 +21,7 @@ import {
   writeReplayFile,
 } from './fault-kit.js';
 import { connect, jetstreamManager, nanos } from './support/nats-raw.js';
-import { until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const N = 60;
 const rig = new FaultRig('dedup');

@@ -17,7 +17,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
-import { until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const KILLS = Number(process.env.CG_FAULT_KILLS ?? 20);
 const N = 400;

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { subjects } from '../protocol/index.js';
 import { connectNats, type Link } from '../protocol/transport.js';
-import { litterIncident, publishIncident, until } from './central-helpers.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { litterIncident, publishIncident } from './central-helpers.js';
 import { connect, jetstreamManager, type NatsConnection } from './support/nats-raw.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { until } from './support/until.js';
 
 let server: NatsServerHandle;
 let nc: Link;
@@ -43,25 +44,25 @@ describe('fault - health reflects ingest', () => {
   it('says degraded while streams cannot be provisioned, recovers by itself', {
     timeout: 60_000,
   }, async () => {
-    const bad = await until('provisioning failed at least once', async () => {
+    const bad = await until(async () => {
       const h = await health();
       return h.body.components?.streams?.failures >= 1 && h;
-    });
+    }, 'provisioning failed at least once');
     expect(bad.status).toBe(503);
     expect(bad.body.status).toBe('degraded');
     expect(bad.body.components.streams).toMatchObject({ ok: false });
     expect(bad.body.components.streams.lastError).toMatch(/subjects overlap/i);
 
     await (await jetstreamManager(raw)).streams.delete('SQUATTER');
-    const good = await until('healthy', async () => {
+    const good = await until(async () => {
       const h = await health();
       return h.status === 200 && h;
-    });
+    }, 'healthy');
     expect(good.body.status).toBe('ok');
     for (const c of ['nats', 'streams', 'consumer incidents', 'consumer status', 'consumer telemetry'])
       expect(good.body.components[c], c).toMatchObject({ ok: true });
     const inc = litterIncident();
     await publishIncident(nc, inc);
-    await until('case opened', async () => central.embedded!.getIncident(inc.id));
+    await until(async () => central.embedded!.getIncident(inc.id), 'case opened');
   });
 });

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
 import { connectNats, type Link } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import type { ManagedProcess } from '../sim/processes.js';
 import {
   census,
   fetchFresh,
@@ -22,8 +24,7 @@ import {
   startCentralProcess,
   streamCount,
 } from './fault-kit.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const MESSAGES = 5000;
 const REQUESTS = 5000;

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { Incident, type IncidentInput, newId, STREAMS } from '../protocol/index.js';
 import { connectNats, type Link } from '../protocol/transport.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, spawnTs, until } from './support/processes.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { type ManagedProcess, spawnTs } from '../sim/processes.js';
+import { until } from './support/until.js';
 
 export const OPERATOR = 'demo-operator';
 

@@ -13,9 +13,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
 import { Incident } from '../protocol/index.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
 import { fakeJpeg, litterIncident, TOKENS } from './central-helpers.js';
 import { type AppRequestInit, appRequest } from './support/app-request.js';
-import { ZHENGXIANG } from './support/city-points.js';
 
 let central: Central;
 const op = TOKENS.operator;

@@ -18,7 +18,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from './fault-kit.js';
-import { until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const N = 120; // per gateway
 /** minimum outage; the issue says minutes, CI keeps it short: CG_FAULT_OUTAGE_S=180 for the real drill */

@@ -27,8 +27,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../central/cases/model.js';
 import { createCentral } from '../central/central.js';
 import { DamagedFilesError } from '../central/store/damage.js';
-import { ROOT, TOKENS, until } from './central-helpers.js';
-import { ZHENGXIANG } from './support/city-points.js';
+import { ZHENGXIANG } from '../sim/city-points.js';
+import { ROOT, TOKENS } from './central-helpers.js';
+import { until } from './support/until.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cg-fault-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -82,10 +83,10 @@ describe('fault - storage fails while running', () => {
     const refused = await report(c, 3);
     expect(refused.status).toBe(503);
     expect(refused.body.type).toMatch(/storage-unavailable$/);
-    const during = await until('degraded through checkpoints', async () => {
+    const during = await until(async () => {
       const h = await health(c);
       return h.body.components.cases.failures >= 3 && h;
-    });
+    }, 'degraded through checkpoints');
     expect(during.status).toBe(503);
     expect(during.body).toMatchObject({ status: 'degraded', components: { cases: { ok: false } } });
     expect(during.body.components.cases.lastError).toMatch(/ENOTDIR|EEXIST|not a directory/);
@@ -93,7 +94,7 @@ describe('fault - storage fails while running', () => {
 
     rmSync(cases);
     renameSync(`${cases}.away`, cases);
-    await until('healthy again by itself', async () => (await health(c)).status === 200);
+    await until(async () => (await health(c)).status === 200, 'healthy again by itself');
     for (let i = 5; i < 8; i++) {
       const r = await report(c, i);
       expect(r.status).toBe(201);

@@ -10,15 +10,10 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
-import {
-  type CentralProcess,
-  litterIncident,
-  publishIncident,
-  spawnCentral,
-  until,
-} from './central-helpers.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { type CentralProcess, litterIncident, publishIncident, spawnCentral } from './central-helpers.js';
 import { createTestDatabase, postgresUnreachable, type TestDatabase } from './support/postgres.js';
+import { until } from './support/until.js';
 
 const pgDown = await postgresUnreachable();
 if (pgDown) console.warn(`two centrals on PostgreSQL: skipped: ${pgDown}`);
@@ -70,12 +65,12 @@ describe.skipIf(!!pgDown)('two centrals on one PostgreSQL and one NATS', () => {
     }
     const ids = made.map((m) => m.id);
     await until(
-      'every revision stored',
       async () => {
         const [r] = await sql<{ n: number }[]>`
           select count(*)::int as n from incident_revisions where incident_id = any(${ids})`;
         return r!.n === 2 * INCIDENTS;
       },
+      'every revision stored',
       90_000,
     );
     const perIncident = await sql<{ id: string; cases: number; updates: number }[]>`

@@ -15,17 +15,14 @@ import { decodeResponse, MSG } from '../edge/jt808/messages.js';
 import { createJt808Unit, type Jt808Unit } from '../edge/jt808/unit.js';
 import type { EdgeSinks, EvidenceImage, IncidentDraft } from '../edge/unit.js';
 import { type CommandRequest, Incident, type TrackPoint, validate } from '../protocol/index.js';
-import { type Jt808Terminal, startJt808Terminal } from './simulators/jt808/index.js';
-import { until as waitUntil } from './support/processes.js';
+import { type Jt808Terminal, startJt808Terminal } from '../sim/jt808/index.js';
+import { until } from './support/until.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMO = path.join(ROOT, 'edge/vehicle/demo');
 const dir = mkdtempSync(path.join(tmpdir(), 'jt808-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const log = { info() {}, warn() {}, error() {}, debug() {} };
-
-/** poll until the check holds (false/0 count as not yet) */
-const until = <T>(f: () => T, ms: number, what: string) => waitUntil(() => f() || undefined, what, ms);
 
 interface Harness {
   unit: Jt808Unit;
@@ -124,8 +121,8 @@ describe('JT/T 808 endpoint', () => {
       () =>
         jt(h).frames! > 0 &&
         h.unit.devices().find((d) => d.id === 'hy-truck-2-jt808')?.counters?.lateBlindArea === 15,
-      10_000,
       'the blind-area batch',
+      10_000,
     );
     await h.unit.stop();
     const inc = h.drafts.map((x) => x.d);
@@ -187,8 +184,8 @@ describe('JT/T 808 endpoint', () => {
     await t.ready;
     await until(
       () => h.drafts.some((x) => x.images.length > 0),
-      20_000,
       'an incident revision with the photo',
+      20_000,
     );
     const withPhoto = h.drafts.find((x) => x.images.length > 0)!;
     expect(withPhoto.d).toMatchObject({ kind: 'overspeed', lifecycle: 'update' });
@@ -217,7 +214,7 @@ describe('JT/T 808 endpoint', () => {
     c.sock.write(
       encodeFrame({ msgId: MSG.auth, phone: '13907340002', serial: 1 }, Buffer.from('not-the-code')),
     );
-    await until(() => c.results.length, 5000, 'the auth answer');
+    await until(() => c.results.length, 'the auth answer', 5000);
     expect(decodeResponse(c.results[0]!.body)).toMatchObject({ replyId: MSG.auth, result: 1 });
     expect(jt(h)).toMatchObject({ registrationsRefused: 1, authFailures: 1 });
   });
@@ -254,8 +251,8 @@ describe('JT/T 808 endpoint', () => {
     // the timeout is counted before its 0x8003 reaches the terminal: wait for both
     await until(
       () => jt(h).subpackageTimeouts === 1 && bad.received['0x8003'] === 1,
-      10_000,
       'the sub-package timeout and its re-send request',
+      10_000,
     );
     const c = jt(h);
     expect(c.badChecksum).toBeGreaterThanOrEqual(1);
@@ -272,11 +269,11 @@ describe('JT/T 808 endpoint', () => {
     // a terminal that never authenticates is closed and counted
     const idle = await rawClient(h.port);
     idle.sock.write(encodeFrame({ msgId: MSG.heartbeat, phone: '1', serial: 1 }));
-    await until(() => idle.sock.destroyed || idle.sock.readableEnded, 10_000, 'the unauthenticated close');
+    await until(() => idle.sock.destroyed || idle.sock.readableEnded, 'the unauthenticated close', 10_000);
     expect(jt(h)).toMatchObject({ authTimeouts: 1, unauthenticated: 1 });
     expect(decodeResponse(idle.results[0]!.body).result).toBe(1);
     // the honest one went on
-    await until(() => frames() > before + 20, 10_000, 'more honest reports');
+    await until(() => frames() > before + 20, 'more honest reports', 10_000);
   });
 
   it('10,000 connections opened and dropped: all counted, none kept, the honest terminal unaffected', async () => {
@@ -299,16 +296,16 @@ describe('JT/T 808 endpoint', () => {
     }
     await until(
       () => jt(h).connections! - before >= 10_000 && jt(h).open === 1,
-      30_000,
       'every connection counted and closed',
+      30_000,
     );
     const dev = h.unit.devices().find((d) => d.id === 'hy-truck-2-jt808')!;
     expect(dev.online).toBe(true);
     const n = dev.counters!.location!;
     await until(
       () => (h.unit.devices().find((d) => d.id === 'hy-truck-2-jt808')!.counters!.location ?? 0) > n,
-      5000,
       'reports after the storm',
+      5000,
     );
   });
 
@@ -323,7 +320,7 @@ describe('JT/T 808 endpoint', () => {
     await silent.done;
     expect(dev().online).toBe(true);
     expect(offline()).toHaveLength(0);
-    await until(() => offline().length === 1, 20_000, 'device_offline after the heartbeats stopped');
+    await until(() => offline().length === 1, 'device_offline after the heartbeats stopped', 20_000);
     const first = offline()[0]!;
     expect(first.lifecycle).toBe('new');
     expect(validate(Incident, { ...first, v: 1, gatewayId: 'gw-jt', evidence: [] }).ok).toBe(true);
@@ -335,7 +332,7 @@ describe('JT/T 808 endpoint', () => {
     // back with heartbeats: the same incident ends
     const back = terminal(h, { scenario: 'clean', heartbeatMs: 300 });
     await back.ready;
-    await until(() => offline().length === 2, 20_000, 'device_offline ended when the terminal is back');
+    await until(() => offline().length === 2, 'device_offline ended when the terminal is back', 20_000);
     const end = offline()[1]!;
     expect(end.lifecycle).toBe('end');
     expect(end.id).toBe(first.id);
@@ -344,7 +341,7 @@ describe('JT/T 808 endpoint', () => {
     // the TCP session is lost: a new episode, naming why
     back.socket.destroy();
     await back.stop();
-    await until(() => offline().length === 3, 20_000, 'device_offline after the session was lost');
+    await until(() => offline().length === 3, 'device_offline after the session was lost', 20_000);
     const lost = offline()[2]!;
     expect(lost.lifecycle).toBe('new');
     expect(lost.id).not.toBe(first.id);

@@ -23,10 +23,11 @@ import { splitOf } from '../central/datasets/index.js';
 import { python } from '../models/eval/index.js';
 import type { IncidentInput } from '../protocol/index.js';
 import { connectNats, evidenceStore, type Link, putEvidence } from '../protocol/transport.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import type { ManagedProcess } from '../sim/processes.js';
 import { litterIncident, publishIncident } from './central-helpers.js';
 import { startCentralProcess, startGateway } from './fault-kit.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const SCENE = join(REPO, 'models/scenes/litter');

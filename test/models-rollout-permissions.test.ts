@@ -14,7 +14,7 @@ import { centralPermissions, gatewayPermissions, renderAuthorization } from '../
 import { fetchModel } from '../edge/sync/models.js';
 import { MODELS_BUCKET, modelObject } from '../protocol/index.js';
 import { connectNats, type Link } from '../protocol/transport.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const DETECTOR = resolve(import.meta.dirname, '../models/detector');

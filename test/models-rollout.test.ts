@@ -27,9 +27,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_BUCKET, modelObject } from '../protocol/index.js';
 import { connectNats } from '../protocol/transport.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import type { ManagedProcess } from '../sim/processes.js';
 import { startCentralProcess, startGateway } from './fault-kit.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const DETECTOR = join(REPO, 'models/detector');

@@ -14,11 +14,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { centralPermissions, gatewayPermissions, renderAuthorization } from '../deploy/auth.js';
 import { encode, gatewayInboxPrefix, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { incidents } from './fault-kit.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
 import { connect, jetstream, jetstreamManager, type NatsConnection } from './support/nats-raw.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };
 const N = 3000;

@@ -9,8 +9,8 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { connect, jetstreamManager } from './support/nats-raw.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle;

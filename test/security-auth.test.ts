@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../central/auth/cli.js';
 import { failedLogins } from '../central/auth/index.js';
 import { type Central, createCentral } from '../central/central.js';
-import { ROOT, TOKENS, until } from './central-helpers.js';
+import { ROOT, TOKENS } from './central-helpers.js';
+import { until } from './support/until.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cg-sec-auth-'));
 let central: Central;
@@ -64,10 +65,10 @@ describe('security - API tokens', () => {
     expect(issued.status, issued.stderr).toBe(0);
     const token = issued.stdout.trim();
     expect(token).toMatch(/^cgt_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
-    const ok = await until('issued token accepted', async () => {
+    const ok = await until(async () => {
       const r = await me(token);
       return r.status === 200 && r;
-    });
+    }, 'issued token accepted');
     expect(await ok.json()).toMatchObject({ id: 'u-op-1', role: 'operator' });
 
     const second = issueToken({ data: dataDir, user: 'u-op-1', days: 30 });
@@ -85,7 +86,7 @@ describe('security - API tokens', () => {
       days: 1,
       now: new Date(Date.now() - 2 * 86_400_000),
     });
-    await until('file re-read', async () => (await me(second.token)).status === 200);
+    await until(async () => (await me(second.token)).status === 200, 'file re-read');
     expect((await me(old.token)).status).toBe(401);
     // a right id with a wrong secret is refused too
     expect((await me(`${token.split('.')[0]}.${randomBytes(32).toString('base64url')}`)).status).toBe(401);
@@ -93,7 +94,7 @@ describe('security - API tokens', () => {
     const tokenId = token.slice(4, 20);
     const revoked = await users('revoke', '--token', tokenId);
     expect(revoked.stdout).toContain(`revoked ${tokenId}`);
-    await until('revoked token refused', async () => (await me(token)).status === 401);
+    await until(async () => (await me(token)).status === 401, 'revoked token refused');
     expect((await me(second.token)).status).toBe(200);
     const list = await users('list');
     expect(list.stdout).toMatch(new RegExp(`${tokenId}  u-op-1 \\(值班员张三, operator\\)  revoked`));

@@ -17,9 +17,10 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import type { ManagedProcess } from '../sim/processes.js';
 import { census, incidents, OPERATOR, startCentralProcess } from './fault-kit.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };
 let server: NatsServerHandle | undefined;

@@ -19,8 +19,9 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
-import { fakeJpeg, litterIncident, publishIncident, until } from './central-helpers.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { fakeJpeg, litterIncident, publishIncident } from './central-helpers.js';
+import { until } from './support/until.js';
 
 let server: NatsServerHandle;
 let nc: Link;
@@ -44,7 +45,7 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     const b0 = litterIncident({ gatewayId: 'cp-b' });
     await publishIncident(nc, b0);
     const caseOf = () => central.embedded!.getIncident(b0.id)?.caseId;
-    const caseId = await until('B opened a case', async () => caseOf());
+    const caseId = await until(async () => caseOf(), 'B opened a case');
 
     // A learned B's id: same id, A's own subject and gatewayId (the subject check passes)
     const forged = (rev: number) =>
@@ -54,8 +55,8 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     const ack = await publishIncident(nc, { ...b0, rev: 1, lifecycle: 'update' });
     expect(ack.duplicate).toBe(false);
 
-    await until('B rev 1 applied', async () => central.embedded!.getIncident(b0.id)?.revs.includes(1));
-    await until('both forgeries refused', async () => (central.counters.refused.incident ?? 0) >= 2);
+    await until(async () => central.embedded!.getIncident(b0.id)?.revs.includes(1), 'B rev 1 applied');
+    await until(async () => (central.counters.refused.incident ?? 0) >= 2, 'both forgeries refused');
     const c = central.embedded!.getCase(caseId)!;
     const updates = c.history.filter((h) => h.action === 'incident_update');
     expect(updates.map((h) => h.actor.id)).toEqual(['cp-b']);
@@ -77,14 +78,14 @@ describe('security - a gateway cannot touch another gateway’s incidents', () =
     const b = litterIncident({ gatewayId: 'cp-b', evidence: [] });
     b.evidence = [await put('cp-b', `${b.id}-r0-annotated.jpg`)];
     await publishIncident(nc, b);
-    await until('B case', async () => central.embedded!.getIncident(b.id));
+    await until(async () => central.embedded!.getIncident(b.id), 'B case');
     const inB = litterIncident({ gatewayId: 'cp-a' });
     inB.evidence = [await put('cp-b', `${inB.id}-r0-annotated.jpg`)];
     const reused = litterIncident({ gatewayId: 'cp-a' });
     reused.evidence = [await put('cp-a', `${b.id}-r0-annotated.jpg`)];
     await publishIncident(nc, inB);
     await publishIncident(nc, reused);
-    await until('both refused', async () => (central.counters.refused.incident ?? 0) >= before + 2);
+    await until(async () => (central.counters.refused.incident ?? 0) >= before + 2, 'both refused');
     expect(central.embedded!.getIncident(inB.id)).toBeUndefined();
     expect(central.embedded!.getIncident(reused.id)).toBeUndefined();
   });
@@ -125,12 +126,12 @@ describe('security - evidence digests are verified at ingest', () => {
     const good = await withImage(fakeJpeg(4000, 6));
 
     for (const inc of [replaced, forged, resized, missing, good]) await publishIncident(nc, inc);
-    await until('good case opened', async () => central.embedded!.getIncident(good.id));
-    await until('four refused', async () => (central.counters.refused.incident ?? 0) >= before + 4);
+    await until(async () => central.embedded!.getIncident(good.id), 'good case opened');
+    await until(async () => (central.counters.refused.incident ?? 0) >= before + 4, 'four refused');
     for (const inc of [replaced, forged, resized, missing])
       expect(central.embedded!.getIncident(inc.id), inc.id).toBeUndefined();
     expect(central.counters.refused.incident).toBe(before + 4);
-    await until('four dead letters', async () => reasons.length >= 4);
+    await until(async () => reasons.length >= 4, 'four dead letters');
     sub.unsubscribe();
     const bucket = evidenceBucket('cp-dg');
     expect(reasons).toEqual([

@@ -34,10 +34,10 @@ import {
   provisionStreams,
   putEvidence,
 } from '../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { litterDraft } from './support/incident-draft.js';
 import { connect, jetstream, jetstreamManager, Kvm, type NatsConnection } from './support/nats-raw.js';
-import { type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const quiet = process.env.DEBUG_SEC
   ? { info: console.log, warn: console.log, error: console.log, debug() {} }

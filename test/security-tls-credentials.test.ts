@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { STREAMS } from '../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
+import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
+import { type ManagedProcess, spawnTs, startGatewayProcess } from '../sim/processes.js';
 import { litterDraft } from './support/incident-draft.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './support/nats-server.js';
-import { type ManagedProcess, spawnTs, startGatewayProcess, until } from './support/processes.js';
+import { until } from './support/until.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const quiet = { info() {}, warn() {} };

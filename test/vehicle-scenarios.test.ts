@@ -19,7 +19,8 @@ import {
   startPtyPair,
   startTruckSimulator,
   timeline,
-} from './simulators/serial/index.js';
+} from '../sim/serial/index.js';
+import { until } from './support/until.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CANDUMP = path.resolve(ROOT, '../shared/testdata/can/pretty_j1939/candump.log');
@@ -31,16 +32,6 @@ const T0 = Date.parse('2026-06-01T02:00:00Z');
 
 const errors: object[] = [];
 const log = { info() {}, warn() {}, error: (o: object) => errors.push(o), debug() {} };
-
-async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const truck = (gpsPort: string, canPort: string) => ({
   id: 'truck-zj-1',
@@ -95,8 +86,8 @@ async function runScenario(name: ScenarioName, o: { corruptEvery?: number; canRe
         const read = unit.devices()[0].counters?.sentences ?? 0;
         return read >= 2 * sim.samples.length;
       },
-      10_000,
       'all sentences read',
+      10_000,
     );
     const reply = await unit.command!(
       { v: 1, requestId: 'r1', verb: 'where', sentAt: new Date().toISOString() },
@@ -217,13 +208,13 @@ describe('vehicle scenarios - through socat ptys', () => {
     });
     try {
       await unit.start(sinks);
-      await until(() => drafts.some((d) => d.kind === 'overspeed'), 10_000, 'overspeed new');
+      await until(() => drafts.some((d) => d.kind === 'overspeed'), 'overspeed new', 10_000);
       await unit.stop();
       // the gateway comes back: a new unit from the same config and data dir
       unit = await createVehicleUnit(truck(gps.b, can.b), ctx);
       await unit.start(sinks);
       await sim.done;
-      await until(() => drafts.some((d) => d.lifecycle === 'end'), 10_000, 'overspeed end');
+      await until(() => drafts.some((d) => d.lifecycle === 'end'), 'overspeed end', 10_000);
       const over = drafts.filter((d) => d.kind === 'overspeed');
       expect(over.map((d) => [d.lifecycle, d.rev])).toEqual([
         ['new', 0],

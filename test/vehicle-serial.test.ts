@@ -11,25 +11,11 @@ import type { IncidentDraft } from '../edge/unit.js';
 import { createVehicleUnit } from '../edge/vehicle/index.js';
 import { SerialLine } from '../edge/vehicle/serial/line.js';
 import { Incident, validate } from '../protocol/index.js';
-import {
-  type PtyPair,
-  startPtyPair,
-  startTruckSimulator,
-  type TruckSimulator,
-} from './simulators/serial/index.js';
+import { type PtyPair, startPtyPair, startTruckSimulator, type TruckSimulator } from '../sim/serial/index.js';
+import { until } from './support/until.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vehicle-serial-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until<T>(f: () => T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('vehicle serial - port lifecycle', () => {
   it('serial - missing at start, then vanishes and returns: reported, reopened, one incident episode per outage', async () => {
@@ -73,32 +59,32 @@ describe('vehicle serial - port lifecycle', () => {
         },
         telemetry() {},
       });
-      await until(() => gps().error?.includes('No such file'), 5000, 'missing port reported');
+      await until(() => gps().error?.includes('No such file'), 'missing port reported', 5000);
       expect(gps().online).toBe(false);
       // missing longer than deviceOfflineAfterS: the first offline episode
-      await until(() => drafts.some((d) => d.kind === 'device_offline'), 5000, 'offline incident at start');
+      await until(() => drafts.some((d) => d.kind === 'device_offline'), 'offline incident at start', 5000);
 
       pair = await startPtyPair(dir, 'gps');
       sim = await drive();
-      await until(() => gps().online, 10_000, 'gps online');
+      await until(() => gps().online, 'gps online', 10_000);
       // several retries happened before the port appeared, yet one log line said so
       expect(logs.filter((l) => l.msg?.includes('not available'))).toHaveLength(1);
 
       const ends = () => drafts.filter((d) => d.kind === 'device_offline' && d.lifecycle === 'end');
-      await until(() => ends().length === 1, 5000, 'first offline episode ended');
+      await until(() => ends().length === 1, 'first offline episode ended', 5000);
 
       await sim.stop();
       await pair.stop();
       // reported from the port's error, or at the latest by the silence watchdog (10 s)
-      await until(() => !gps().online && gps().error?.includes(port), 20_000, 'vanished port reported');
+      await until(() => !gps().online && gps().error?.includes(port), 'vanished port reported', 20_000);
       const news = () => drafts.filter((d) => d.kind === 'device_offline' && d.lifecycle === 'new');
-      await until(() => news().length === 2, 10_000, 'offline incident');
+      await until(() => news().length === 2, 'offline incident', 10_000);
 
       await pair.restart();
       sim = await drive();
-      await until(() => gps().online, 10_000, 'gps back online');
+      await until(() => gps().online, 'gps back online', 10_000);
       expect(gps().counters!.reopens).toBeGreaterThanOrEqual(1);
-      await until(() => ends().length === 2, 5000, 'offline ended');
+      await until(() => ends().length === 2, 'offline ended', 5000);
       expect(logs.filter((l) => l.msg?.includes('lost'))).toHaveLength(1);
       expect(logs.filter((l) => l.level === 'invalid' || l.level === 'error')).toEqual([]);
       const offline = drafts.filter((d) => d.kind === 'device_offline');
@@ -131,7 +117,7 @@ describe('vehicle serial - port lifecycle', () => {
     });
     try {
       line.start();
-      await until(() => line.state.reopens >= 2, 10_000, 'two silent reopens');
+      await until(() => line.state.reopens >= 2, 'two silent reopens', 10_000);
       expect(logs.filter((m) => m.includes('lost'))).toHaveLength(1);
       expect(line.state.error ?? '').toMatch(/no data for|^$/);
     } finally {

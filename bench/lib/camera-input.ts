@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFrameDir, makeTestFrames } from '../../test/simulators/onvif/frames.js';
+import { loadFrameDir, makeTestFrames } from '../../sim/onvif/frames.js';
 import { ROOT } from './paths.js';
 
 export function detectorManifest(): { path: string; note: string } {

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { evidenceBucket, Incident, newId } from '../../protocol/index.js';
+import { ZHENGXIANG } from '../../sim/city-points.js';
 import { caseService, USERS } from '../../test/support/case-service.js';
-import { ZHENGXIANG } from '../../test/support/city-points.js';
 import { RefusedMessage } from '../ingest/refused.js';
 import { snapshotOf } from './incident-record.js';
 

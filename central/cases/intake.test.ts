@@ -5,8 +5,8 @@
  * of the category are proposed as duplicates; an upload is cited by one case.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ZHENGXIANG } from '../../sim/city-points.js';
 import { caseService, USERS } from '../../test/support/case-service.js';
-import { ZHENGXIANG } from '../../test/support/city-points.js';
 import type { IntakeInput } from './intake.js';
 
 const report = (over: Partial<IntakeInput> = {}): IntakeInput => ({

@@ -5,8 +5,8 @@
  * close writes the evaluation as a second history entry under one version.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ZHENGXIANG } from '../../sim/city-points.js';
 import { caseService, USERS } from '../../test/support/case-service.js';
-import { ZHENGXIANG } from '../../test/support/city-points.js';
 import { StaleCaseError } from './context.js';
 
 let t: ReturnType<typeof caseService>;

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_KINDS } from '../../protocol/index.js';
-import { OUTSIDE, ZHENGXIANG, ZHUHUI } from '../../test/support/city-points.js';
+import { OUTSIDE, ZHENGXIANG, ZHUHUI } from '../../sim/city-points.js';
 import { loadUsers } from '../auth/index.js';
 import { SEED_DIR } from '../central.js';
 import { WorkCalendar } from './calendar.js';

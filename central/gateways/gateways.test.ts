@@ -15,8 +15,9 @@ import {
   subjects,
 } from '../../protocol/index.js';
 import { connectNats, type Link } from '../../protocol/transport.js';
-import { type NatsServerHandle, startNatsServer } from '../../test/support/nats-server.js';
-import { REPO_ROOT, until } from '../../test/support/processes.js';
+import { type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
+import { REPO_ROOT } from '../../sim/processes.js';
+import { until } from '../../test/support/until.js';
 import { loadUsers } from '../auth/index.js';
 import { ProblemError, problemResponse } from '../http/problem.js';
 import { apiGuard } from './guard.js';

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
+import type { ManagedProcess } from '../../sim/processes.js';
 import {
   census,
   incidents,
@@ -17,8 +19,7 @@ import {
   writeGatewayConfig,
   writeReplayFile,
 } from '../../test/fault-kit.js';
-import { type NatsServerHandle, startNatsServer } from '../../test/support/nats-server.js';
-import { type ManagedProcess, until } from '../../test/support/processes.js';
+import { until } from '../../test/support/until.js';
 
 const procs: ManagedProcess[] = [];
 let server: NatsServerHandle | undefined;

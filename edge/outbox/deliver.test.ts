@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Incident, incidentMsgId, STREAMS, subjects, validate } from '../../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../../protocol/transport.js';
+import { type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
 import { freshDataDir } from '../../test/support/data-dir.js';
 import { litterDraft } from '../../test/support/incident-draft.js';
-import { type NatsServerHandle, startNatsServer } from '../../test/support/nats-server.js';
-import { until } from '../../test/support/processes.js';
+import { until } from '../../test/support/until.js';
 import { Deliverer } from './deliver.js';
 import { Outbox, REFUSED_FILE } from './index.js';
 

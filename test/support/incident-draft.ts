@@ -5,7 +5,7 @@
  */
 import type { IncidentDraft } from '../../edge/unit.js';
 import { newId } from '../../protocol/index.js';
-import { ZHENGXIANG } from './city-points.js';
+import { ZHENGXIANG } from '../../sim/city-points.js';
 
 export function litterDraft(at: string, over: Partial<IncidentDraft> = {}): IncidentDraft {
   return {

@@ -10,8 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, type NatsServerHandle, startNatsServer } from '../../sim/nats-server.js';
 import { connect, jetstreamManager } from './nats-raw.js';
-import { freePort, type NatsServerHandle, startNatsServer } from './nats-server.js';
+import { until } from './until.js';
 
 export interface NatsCluster {
   nodes: NatsServerHandle[];
@@ -50,23 +51,19 @@ export async function startNatsCluster(n = 3, extraConfig = ''): Promise<NatsClu
     nodes,
     urls,
     async ready(ms = 30_000) {
-      const deadline = Date.now() + ms;
-      let last = '';
-      while (Date.now() < deadline) {
-        const nc = await connect({ servers: urls, maxReconnectAttempts: 0 }).catch(() => undefined);
-        if (nc) {
+      await until(
+        async () => {
+          const nc = await connect({ servers: urls, maxReconnectAttempts: 0 });
           try {
-            await (await jetstreamManager(nc)).getAccountInfo();
-            return;
-          } catch (e) {
-            last = (e as Error).message;
+            return await (await jetstreamManager(nc)).getAccountInfo();
           } finally {
             await nc.close();
           }
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      throw new Error(`JetStream cluster not ready within ${ms} ms: ${last}`);
+        },
+        'the JetStream cluster',
+        ms,
+        250,
+      );
     },
     async dispose() {
       for (const node of nodes) await node.stop();

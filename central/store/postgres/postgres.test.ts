@@ -5,7 +5,7 @@
  * (created and dropped here); skipped with a message when 127.0.0.1:5432 does not answer.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../test/support/nats-server.js';
+import { freePort } from '../../../sim/nats-server.js';
 import {
   createTestDatabase,
   postgresUnreachable,
