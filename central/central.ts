@@ -8,10 +8,11 @@
  *   const central = await createCentral({ dataDir: '.data/central', natsUrl: 'nats://127.0.0.1:4222' });
  *   const { url } = await central.start({ port: 0 });
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
@@ -21,6 +22,7 @@ import { buildApp, type RouteGroup } from './app.js';
 import { UserDirectory } from './auth/index.js';
 import { CaseService } from './cases/service.js';
 import { type City, loadCity } from './city/index.js';
+import { type CaseRelay, relayCaseChanges } from './console/relay.js';
 import { VerdictLog } from './datasets/index.js';
 import { DeviceBoard } from './devices/board.js';
 import { GatewayCaller } from './devices/commands.js';
@@ -50,8 +52,17 @@ export interface CentralOptions {
   storeUrl?: string;
   /** seconds between tries while PostgreSQL cannot be reached at start (default 2) */
   storeRetryS?: number;
-  /** NATS url; undefined runs without ingest (HTTP only) */
+  /**
+   * this instance's name among several on one store (letters, digits, `-`, `_`): its own status
+   * and telemetry consumers (`central-status-<instance>`). Default with `storeUrl`: the host name
+   * and a hash of the data directory (stable across restarts); without a data directory, a random
+   * one (a board in memory starts empty anyway). Unused on lowdb (one instance).
+   */
+  instance?: string;
+  /** NATS url, or a cluster's urls separated by commas; undefined runs without ingest (HTTP only) */
   natsUrl?: string;
+  /** copies of the streams and evidence buckets central creates (3 on a 3-node cluster) */
+  natsReplicas?: number;
   /** central's NATS user/password/token and TLS files */
   natsAuth?: NatsAuth;
   /** seed directory with catalog/grids/org/collectors/calendar (default central/seed) */
@@ -156,8 +167,22 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
   };
   verdicts.watch(store, objects);
   reportsAreHeartbeats(store, board, city); // a collector's report is a heartbeat of their handset
+  let relay: CaseRelay | undefined;
   const ingest = o.natsUrl
-    ? new NatsIngest({ url: o.natsUrl, auth: o.natsAuth, svc, board, counters, log })
+    ? new NatsIngest({
+        url: o.natsUrl,
+        auth: o.natsAuth,
+        svc,
+        board,
+        counters,
+        log,
+        instance: o.storeUrl ? instanceName(o) : undefined,
+        replicas: o.natsReplicas,
+        // live updates reach the console clients of every instance on the same NATS
+        onLink: (nc) => {
+          relay = relayCaseChanges(nc, store, log);
+        },
+      })
     : undefined;
   const app = buildApp(
     {
@@ -222,6 +247,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       return { url: `${listen.tls ? 'https' : 'http'}://${host}:${port}`, port };
     },
     async stop() {
+      relay?.stop();
       await ingest?.stop();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       await board.save();
@@ -231,6 +257,19 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       if (tmpDatasets) rmSync(tmpDatasets, { recursive: true, force: true });
     },
   };
+}
+
+/** This instance's name among those sharing the store (see `CentralOptions.instance`). */
+export function instanceName(o: Pick<CentralOptions, 'instance' | 'dataDir'>): string {
+  const name =
+    o.instance ??
+    (o.dataDir
+      ? `${hostname().slice(0, 40)}-${createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 8)}`
+      : randomUUID()
+    ).replace(/[^A-Za-z0-9_-]/g, '_');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new Error(`instance name must be 1-64 letters, digits, - or _: ${JSON.stringify(name)}`);
+  return name;
 }
 
 /**

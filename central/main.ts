@@ -26,12 +26,26 @@ const program = new Command()
   .description('数字城管 central: ingest, cases, workflow, API')
   .option('--port <n>', 'HTTP port (0 = any free port)', process.env.CG_HTTP_PORT ?? '8080')
   .option('--host <addr>', 'address to bind', process.env.CG_HTTP_HOST ?? '127.0.0.1')
-  .option('--nats <url>', 'NATS server url', process.env.CG_NATS_URL ?? 'nats://127.0.0.1:4222')
+  .option(
+    '--nats <urls>',
+    'NATS server url, or a cluster as url,url,url',
+    process.env.CG_NATS_URL ?? 'nats://127.0.0.1:4222',
+  )
+  .option(
+    '--nats-replicas <n>',
+    'copies of the streams and buckets central creates (3 on a 3-node cluster)',
+    process.env.CG_NATS_REPLICAS,
+  )
   .option('--data <dir>', 'data directory', process.env.CG_DATA_DIR ?? '.data/central')
   .option(
     '--store <url>',
     'case store: postgres://user@host:5432/db (default: lowdb files in --data)',
     process.env.CG_STORE_URL,
+  )
+  .option(
+    '--instance <name>',
+    "this instance's name among several on one --store (default: host name + data directory hash)",
+    process.env.CG_INSTANCE,
   )
   .option('--seed <dir>', 'seed directory (catalog, grids, org, users)', process.env.CG_SEED_DIR)
   .option('--nats-user <user>', "central's NATS user", process.env.CG_NATS_USER)
@@ -61,6 +75,8 @@ const o = program.opts<{
   data: string;
   store?: string;
   seed?: string;
+  instance?: string;
+  natsReplicas?: string;
   fsync: boolean;
   repair: boolean;
   demo: boolean;
@@ -88,16 +104,23 @@ const natsAuth = {
 const MAX_UPLOAD = 8 * 1024 * 1024;
 const guard = apiGuard({ largeBody: { '/api/attachments': MAX_UPLOAD } });
 const gateways = gatewayRouteGroup({ natsUrl: o.nats, nats: natsAuth, guard });
+const natsReplicas = o.natsReplicas === undefined ? undefined : Number(o.natsReplicas);
+if (natsReplicas !== undefined && ![1, 3, 5].includes(natsReplicas)) {
+  console.error(`central: --nats-replicas must be 1, 3 or 5, got ${o.natsReplicas}`);
+  process.exit(2);
+}
 if (o.store !== undefined && !/^postgres(ql)?:\/\//.test(o.store)) {
   console.error(`central: --store must be a postgres:// URL, got ${o.store}`);
   process.exit(2);
 }
 const central = await createCentral({
   storeUrl: o.store,
+  instance: o.instance,
   repair: o.repair,
   demo: o.demo,
   dataDir: o.data,
   natsUrl: o.nats,
+  natsReplicas,
   natsAuth,
   seedDir: o.seed,
   fsync: o.fsync,

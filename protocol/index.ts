@@ -8,6 +8,7 @@ export * from './codec.js';
 export * from './ids.js';
 export * from './kinds.js';
 export * from './labels.js';
+export * from './schemas/case-change.js';
 export * from './schemas/command.js';
 export * from './schemas/common.js';
 export * from './schemas/deadletter.js';

@@ -12,6 +12,8 @@ export const subjects = {
   telemetry: (gatewayId: string) => `${SUBJECT_ROOT}.telemetry.${gatewayId}`,
   status: (gatewayId: string) => `${SUBJECT_ROOT}.status.${gatewayId}`,
   command: (gatewayId: string, verb: CommandVerb) => `${SUBJECT_ROOT}.cmd.${gatewayId}.${verb}`,
+  /** Case changes central instances tell each other (live console relay; core, not stored). */
+  caseChanged: `${SUBJECT_ROOT}.central.case`,
   /** Where a consumer puts what failed validation; `kind` is incident/telemetry/status. */
   deadLetter: (kind: string) => `${SUBJECT_ROOT}.dlq.${kind}`,
   all: {

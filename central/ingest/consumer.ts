@@ -18,7 +18,8 @@ export interface ConsumerSpec<S extends z.ZodType> {
   schema: S;
   /** gateway id inside the message, checked against the subject */
   gatewayOf(v: z.output<S>): string;
-  handle(v: z.output<S>, subject: string): Promise<void>;
+  /** `storedAt`: when the stream stored the message (the same for every instance reading it) */
+  handle(v: z.output<S>, subject: string, storedAt: Date): Promise<void>;
   /**
    * Take the next message while the previous one's persistence is still running (its ack waits
    * for it). For handlers whose in-memory effect is applied synchronously before the first
@@ -105,7 +106,7 @@ export async function runConsumer<S extends z.ZodType>(
           await toDeadLetters(reason);
           log.warn({ kind: spec.kind, subject: m.subject, reason }, 'invalid message dead-lettered');
         } else if (r.ok) {
-          const done = spec.handle(r.value, m.subject);
+          const done = spec.handle(r.value, m.subject, m.time);
           if (spec.pipelined) {
             done.then(() => m.ack(), failed);
             continue;

@@ -41,6 +41,18 @@ export interface IngestOptions {
   log: Log;
   /** how long an incident's evidence object may be missing before it is refused (default 3 s) */
   evidenceWaitMs?: number;
+  /**
+   * Set where several instances share one store: the status and telemetry consumers become this
+   * instance's own (`central-status-<instance>`), so every instance applies every heartbeat and
+   * track point, in stream order and at the stream's stored time, and the devices boards of all
+   * instances are the same. Unset: the shared `central-status` / `central-telemetry` (one
+   * instance).
+   */
+  instance?: string;
+  /** copies of every stream and evidence bucket central creates: 3 on a 3-node cluster (default: 1, or what a stream has) */
+  replicas?: number;
+  /** called once with the link when it is first connected (the live-console relay uses it) */
+  onLink?: (nc: Link) => void;
 }
 
 const bump = (r: Record<string, number>, k: string) => {
@@ -83,6 +95,7 @@ export class NatsIngest {
     if (signal.aborted) return;
     this.connected = true;
     this.#set('nats', true);
+    this.#o.onLink?.(nc);
     nc.onStatus((s) => {
       if (s.type === 'disconnect') {
         this.connected = false;
@@ -96,7 +109,7 @@ export class NatsIngest {
     // provisioning can fail (JetStream not ready, limits): retry until it works, never give up
     while (!signal.aborted) {
       try {
-        await provisionStreams(nc);
+        await provisionStreams(nc, [], { replicas: this.#o.replicas });
         this.#set('streams', true);
         break;
       } catch (e) {
@@ -167,14 +180,15 @@ export class NatsIngest {
           nc,
           {
             stream: STREAMS.status.name,
-            durable: CONSUMERS.centralStatus,
+            durable: this.#own(CONSUMERS.centralStatus),
             kind: 'status',
             schema: GatewayStatus,
             pipelined: true,
             gatewayOf: (v) => v.gatewayId,
-            handle: (v) => {
+            handle: (v, _subject, storedAt) => {
               this.#gatewayBucket(v.gatewayId);
-              board.applyStatus(v);
+              // the stream's time, not this instance's: every instance computes the same silences
+              board.applyStatus(v, storedAt);
               bump(counters.ingested, 'status');
               return board.save();
             },
@@ -190,7 +204,7 @@ export class NatsIngest {
           nc,
           {
             stream: STREAMS.telemetry.name,
-            durable: CONSUMERS.centralTelemetry,
+            durable: this.#own(CONSUMERS.centralTelemetry),
             kind: 'telemetry',
             schema: Telemetry,
             pipelined: true,
@@ -208,6 +222,11 @@ export class NatsIngest {
         ),
       ),
     ]);
+  }
+
+  /** a board consumer's durable name: this instance's own where instances share a store */
+  #own(durable: string): string {
+    return this.#o.instance ? `${durable}-${this.#o.instance}` : durable;
   }
 
   #set(part: string, ok: boolean, e?: unknown): void {
@@ -232,7 +251,7 @@ export class NatsIngest {
     const nc = this.#nc;
     const bucket = evidenceBucket(gatewayId);
     if (!nc || this.#buckets.has(bucket)) return;
-    const p = evidenceStore(nc, gatewayId);
+    const p = evidenceStore(nc, gatewayId, { replicas: this.#o.replicas });
     this.#buckets.set(bucket, p);
     p.catch((e: Error) => {
       this.#buckets.delete(bucket);

@@ -64,7 +64,9 @@ export async function connectNats(opts: LinkOptions, signal?: AbortSignal): Prom
   for (;;) {
     try {
       const nc = await connect({
-        servers: opts.servers,
+        // `a,b,c` on a command line is the server list of a cluster
+        servers:
+          typeof opts.servers === 'string' ? opts.servers.split(',').map((u) => u.trim()) : opts.servers,
         name: opts.name,
         user: opts.user,
         pass: opts.pass,

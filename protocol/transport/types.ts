@@ -48,6 +48,8 @@ export interface StoredPublishOptions {
 
 /** A message from a durable consumer; exactly one of ack / nak / term settles it. */
 export interface Delivery extends Received {
+  /** when the stream stored it (the server's clock): the same for every consumer of the message */
+  readonly time: Date;
   ack(): void;
   /** redeliver, after `delayMs` when given */
   nak(delayMs?: number): void;
