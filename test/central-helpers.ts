@@ -30,6 +30,8 @@ export async function spawnCentral(opts: {
   dataDir?: string;
   /** `postgres://…`: the case store (default lowdb in the data directory) */
   storeUrl?: string;
+  /** more command-line options (`--nats-replicas 3`) */
+  args?: string[];
 }): Promise<CentralProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cg-central-'));
   // node itself with tsx's loader: one process, so a signal reaches central and not a launcher
@@ -46,6 +48,7 @@ export async function spawnCentral(opts: {
     dataDir,
     '--demo',
     ...(opts.storeUrl ? ['--store', opts.storeUrl] : []),
+    ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -161,8 +161,14 @@ const STALE_RETRIES = 5;
 export async function ingestIncident(
   ctx: CaseContext,
   inc: Incident,
+  storedAt?: Date,
 ): Promise<'created' | 'updated' | 'duplicate'> {
-  const key = { incidentId: inc.id, rev: inc.rev, gatewayId: inc.gatewayId };
+  const key = {
+    incidentId: inc.id,
+    rev: inc.rev,
+    gatewayId: inc.gatewayId,
+    storedAt: storedAt?.toISOString(),
+  };
   for (let attempt = 1; ; attempt++) {
     let kind: 'created' | 'updated' = 'created';
     try {

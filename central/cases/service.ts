@@ -65,8 +65,9 @@ export class CaseService implements CaseContext {
   }
 
   /** One edge incident revision; 'duplicate' when (id, rev) was seen before. */
-  ingestIncident(inc: Incident): Promise<'created' | 'updated' | 'duplicate'> {
-    return ingestIncident(this, inc);
+  /** `storedAt`: when the stream stored it (revision order across instances, see `RevisionKey`) */
+  ingestIncident(inc: Incident, storedAt?: Date): Promise<'created' | 'updated' | 'duplicate'> {
+    return ingestIncident(this, inc, storedAt);
   }
 
   /** HTTP intake, answered once per Idempotency-Key. */

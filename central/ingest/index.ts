@@ -148,14 +148,14 @@ export class NatsIngest {
             // share one write; each message is still acked only after its own commit is durable
             pipelined: true,
             gatewayOf: (v) => v.gatewayId,
-            handle: (v) => {
+            handle: (v, _subject, storedAt) => {
               // evidence lookups run concurrently; incidents are applied in message order
               const verified = verifyEvidence(v, (b) => this.#bucket(b), {
                 waitMs: this.#o.evidenceWaitMs ?? 3000,
               });
               const turn = this.#previousIncident.then(() => verified);
               const applied = turn.then(async () => {
-                const r = await svc.ingestIncident(v);
+                const r = await svc.ingestIncident(v, storedAt);
                 bump(r === 'duplicate' ? counters.duplicates : counters.ingested, 'incident');
                 if (r !== 'duplicate')
                   log.info(

@@ -86,6 +86,20 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/**
+ * The revision before this one is not stored yet (it is on its way through another instance, or
+ * held by one that died until its messages are redelivered): retry this one later.
+ */
+export class PredecessorPending extends Error {
+  override name = 'PredecessorPending';
+  constructor(
+    readonly incidentId: string,
+    readonly rev: number,
+  ) {
+    super(`incident ${incidentId} rev ${rev}: rev ${rev - 1} not stored yet, retrying later`);
+  }
+}
+
 /** A schema migration failed: central refuses to start and names it. */
 export class MigrationFailed extends Error {
   override name = 'MigrationFailed';

@@ -134,7 +134,16 @@ export interface RevisionKey {
   incidentId: string;
   rev: number;
   gatewayId: string;
+  /**
+   * when the stream stored this revision (ISO): while rev - 1 is not stored and this is younger
+   * than `PREDECESSOR_GIVE_UP_MS`, `applyIncident` refuses it with `PredecessorPending` (the
+   * message comes back) instead of applying it out of order. Unset: a short wait, then applied.
+   */
+  storedAt?: string;
 }
+
+/** How long a revision waits (by its stream time) for the one before it, which may never come. */
+export const PREDECESSOR_GIVE_UP_MS = 10 * 60_000;
 
 export interface CaseRepository {
   get(id: string): Promise<StoredCase | undefined>;

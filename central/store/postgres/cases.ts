@@ -27,6 +27,8 @@ import {
   type Notification,
   type NotificationOutbox,
   type Page,
+  PREDECESSOR_GIVE_UP_MS,
+  PredecessorPending,
   type RevisionKey,
   StaleVersion,
   type StoredCase,
@@ -334,6 +336,11 @@ export class PgCases implements CaseRepository {
       if (r) return;
       await new Promise((res) => setTimeout(res, PREDECESSOR_POLL_MS));
     }
+    // still missing: a central killed while holding it gives it back only after the ack wait, so
+    // refuse this one (it comes back) rather than apply it first; one the gateway never sent
+    // stops this only until the give-up age
+    if (key.storedAt && Date.now() - Date.parse(key.storedAt) < PREDECESSOR_GIVE_UP_MS)
+      throw new PredecessorPending(key.incidentId, key.rev);
   }
 
   async #applyIncident(
