@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { DeadLetter, decode, encode, gatewayOfSubject, subjects } from '../../protocol/index.js';
 import type { Link } from '../../protocol/transport.js';
+import { PredecessorPending } from '../store/contract/errors.js';
 import { RefusedMessage } from './refused.js';
 
 export interface ConsumerSpec<S extends z.ZodType> {
@@ -94,6 +95,8 @@ export async function runConsumer<S extends z.ZodType>(
       };
       const failed = (e: unknown) => {
         if (e instanceof RefusedMessage) return void refused(e);
+        // the revision before it is still on its way: not an error, it comes back in a moment
+        if (e instanceof PredecessorPending) return void m.nak(2000);
         counters.handlerErrors[spec.kind] = (counters.handlerErrors[spec.kind] ?? 0) + 1;
         log.error(
           { kind: spec.kind, subject: m.subject, err: (e as Error).message },

@@ -313,7 +313,13 @@ export class PgCases implements CaseRepository {
     const here = this.#pending.get(key.incidentId) ?? new Map<number, Promise<unknown>>();
     this.#pending.set(key.incidentId, here);
     const before = here.get(key.rev - 1);
-    const gate = before ? before.catch(() => {}) : this.#predecessor(key);
+    // (if that one failed — PostgreSQL away — it is not stored: check as for another instance's)
+    const gate = before
+      ? before.then(
+          () => {},
+          () => this.#predecessor(key),
+        )
+      : this.#predecessor(key);
     const run = gate.then(() => this.#chain.run(key.incidentId, () => this.#applyIncident(key, build)));
     here.set(key.rev, run);
     return run.finally(() => {
