@@ -23,7 +23,13 @@ import type { BonusItem, BonusState } from '../../scoring/engine.js';
 import { sortAggregates } from '../../scoring/indicators.js';
 import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
 import { offlineIntervalsOf } from '../contract/derive.js';
-import { BonusChanged, Duplicate, MonthAlreadyClosed, MonthNotClosed } from '../contract/errors.js';
+import {
+  BonusChanged,
+  Duplicate,
+  MonthAlreadyClosed,
+  MonthNotClosed,
+  StoreUnavailable,
+} from '../contract/errors.js';
 import type {
   AttachmentRepository,
   CaseChange,
@@ -61,21 +67,60 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Whether the server is reachable, as the last query found. postgres.js queues a query issued
+ * while no connection is open and retries the connect until the server answers again, so a
+ * request during an outage would wait for its end; once a query met a lost connection, calls
+ * fail at once with `StoreUnavailable` (503) until a probe reaches the server again.
+ */
+class Reachability {
+  #down: string | undefined;
+  constructor(
+    private readonly sql: postgres.Sql,
+    private readonly target: string,
+  ) {}
+  check(): void {
+    if (this.#down) throw new StoreUnavailable(this.target, this.#down);
+  }
+  lost(reason: string): void {
+    if (this.#down) return;
+    this.#down = reason;
+    void this.#probe();
+  }
+  async #probe(): Promise<void> {
+    const sleep = (ms: number) => new Promise<boolean>((r) => setTimeout(() => r(false), ms));
+    while (this.#down) {
+      await sleep(1000);
+      const ok = await Promise.race([
+        this.sql`select 1`.then(
+          () => true,
+          () => false,
+        ),
+        sleep(2000),
+      ]);
+      if (ok) this.#down = undefined;
+    }
+  }
+}
+
 /** Wrap every async method so driver errors come out as the contract's typed errors. */
-function guarded<T extends object>(repo: T, target: string): T {
+function guarded<T extends object>(repo: T, target: string, reach: Reachability): T {
   return new Proxy(repo, {
     get(obj, prop, recv) {
       const v = Reflect.get(obj, prop, recv);
       if (typeof v !== 'function') return v;
       return async (...args: unknown[]) => {
+        reach.check();
         try {
           return await v.apply(obj, args);
         } catch (e) {
-          throw mapError(
+          const mapped = mapError(
             e,
             target,
             () => new Duplicate('case', (e as { detail?: string }).detail ?? String(e)),
           );
+          if (mapped instanceof StoreUnavailable) reach.lost(mapped.reason);
+          throw mapped;
         }
       };
     },
@@ -337,7 +382,8 @@ export class PgStore implements CentralStore {
       connect_timeout: o.connectTimeoutS ?? 5,
       onnotice: () => {},
     });
-    const g = <T extends object>(r: T) => guarded(r, this.target);
+    const reach = new Reachability(this.sql, this.target);
+    const g = <T extends object>(r: T) => guarded(r, this.target, reach);
     this.cases = g(new PgCases(this.sql, (ch) => this.#tell(ch)));
     this.idempotency = g(new PgIdempotency(this.sql));
     this.notifications = g(new PgNotifications(this.sql));
