@@ -157,7 +157,7 @@ describe.skipIf(!!pgDown)('three centrals, one PostgreSQL, a 3-node NATS cluster
         return r!.n >= revisions.length;
       },
       'every revision stored',
-      300_000,
+      420_000,
       1000,
     );
     const perIncident = new Map(

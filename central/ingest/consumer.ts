@@ -96,7 +96,7 @@ export async function runConsumer<S extends z.ZodType>(
       const failed = (e: unknown) => {
         if (e instanceof RefusedMessage) return void refused(e);
         // the revision before it is still on its way: not an error, it comes back in a moment
-        if (e instanceof PredecessorPending) return void m.nak(2000);
+        if (e instanceof PredecessorPending) return void m.nak(5000);
         counters.handlerErrors[spec.kind] = (counters.handlerErrors[spec.kind] ?? 0) + 1;
         log.error(
           { kind: spec.kind, subject: m.subject, err: (e as Error).message },

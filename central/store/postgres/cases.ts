@@ -254,7 +254,7 @@ export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
 
 /** how long a revision waits for the one before it (another instance may be applying it) */
 const PREDECESSOR_WAIT_MS = 5000;
-const PREDECESSOR_POLL_MS = 50;
+const PREDECESSOR_POLL_MS = 250;
 
 export class PgCases implements CaseRepository {
   readonly #chain = new KeyedChain();
