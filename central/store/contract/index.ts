@@ -12,8 +12,10 @@
  */
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import { versionOf } from '../../cases/records.js';
+import type { DashboardAggregate, DashboardWindow } from '../../console/dashboard.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
+import type { ModelCaseCount } from '../../models/routes.js';
 import type { BonusItem, BonusState } from '../../scoring/engine.js';
 import type { UnitMonthAggregate } from '../../scoring/indicators.js';
 import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
@@ -141,6 +143,10 @@ export interface CaseRepository {
   list(filter: CaseFilter, page: Page): Promise<CasePage>;
   /** cases per state (metrics) */
   countByState(): Promise<Record<string, number>>;
+  /** the console dashboard's counts in the window (defined by console/dashboard.ts `aggregateDashboard`) */
+  dashboard(w: DashboardWindow): Promise<DashboardAggregate>;
+  /** AI cases per model their first incident names, sorted (defined by models/routes.ts `countAiCases`) */
+  aiCasesByModel(): Promise<ModelCaseCount[]>;
   /** ids of cases whose evidence or verification evidence names this object */
   byEvidence(name: string): Promise<string[]>;
   duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]>;

@@ -17,8 +17,10 @@
 import { highestSequence } from '../../cases/case-number.js';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import { isOpen } from '../../cases/workflow.js';
+import { aggregateDashboard, type DashboardWindow } from '../../console/dashboard.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
+import { countAiCases } from '../../models/routes.js';
 import type { BonusItem, BonusState } from '../../scoring/engine.js';
 import { aggregateMonth } from '../../scoring/indicators.js';
 import { isBefore } from '../../scoring/month.js';
@@ -79,6 +81,14 @@ class AdapterCases implements CaseRepository {
 
   async countByState(): Promise<Record<string, number>> {
     return Object.fromEntries([...this.store.countByState()].filter(([, n]) => n > 0));
+  }
+
+  async dashboard(w: DashboardWindow) {
+    return aggregateDashboard(this.store.allCases(), (id) => this.store.getIncident(id), w);
+  }
+
+  async aiCasesByModel() {
+    return countAiCases(this.store.allCases(), (id) => this.store.getIncident(id));
   }
 
   async byEvidence(name: string): Promise<string[]> {

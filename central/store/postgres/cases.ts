@@ -9,6 +9,9 @@
  * Incident revisions are applied under `pg_advisory_xact_lock` on the incident id, so two
  * instances given revisions of one incident apply them one after the other, each once.
  */
+import type { DashboardAggregate, DashboardWindow } from '../../console/dashboard.js';
+import type { ModelCaseCount } from '../../models/routes.js';
+import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
 import type postgres from 'postgres';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import { KeyedChain } from '../contract/chain.js';
@@ -281,6 +284,14 @@ export class PgCases implements CaseRepository {
     const rows = await this.sql<{ state: string; n: number }[]>`
       select state, count(*)::int as n from cases group by state`;
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  dashboard(w: DashboardWindow): Promise<DashboardAggregate> {
+    return dashboardAggregate(this.sql, w);
+  }
+
+  aiCasesByModel(): Promise<ModelCaseCount[]> {
+    return aiCasesByModel(this.sql);
   }
 
   byEvidence(name: string): Promise<string[]> {
