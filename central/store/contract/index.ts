@@ -187,10 +187,15 @@ export interface NotificationOutbox {
   trim(uptoSeq: number): Promise<number>;
 }
 
+export type StoredAttachment = AttachmentRef & { uploadedBy: string; at: string };
+
+/** Uploads shared by every instance (PostgreSQL: metadata and bytes in one row). */
 export interface AttachmentRepository {
-  /** record an upload's metadata; the same name again is the same content (idempotent) */
-  put(ref: AttachmentRef & { uploadedBy: string; at: string }): Promise<void>;
-  get(name: string): Promise<(AttachmentRef & { uploadedBy: string; at: string }) | undefined>;
+  /** store an upload's metadata and bytes; the same name again is the same content (idempotent) */
+  put(ref: StoredAttachment, bytes: Uint8Array): Promise<void>;
+  get(name: string): Promise<StoredAttachment | undefined>;
+  /** the upload's bytes, undefined if there is no such upload */
+  bytes(name: string): Promise<Uint8Array | undefined>;
 }
 
 /** Per responsible unit and grid, the month's indicator counts (defined in scoring/indicators.ts). */

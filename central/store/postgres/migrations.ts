@@ -186,6 +186,18 @@ create index cases_closed on cases (closed_at) where closed_at is not null;
 create index cases_ai_created on cases (created_at) where source = 'ai';
 `,
   },
+  {
+    // uploads shared by every instance: the bytes beside the metadata (postgres/index.ts PgAttachments)
+    name: '006_attachment_bytes',
+    sql: `
+alter table attachments
+  add column bytes bytea,
+  add column sha256 text,
+  add column size integer,
+  add column uploaded_by text,
+  add column at timestamptz;
+`,
+  },
 ];
 
 /** one advisory lock id for "migrating" (any constant; both instances use the same) */
