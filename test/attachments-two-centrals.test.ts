@@ -27,7 +27,8 @@ async function call(central: Central, path: string, body?: unknown, raw?: Uint8A
   const r = await central.app.request(path, {
     method: body !== undefined || raw ? 'POST' : 'GET',
     headers,
-    body: (raw as Uint8Array<ArrayBuffer> | undefined) ?? (body !== undefined ? JSON.stringify(body) : undefined),
+    body:
+      (raw as Uint8Array<ArrayBuffer> | undefined) ?? (body !== undefined ? JSON.stringify(body) : undefined),
   });
   return r;
 }
@@ -77,7 +78,12 @@ describe.skipIf(!!pgDown)('attachments - two centrals on one PostgreSQL', () => 
     try {
       const [row] = await sql<{ sha256: string; size: number; uploaded_by: string; n: number }[]>`
         select sha256, size, uploaded_by, length(bytes)::int as n from attachments where name = ${ref.name}`;
-      expect(row).toEqual({ sha256: ref.sha256, size: photo.byteLength, uploaded_by: 'u-collector', n: photo.byteLength });
+      expect(row).toEqual({
+        sha256: ref.sha256,
+        size: photo.byteLength,
+        uploaded_by: 'u-collector',
+        n: photo.byteLength,
+      });
     } finally {
       await sql.end();
     }

@@ -37,7 +37,14 @@ export interface Counts {
 }
 /** what happened on one day: all counts but overdue (a state now, not an event) */
 export type DayCounts = Omit<Counts, 'overdue'>;
-const zeroDay = (): DayCounts => ({ reported: 0, registered: 0, dispatched: 0, closed: 0, onTime: 0, rework: 0 });
+const zeroDay = (): DayCounts => ({
+  reported: 0,
+  registered: 0,
+  dispatched: 0,
+  closed: 0,
+  onTime: 0,
+  rework: 0,
+});
 
 export interface UnitCounts {
   dispatched: number;
@@ -134,8 +141,10 @@ export function aggregateDashboard(
   const monthStart = Date.parse(w.monthStartIso);
   const on = (at: string, key: keyof DayCounts) => {
     if (Date.parse(at) < from) return;
-    const row = (out.byDay[shanghaiDay(at)] ??= zeroDay());
+    const day = shanghaiDay(at);
+    const row = out.byDay[day] ?? zeroDay();
     row[key]++;
+    out.byDay[day] = row;
   };
   const unit = (u: string) => (out.byUnit[u] ??= { dispatched: 0, closed: 0, onTime: 0, overdue: 0 });
   const thisMonth = (at: string) => Date.parse(at) >= monthStart;
@@ -187,7 +196,8 @@ export function aggregateDashboard(
   return out;
 }
 
-export const sortModels = (m: ModelCounts[]) => m.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
+export const sortModels = (m: ModelCounts[]) =>
+  m.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
 
 export interface Dashboard {
   at: string;
@@ -236,7 +246,11 @@ export function dashboard(
     bySource: agg.bySource,
     byCategory: agg.byCategory,
     byUnit: agg.byUnit,
-    byDay: w.days.map((day) => ({ day, reported: agg.byDay[day]?.reported ?? 0, closed: agg.byDay[day]?.closed ?? 0 })),
+    byDay: w.days.map((day) => ({
+      day,
+      reported: agg.byDay[day]?.reported ?? 0,
+      closed: agg.byDay[day]?.closed ?? 0,
+    })),
     ai: {
       byCamera: agg.ai.byCamera,
       byKind: agg.ai.byKind,

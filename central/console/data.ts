@@ -12,9 +12,7 @@ import type { AuthEnv } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
 import { dashboard, dashboardWindow } from './dashboard.js';
 
-export function consoleDataRoutes(
-  deps: Pick<AppDeps, 'svc' | 'users' | 'board'>,
-): Hono<AuthEnv> {
+export function consoleDataRoutes(deps: Pick<AppDeps, 'svc' | 'users' | 'board'>): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/refdata', requireUser(deps.users), (c) =>
     c.json({

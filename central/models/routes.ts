@@ -10,9 +10,9 @@
 import { Hono } from 'hono';
 import type { AuthEnv, UserDirectory } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
+import type { CaseRecord, IncidentRecord } from '../cases/model.js';
 import type { VerdictLog } from '../datasets/index.js';
 import type { DeviceBoard } from '../devices/board.js';
-import type { CaseRecord, IncidentRecord } from '../cases/model.js';
 import type { CentralStore } from '../store/contract/index.js';
 
 interface ModelRow {

@@ -9,11 +9,11 @@
  * Incident revisions are applied under `pg_advisory_xact_lock` on the incident id, so two
  * instances given revisions of one incident apply them one after the other, each once.
  */
-import type { DashboardAggregate, DashboardWindow } from '../../console/dashboard.js';
-import type { ModelCaseCount } from '../../models/routes.js';
-import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
+
 import type postgres from 'postgres';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import type { DashboardAggregate, DashboardWindow } from '../../console/dashboard.js';
+import type { ModelCaseCount } from '../../models/routes.js';
 import { KeyedChain } from '../contract/chain.js';
 import { cellRange, columnsOf, isDuplicateCandidate } from '../contract/derive.js';
 import { Duplicate } from '../contract/errors.js';
@@ -35,6 +35,7 @@ import {
   type StoredCase,
   versionOf,
 } from '../contract/index.js';
+import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
 
 export type Q = postgres.ISql;
 // records are JSON by construction; postgres.js' JSONValue type does not know our interfaces

@@ -76,7 +76,11 @@ export async function dashboardAggregate(sql: postgres.Sql, w: DashboardWindow):
   const add = (o: Record<string, number>, k: string | null | undefined, n: number) => {
     if (k) o[k] = (o[k] ?? 0) + n;
   };
-  const ACTION: Record<string, keyof DayCounts> = { register: 'registered', dispatch: 'dispatched', rework: 'rework' };
+  const ACTION: Record<string, keyof DayCounts> = {
+    register: 'registered',
+    dispatch: 'dispatched',
+    rework: 'rework',
+  };
 
   for (const r of reported) dayRow(r.d).reported += r.n;
   for (const r of closed) {
@@ -100,7 +104,12 @@ export async function dashboardAggregate(sql: postgres.Sql, w: DashboardWindow):
     add(out.ai.byKind, r.kind, r.n);
   }
   out.ai.models = sortModels(
-    models.map((r) => ({ model: r.model, total: r.total, confirmed: r.confirmed, falsePositive: r.false_positive })),
+    models.map((r) => ({
+      model: r.model,
+      total: r.total,
+      confirmed: r.confirmed,
+      falsePositive: r.false_positive,
+    })),
   );
   return out;
 }
@@ -114,10 +123,12 @@ export async function aiCasesByModel(sql: postgres.Sql): Promise<ModelCaseCount[
     )
     select m->>'name' as name, m->>'version' as version, m->>'sha256' as sha256, count(*)::int as cases
     from m where jsonb_typeof(m) = 'object' group by 1, 2, 3`;
-  return sortModelCounts(rows.map((r) => ({
-    name: r.name,
-    ...(r.version === null ? {} : { version: r.version }),
-    ...(r.sha256 === null ? {} : { sha256: r.sha256 }),
-    cases: r.cases,
-  })));
+  return sortModelCounts(
+    rows.map((r) => ({
+      name: r.name,
+      ...(r.version === null ? {} : { version: r.version }),
+      ...(r.sha256 === null ? {} : { sha256: r.sha256 }),
+      cases: r.cases,
+    })),
+  );
 }

@@ -101,7 +101,9 @@ class PgAttachments implements AttachmentRepository {
     return r?.doc;
   }
   async bytes(name: string) {
-    const [r] = await this.sql<{ bytes: Buffer | null }[]>`select bytes from attachments where name = ${name}`;
+    const [r] = await this.sql<
+      { bytes: Buffer | null }[]
+    >`select bytes from attachments where name = ${name}`;
     return r?.bytes ?? undefined;
   }
 }

@@ -12,7 +12,7 @@ const machineNote = (n?: string) => !n || /^(cause gone|incident|rev \d)/i.test(
  * The unit a dispatch or rework entry sent the case to: central's `sentTo` (cases/model.ts,
  * `DispatchData.unitId`); the console cannot import central's modules, so its rule is here.
  */
-export function sentTo(h: any): string | undefined {
+export function sentTo(h: { action: string; data?: { unitId?: unknown } }): string | undefined {
   if (h.action !== 'dispatch' && h.action !== 'rework') return undefined;
   return typeof h.data?.unitId === 'string' ? h.data.unitId : undefined;
 }
