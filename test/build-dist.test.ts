@@ -67,9 +67,11 @@ describe('build - dist holds production code only', () => {
       'central/console/dist/index.html',
     ])
       expect(emitted.has(f), f).toBe(true);
-    // the seed is data: its generator (scripts/seed.ts) and the README table generator are dev tools
+    // the seed and the JSON Schemas are data: their generators and the README tables' are dev tools (scripts/)
     expect([...emitted].filter((f) => f.startsWith('central/seed/') && /\.(ts|js|map)$/.test(f))).toEqual([]);
-    expect([...emitted].filter((f) => /config-doc|generate\./.test(f))).toEqual([]);
+    expect(
+      [...emitted].filter((f) => /config-doc|seed\/generate|json-schema\.js|protocol-schemas/.test(f)),
+    ).toEqual([]);
   });
 });
 
