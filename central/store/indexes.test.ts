@@ -17,13 +17,13 @@ import { CASE_STATE_NAMES, type CaseState } from '../cases/workflow.js';
 import { SEED_DIR } from '../central.js';
 import { loadCity } from '../city/index.js';
 import type { AttachmentStore } from '../evidence/attachments.js';
+import { ScoringStore } from '../scoring/store.js';
 import { matchesFilter } from './contract/derive.js';
 import { scanDuplicates } from './contract/fixtures.js';
 import type { CaseFilter } from './contract/index.js';
+import { LowdbAdapter } from './contract/lowdb-adapter.js';
 import type { CaseStore } from './index.js';
 import { LowdbCaseStore } from './lowdb.js';
-import { ScoringStore } from '../scoring/store.js';
-import { LowdbAdapter } from './contract/lowdb-adapter.js';
 import { MemoryCaseStore } from './memory.js';
 
 function prng(seed: number) {
