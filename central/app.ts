@@ -143,9 +143,11 @@ export function buildApp(
     (reading ??= Promise.all([
       svc.store.cases.countByState(),
       svc.store.cases.list({ overdueAt: svc.now().toISOString() }, { offset: 0, limit: 0 }),
-    ]).then(([byState, overdue]) => ({ byState, overdue: overdue.total })).finally(() => {
-      setImmediate(() => (reading = undefined));
-    }));
+    ])
+      .then(([byState, overdue]) => ({ byState, overdue: overdue.total }))
+      .finally(() => {
+        setImmediate(() => (reading = undefined));
+      }));
   registerCentralMetrics(metrics, deps.counters, caseCounts);
   // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
   app.get('/api/metrics', async (c) => {
