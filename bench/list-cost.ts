@@ -1,0 +1,75 @@
+/**
+ * @module bench/list-cost
+ * What one list request costs central with a year stored, without the load generator on the same
+ * cores: CPU and bytes allocated per request through the whole app (`central.app.request`: auth,
+ * query parse, `cases.list`, list items, JSON), for the case list, the work queue and the intake
+ * queue, and the heap a year keeps resident. Bytes are read as heap growth over a batch with no
+ * garbage collection inside it (a large young generation; batches that saw a GC are dropped).
+ *
+ *   nice -n 10 node --expose-gc --max-semi-space-size=256 --import tsx bench/list-cost.ts [cases=240000]
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import { centralWithCases } from './lib/central.js';
+
+const N = Number(process.argv[2] ?? 240_000);
+const REQUESTS = 1000;
+const BATCH = 50;
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc');
+
+let gcs = 0;
+new PerformanceObserver((l) => {
+  gcs += l.getEntries().length;
+}).observe({ entryTypes: ['gc'] });
+/** GC entries are delivered asynchronously: let them arrive before reading the count */
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+const lc = await centralWithCases(N, { reported: Math.min(N, 20_000), openDays: 45 });
+try {
+  const { app } = lc.central;
+  gc();
+  const resident = process.memoryUsage().heapUsed / 2 ** 20;
+  const auth = { authorization: 'Bearer demo-operator' };
+  const out: Record<string, unknown> = { stored: N, residentHeapMB: +resident.toFixed(0) };
+  for (const [name, path] of [
+    ['list', '/api/cases?limit=50'],
+    ['queue', '/api/cases?state=dispatched,processing,feedback&limit=50'],
+    ['intake', '/api/cases?state=reported&limit=50'],
+  ] as const) {
+    const one = async () => {
+      const r = await app.request(path, { headers: auth });
+      if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status}`);
+      return (await r.arrayBuffer()).byteLength;
+    };
+    for (let i = 0; i < 200; i++) await one(); // warm up (JIT)
+    let cpuUs = 0;
+    let bytes = 0;
+    let counted = 0;
+    let body = 0;
+    for (let done = 0; done < REQUESTS; done += BATCH) {
+      gc();
+      await settle();
+      const g0 = gcs;
+      const h0 = process.memoryUsage().heapUsed;
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < BATCH; i++) body = await one();
+      const c = process.cpuUsage(c0);
+      const h1 = process.memoryUsage().heapUsed;
+      cpuUs += c.user + c.system;
+      await settle();
+      if (gcs === g0) {
+        bytes += h1 - h0;
+        counted += BATCH;
+      }
+    }
+    out[name] = {
+      cpuMsPerRequest: +(cpuUs / 1000 / REQUESTS).toFixed(3),
+      kBAllocatedPerRequest: counted ? +(bytes / 1024 / counted).toFixed(1) : 'every batch saw a GC',
+      batchesWithoutGc: counted / BATCH,
+      responseKB: +(body / 1024).toFixed(1),
+    };
+  }
+  console.log(JSON.stringify(out, null, 2));
+} finally {
+  await lc.dispose();
+}
