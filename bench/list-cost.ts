@@ -5,6 +5,10 @@
  * query parse, `cases.list`, list items, JSON), for the case list, the work queue and the intake
  * queue, and the heap a year keeps resident. Bytes are read as heap growth over a batch with no
  * garbage collection inside it (a large young generation; batches that saw a GC are dropped).
+ * Then 2,000 list requests 200 at a time with no forced GC: the collector's pauses, minor and
+ * major, with a year resident (is GC the tail?). The young generation here is the large one the
+ * byte count needs, so scavenges are fewer and longer than in central (V8's default); the major
+ * collections walk the same resident year.
  *
  *   nice -n 10 node --expose-gc --max-semi-space-size=256 --import tsx bench/list-cost.ts [cases=240000]
  */
@@ -18,8 +22,15 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
 let gcs = 0;
+/** pauses (ms) by kind while `pauses` is set: minor (scavenge) and major (mark-compact) */
+let pauses: { minor: number[]; major: number[] } | undefined;
 new PerformanceObserver((l) => {
-  gcs += l.getEntries().length;
+  for (const e of l.getEntries()) {
+    gcs++;
+    const kind = (e.detail as { kind?: number } | undefined)?.kind;
+    // NODE_PERFORMANCE_GC_MAJOR = 4, MINOR = 1 (incremental marking and weak callbacks counted as major)
+    if (pauses) (kind === 1 ? pauses.minor : pauses.major).push(e.duration);
+  }
 }).observe({ entryTypes: ['gc'] });
 /** GC entries are delivered asynchronously: let them arrive before reading the count */
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -69,6 +80,26 @@ try {
       responseKB: +(body / 1024).toFixed(1),
     };
   }
+  pauses = { minor: [], major: [] };
+  const c0 = process.cpuUsage();
+  for (let r = 0; r < 10; r++)
+    await Promise.all(
+      Array.from({ length: 200 }, () =>
+        app.request('/api/cases?limit=50', { headers: auth }).then((x) => x.arrayBuffer()),
+      ),
+    );
+  const c = process.cpuUsage(c0);
+  await settle();
+  const sum = (xs: number[]) => +xs.reduce((a, b) => a + b, 0).toFixed(1);
+  out.concurrent = {
+    requests: 2000,
+    cpuMsPerRequest: +((c.user + c.system) / 1000 / 2000).toFixed(3),
+    minorGcs: pauses.minor.length,
+    minorGcMs: sum(pauses.minor),
+    majorGcs: pauses.major.length,
+    majorGcMs: sum(pauses.major),
+    longestPauseMs: +Math.max(0, ...pauses.minor, ...pauses.major).toFixed(1),
+  };
   console.log(JSON.stringify(out, null, 2));
 } finally {
   await lc.dispose();
