@@ -27,7 +27,7 @@ let pauses: { minor: number[]; major: number[] } | undefined;
 new PerformanceObserver((l) => {
   for (const e of l.getEntries()) {
     gcs++;
-    const kind = (e.detail as { kind?: number } | undefined)?.kind;
+    const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
     // NODE_PERFORMANCE_GC_MAJOR = 4, MINOR = 1 (incremental marking and weak callbacks counted as major)
     if (pauses) (kind === 1 ? pauses.minor : pauses.major).push(e.duration);
   }
@@ -84,9 +84,10 @@ try {
   const c0 = process.cpuUsage();
   for (let r = 0; r < 10; r++)
     await Promise.all(
-      Array.from({ length: 200 }, () =>
-        app.request('/api/cases?limit=50', { headers: auth }).then((x) => x.arrayBuffer()),
-      ),
+      Array.from({ length: 200 }, async () => {
+        const x = await app.request('/api/cases?limit=50', { headers: auth });
+        await x.arrayBuffer();
+      }),
     );
   const c = process.cpuUsage(c0);
   await settle();
