@@ -8,14 +8,13 @@
  * only in the concurrent phase: the forced collections between batches leave background sweeping
  * that process CPU time would count.
  * First, right after the year is opened (no forced GC yet), 200 list requests kept in flight for
- * 8 s: latency, CPU per request, the collector's pauses, minor and major, and the longest
- * event-loop stall (is GC the tail?). The young generation here is the large one the byte count
+ * 8 s: latency, CPU per request and the collector's pauses, minor and major (is GC the tail?). The young generation here is the large one the byte count
  * needs, so scavenges are fewer and longer than in central (V8's default); the major collections
  * walk the same year.
  *
  *   nice -n 10 node --expose-gc --max-semi-space-size=256 --import tsx bench/list-cost.ts [cases=240000]
  */
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { centralWithCases } from './lib/central.js';
 
 const N = Number(process.argv[2] ?? 240_000);
@@ -43,11 +42,8 @@ try {
   const { app } = lc.central;
   const auth = { authorization: 'Bearer demo-operator' };
   // first, as central runs right after opening the year (no forced GC yet): 200 list requests
-  // kept in flight for 8 s, their latency in this process, the collector's pauses and the
-  // longest event-loop stall
+  // kept in flight for 8 s, their latency in this process and the collector's pauses
   pauses = { minor: [], major: [] };
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
   const lat: number[] = [];
   const c0 = process.cpuUsage();
   const until = Date.now() + 8000;
@@ -62,7 +58,6 @@ try {
     }),
   );
   const c = process.cpuUsage(c0);
-  loop.disable();
   await settle();
   lat.sort((a, b) => a - b);
   const sum = (xs: number[]) => +xs.reduce((a, b) => a + b, 0).toFixed(1);
@@ -77,7 +72,6 @@ try {
     majorGcs: pauses.major.length,
     majorGcMs: sum(pauses.major),
     longestPauseMs: ms(Math.max(0, ...pauses.minor, ...pauses.major)),
-    longestLoopStallMs: ms(loop.max / 1e6),
   };
   pauses = undefined;
   gc();
