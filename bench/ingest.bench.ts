@@ -10,7 +10,7 @@
  * 1M peaks at ~6 GB RSS and takes ~2 minutes, most of it generating and loading the store).
  */
 import { totalmem } from 'node:os';
-import { findDuplicates } from '../central/cases/records.js';
+import { scanDuplicates } from '../central/store/contract/fixtures.js';
 import { CONSUMERS, Incident, STREAMS } from '../protocol/index.js';
 import { provisionStreams } from '../protocol/transport.js';
 import { startNatsServer } from '../sim/nats-server.js';
@@ -87,10 +87,10 @@ const bench: Benchmark = {
               const store = lc.central.embedded!;
               const c = store.allCases()[0];
               const t2 = process.hrtime.bigint();
-              findDuplicates(store.duplicateCandidates(c, 50), c, 50);
+              scanDuplicates(store.duplicateCandidates(c, 50), c, 50);
               parts.dupIndexed.push(ms(t2));
               const t3 = process.hrtime.bigint();
-              findDuplicates(store.allCases(), c, 50);
+              scanDuplicates(store.allCases(), c, 50);
               parts.dupScan.push(ms(t3));
             }
           const want = measuredAt(size);

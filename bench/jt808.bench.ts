@@ -196,9 +196,12 @@ async function fleet(n: number, natsUrl: string) {
         0,
       );
     // wait for a heartbeat after every terminal connected
-    const t0 = Date.now();
-    while (Date.now() - t0 < 10_000 && (counter().open ?? 0) < n)
-      await new Promise((r) => setTimeout(r, 250));
+    await until(
+      () => (counter().open ?? 0) >= n,
+      `a heartbeat counting all ${n} terminals open`,
+      10_000,
+      250,
+    );
     const frames0 = counter().frames ?? 0;
     const sent0 = sent();
     const answered0 = answered();

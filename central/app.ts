@@ -74,8 +74,8 @@ export interface AppDeps {
   /** operator verdicts on AI cases (central/datasets) */
   verdicts?: VerdictLog;
   /**
-   * the embedded case store when central runs on lowdb (undefined on PostgreSQL): what the
-   * dashboard, model evaluation and scoring still read until they have queries of their own
+   * the embedded case store when central runs on lowdb (undefined on PostgreSQL): scoring keeps
+   * its lowdb files beside it
    */
   embedded?: CaseStore;
 }
@@ -143,9 +143,11 @@ export function buildApp(
     (reading ??= Promise.all([
       svc.store.cases.countByState(),
       svc.store.cases.list({ overdueAt: svc.now().toISOString() }, { offset: 0, limit: 0 }),
-    ]).then(([byState, overdue]) => ({ byState, overdue: overdue.total })).finally(() => {
-      setImmediate(() => (reading = undefined));
-    }));
+    ])
+      .then(([byState, overdue]) => ({ byState, overdue: overdue.total }))
+      .finally(() => {
+        setImmediate(() => (reading = undefined));
+      }));
   registerCentralMetrics(metrics, deps.counters, caseCounts);
   // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
   app.get('/api/metrics', async (c) => {
@@ -168,7 +170,7 @@ export function buildApp(
   app.route('/api/city', cityRoutes(city, users));
   app.route('/open311/v2', open311Routes(svc, users));
   app.route('/', consoleRoutes({ users, store: svc.store }));
-  app.route('/api/models', modelRoutes(deps.board, deps.embedded, users, deps.verdicts));
+  app.route('/api/models', modelRoutes(deps.board, svc.store, users, deps.verdicts));
   if (deps.verdicts) app.route('/api/datasets', datasetRoutes(deps.verdicts, deps.objects, users));
   app.route('/api/console', consoleDataRoutes(deps));
   for (const g of extraRoutes) app.route(g.path, g.build({ ...deps, metrics }));

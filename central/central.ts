@@ -27,7 +27,7 @@ import { VerdictLog } from './datasets/index.js';
 import { DeviceBoard } from './devices/board.js';
 import { GatewayCaller } from './devices/commands.js';
 import { reportsAreHeartbeats } from './devices/handsets.js';
-import { AttachmentStore } from './evidence/attachments.js';
+import { type AttachmentStore, DiskAttachments, SharedAttachments } from './evidence/attachments.js';
 import type { EvidenceSource } from './evidence/routes.js';
 import { type CentralCounters, newCounters } from './http/metrics.js';
 import { type NatsAuth, NatsIngest } from './ingest/index.js';
@@ -155,9 +155,14 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
     )
   ).flat();
   if (damages.length) throw new DamagedFilesError(damages);
-  // without a data directory (tests) uploads go to a temporary folder removed by stop()
-  const tmpAttachments = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-attachments-'));
-  const attachments = new AttachmentStore(tmpAttachments ?? join(o.dataDir!, 'attachments'));
+  // on PostgreSQL uploads are shared by every instance; on lowdb they sit in the data directory,
+  // and without one (tests) in a temporary folder removed by stop()
+  const tmpAttachments =
+    o.dataDir || store.kind === 'postgres' ? undefined : mkdtempSync(join(tmpdir(), 'cg-attachments-'));
+  const attachments: AttachmentStore =
+    store.kind === 'postgres'
+      ? new SharedAttachments(store.attachments, o.now)
+      : new DiskAttachments(tmpAttachments ?? join(o.dataDir!, 'attachments'));
   const svc = new CaseService({ store, city, attachments, duplicateMetres: o.duplicateMetres, now: o.now });
   const counters = newCounters();
   const tmpDatasets = o.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'cg-datasets-'));

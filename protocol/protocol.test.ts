@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { jsonSchemas } from '../scripts/protocol-schemas.js';
 import {
   CommandRequest,
   decode,
@@ -11,7 +13,6 @@ import {
   subjects,
   Telemetry,
 } from './index.js';
-import { jsonSchemas } from './json-schema.js';
 
 const enc = new TextEncoder();
 function incident(over: Record<string, unknown> = {}) {
@@ -142,5 +143,11 @@ describe('protocol - other messages and subjects', () => {
     ]);
     const inc = all.incident as { required: string[]; properties: Record<string, unknown> };
     expect(inc.required).toEqual(expect.arrayContaining(['id', 'rev', 'lifecycle', 'kind', 'gatewayId']));
+    // the committed files vendors read are the schemas as they are now
+    for (const [name, schema] of Object.entries(all))
+      expect(
+        readFileSync(new URL(`./json-schema/${name}.json`, import.meta.url), 'utf8'),
+        `${name}: run npm run protocol:schemas`,
+      ).toBe(`${JSON.stringify(schema, null, 2)}\n`);
   });
 });

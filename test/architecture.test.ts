@@ -2,7 +2,7 @@
  * architecture - the one-way arrows of docs/ARCHITECTURE.md, read from every source file's
  * relative imports: edge and central never import each other, camera and vehicle neither,
  * protocol imports none of ours, production code never imports sim/, test/, bench/ or scripts/,
- * and sim/ never imports test/.
+ * sim/ never imports test/, and only the transport imports the NATS client.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -46,6 +46,17 @@ const crossing = (from: (f: string) => boolean, to: (f: string) => boolean) =>
     .filter((i) => from(i.file) && !isTestish(i.file) && to(i.target))
     .map((i) => `${i.file} → ${i.target}`);
 
+/** files that import the NATS client (`nats`, `@nats-io/*`), by any import form */
+const natsImporters = sources.filter((file) => {
+  let text: string;
+  try {
+    text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+  } catch {
+    return false;
+  }
+  return /(?:from\s+|import\s*\(\s*|import\s+|require\(\s*)['"](?:nats|@nats-io\/[^'"]+)['"]/.test(text);
+});
+
 describe('architecture - import arrows', () => {
   it('architecture - the scan sees the imports it checks', () => {
     expect(imports.length).toBeGreaterThan(1000);
@@ -59,6 +70,11 @@ describe('architecture - import arrows', () => {
     expect(crossing(under('edge'), under('central'))).toEqual([]);
     expect(crossing(under('central'), under('edge'))).toEqual([]);
     expect(crossing(under('protocol'), (f) => !under('protocol')(f))).toEqual([]);
+  });
+
+  it('architecture - only the transport imports the NATS client (and the raw client tests use)', () => {
+    // biome's noRestrictedImports says the same at lint time; npm test does not run the linter
+    expect(natsImporters.sort()).toEqual(['protocol/transport/nats.ts', 'test/support/nats-raw.ts']);
   });
 
   it('architecture - camera and vehicle never import each other', () => {

@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
-import { sceneFrames } from '../edge/camera/replay.js';
 import { makeTestFrames } from '../sim/onvif/index.js';
 import { freshDataDir } from './support/data-dir.js';
 import { recorder } from './support/recorder.js';
+import { sceneFrames } from './support/scene-frames.js';
 
 const td = (f: string) => path.resolve(import.meta.dirname, '../edge/camera/detect/testdata', f);
 const log = { info() {}, warn() {}, error() {}, debug() {} };

@@ -10,12 +10,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { type CameraUnit, createCameraUnits } from '../edge/camera/index.js';
-import { sceneFrames } from '../edge/camera/replay.js';
 import type { IncidentDraft } from '../edge/unit.js';
 import { makeTestFrames, startOnvifCamera } from '../sim/onvif/index.js';
 import { CAMERA_DETECTORS, GENERAL_DETECTOR } from '../sim/stack.js';
 import { freshDataDir } from './support/data-dir.js';
 import { recorder } from './support/recorder.js';
+import { sceneFrames } from './support/scene-frames.js';
 import { until } from './support/until.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

@@ -5,11 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
+import { dashboard, dashboardWindow } from '../central/console/dashboard.js';
+import { PgStore } from '../central/store/postgres/index.js';
 import { Incident } from '../protocol/index.js';
 import { ZHENGXIANG } from '../sim/city-points.js';
 import { fakeJpeg, litterIncident, TOKENS } from './central-helpers.js';
+import { createTestDatabase, postgresUnreachable } from './support/postgres.js';
+
+const pgDown = await postgresUnreachable();
+if (pgDown) console.warn(`console dashboard: PostgreSQL comparison skipped: ${pgDown}`);
 
 let central: Central;
+/** the dashboard JSON at two moments, for the PostgreSQL comparison */
+const seen: { at: Date; body: unknown }[] = [];
 // Monday 00:30 in the city: still Sunday in UTC, so a UTC day would put today's cases in yesterday
 let clock = new Date('2026-11-30T00:30:00+08:00');
 const op = TOKENS.operator;
@@ -127,12 +135,14 @@ describe('console - dashboard', () => {
     clock = new Date('2026-12-07T10:00:00+08:00');
     const dec = await call('/api/console/dashboard', TOKENS.leader);
     expect(dec.status).toBe(200);
+    seen.push({ at: clock, body: dec.body });
     expect(dec.body.today).toMatchObject({ reported: 0, overdue: 1 });
     expect(dec.body.month.reported).toBe(0);
 
     clock = new Date('2026-11-30T09:00:00+08:00');
     const r = await call('/api/console/dashboard', TOKENS.leader);
     expect(r.status).toBe(200);
+    seen.push({ at: clock, body: r.body });
     const d = r.body;
     expect(d.today).toEqual({
       reported: 6,
@@ -167,6 +177,30 @@ describe('console - dashboard', () => {
       falsePositiveRate: 1,
     });
     expect(d.devices).toEqual({ total: 2, online: 1, gateways: 1, gatewaysOnline: 1 });
+  });
+
+  it.skipIf(!!pgDown)('PostgreSQL gives the same dashboard and model counts for the same cases', async () => {
+    expect(seen).toHaveLength(2);
+    const db = await createTestDatabase('dashboard');
+    const pg = new PgStore({ url: db.url, max: 2 });
+    try {
+      await pg.open();
+      const mem = central.embedded!;
+      for (const c of mem.allCases()) {
+        const incident = c.refs.incidentIds[0] ? mem.getIncident(c.refs.incidentIds[0]) : undefined;
+        await pg.cases.commit({ cases: [{ case: c, expectedVersion: 0 }], incident });
+      }
+      for (const { at, body } of seen) {
+        const w = dashboardWindow(at);
+        expect(dashboard(await pg.cases.dashboard(w), w, central.board.gateways())).toEqual(body);
+      }
+      const models = await central.svc.store.cases.aiCasesByModel();
+      expect(models.map((m) => m.cases).sort()).toEqual([1, 3]);
+      expect(await pg.cases.aiCasesByModel()).toEqual(models);
+    } finally {
+      await pg.close();
+      await db.drop();
+    }
   });
 
   it('is for the centre and leaders only', async () => {

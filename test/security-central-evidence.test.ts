@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HANDLER_UNITS } from '../central/seed/handler-units.js';
 import { encode, Incident, incidentMsgId, newId, subjects } from '../protocol/index.js';
 import {
   connectNats,
@@ -20,6 +19,7 @@ import {
 import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import type { ManagedProcess } from '../sim/processes.js';
 import { census, incidents, OPERATOR, startCentralProcess } from './fault-kit.js';
+import { HANDLER_UNITS } from './support/handler-units.js';
 import { until } from './support/until.js';
 
 const quiet = { info() {}, warn() {} };

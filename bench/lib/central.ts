@@ -63,7 +63,7 @@ export interface LoadedCentral {
 /** A central (not started) over a data dir pre-filled with `n` cases spanning `days`. */
 export async function centralWithCases(
   n: number,
-  o: { natsUrl?: string; days?: number; reported?: number; end?: Date } = {},
+  o: { natsUrl?: string; days?: number; reported?: number; openDays?: number; end?: Date } = {},
 ): Promise<LoadedCentral> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cg-bench-central-'));
   if (n > 0)
@@ -74,6 +74,7 @@ export async function centralWithCases(
         days: o.days ?? 365,
         end: o.end ?? new Date(),
         reported: o.reported ?? Math.min(n, 500),
+        openDays: o.openDays,
       }),
     );
   const t0 = Date.now();

@@ -84,21 +84,24 @@ export function citedByAnother(e: unknown): unknown {
   return e instanceof Duplicate && e.what === 'evidence' ? alreadyCited(e.key, 'a case') : e;
 }
 
+/** The duplicate search for `c`: open cases of its category near it or from its camera zone, at most five. */
+export const duplicateQuery = (c: CaseRecord, metres: number): DuplicateQuery => ({
+  category: c.category,
+  lat: c.location.lat,
+  lon: c.location.lon,
+  metres,
+  deviceId: c.refs.deviceId,
+  zoneId: c.refs.zoneId,
+  limit: 5,
+  excludeId: c.id,
+});
+
 /** Ids of open cases that may be duplicates of `c`, newest first, at most five. */
 export async function duplicatesOf(
   source: { duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]> },
   c: CaseRecord,
   metres: number,
 ): Promise<string[]> {
-  const found = await source.duplicateCandidates({
-    category: c.category,
-    lat: c.location.lat,
-    lon: c.location.lon,
-    metres,
-    deviceId: c.refs.deviceId,
-    zoneId: c.refs.zoneId,
-    limit: 5,
-    excludeId: c.id,
-  });
+  const found = await source.duplicateCandidates(duplicateQuery(c, metres));
   return found.map((o) => o.id);
 }

@@ -109,7 +109,7 @@ export async function listCases(svc: CaseService, q: CaseQuery, u: User) {
     total,
     offset: q.offset,
     limit: q.limit,
-    items: items.map((c) => svc.view(c, now)),
+    items: items.map((c) => svc.viewListed(c, now)),
     // the cursor for the next page, while there is one
     next: q.offset + q.limit < total ? items.at(-1)?.id : undefined,
   };

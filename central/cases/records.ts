@@ -1,12 +1,11 @@
 /**
  * @module central/cases/records
  * Building blocks shared by every way a case changes: a fresh case, history entries,
- * duplicate proposals. Pure functions over records; the service persists.
+ * evidence. Pure functions over records; the service persists.
  */
 import { newId } from '../../protocol/index.js';
-import { City } from '../city/index.js';
+import type { City } from '../city/index.js';
 import type { Actor, CaseRecord, CaseSource, EvidenceItem, HistoryEntry } from './model.js';
-import { isOpen } from './workflow.js';
 
 export interface NewCase {
   source: CaseSource;
@@ -59,30 +58,6 @@ export function bumpVersion(c: CaseRecord): void {
 export function addHistory(c: CaseRecord, e: Omit<HistoryEntry, 'seq'>): void {
   c.history.push({ seq: c.history.length + 1, ...e });
   c.updatedAt = e.at;
-}
-
-/**
- * Open cases of the same category near this one or from the same camera zone: the first five of
- * `all` in its order (newest first). `all` is every case or, as the service passes it, the
- * store's indexed `duplicateCandidates` (the same answer without a scan).
- */
-export function findDuplicates(all: CaseRecord[], c: CaseRecord, maxMetres: number): string[] {
-  const out: string[] = [];
-  const { lat, lon } = c.location;
-  for (const o of all) {
-    if (o.id === c.id || !isOpen(o.state) || o.category !== c.category) continue;
-    const sameZone =
-      !!c.refs.zoneId && o.refs.deviceId === c.refs.deviceId && o.refs.zoneId === c.refs.zoneId;
-    const near =
-      lat !== undefined &&
-      lon !== undefined &&
-      o.location.lat !== undefined &&
-      o.location.lon !== undefined &&
-      City.metres({ lat, lon }, { lat: o.location.lat, lon: o.location.lon }) <= maxMetres;
-    if (sameZone || near) out.push(o.id);
-    if (out.length >= 5) break;
-  }
-  return out;
 }
 
 /** Add evidence not already on the list (by name). */

@@ -12,14 +12,14 @@ import type { Incident } from '../../protocol/index.js';
 import type { User } from '../auth/roles.js';
 import type { City } from '../city/index.js';
 import type { AttachmentStore } from '../evidence/attachments.js';
-import type { CentralStore } from '../store/contract/index.js';
+import type { CaseSummary, CentralStore } from '../store/contract/index.js';
 import type { CaseContext } from './context.js';
 import { ingestIncident } from './from-incident.js';
 import { type IntakeInput, type IntakeResult, intake, openReport } from './intake.js';
 import type { Actor, CaseRecord } from './model.js';
 import type { NewCase } from './records.js';
 import { act } from './transitions.js';
-import { type CaseView, canSee, getVisible, isOverdue, viewOf } from './visibility.js';
+import { type CaseView, canSee, getVisible, isOverdue, viewListed, viewOf } from './visibility.js';
 import type { CaseAction } from './workflow.js';
 
 export { actorOf, StaleCaseError } from './context.js';
@@ -105,5 +105,10 @@ export class CaseService implements CaseContext {
 
   view<T extends Omit<CaseRecord, 'history'>>(c: T, now = this.now()): CaseView<T> {
     return viewOf(this.city, c, now);
+  }
+
+  /** `view` for a summary from `cases.list`, named in place (the list owns it) */
+  viewListed<T extends CaseSummary>(s: T, now = this.now()): CaseView<T> {
+    return viewListed(this.city, s, now);
   }
 }

@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { USERS } from '../../test/support/case-service.js';
-import { matchesFilter } from '../store/contract/derive.js';
+import { SEED_DIR } from '../central.js';
+import { loadCity } from '../city/index.js';
+import { matchesFilter, summaryOf } from '../store/contract/derive.js';
 import { fixtureCase } from '../store/contract/fixtures.js';
-import { canSee, isOverdue, visibleTo } from './visibility.js';
+import { canSee, isOverdue, viewListed, viewOf, visibleTo } from './visibility.js';
 
 const at = '2026-11-02T01:00:00.000Z';
 const cases = [
@@ -42,5 +44,21 @@ describe('visibility', () => {
     expect(isOverdue(due, now)).toBe(true);
     expect(isOverdue({ ...due, state: 'feedback' }, now)).toBe(false);
     expect(isOverdue({ ...due, deadline: '2026-11-11T00:00:00Z' }, now)).toBe(false);
+  });
+
+  it('a listed case reads as the case view without history, and naming it leaves the stored case alone', () => {
+    const city = loadCity(SEED_DIR);
+    const now = new Date('2026-11-10T00:00:00Z');
+    const stored = {
+      ...fixtureCase({ at, unitId: 'hwc', deadline: '2026-11-09T00:00:00Z' }),
+      state: 'processing' as const,
+    };
+    const before = structuredClone(stored);
+    const listed = viewListed(city, summaryOf(stored), now);
+    const { history, ...viewed } = viewOf(city, stored, now);
+    expect(listed).toStrictEqual({ ...viewed, historyLength: history.length });
+    expect(listed.overdue).toBe(true);
+    expect(listed.stateName).toBe('处理中');
+    expect(stored).toStrictEqual(before);
   });
 });

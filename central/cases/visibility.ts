@@ -8,7 +8,7 @@
 import { seesAll, type User } from '../auth/roles.js';
 import type { City } from '../city/index.js';
 import { ProblemError } from '../http/problem.js';
-import type { CaseFilter } from '../store/contract/index.js';
+import type { CaseFilter, CaseSummary } from '../store/contract/index.js';
 import type { CaseContext } from './context.js';
 import type { CaseRecord } from './model.js';
 import { versionOf } from './records.js';
@@ -47,14 +47,26 @@ export type CaseView<T extends CaseFields = CaseRecord> = T & {
   overdue: boolean;
 };
 
-/** A case (or a listed summary) with the names people read and `overdue` now. */
+/** The names people read and `overdue` now, set on a case object the caller owns (named stores keep it a fast-mode object) */
+function addNames<T extends CaseFields>(city: City, c: T, now: Date): CaseView<T> {
+  const v = c as CaseView<T>;
+  v.version = versionOf(c);
+  v.stateName = CASE_STATES[c.state].zh;
+  v.categoryName = city.categoryName(c.category);
+  v.unitName = c.unitId ? city.units.get(c.unitId)?.name : undefined;
+  v.overdue = isOverdue(c, now);
+  return v;
+}
+
+/** A case with the names people read and `overdue` now (a copy: the stored case is left alone). */
 export function viewOf<T extends CaseFields>(city: City, c: T, now: Date): CaseView<T> {
-  return {
-    ...c,
-    version: versionOf(c),
-    stateName: CASE_STATES[c.state].zh,
-    categoryName: city.categoryName(c.category),
-    unitName: c.unitId ? city.units.get(c.unitId)?.name : undefined,
-    overdue: isOverdue(c, now),
-  };
+  return addNames(city, { ...c }, now);
+}
+
+/**
+ * `viewOf` for a listed summary the caller owns (`cases.list` answers new objects): the names
+ * are added to it instead of copying it again, one copy of a page less per list request.
+ */
+export function viewListed<T extends CaseSummary>(city: City, s: T, now: Date): CaseView<T> {
+  return addNames(city, s, now);
 }

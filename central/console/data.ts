@@ -10,12 +10,9 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../app.js';
 import type { AuthEnv } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
-import { ProblemError } from '../http/problem.js';
-import { dashboard } from './dashboard.js';
+import { dashboard, dashboardWindow } from './dashboard.js';
 
-export function consoleDataRoutes(
-  deps: Pick<AppDeps, 'svc' | 'users' | 'board' | 'embedded'>,
-): Hono<AuthEnv> {
+export function consoleDataRoutes(deps: Pick<AppDeps, 'svc' | 'users' | 'board'>): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.get('/refdata', requireUser(deps.users), (c) =>
     c.json({
@@ -23,18 +20,9 @@ export function consoleDataRoutes(
       gateways: deps.board.gateways().map((g) => ({ id: g.gatewayId, kind: g.gatewayKind })),
     }),
   );
-  app.get('/dashboard', requireUser(deps.users, ['operator', 'leader', 'admin']), (c) => {
-    // the dashboard still reads every case of the embedded store; PostgreSQL has no query for it yet
-    const store = deps.embedded;
-    if (!store)
-      throw new ProblemError(
-        501,
-        'not-on-this-store',
-        'the dashboard is not available on the PostgreSQL store yet',
-      );
-    return c.json(
-      dashboard(store.allCases(), (id) => store.getIncident(id), deps.board.gateways(), deps.svc.now()),
-    );
+  app.get('/dashboard', requireUser(deps.users, ['operator', 'leader', 'admin']), async (c) => {
+    const w = dashboardWindow(deps.svc.now());
+    return c.json(dashboard(await deps.svc.store.cases.dashboard(w), w, deps.board.gateways()));
   });
   return app;
 }

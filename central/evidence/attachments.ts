@@ -1,17 +1,21 @@
 /**
  * @module central/evidence/attachments
- * Files uploaded over HTTP (collector photos and voice notes, unit feedback photos), stored in
- * central's data directory as `att-<32 random hex>.<ext>` with a sidecar `<name>.json` naming
- * the uploader and the sha256. Every upload gets its own name (not content-addressed), so one
- * upload can be cited once, by the user who made it (see CaseService). The type is sniffed from
- * the bytes, never trusted from the client. Written (temp file + rename) before the upload is
- * answered.
+ * Files uploaded over HTTP (collector photos and voice notes, unit feedback photos), named
+ * `att-<32 random hex>.<ext>` with the uploader and the sha256 recorded. Every upload gets its
+ * own name (not content-addressed), so one upload can be cited once, by the user who made it
+ * (see CaseService). The type is sniffed from the bytes, never trusted from the client. Stored
+ * before the upload is answered, in one of two `AttachmentStore`s:
+ * - `DiskAttachments` (central on lowdb): central's data directory, each file with a sidecar
+ *   `<name>.json`, written as temp file + rename;
+ * - `SharedAttachments` (central on PostgreSQL): the store's attachment table (bytes and
+ *   metadata in one row), so an upload made on one instance is cited and served on any other.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProblemError } from '../http/problem.js';
+import type { AttachmentRepository } from '../store/contract/index.js';
 
 export const ATTACHMENT_TYPES = {
   'image/jpeg': { ext: 'jpg', kind: 'photo' },
@@ -91,7 +95,28 @@ export function alreadyCited(name: string, by: string): ProblemError {
   });
 }
 
-export class AttachmentStore {
+/** Where uploads are kept. */
+export interface AttachmentStore {
+  put(bytes: Uint8Array, type: AttachmentType, uploadedBy: string): Promise<AttachmentRef>;
+  /** the upload's type, size and uploader, or undefined if there is no such attachment */
+  info(name: string): Promise<Omit<AttachmentRef, 'name' | 'sha256'> | undefined>;
+  get(name: string): Promise<Uint8Array | undefined>;
+}
+
+function newRef(bytes: Uint8Array, type: AttachmentType, uploadedBy: string): AttachmentRef {
+  const { ext, kind } = ATTACHMENT_TYPES[type];
+  return {
+    name: `att-${randomBytes(16).toString('hex')}.${ext}`,
+    contentType: type,
+    kind,
+    size: bytes.byteLength,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    uploadedBy,
+  };
+}
+
+/** Uploads in a directory of this instance (central on lowdb). */
+export class DiskAttachments implements AttachmentStore {
   readonly #dir: string;
   constructor(dir: string) {
     this.#dir = dir;
@@ -99,11 +124,8 @@ export class AttachmentStore {
   }
 
   async put(bytes: Uint8Array, type: AttachmentType, uploadedBy: string): Promise<AttachmentRef> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const { ext, kind } = ATTACHMENT_TYPES[type];
-    const name = `att-${randomBytes(16).toString('hex')}.${ext}`;
-    const ref: AttachmentRef = { name, contentType: type, kind, size: bytes.byteLength, sha256, uploadedBy };
-    const path = join(this.#dir, name);
+    const ref = newRef(bytes, type, uploadedBy);
+    const path = join(this.#dir, ref.name);
     // the sidecar first: a file without its sidecar would be citable by anyone
     await this.#atomicWrite(`${path}.json`, JSON.stringify(ref));
     await this.#atomicWrite(path, bytes);
@@ -116,7 +138,6 @@ export class AttachmentStore {
     await rename(tmp, path);
   }
 
-  /** The stored file's type and uploader, or undefined if there is no such attachment. */
   async info(name: string): Promise<Omit<AttachmentRef, 'name' | 'sha256'> | undefined> {
     if (!ATTACHMENT_NAME.test(name)) return undefined;
     try {
@@ -144,5 +165,29 @@ export class AttachmentStore {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** Uploads in the central store, shared by every instance on it (central on PostgreSQL). */
+export class SharedAttachments implements AttachmentStore {
+  constructor(
+    private readonly repo: AttachmentRepository,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async put(bytes: Uint8Array, type: AttachmentType, uploadedBy: string): Promise<AttachmentRef> {
+    const ref = newRef(bytes, type, uploadedBy);
+    await this.repo.put({ ...ref, uploadedBy, at: this.now().toISOString() }, bytes);
+    return ref;
+  }
+
+  async info(name: string): Promise<Omit<AttachmentRef, 'name' | 'sha256'> | undefined> {
+    if (!ATTACHMENT_NAME.test(name)) return undefined;
+    const r = await this.repo.get(name);
+    return r && { contentType: r.contentType, kind: r.kind, size: r.size, uploadedBy: r.uploadedBy };
+  }
+
+  async get(name: string): Promise<Uint8Array | undefined> {
+    return ATTACHMENT_NAME.test(name) ? this.repo.bytes(name) : undefined;
   }
 }

@@ -4,14 +4,16 @@
  * real sources: the models each gateway reports loaded in its heartbeat (where it runs: gateway
  * and cameras) and the models named in AI incidents; with its evaluation by the operators'
  * verdicts (central/datasets): confirmed, corrected category, rejected by reason, and the
- * precision confirmed / (confirmed + false positives).
+ * precision confirmed / (confirmed + false positives). The AI case counts come from the store
+ * as one aggregate (`aiCasesByModel`), on lowdb and PostgreSQL alike.
  */
 import { Hono } from 'hono';
 import type { AuthEnv, UserDirectory } from '../auth/index.js';
 import { requireUser } from '../auth/index.js';
+import type { CaseRecord, IncidentRecord } from '../cases/model.js';
 import type { VerdictLog } from '../datasets/index.js';
 import type { DeviceBoard } from '../devices/board.js';
-import type { CaseStore } from '../store/index.js';
+import type { CentralStore } from '../store/contract/index.js';
 
 interface ModelRow {
   name: string;
@@ -28,12 +30,34 @@ interface ModelRow {
 type Ref = { name: string; version?: string; sha256?: string };
 const keyOf = (m: Ref) => `${m.name}@${m.version ?? ''}#${m.sha256 ?? ''}`;
 
-/** `store`: the embedded case store (lowdb); on PostgreSQL the AI case counts are left out (no query for them yet). */
-export function listModels(
+/** AI cases per model their first incident names: the store's `aiCasesByModel`. */
+export type ModelCaseCount = Ref & { cases: number };
+
+/** `aiCasesByModel`'s definition (the lowdb store applies it; PostgreSQL runs it as a GROUP BY). */
+export function countAiCases(
+  cases: Iterable<CaseRecord>,
+  incident: (id: string) => IncidentRecord | undefined,
+): ModelCaseCount[] {
+  const rows = new Map<string, ModelCaseCount>();
+  for (const c of cases) {
+    if (c.source !== 'ai') continue;
+    const m = incident(c.refs.incidentIds[0] ?? '')?.latest.producer?.model;
+    if (!m) continue;
+    const r = rows.get(keyOf(m)) ?? { name: m.name, version: m.version, sha256: m.sha256, cases: 0 };
+    r.cases++;
+    rows.set(keyOf(m), r);
+  }
+  return sortModelCounts([...rows.values()]);
+}
+
+export const sortModelCounts = (m: ModelCaseCount[]) =>
+  m.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+
+export async function listModels(
   board: DeviceBoard,
-  store: CaseStore | undefined,
+  store: CentralStore,
   verdicts?: VerdictLog,
-): ModelRow[] {
+): Promise<ModelRow[]> {
   const rows = new Map<string, ModelRow>();
   const row = (m: Ref): ModelRow => {
     const k = keyOf(m);
@@ -57,11 +81,7 @@ export function listModels(
       r.task = m.task;
       r.runningOn.push({ gatewayId: g.gatewayId, cameraIds: m.cameraIds, online: g.online });
     }
-  for (const c of store?.allCases() ?? []) {
-    if (c.source !== 'ai') continue;
-    const m = store?.getIncident(c.refs.incidentIds[0] ?? '')?.latest.producer.model;
-    if (m) row(m).aiCases++;
-  }
+  for (const m of await store.cases.aiCasesByModel()) row(m).aiCases += m.cases;
   for (const v of verdicts?.all() ?? []) {
     if (!v.model) continue;
     const r = row(v.model);
@@ -81,12 +101,12 @@ export function listModels(
 
 export function modelRoutes(
   board: DeviceBoard,
-  store: CaseStore | undefined,
+  store: CentralStore,
   users: UserDirectory,
   verdicts?: VerdictLog,
 ) {
   const app = new Hono<AuthEnv>();
   app.use('*', requireUser(users, ['operator', 'leader', 'admin']));
-  app.get('/', (c) => c.json({ models: listModels(board, store, verdicts) }));
+  app.get('/', async (c) => c.json({ models: await listModels(board, store, verdicts) }));
   return app;
 }

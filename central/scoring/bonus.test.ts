@@ -3,26 +3,11 @@
  * note by a leader, only approved ones count; two leaders deciding one item at once — one wins,
  * the other gets 409. Points from the default rules (see engine.test.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { smallScoring } from './fixtures.js';
-import type { ScoringService } from './service.js';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../test/support/data-dir.js';
+import { memberOf, smallScoring } from './fixtures.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cg-bonus-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const unit = (s: { result: { members: { unitId: string }[] } }, id: string) =>
-  s.result.members.find((m) => m.unitId === id) as Awaited<
-    ReturnType<ScoringService['monthly']['compute']>
-  >['members'][number];
+const tmp = tempDirs('cg-bonus-');
 
 describe('bonus items', () => {
   it('bonus items: created pending, a leader approves or rejects, only approved ones count', async () => {
@@ -37,13 +22,13 @@ describe('bonus items', () => {
       { id: 'b2', month: '2026-10', unitId: 'hwc', points: 4, reason: '媒体表扬' },
       'u-op',
     );
-    expect(unit(await svc.monthly.monthScores('2026-10'), 'hwc').raw).toBe(100); // pending counts nothing
+    expect(memberOf(await svc.monthly.monthScores('2026-10'), 'hwc').raw).toBe(100); // pending counts nothing
     await svc.bonuses.decide('b1', 'approved', 'u-leader');
     await svc.bonuses.decide('b2', 'rejected', 'u-leader', '依据不足');
     await expect(svc.bonuses.decide('b2', 'approved', 'u-leader')).rejects.toMatchObject({ status: 409 });
     await expect(svc.bonuses.update('b1', { points: 9 }, 'u-op')).rejects.toMatchObject({ status: 409 });
     // the default cap: never above the allotted points (100 raw, 10 of hwc's 10 weighted)
-    expect(unit(await svc.monthly.monthScores('2026-10'), 'hwc')).toMatchObject({
+    expect(memberOf(await svc.monthly.monthScores('2026-10'), 'hwc')).toMatchObject({
       bonus: 2,
       raw: 100,
       weighted: 10,
@@ -70,7 +55,7 @@ describe('bonus items', () => {
     await make('ok', '2026-10', 'hwc');
     await svc.bonuses.decide('ok', 'approved', 'u-leader');
     // bonusCap "none": the setting lets the bonus lift the score above 100
-    expect(unit(await svc.monthly.monthScores('2026-10'), 'hwc')).toMatchObject({
+    expect(memberOf(await svc.monthly.monthScores('2026-10'), 'hwc')).toMatchObject({
       bonus: 3,
       raw: 103,
       weighted: 10.3,

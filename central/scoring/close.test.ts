@@ -3,16 +3,16 @@
  * two instances closing one month at once on each store — one wins, the other gets 409 naming
  * who closed it and when. Points from the default rules (see engine.test.ts).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../test/support/data-dir.js';
 import { createTestDatabase, postgresUnreachable } from '../../test/support/postgres.js';
 import type { CaseRecord } from '../cases/model.js';
 import { LowdbAdapter } from '../store/contract/lowdb-adapter.js';
 import { MemoryCaseStore } from '../store/memory.js';
 import { PgStore } from '../store/postgres/index.js';
-import { confirmed, G1, G2, mkCase, SMALL_ORG, smallScoring, validReports } from './fixtures.js';
+import { confirmed, G1, G2, memberOf, mkCase, SMALL_ORG, smallScoring, validReports } from './fixtures.js';
 import { loadRules } from './rules.js';
 import { ScoringService } from './service.js';
 import { ScoringStore } from './store.js';
@@ -20,19 +20,7 @@ import { ScoringStore } from './store.js';
 const pgDown = await postgresUnreachable();
 if (pgDown) console.warn(`month close: PostgreSQL race skipped: ${pgDown}`);
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cg-close-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const unit = (s: { result: { members: { unitId: string }[] } }, id: string) =>
-  s.result.members.find((m) => m.unitId === id) as Awaited<
-    ReturnType<ScoringService['monthly']['compute']>
-  >['members'][number];
+const tmp = tempDirs('cg-close-');
 
 describe('month close', () => {
   it('a late event after month close counts in the month it is recorded in; the closed month does not change', async () => {
@@ -47,7 +35,7 @@ describe('month close', () => {
     await expect(svc.months.close('2026-11', 'u-leader')).rejects.toMatchObject({ status: 409 }); // not over yet
     const closed = await svc.months.close('2026-10', 'u-leader');
     expect(closed.status).toBe('closed');
-    expect(unit(closed, 'dc')).toMatchObject({ raw: 99.5, weighted: 19.9 });
+    expect(memberOf(closed, 'dc')).toMatchObject({ raw: 99.5, weighted: 19.9 });
     await expect(svc.months.close('2026-10', 'u-leader')).rejects.toMatchObject({ status: 409 });
 
     // late 1: col-1's report filed on 31 Oct (local) is registered on 2 Nov → counts in November
@@ -70,15 +58,15 @@ describe('month close', () => {
 
     const oct = await svc.monthly.monthScores('2026-10');
     expect(oct.status).toBe('closed');
-    expect(unit(oct, 'dc')).toMatchObject({ raw: 99.5, weighted: 19.9 });
-    expect(unit(oct, 'dc').items.discipline.events).toEqual([]);
+    expect(memberOf(oct, 'dc')).toMatchObject({ raw: 99.5, weighted: 19.9 });
+    expect(memberOf(oct, 'dc').items.discipline.events).toEqual([]);
 
     const nov = await svc.monthly.monthScores('2026-11');
     expect(nov.status).toBe('provisional');
-    expect(unit(nov, 'dc').collectors.find((c) => c.collectorId === 'col-1')?.caseIds).toEqual([
+    expect(memberOf(nov, 'dc').collectors.find((c) => c.collectorId === 'col-1')?.caseIds).toEqual([
       'late-report',
     ]);
-    expect(unit(nov, 'dc').items.discipline).toMatchObject({
+    expect(memberOf(nov, 'dc').items.discipline).toMatchObject({
       deduction: 3,
       events: [{ caseId: 'late-absence' }],
     });
@@ -86,12 +74,12 @@ describe('month close', () => {
     // closing November freezes the late event there; December does not count it again
     now.t = '2026-12-01T17:00:00Z';
     await svc.months.close('2026-11', 'u-admin');
-    expect(unit(await svc.monthly.monthScores('2026-12'), 'dc').items.discipline.events).toEqual([]);
+    expect(memberOf(await svc.monthly.monthScores('2026-12'), 'dc').items.discipline.events).toEqual([]);
 
     // the frozen months survive a restart
     const again = await smallScoring({ dataDir, now, cases });
     expect(await again.store.scoring.closedMonths()).toEqual(['2026-10', '2026-11']);
-    expect(unit(await again.svc.monthly.monthScores('2026-10'), 'dc').raw).toBe(99.5);
+    expect(memberOf(await again.svc.monthly.monthScores('2026-10'), 'dc').raw).toBe(99.5);
   });
 
   it('reopening is audited, keeps the frozen result on disk, and the month recomputes', async () => {
@@ -102,7 +90,7 @@ describe('month close', () => {
     const late = confirmed('late', 'vehicle', '92.03', '2026-10-20T03:00:00Z', 'zfzd');
     late.updatedAt = '2026-11-05T00:00:00.000Z';
     await put(late);
-    expect(unit(await svc.monthly.monthScores('2026-10'), 'zfzd').raw).toBe(100);
+    expect(memberOf(await svc.monthly.monthScores('2026-10'), 'zfzd').raw).toBe(100);
     await expect(
       svc.bonuses.create({ id: 'b', month: '2026-10', unitId: 'zfzd', points: 1, reason: 'x' }, 'u-op'),
     ).rejects.toMatchObject({
@@ -116,9 +104,9 @@ describe('month close', () => {
     expect(readdirSync(join(dataDir, 'scoring')).some((f) => f.startsWith('reopened-2026-10-'))).toBe(true);
     const reopened = await svc.monthly.monthScores('2026-10');
     expect(reopened.status).toBe('provisional');
-    expect(unit(reopened, 'zfzd')).toMatchObject({ deductions: 5, raw: 95 });
+    expect(memberOf(reopened, 'zfzd')).toMatchObject({ deductions: 5, raw: 95 });
     // and November does not carry it as a late event any more (October is open)
-    expect(unit(await svc.monthly.monthScores('2026-11'), 'zfzd').items.muck.events).toEqual([]);
+    expect(memberOf(await svc.monthly.monthScores('2026-11'), 'zfzd').items.muck.events).toEqual([]);
     await expect(svc.months.reopen('2026-10', 'u-admin', 'again')).rejects.toMatchObject({ status: 409 });
   });
 });
@@ -179,7 +167,7 @@ describe('month close - two instances racing', () => {
     // a restart reads the winner's file
     const again = new LowdbAdapter(cases, new ScoringStore(dir));
     await again.open();
-    expect(unit(await service(again).monthly.monthScores('2026-10'), 'dc')).toMatchObject({ raw: 96.5 });
+    expect(memberOf(await service(again).monthly.monthScores('2026-10'), 'dc')).toMatchObject({ raw: 96.5 });
   });
 
   const dbs: { drop(): Promise<void> }[] = [];
@@ -201,7 +189,9 @@ describe('month close - two instances racing', () => {
         expect(await two.scoring.closedMonths()).toEqual(['2026-10']);
         const log = await one.scoring.audit({ offset: 0, limit: 10 });
         expect(log.map((a) => a.action)).toEqual(['close']);
-        expect(unit(await service(two).monthly.monthScores('2026-10'), 'dc')).toMatchObject({ raw: 96.5 });
+        expect(memberOf(await service(two).monthly.monthScores('2026-10'), 'dc')).toMatchObject({
+          raw: 96.5,
+        });
       } finally {
         await one.close();
         await two.close();

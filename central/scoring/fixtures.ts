@@ -201,3 +201,9 @@ export async function smallScoring(o: {
   });
   return { svc, store, put };
 }
+
+/** One unit's row of a month's scores. */
+export const memberOf = (s: { result: { members: { unitId: string }[] } }, id: string) =>
+  s.result.members.find((m) => m.unitId === id) as Awaited<
+    ReturnType<ScoringService['monthly']['compute']>
+  >['members'][number];

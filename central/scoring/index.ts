@@ -57,8 +57,7 @@ export function scoringRouteGroup(o: ScoringGroupOptions = {}): ScoringRouteGrou
       const rules = o.rules ?? loadRules();
       // the store given, else a scoring folder of its own beside the embedded case store, else
       // central's own store (PostgreSQL, or the lowdb adapter with central's scoring folder)
-      const lowdb =
-        o.store || !deps.embedded || !o.dataDir ? undefined : new ScoringStore(o.dataDir);
+      const lowdb = o.store || !deps.embedded || !o.dataDir ? undefined : new ScoringStore(o.dataDir);
       const store = o.store ?? (lowdb ? new LowdbAdapter(deps.embedded!, lowdb) : deps.svc.store);
       const now = o.now ?? (() => deps.svc.now());
       const offset = o.utcOffsetMinutes ?? 480;

@@ -19,14 +19,8 @@ import { registration } from './events.js';
 import { inWindow, type MonthWindow } from './month.js';
 import type { OrgTree } from './org.js';
 
-export interface Indicators {
-  registered: number;
-  due: number;
-  closed: number;
-  closedOnTime: number;
-  reworked: number;
-  returned: number;
-  overdue: number;
+/** The month's counts (`UnitMonthAggregate`) and the rates made of them. */
+export interface Indicators extends Counts {
   closingRate: number | null;
   onTimeRate: number | null;
   reworkRate: number | null;

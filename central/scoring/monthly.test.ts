@@ -3,22 +3,12 @@
  * and the month read from the month's cases and aggregates only. Points from the default rules
  * (see engine.test.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../test/support/data-dir.js';
 import type { CaseRecord } from '../cases/model.js';
 import { mkCase, smallScoring } from './fixtures.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cg-monthly-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('cg-monthly-');
 
 describe('monthly scoring - annual', () => {
   it('annual = Σ 12 monthly ÷ 12: hwc loses k points in month k (k = 0..11)', async () => {

@@ -32,7 +32,7 @@ export interface CaseStore {
   casesInState(state: string): CaseRecord[];
   /**
    * Open cases of c's category that may be duplicates of c (same camera zone, or possibly within
-   * `maxMetres`), newest first: a superset from an index, which `findDuplicates` narrows.
+   * `maxMetres`), newest first: a superset from an index, which `isDuplicateCandidate` (contract/derive.ts) narrows.
    */
   duplicateCandidates(c: CaseRecord, maxMetres: number): CaseRecord[];
   commit(changes: ChangeSet): Promise<void>;

@@ -12,18 +12,18 @@ import { freshDataDir } from '../../test/support/data-dir.js';
 import type { User } from '../auth/roles.js';
 import type { CaseRecord } from '../cases/model.js';
 import { CaseQuery, listCases } from '../cases/query.js';
-import { findDuplicates } from '../cases/records.js';
 import { CaseService } from '../cases/service.js';
 import { CASE_STATE_NAMES, type CaseState } from '../cases/workflow.js';
 import { SEED_DIR } from '../central.js';
 import { loadCity } from '../city/index.js';
 import type { AttachmentStore } from '../evidence/attachments.js';
+import { ScoringStore } from '../scoring/store.js';
 import { matchesFilter } from './contract/derive.js';
+import { scanDuplicates } from './contract/fixtures.js';
 import type { CaseFilter } from './contract/index.js';
+import { LowdbAdapter } from './contract/lowdb-adapter.js';
 import type { CaseStore } from './index.js';
 import { LowdbCaseStore } from './lowdb.js';
-import { ScoringStore } from '../scoring/store.js';
-import { LowdbAdapter } from './contract/lowdb-adapter.js';
 import { MemoryCaseStore } from './memory.js';
 
 function prng(seed: number) {
@@ -106,8 +106,8 @@ describe('store indexes', () => {
     for (let i = 0; i < 400; i++) {
       const probe = randomCase(100_000 + i);
       for (const m of [10, 50, 300, 5000]) {
-        const indexed = findDuplicates(store.duplicateCandidates(probe, m), probe, m);
-        const scanned = findDuplicates(store.allCases(), probe, m);
+        const indexed = scanDuplicates(store.duplicateCandidates(probe, m), probe, m);
+        const scanned = scanDuplicates(store.allCases(), probe, m);
         expect(indexed, `probe ${i} radius ${m}`).toEqual(scanned);
         if (scanned.length) nonEmpty++;
       }
@@ -126,9 +126,9 @@ describe('store indexes', () => {
     const cases = [mk(10, 179.9999), mk(10, -179.9999), mk(89.9999, 0), mk(89.9999, 180)];
     await store.commit({ cases });
     for (const p of [mk(10, -179.99995), mk(89.99995, 90)]) {
-      const scanned = findDuplicates(store.allCases(), p, 50);
+      const scanned = scanDuplicates(store.allCases(), p, 50);
       expect(scanned.length).toBe(2);
-      expect(findDuplicates(store.duplicateCandidates(p, 50), p, 50)).toEqual(scanned);
+      expect(scanDuplicates(store.duplicateCandidates(p, 50), p, 50)).toEqual(scanned);
     }
   });
 

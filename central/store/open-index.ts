@@ -3,7 +3,7 @@
  * Where the duplicate search looks: open cases by (category, ~100 m grid cell) and by
  * (category, camera device, zone), kept current on every apply. A search visits only the cells
  * under the radius' bounding box (or the category's open cases when that is fewer), so it costs
- * O(nearby open cases), not O(all cases). It returns a superset; `findDuplicates` decides.
+ * O(nearby open cases), not O(all cases). It returns a superset; `isDuplicateCandidate` (contract/derive.ts) decides.
  */
 import type { CaseRecord } from '../cases/model.js';
 import { isOpen } from '../cases/workflow.js';

@@ -107,7 +107,9 @@ export const Jt808Section = z
       .min(1)
       .max(86_400)
       .default(60)
-      .describe('a terminal offline (session lost, silent, unauthenticated) this long raises device_offline (ended when back)'),
+      .describe(
+        'a terminal offline (session lost, silent, unauthenticated) this long raises device_offline (ended when back)',
+      ),
     commandTimeoutS: z
       .number()
       .min(0.5)

@@ -12,7 +12,13 @@ import type { CommandRequest, DeviceStatus, TrackPoint } from '../../protocol/in
 import type { EdgeSinks, EdgeUnit, UnitContext } from '../unit.js';
 import { fixProblem } from '../vehicle/gnss/fix.js';
 import { VehiclePipeline } from '../vehicle/pipeline.js';
-import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from '../vehicle/rules/episode.js';
+import {
+  closeEpisode,
+  type EpisodeState,
+  idleEpisode,
+  isOpen,
+  stepEpisode,
+} from '../vehicle/rules/episode.js';
 import { loadGeo } from '../vehicle/rules/geo.js';
 import type { VehicleInput } from '../vehicle/state/index.js';
 import { toTrackPoint } from '../vehicle/telemetry.js';
@@ -271,7 +277,8 @@ export class Jt808Unit implements EdgeUnit {
     const s = v.phone ? this.server.session(v.phone) : this.sessionOf(v);
     if (!s) return 'terminal not connected';
     if (!s.authenticated) return 'connected, not authenticated';
-    if (now - s.lastAt > this.cfg.offlineAfterS * 1000) return `no message for more than ${this.cfg.offlineAfterS} s`;
+    if (now - s.lastAt > this.cfg.offlineAfterS * 1000)
+      return `no message for more than ${this.cfg.offlineAfterS} s`;
     return undefined;
   }
 
@@ -289,7 +296,11 @@ export class Jt808Unit implements EdgeUnit {
     }
   }
 
-  private emitOffline(v: Vehicle, event: Parameters<VehiclePipeline['emit']>[0]['event'], error: string): void {
+  private emitOffline(
+    v: Vehicle,
+    event: Parameters<VehiclePipeline['emit']>[0]['event'],
+    error: string,
+  ): void {
     v.pipe.emit({
       key: OFFLINE_KEY,
       kind: 'device_offline',
@@ -388,7 +399,7 @@ export class Jt808Unit implements EdgeUnit {
       alarms: loc.alarms,
       items: loc.items,
       signals: { ...v.signals },
-      openIncidents: v.pipe.tracker.openKeys(),
+      openIncidents: [...v.pipe.openRules(), ...(isOpen(v.offline) ? [OFFLINE_KEY] : [])],
       registration: v.registration ?? null,
     };
   }

@@ -317,12 +317,7 @@ export class Outbox {
 
   /** Remove an entry after JetStream acknowledged it, with its evidence files. */
   async ack(entry: OutboxEntry): Promise<void> {
-    const list = this.entries[entry.kind];
-    const i = list.findIndex((e) => e.seq === entry.seq);
-    if (i < 0) return;
-    list.splice(i, 1);
-    this.used -= entrySize(entry);
-    await this.write(entry.kind, [{ k: entry.seq }]);
+    if (!(await this.remove(entry))) return;
     for (const ev of entry.evidence) if (ev.file) rmSync(ev.file, { force: true });
   }
 
@@ -333,12 +328,18 @@ export class Outbox {
   async setAside(entry: OutboxEntry, reason: string): Promise<void> {
     const record = { at: new Date(this.now()).toISOString(), reason, entry };
     await appendFile(join(this.opts.dir, REFUSED_FILE), `${JSON.stringify(record)}\n`);
+    await this.remove(entry);
+  }
+
+  /** Out of the queue and its log (a tombstone record); false when it was no longer queued. */
+  private async remove(entry: OutboxEntry): Promise<boolean> {
     const list = this.entries[entry.kind];
     const i = list.findIndex((e) => e.seq === entry.seq);
-    if (i < 0) return;
+    if (i < 0) return false;
     list.splice(i, 1);
     this.used -= entrySize(entry);
     await this.write(entry.kind, [{ k: entry.seq }]);
+    return true;
   }
 
   stats(): OutboxStats {

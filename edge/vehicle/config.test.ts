@@ -5,9 +5,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { formatIssues } from '../../protocol/index.js';
+import { CONFIG_DOCS, normaliseTables, renderReadme } from '../../scripts/config-doc.js';
 import { until } from '../../test/support/until.js';
 import type { IncidentDraft } from '../unit.js';
-import { configRows } from './config-doc.js';
 import { createVehicleUnit, VehicleSection } from './index.js';
 import { inCorridor, loadGeo, siteAt } from './rules/geo.js';
 
@@ -91,15 +91,11 @@ describe('vehicle config', () => {
   });
 
   it('config - the README table is generated from the schema and up to date', () => {
-    const readme = readFileSync(path.join(ROOT, 'edge/vehicle/README.md'), 'utf8');
-    const table = readme.split('<!-- config-table:start -->')[1].split('<!-- config-table:end -->')[0];
-    // compare cells, not padding: the formatter aligns markdown tables
-    const cells = (rows: string[]) =>
-      rows
-        .map((r) => r.trim())
-        .filter(Boolean)
-        .map((r) => r.split(/(?<!\\)\|/).map((c) => (/^\s*-+\s*$/.test(c) ? '---' : c.trim())));
-    expect(cells(table.split('\n'))).toEqual(cells(configRows()));
+    const { readme, schema } = CONFIG_DOCS.vehicle;
+    const text = readFileSync(readme, 'utf8');
+    expect(normaliseTables(renderReadme(text, schema)), 'run: npx tsx scripts/config-doc.ts').toBe(
+      normaliseTables(text),
+    );
   });
 
   it('config - the example section loads with its GeoJSON and DBC', async () => {

@@ -6,8 +6,8 @@
  */
 import type { EdgeSinks, EvidenceImage, IncidentDraft, UnitContext } from '../unit.js';
 import type { VehicleSection } from './config.js';
-import { IncidentTracker } from './incidents.js';
-import { closeEpisode } from './rules/episode.js';
+import { draftFor, type EpisodeRef } from './incidents.js';
+import { closeEpisode, idleEpisode, isOpen, reviseEpisode } from './rules/episode.js';
 import type { Geo } from './rules/geo.js';
 import { initialRulesState, RULES, type RuleEvent, type RuleKey, stepRules } from './rules/index.js';
 import { initialVehicleState, type StepResult, stepVehicle, type VehicleInput } from './state/index.js';
@@ -29,8 +29,8 @@ export interface PipelineOptions {
 
 export class VehiclePipeline {
   vstate = initialVehicleState();
+  /** the rule episodes: the one record of this vehicle's open rule incidents (ids, revisions) */
   rstate = initialRulesState();
-  readonly tracker: IncidentTracker;
   readonly telemetry: TelemetryBatcher;
   /** the last accepted input */
   last: VehicleInput | undefined;
@@ -38,7 +38,6 @@ export class VehiclePipeline {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: PipelineOptions) {
-    this.tracker = new IncidentTracker(o.id, o.plate);
     this.telemetry = new TelemetryBatcher(o.telemetry, (pts) => {
       try {
         this.sinks?.telemetry(o.id, pts);
@@ -76,14 +75,14 @@ export class VehiclePipeline {
   }
 
   /** Hand one incident revision to the sinks, in order: a revision is written only after the one before it. */
-  emit(e: Parameters<IncidentTracker['draft']>[0], images?: EvidenceImage[]): void {
-    this.emitDraft(this.tracker.draft(e), images);
+  emit(e: EpisodeRef, images?: EvidenceImage[]): void {
+    this.emitDraft(draftFor(this.o, e), images);
   }
 
-  /** Hand over a revision drafted elsewhere (e.g. by the tracker of a vehicle no longer configured). */
-  emitDraft(d: IncidentDraft | undefined, images?: EvidenceImage[]): void {
+  /** Hand over a revision drafted elsewhere (e.g. for a vehicle no longer configured). */
+  emitDraft(d: IncidentDraft, images?: EvidenceImage[]): void {
     const sinks = this.sinks;
-    if (!d || !sinks) return;
+    if (!sinks) return;
     this.chain = this.chain
       .then(() => sinks.incident(d, images))
       .catch((err) =>
@@ -102,13 +101,14 @@ export class VehiclePipeline {
     let n = 0;
     for (const r of RULES) {
       const ep = this.rstate.episodes[r.key];
-      if ((ep.phase !== 'active' && ep.phase !== 'ending') || ep.since === undefined) continue;
-      const t = Math.max(this.last?.t ?? ep.since, ep.since);
-      const event = { type: 'update' as const, t, startedAt: ep.since, max: ep.max, acc: ep.acc };
-      this.emit(
-        { key: r.key, kind: r.kind, event, details: this.rstate.details[r.key], at: this.last },
-        images,
-      );
+      if (!isOpen(ep)) continue;
+      const out = reviseEpisode(ep, Math.max(this.last?.t ?? ep.since!, ep.since!));
+      this.rstate.episodes[r.key] = out.state;
+      for (const event of out.events)
+        this.emit(
+          { key: r.key, kind: r.kind, event, details: this.rstate.details[r.key], at: this.last },
+          images,
+        );
       n++;
     }
     return n;
@@ -117,14 +117,21 @@ export class VehiclePipeline {
   /** End every open rule episode (the unit stops: an incident never stays "new" forever). */
   closeRules(): void {
     const t = this.last?.t ?? Date.now();
-    for (const r of RULES)
+    for (const r of RULES) {
       for (const e of closeEpisode(this.rstate.episodes[r.key], t))
         this.emit({ key: r.key, kind: r.kind, event: e, details: {}, at: this.last });
+      this.rstate.episodes[r.key] = idleEpisode();
+    }
   }
 
   /** Wait until every revision handed over so far is stored (or logged as failed). */
   settled(): Promise<void> {
     return this.chain;
+  }
+
+  /** Rules with an incident open (started, not yet ended). */
+  openRules(): RuleKey[] {
+    return RULES.filter((r) => isOpen(this.rstate.episodes[r.key])).map((r) => r.key);
   }
 
   activeRules(): RuleKey[] {

@@ -18,9 +18,16 @@ import { CanSignalDecoder, type Dbc, parseDbc, SlcanReader, slcanSetup } from '.
 import { VehicleSection } from './config.js';
 import { type Fix, FixAssembler, fixProblem } from './gnss/fix.js';
 import { NmeaReader } from './gnss/nmea.js';
-import { IncidentTracker } from './incidents.js';
+import { draftFor } from './incidents.js';
 import { VehiclePipeline } from './pipeline.js';
-import { closeEpisode, type EpisodeState, idleEpisode, stepEpisode } from './rules/episode.js';
+import {
+  closeEpisode,
+  type EpisodeState,
+  type IncidentRef,
+  idleEpisode,
+  isOpen,
+  stepEpisode,
+} from './rules/episode.js';
 import { loadGeo } from './rules/geo.js';
 import { type Details, RULES, type RuleKey, type RulesState } from './rules/index.js';
 import { SerialLine } from './serial/line.js';
@@ -32,20 +39,50 @@ const EPOCH_QUIET_MS = 150;
 /** No CAN frames this long after setup: send the SLCAN setup again. */
 const SETUP_RETRY_MS = 2000;
 
-/** What a vehicle unit keeps on disk between runs: its open episodes and their incident ids. */
-interface SavedVehicle {
-  v: 1;
+/**
+ * What a vehicle unit keeps on disk between runs: its rule and device episodes, which hold the
+ * open incidents with their ids and revisions.
+ */
+export interface SavedVehicle {
+  v: 2;
   vehicleId: string;
   plate: string;
   episodes: RulesState['episodes'];
   details: RulesState['details'];
   offline: Record<DeviceKey, EpisodeState>;
-  open: [string, { id: string; rev: number }][];
   last?: VehicleInput;
 }
 
 const vehicleStateFile = (dataDir: string, id: string) =>
   join(dataDir, 'vehicles', `${encodeURIComponent(id)}.json`);
+
+/**
+ * A vehicle's saved state; one written before v2 (its incident ids in a list of their own beside
+ * the episodes, keyed by rule or `device-<key>`) is read into the episodes. An open episode the
+ * list had no id for had no incident: it starts over (idle).
+ */
+export function loadSavedVehicle(file: string, log: UnitContext['log']): SavedVehicle | undefined {
+  const saved = loadUnitState<Omit<SavedVehicle, 'v'> & { v: 1 | 2; open?: [string, IncidentRef][] }>(
+    file,
+    log,
+  );
+  if (saved?.v === 2) return saved as SavedVehicle;
+  if (saved?.v !== 1) return undefined;
+  const ids = new Map(saved.open ?? []);
+  const withId = (key: string, ep: EpisodeState): EpisodeState => {
+    if (!isOpen(ep)) return ep;
+    const ref = ids.get(key);
+    return ref ? { ...ep, incident: { id: ref.id, rev: ref.rev } } : idleEpisode();
+  };
+  const episodes = Object.fromEntries(
+    Object.entries(saved.episodes).map(([k, ep]) => [k, withId(k, ep)]),
+  ) as SavedVehicle['episodes'];
+  const offline = Object.fromEntries(
+    Object.entries(saved.offline).map(([d, ep]) => [d, withId(`device-${d}`, ep)]),
+  ) as SavedVehicle['offline'];
+  const { open: _, ...rest } = saved;
+  return { ...rest, v: 2, episodes, offline };
+}
 
 /**
  * Validate the `vehicle:` section, load its GeoJSON and DBC, and make the unit (not started).
@@ -209,13 +246,12 @@ class VehicleUnit implements EdgeUnit {
 
   private save(): void {
     const state: SavedVehicle = {
-      v: 1,
+      v: 2,
       vehicleId: this.cfg.id,
       plate: this.cfg.plate,
       episodes: this.pipe.rstate.episodes,
       details: this.pipe.rstate.details,
       offline: this.offline,
-      open: this.pipe.tracker.saved(),
       last: this.pipe.last,
     };
     try {
@@ -233,14 +269,13 @@ class VehicleUnit implements EdgeUnit {
     const dir = join(this.ctx.dataDir, 'vehicles');
     const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
     for (const f of files) {
-      const saved = loadUnitState<SavedVehicle>(join(dir, f), this.ctx.log);
-      if (saved?.v !== 1) continue;
+      const saved = loadSavedVehicle(join(dir, f), this.ctx.log);
+      if (!saved) continue;
       const mine = saved.vehicleId === this.cfg.id;
-      const tracker = mine ? this.pipe.tracker : new IncidentTracker(saved.vehicleId, saved.plate);
-      tracker.restore(saved.open);
+      const vehicle = { id: saved.vehicleId, plate: saved.plate };
       const end = (key: string, kind: IncidentKind, ep: EpisodeState, t: number, details: Details) => {
         for (const e of closeEpisode(ep, t))
-          this.pipe.emitDraft(tracker.draft({ key, kind, event: e, details, at: saved.last }));
+          this.pipe.emitDraft(draftFor(vehicle, { key, kind, event: e, details, at: saved.last }));
       };
       const t = saved.last?.t ?? Date.now();
       for (const r of RULES) {
@@ -265,7 +300,7 @@ class VehicleUnit implements EdgeUnit {
       }
       if (mine) {
         this.pipe.last = saved.last;
-        this.ctx.log.info({ vehicle: this.cfg.id, open: tracker.openKeys() }, 'vehicle state restored');
+        this.ctx.log.info({ vehicle: this.cfg.id, open: this.openKeys() }, 'vehicle state restored');
       } else rmSync(join(dir, f), { force: true });
     }
   }
@@ -424,9 +459,15 @@ class VehicleUnit implements EdgeUnit {
       trackDeg: v?.track ?? null,
       fixAgeS: this.lastFixAt ? Math.round((Date.now() - this.lastFixAt) / 100) / 10 : null,
       signals: this.pointSignals(),
-      openIncidents: this.pipe.tracker.openKeys(),
+      openIncidents: this.openKeys(),
       devices: this.devices().map((d) => ({ id: d.id, type: d.type, online: d.online, error: d.error })),
     };
+  }
+
+  /** Keys with an open incident: rules, then devices (`device-gps`, …). */
+  private openKeys(): string[] {
+    const devices = DEVICE_KEYS.filter((d) => isOpen(this.offline[d])).map((d) => `device-${d}`);
+    return [...this.pipe.openRules(), ...devices];
   }
 
   /** for tests: which rules currently have an open episode */

@@ -12,7 +12,7 @@ import type { User } from '../../central/auth/roles.js';
 import { CaseService } from '../../central/cases/service.js';
 import { SEED_DIR } from '../../central/central.js';
 import { loadCity } from '../../central/city/index.js';
-import { AttachmentStore } from '../../central/evidence/attachments.js';
+import { DiskAttachments } from '../../central/evidence/attachments.js';
 import { ScoringStore } from '../../central/scoring/store.js';
 import { LowdbAdapter } from '../../central/store/contract/lowdb-adapter.js';
 import { MemoryCaseStore } from '../../central/store/memory.js';
@@ -31,7 +31,7 @@ export function caseService(o: { now?: () => Date } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cg-cases-'));
   const embedded = new MemoryCaseStore();
   const store = new LowdbAdapter(embedded, new ScoringStore(dir));
-  const attachments = new AttachmentStore(join(dir, 'attachments'));
+  const attachments = new DiskAttachments(join(dir, 'attachments'));
   const svc = new CaseService({ store, city: loadCity(SEED_DIR), attachments, now: o.now });
   /** a small JPEG uploaded by `u` */
   const photo = async (u: User, fill = 1) => {

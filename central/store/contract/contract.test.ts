@@ -701,10 +701,13 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
         uploadedBy: 'u-col-1',
         at: at(1100),
       };
-      await s.store.attachments.put(ref);
-      await s.peer.attachments.put({ ...ref, uploadedBy: 'someone-else' });
+      const bytes = new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3, 4, 5, 6, 7]);
+      await s.store.attachments.put(ref, bytes);
+      await s.peer.attachments.put({ ...ref, uploadedBy: 'someone-else' }, new Uint8Array([9]));
       expect((await s.peer.attachments.get(ref.name))?.uploadedBy).toBe('u-col-1');
+      expect([...((await s.peer.attachments.bytes(ref.name)) ?? [])]).toEqual([...bytes]);
       expect(await s.peer.attachments.get('att-none.jpg')).toBeUndefined();
+      expect(await s.peer.attachments.bytes('att-none.jpg')).toBeUndefined();
     },
   );
 });

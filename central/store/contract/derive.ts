@@ -41,9 +41,16 @@ export function columnsOf(c: CaseRecord): CaseColumns {
   };
 }
 
+/**
+ * A case without its history, as a new object the caller may add to (a list adds the names in
+ * place): one copy, where a spread after the rest made two.
+ */
 export function summaryOf(c: CaseRecord): CaseSummary {
   const { history, ...rest } = c;
-  return { ...rest, version: versionOf(c), historyLength: history.length };
+  const s = rest as CaseSummary;
+  s.version = versionOf(c);
+  s.historyLength = history.length;
+  return s;
 }
 
 /** The cell ranges a duplicate search covers, or undefined when the whole category is cheaper. */

@@ -3,11 +3,14 @@
  * Case records for the contract suite and the store benchmark, built directly (no city, no
  * service) so each test states exactly what it stores. `advance` makes the next version of a
  * case the way the service does: a copy with a new state and one more history entry.
+ * `scanDuplicates` is the duplicate search by a scan, what an index's answer is checked against.
  */
 
 import { ulid } from 'ulidx';
+import { duplicateQuery } from '../../cases/context.js';
 import type { CaseRecord, HistoryEntry } from '../../cases/model.js';
 import type { CaseState } from '../../cases/workflow.js';
+import { isDuplicateCandidate } from './derive.js';
 
 export interface FixtureInput {
   at: string;
@@ -93,4 +96,13 @@ export function advance(
     actor: { id: actorId, role: 'operator' },
   });
   return n;
+}
+
+/** Ids of the cases in `all` (newest first) that the duplicate search for `c` finds, by the store's exact test. */
+export function scanDuplicates(all: CaseRecord[], c: CaseRecord, metres: number): string[] {
+  const q = duplicateQuery(c, metres);
+  return all
+    .filter((o) => isDuplicateCandidate(o, q))
+    .slice(0, q.limit)
+    .map((o) => o.id);
 }

@@ -12,8 +12,10 @@
  */
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import { versionOf } from '../../cases/records.js';
+import type { DashboardAggregate, DashboardWindow } from '../../console/dashboard.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
 import type { AttachmentRef } from '../../evidence/attachments.js';
+import type { ModelCaseCount } from '../../models/routes.js';
 import type { BonusItem, BonusState } from '../../scoring/engine.js';
 import type { UnitMonthAggregate } from '../../scoring/indicators.js';
 import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
@@ -150,6 +152,10 @@ export interface CaseRepository {
   list(filter: CaseFilter, page: Page): Promise<CasePage>;
   /** cases per state (metrics) */
   countByState(): Promise<Record<string, number>>;
+  /** the console dashboard's counts in the window (defined by console/dashboard.ts `aggregateDashboard`) */
+  dashboard(w: DashboardWindow): Promise<DashboardAggregate>;
+  /** AI cases per model their first incident names, sorted (defined by models/routes.ts `countAiCases`) */
+  aiCasesByModel(): Promise<ModelCaseCount[]>;
   /** ids of cases whose evidence or verification evidence names this object */
   byEvidence(name: string): Promise<string[]>;
   duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]>;
@@ -190,10 +196,15 @@ export interface NotificationOutbox {
   trim(uptoSeq: number): Promise<number>;
 }
 
+export type StoredAttachment = AttachmentRef & { uploadedBy: string; at: string };
+
+/** Uploads shared by every instance (PostgreSQL: metadata and bytes in one row). */
 export interface AttachmentRepository {
-  /** record an upload's metadata; the same name again is the same content (idempotent) */
-  put(ref: AttachmentRef & { uploadedBy: string; at: string }): Promise<void>;
-  get(name: string): Promise<(AttachmentRef & { uploadedBy: string; at: string }) | undefined>;
+  /** store an upload's metadata and bytes; the same name again is the same content (idempotent) */
+  put(ref: StoredAttachment, bytes: Uint8Array): Promise<void>;
+  get(name: string): Promise<StoredAttachment | undefined>;
+  /** the upload's bytes, undefined if there is no such upload */
+  bytes(name: string): Promise<Uint8Array | undefined>;
 }
 
 /** Per responsible unit and grid, the month's indicator counts (defined in scoring/indicators.ts). */

@@ -17,8 +17,9 @@
 import { highestSequence } from '../../cases/case-number.js';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
 import { isOpen } from '../../cases/workflow.js';
+import { aggregateDashboard, type DashboardWindow } from '../../console/dashboard.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
-import type { AttachmentRef } from '../../evidence/attachments.js';
+import { countAiCases } from '../../models/routes.js';
 import type { BonusItem, BonusState } from '../../scoring/engine.js';
 import { aggregateMonth } from '../../scoring/indicators.js';
 import { isBefore } from '../../scoring/month.js';
@@ -52,6 +53,7 @@ import {
   type RevisionKey,
   type ScoringRepository,
   StaleVersion,
+  type StoredAttachment,
   type StoredCase,
   versionOf,
 } from './index.js';
@@ -79,6 +81,14 @@ class AdapterCases implements CaseRepository {
 
   async countByState(): Promise<Record<string, number>> {
     return Object.fromEntries([...this.store.countByState()].filter(([, n]) => n > 0));
+  }
+
+  async dashboard(w: DashboardWindow) {
+    return aggregateDashboard(this.store.allCases(), (id) => this.store.getIncident(id), w);
+  }
+
+  async aiCasesByModel() {
+    return countAiCases(this.store.allCases(), (id) => this.store.getIncident(id));
   }
 
   async byEvidence(name: string): Promise<string[]> {
@@ -345,13 +355,17 @@ class MemoryGatewayConfigs implements GatewayConfigRepository {
   }
 }
 
+/** In this process only: central on lowdb keeps uploads in its data directory (evidence/attachments.ts `DiskAttachments`). */
 class MemoryAttachments implements AttachmentRepository {
-  readonly #m = new Map<string, AttachmentRef & { uploadedBy: string; at: string }>();
-  async put(ref: AttachmentRef & { uploadedBy: string; at: string }): Promise<void> {
-    if (!this.#m.has(ref.name)) this.#m.set(ref.name, { ...ref });
+  readonly #m = new Map<string, { ref: StoredAttachment; bytes: Uint8Array }>();
+  async put(ref: StoredAttachment, bytes: Uint8Array): Promise<void> {
+    if (!this.#m.has(ref.name)) this.#m.set(ref.name, { ref: { ...ref }, bytes: Uint8Array.from(bytes) });
   }
   async get(name: string) {
-    return this.#m.get(name);
+    return this.#m.get(name)?.ref;
+  }
+  async bytes(name: string) {
+    return this.#m.get(name)?.bytes;
   }
 }
 

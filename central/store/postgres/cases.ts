@@ -9,8 +9,11 @@
  * Incident revisions are applied under `pg_advisory_xact_lock` on the incident id, so two
  * instances given revisions of one incident apply them one after the other, each once.
  */
+
 import type postgres from 'postgres';
 import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from '../../cases/model.js';
+import type { DashboardAggregate, DashboardWindow } from '../../console/dashboard.js';
+import type { ModelCaseCount } from '../../models/routes.js';
 import { KeyedChain } from '../contract/chain.js';
 import { cellRange, columnsOf, isDuplicateCandidate } from '../contract/derive.js';
 import { Duplicate } from '../contract/errors.js';
@@ -34,6 +37,7 @@ import {
   type StoredCase,
   versionOf,
 } from '../contract/index.js';
+import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
 
 export type Q = postgres.ISql;
 // records are JSON by construction; postgres.js' JSONValue type does not know our interfaces
@@ -283,6 +287,14 @@ export class PgCases implements CaseRepository {
     const rows = await this.sql<{ state: string; n: number }[]>`
       select state, count(*)::int as n from cases group by state`;
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  dashboard(w: DashboardWindow): Promise<DashboardAggregate> {
+    return dashboardAggregate(this.sql, w);
+  }
+
+  aiCasesByModel(): Promise<ModelCaseCount[]> {
+    return aiCasesByModel(this.sql);
   }
 
   byEvidence(name: string): Promise<string[]> {

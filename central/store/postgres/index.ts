@@ -18,7 +18,6 @@
 import postgres from 'postgres';
 import type { CaseRecord, HistoryEntry } from '../../cases/model.js';
 import type { CallRecord, GatewayState, VehicleTrack } from '../../devices/board.js';
-import type { AttachmentRef } from '../../evidence/attachments.js';
 import type { BonusItem, BonusState } from '../../scoring/engine.js';
 import { sortAggregates } from '../../scoring/indicators.js';
 import type { AuditEntry, ClosedMonth, MonthConfig } from '../../scoring/store.js';
@@ -41,6 +40,7 @@ import type {
   MonthWindowIso,
   Page,
   ScoringRepository,
+  StoredAttachment,
   UnitMonthAggregate,
 } from '../contract/index.js';
 import { iso, json, PgCases, PgIdempotency, PgNotifications } from './cases.js';
@@ -127,16 +127,29 @@ function guarded<T extends object>(repo: T, target: string, reach: Reachability)
   });
 }
 
+/**
+ * Uploads as bytea beside their metadata (migration 006): one insert stores both, so no instance
+ * sees a name without its bytes; uploads are small (central's upload limit), fit one row and go
+ * with the database's backups. Large objects would need their own unlink bookkeeping.
+ */
 class PgAttachments implements AttachmentRepository {
   constructor(private readonly sql: postgres.Sql) {}
-  async put(ref: AttachmentRef & { uploadedBy: string; at: string }): Promise<void> {
-    await this.sql`insert into attachments (name, doc) values (${ref.name}, ${json(this.sql, ref)})
+  async put(ref: StoredAttachment, bytes: Uint8Array): Promise<void> {
+    await this.sql`
+      insert into attachments (name, doc, bytes, sha256, size, uploaded_by, at)
+      values (${ref.name}, ${json(this.sql, ref)}, ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)},
+        ${ref.sha256}, ${ref.size}, ${ref.uploadedBy}, ${ref.at}::timestamptz)
       on conflict (name) do nothing`;
   }
   async get(name: string) {
-    const [r] = await this.sql<{ doc: AttachmentRef & { uploadedBy: string; at: string } }[]>`
-      select doc from attachments where name = ${name}`;
+    const [r] = await this.sql<{ doc: StoredAttachment }[]>`select doc from attachments where name = ${name}`;
     return r?.doc;
+  }
+  async bytes(name: string) {
+    const [r] = await this.sql<
+      { bytes: Buffer | null }[]
+    >`select bytes from attachments where name = ${name}`;
+    return r?.bytes ?? undefined;
   }
 }
 

@@ -10,7 +10,7 @@
  * creation time, overdue deadline), the confirmation queue (state + newest first), duplicate
  * search (open cases by category + cell, by category + camera zone), scoring (registration time
  * and deadline for the month aggregates, open cases and last change for the month's cases) and
- * the expiry sweeps.
+ * the expiry sweeps, and the console dashboard (history by action + time, close time, AI cases).
  */
 import type postgres from 'postgres';
 import { MigrationFailed } from '../contract/errors.js';
@@ -174,6 +174,28 @@ create table case_numbers (day text primary key, seq integer not null);
 insert into case_numbers (day, seq)
   select left(case_number, 8), max(substr(case_number, 9)::integer) from cases
   where case_number ~ '^[0-9]{13,}$' group by 1;
+`,
+  },
+  {
+    // the console dashboard's GROUP BYs (postgres/dashboard.ts): history by action and time,
+    // cases by close time, AI cases by creation time
+    name: '005_dashboard',
+    sql: `
+create index case_history_action_at on case_history (action, at);
+create index cases_closed on cases (closed_at) where closed_at is not null;
+create index cases_ai_created on cases (created_at) where source = 'ai';
+`,
+  },
+  {
+    // uploads shared by every instance: the bytes beside the metadata (postgres/index.ts PgAttachments)
+    name: '006_attachment_bytes',
+    sql: `
+alter table attachments
+  add column bytes bytea,
+  add column sha256 text,
+  add column size integer,
+  add column uploaded_by text,
+  add column at timestamptz;
 `,
   },
 ];

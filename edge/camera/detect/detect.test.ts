@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { yolox } from './decoders/yolox.js';
 import { letterboxGeometry, loadClassifier, loadDetector, ModelManifest, nmsClassAware } from './index.js';
 
 const td = (f: string) => path.join(import.meta.dirname, 'testdata', f);
@@ -51,6 +53,16 @@ describe('detect - decoders through onnxruntime-node', () => {
     } finally {
       await det.close();
     }
+  });
+
+  it('yolox: output dims are checked as rows of 5 + labels and as the grid cells of its strides', async () => {
+    const m = ModelManifest.parse(JSON.parse(await readFile(td('yolox.manifest.json'), 'utf8')));
+    // 32x32 at strides 8 and 16: 16 + 4 cells; 3 labels: rows of 8
+    expect(yolox.checkDims([[1, 20, 8]], m)).toBeUndefined();
+    expect(yolox.checkDims([[1, 'n', 8]], m)).toBeUndefined();
+    expect(yolox.checkDims([[20, 8]], m)).toMatch(/expected rank 3/);
+    expect(yolox.checkDims([[1, 20, 9]], m)).toMatch(/\(5 \+ 3 labels\)/);
+    expect(yolox.checkDims([[1, 21, 8]], m)).toMatch(/expected N=20 grid cells for strides \[8,16\]/);
   });
 
   it('a score threshold override filters, the manifest default applies otherwise', async () => {

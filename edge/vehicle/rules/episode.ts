@@ -8,9 +8,20 @@
  *
  *   idle ──cond──▶ pending ──held long enough──▶ active ──!cond──▶ ending ──long enough──▶ idle
  *             ◀──!cond──                            ◀──cond──
+ *
+ * An episode that started is an incident: its id and revision are counted here (rev 0 at the
+ * start, +1 for each update and for the end), carried by each event, and saved with the state;
+ * this state is the only record of which incidents are open.
  */
+import { newId } from '../../../protocol/index.js';
 
 export type EpisodePhase = 'idle' | 'pending' | 'active' | 'ending';
+
+/** The incident an episode is: its id (made at the edge, time-sortable) and last revision. */
+export interface IncidentRef {
+  id: string;
+  rev: number;
+}
 
 export interface EpisodeState {
   phase: EpisodePhase;
@@ -24,6 +35,8 @@ export interface EpisodeState {
   acc: number;
   /** when the last update event was emitted */
   updatedAt?: number;
+  /** the episode's incident, from the start (active/ending) */
+  incident?: IncidentRef;
 }
 
 export const idleEpisode = (): EpisodeState => ({ phase: 'idle', acc: 0 });
@@ -42,12 +55,28 @@ export interface EpisodeParams {
   minAmount?: number;
   /** emit an update at most this often while active (default: never) */
   updateEveryS?: number;
+  /** a new incident's id (default: a ULID at the episode's start) */
+  newId?: (t: number) => string;
+}
+
+interface EventBase {
+  t: number;
+  startedAt: number;
+  max?: number;
+  acc: number;
+  /** the incident this event is a revision of */
+  incident: IncidentRef;
 }
 
 export type EpisodeEvent =
-  | { type: 'start'; t: number; startedAt: number; max?: number; acc: number }
-  | { type: 'update'; t: number; startedAt: number; max?: number; acc: number }
-  | { type: 'end'; t: number; startedAt: number; endedAt: number; max?: number; acc: number };
+  | (EventBase & { type: 'start' })
+  | (EventBase & { type: 'update' })
+  | (EventBase & { type: 'end'; endedAt: number });
+
+/** An episode with an incident open (started, not yet ended). */
+export const isOpen = (s: EpisodeState): boolean => s.phase === 'active' || s.phase === 'ending';
+
+const nextRev = (s: EpisodeState): IncidentRef => ({ id: s.incident!.id, rev: s.incident!.rev + 1 });
 
 const maxOf = (a: number | undefined, b: number | undefined) =>
   a === undefined ? b : b === undefined ? a : Math.max(a, b);
@@ -81,13 +110,29 @@ export function stepEpisode(
         };
         if (p.updateEveryS !== undefined && i.t - (s.updatedAt ?? since) >= p.updateEveryS * 1000) {
           n.updatedAt = i.t;
-          events.push({ type: 'update', t: i.t, startedAt: since, max: n.max, acc: n.acc });
+          n.incident = nextRev(s);
+          events.push({
+            type: 'update',
+            t: i.t,
+            startedAt: since,
+            max: n.max,
+            acc: n.acc,
+            incident: n.incident,
+          });
         }
         return { state: n, events };
       }
       const falseSince = s.phase === 'ending' ? s.falseSince! : i.t;
       if (i.t - falseSince >= p.endAfterS * 1000) {
-        events.push({ type: 'end', t: i.t, startedAt: since, endedAt: falseSince, max: s.max, acc: s.acc });
+        events.push({
+          type: 'end',
+          t: i.t,
+          startedAt: since,
+          endedAt: falseSince,
+          max: s.max,
+          acc: s.acc,
+          incident: nextRev(s),
+        });
         return { state: idleEpisode(), events };
       }
       return { state: { ...s, phase: 'ending', falseSince }, events };
@@ -98,14 +143,38 @@ export function stepEpisode(
 function stepPending(s: EpisodeState, i: EpisodeInput, p: EpisodeParams, events: EpisodeEvent[]) {
   const held = i.t - s.since! >= p.minDurationS * 1000;
   if (held && s.acc >= (p.minAmount ?? 0)) {
-    events.push({ type: 'start', t: i.t, startedAt: s.since!, max: s.max, acc: s.acc });
-    return { state: { ...s, phase: 'active' as const, updatedAt: i.t }, events };
+    const incident = { id: (p.newId ?? newId)(s.since!), rev: 0 };
+    events.push({ type: 'start', t: i.t, startedAt: s.since!, max: s.max, acc: s.acc, incident });
+    return { state: { ...s, phase: 'active' as const, updatedAt: i.t, incident }, events };
   }
   return { state: s, events };
 }
 
 /** Force an open episode to end (unit stopping, device gone): an end event if one was active. */
 export function closeEpisode(s: EpisodeState, t: number): EpisodeEvent[] {
-  if (s.phase !== 'active' && s.phase !== 'ending') return [];
-  return [{ type: 'end', t, startedAt: s.since!, endedAt: s.falseSince ?? t, max: s.max, acc: s.acc }];
+  if (!isOpen(s)) return [];
+  return [
+    {
+      type: 'end',
+      t,
+      startedAt: s.since!,
+      endedAt: s.falseSince ?? t,
+      max: s.max,
+      acc: s.acc,
+      incident: nextRev(s),
+    },
+  ];
+}
+
+/**
+ * An update revision now, outside the episode's own rhythm (a photo arrived for it): the state
+ * with the revision counted and its event; nothing for an episode with no incident open.
+ */
+export function reviseEpisode(s: EpisodeState, t: number): { state: EpisodeState; events: EpisodeEvent[] } {
+  if (!isOpen(s)) return { state: s, events: [] };
+  const incident = nextRev(s);
+  return {
+    state: { ...s, incident },
+    events: [{ type: 'update', t, startedAt: s.since!, max: s.max, acc: s.acc, incident }],
+  };
 }

@@ -8,6 +8,15 @@ export const actionName = (a: string): string => label(session.meta?.transitions
 /** edge notes are English machine text ("cause gone at …"): the sentence says it instead */
 const machineNote = (n?: string) => !n || /^(cause gone|incident|rev \d)/i.test(n);
 
+/**
+ * The unit a dispatch or rework entry sent the case to: central's `sentTo` (cases/model.ts,
+ * `DispatchData.unitId`); the console cannot import central's modules, so its rule is here.
+ */
+export function sentTo(h: { action: string; data?: { unitId?: unknown } }): string | undefined {
+  if (h.action !== 'dispatch' && h.action !== 'rework') return undefined;
+  return typeof h.data?.unitId === 'string' ? h.data.unitId : undefined;
+}
+
 export function sentence(h: any): string {
   const who = userName(h.actor?.id, h.actor?.role);
   let s: string;
@@ -24,10 +33,11 @@ export function sentence(h: any): string {
     case 'merged_in':
       s = t('hMergedIn', { who });
       break;
-    default:
+    default: {
       s = t('hAction', { who, action: actionName(h.action) });
-      if (h.action === 'dispatch' && h.data?.unitId)
-        s += t('hToUnit', { u: unitName(String(h.data.unitId)) });
+      const unit = sentTo(h);
+      if (unit) s += t('hToUnit', { u: unitName(unit) });
+    }
   }
   if (!machineNote(h.note)) s += t('hNote', { n: h.note });
   return s;

@@ -5,6 +5,23 @@
  */
 import { argmax, type Candidate, type DetectDecoder, known } from './types.js';
 
+/**
+ * Class and score (objectness × best class score) of the `[cx, cy, w, h, obj, C classes]` row at
+ * offset o, or undefined below minScore. YOLOX's raw grid rows are laid out alike.
+ */
+export function rowScore(
+  data: Float32Array,
+  o: number,
+  nc: number,
+  minScore: number,
+): [number, number] | undefined {
+  const obj = data[o + 4];
+  if (obj < minScore) return undefined;
+  const [classId, cls] = argmax(nc, (c) => data[o + 5 + c]);
+  const score = obj * cls;
+  return score < minScore ? undefined : [classId, score];
+}
+
 export const yolov5: DetectDecoder = {
   key: 'yolov5',
   checkDims([dims], m) {
@@ -21,11 +38,9 @@ export const yolov5: DetectDecoder = {
     const out: Candidate[] = [];
     for (let i = 0; i < n; i++) {
       const o = i * stride;
-      const obj = data[o + 4];
-      if (obj < minScore) continue;
-      const [classId, cls] = argmax(nc, (c) => data[o + 5 + c]);
-      const score = obj * cls;
-      if (score < minScore) continue;
+      const hit = rowScore(data, o, nc, minScore);
+      if (!hit) continue;
+      const [classId, score] = hit;
       const cx = data[o];
       const cy = data[o + 1];
       const w = data[o + 2];

@@ -6,7 +6,8 @@
  */
 
 import type { ModelManifest } from '../manifest.js';
-import { argmax, type Candidate, type DetectDecoder, known } from './types.js';
+import { type Candidate, type DetectDecoder, known } from './types.js';
+import { rowScore, yolov5 } from './yolov5.js';
 
 function gridSize(m: ModelManifest): number {
   return (m.output.strides ?? []).reduce((n, s) => n + (m.input.width / s) * (m.input.height / s), 0);
@@ -14,11 +15,10 @@ function gridSize(m: ModelManifest): number {
 
 export const yolox: DetectDecoder = {
   key: 'yolox',
-  checkDims([dims], m) {
-    if (dims.length !== 3) return `expected rank 3 [1,N,5+C], got [${dims}]`;
-    const want = 5 + m.labels.length;
-    if (known(dims[2]) && dims[2] !== want)
-      return `expected [1,N,${want}] (5 + ${m.labels.length} labels), got [${dims}]`;
+  checkDims(outs, m) {
+    const rows = yolov5.checkDims(outs, m); // the same [1,N,5+C] rows
+    if (rows) return rows;
+    const [dims] = outs;
     const n = gridSize(m);
     if (known(dims[1]) && dims[1] !== n)
       return `expected N=${n} grid cells for strides [${m.output.strides}] at ${m.input.width}x${m.input.height}, got [${dims}]`;
@@ -35,11 +35,9 @@ export const yolox: DetectDecoder = {
       for (let gy = 0; gy < gh; gy++) {
         for (let gx = 0; gx < gw; gx++, i++) {
           const o = i * stride;
-          const obj = data[o + 4];
-          if (obj < minScore) continue;
-          const [classId, cls] = argmax(nc, (c) => data[o + 5 + c]);
-          const score = obj * cls;
-          if (score < minScore) continue;
+          const hit = rowScore(data, o, nc, minScore);
+          if (!hit) continue;
+          const [classId, score] = hit;
           const cx = (data[o] + gx) * s;
           const cy = (data[o + 1] + gy) * s;
           const w = Math.exp(data[o + 2]) * s;

@@ -1,6 +1,6 @@
 /**
- * @module central/seed/generate
- * Generates the shipped 衡阳 (Hengyang, Hunan) seed files (committed beside this script): the
+ * @module scripts/seed
+ * Generates the shipped 衡阳 (Hengyang, Hunan) seed files (committed in central/seed/): the
  * work plan's organisation tree (考核对象 named exactly as the plan names them), 185 community
  * grids (GeoJSON, 15-digit GB/T 30428 codes under the districts' GB/T 2260 codes) laid over the
  * urban area on both banks of the 湘江 (lat 26.84–26.95, lon 112.535–112.66), collectors with
@@ -8,15 +8,16 @@
  * and demo users. Street and community names and grid boundaries are placeholders and say so
  * (（占位）, `placeholder: true`): the city loads its own with `npm run central -- import-city`.
  *
- *   npx tsx central/seed/generate.ts
+ *   npx tsx scripts/seed.ts
+ * A dev tool: the field build ships the files it wrote, not this script.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HANDLING_KINDS } from '../city/handling.js';
+import { HANDLING_KINDS } from '../central/city/handling.js';
 
-const out = dirname(fileURLToPath(import.meta.url));
+const out = join(dirname(fileURLToPath(import.meta.url)), '../central/seed');
 const write = (f: string, v: unknown) => writeFileSync(join(out, f), JSON.stringify(v, null, 1) + '\n');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

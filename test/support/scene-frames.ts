@@ -1,12 +1,13 @@
 /**
- * @module edge/camera/replay
+ * @module test/support/scene-frames
  * Recorded frame sequences as a virtual camera: a folder of JPEGs (name order) with an optional
  * `scene.json` ({ "intervalS": 1 }) becomes frames with virtual times, for CameraUnit.replay().
+ * Test support: only tests replay recorded scenes, so it stays out of the field build.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Frame } from './capture/index.js';
+import type { Frame } from '../../edge/camera/capture/index.js';
 
 export async function* sceneFrames(
   dir: string,
