@@ -119,7 +119,7 @@ describe('e2e - JT/T 808 terminal to case', () => {
         // a call racing the disconnect is answered "disconnected before answering"; wait for the
         // steady state, where the endpoint knows the terminal is gone
         const x = await call('where', { deviceId: TRUCK });
-        return x.status === 504 && /terminal not connected/.test(x.body.detail) ? x : undefined;
+        return x.status === 504 && /terminal not connected/.test(x.body.detail ?? '') ? x : undefined;
       },
       'a 504 "terminal not connected" for the gone terminal',
       30_000,
