@@ -7,24 +7,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { evidenceBucket, Incident, newId } from '../../protocol/index.js';
 import { ZHENGXIANG } from '../../sim/city-points.js';
+import { litterIncident } from '../../test/central-helpers.js';
 import { caseService, USERS } from '../../test/support/case-service.js';
 import { RefusedMessage } from '../ingest/refused.js';
 import { snapshotOf } from './incident-record.js';
 
+// central-helpers' litter incident, at fixed times, with one evidence ref
 const wire = (over: Record<string, unknown> = {}) =>
   Incident.parse({
-    v: 1,
-    id: newId(),
-    rev: 0,
-    lifecycle: 'new',
-    kind: 'litter',
-    category: '01.04',
-    gatewayId: 'cp-01',
-    deviceId: 'cam-01',
+    ...litterIncident(),
     observedAt: '2026-11-02T01:00:00.000Z',
     startedAt: '2026-11-02T00:59:00.000Z',
     confidence: 0.9,
-    location: { source: 'fixed', ...ZHENGXIANG, cameraId: 'cam-01', zoneId: 'z1' },
     detections: [{ label: 'litter', score: 0.9, box: { x: 1, y: 2, w: 3, h: 4 } }],
     evidence: [
       {

@@ -118,6 +118,16 @@ export function modelLabel(m: { name?: string; version?: string } | undefined): 
   return m?.name ? (m.version ? `${m.name} ${m.version}` : m.name) : undefined;
 }
 
+/** No counts yet: what both stores fill in. */
+export const emptyDashboard = (): DashboardAggregate => ({
+  byDay: {},
+  overdue: 0,
+  bySource: {},
+  byCategory: {},
+  byUnit: {},
+  ai: { byCamera: {}, byKind: {}, models: [] },
+});
+
 /** The dashboard's counts over the cases, in one pass: the definition PostgreSQL's SQL follows. */
 export function aggregateDashboard(
   cases: Iterable<CaseRecord>,
@@ -125,14 +135,7 @@ export function aggregateDashboard(
   w: DashboardWindow,
 ): DashboardAggregate {
   const now = new Date(w.nowIso);
-  const out: DashboardAggregate = {
-    byDay: {},
-    overdue: 0,
-    bySource: {},
-    byCategory: {},
-    byUnit: {},
-    ai: { byCamera: {}, byKind: {}, models: [] },
-  };
+  const out = emptyDashboard();
   const models = new Map<string, ModelCounts>();
   const bump = (o: Record<string, number>, k: string | undefined) => {
     if (k) o[k] = (o[k] ?? 0) + 1;

@@ -10,6 +10,7 @@ import {
   type DashboardAggregate,
   type DashboardWindow,
   type DayCounts,
+  emptyDashboard,
   sortModels,
 } from '../../console/dashboard.js';
 import { type ModelCaseCount, sortModelCounts } from '../../models/routes.js';
@@ -62,14 +63,7 @@ export async function dashboardAggregate(sql: postgres.Sql, w: DashboardWindow):
         from named group by 1`,
     ]);
 
-  const out: DashboardAggregate = {
-    byDay: {},
-    overdue: 0,
-    bySource: {},
-    byCategory: {},
-    byUnit: {},
-    ai: { byCamera: {}, byKind: {}, models: [] },
-  };
+  const out = emptyDashboard();
   const dayRow = (d: string) =>
     (out.byDay[d] ??= { reported: 0, registered: 0, dispatched: 0, closed: 0, onTime: 0, rework: 0 });
   const unit = (u: string) => (out.byUnit[u] ??= { dispatched: 0, closed: 0, onTime: 0, overdue: 0 });
