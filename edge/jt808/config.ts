@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatIssues, Token } from '../../protocol/index.js';
-import { VehicleSection } from '../vehicle/config.js';
+import { deviceOfflineAfterS, VehicleSection } from '../vehicle/config.js';
 
 const shape = VehicleSection.shape;
 
@@ -102,14 +102,9 @@ export const Jt808Section = z
       .max(3600)
       .default(180)
       .describe('no message (heartbeat 0x0002 included) for this long → terminal offline'),
-    deviceOfflineAfterS: z
-      .number()
-      .min(1)
-      .max(86_400)
-      .default(60)
-      .describe(
-        'a terminal offline (session lost, silent, unauthenticated) this long raises device_offline (ended when back)',
-      ),
+    deviceOfflineAfterS: deviceOfflineAfterS(
+      'a terminal offline (session lost, silent, unauthenticated) this long raises device_offline (ended when back)',
+    ),
     commandTimeoutS: z
       .number()
       .min(0.5)

@@ -85,6 +85,9 @@ export const CanSection = z
   })
   .strict();
 
+/** How long a device may be offline before device_offline is raised (vehicles and JT/T 808 terminals). */
+export const deviceOfflineAfterS = (what: string) => z.number().min(1).max(86_400).default(60).describe(what);
+
 const enabled = (what: string) => z.boolean().default(true).describe(`run the ${what} rule`);
 
 const Overspeed = z
@@ -251,14 +254,9 @@ export const VehicleSection = z
       .prefault({})
       .describe('rule parameters; every rule yields one incident per episode: new → update → end'),
     telemetry: Telemetry.prefault({}).describe('track points up at a bounded rate, batched'),
-    deviceOfflineAfterS: z
-      .number()
-      .min(1)
-      .max(86_400)
-      .default(60)
-      .describe(
-        'a gps/can device offline this long raises a device_offline incident (ended when it is back)',
-      ),
+    deviceOfflineAfterS: deviceOfflineAfterS(
+      'a gps/can device offline this long raises a device_offline incident (ended when it is back)',
+    ),
   })
   .strict()
   .superRefine(verifySignalSources)
