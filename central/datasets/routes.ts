@@ -70,7 +70,10 @@ export function datasetRoutes(
   const jobDir = mkdtempSync(path.join(tmpdir(), 'cg-dataset-exports-'));
   app.use('*', requireUser(users, ['admin']));
 
-  app.get('/verdicts', (c) => c.json({ verdicts: selectVerdicts(verdicts.all(), filterOf(c.req.query())) }));
+  app.get('/verdicts', async (c) => {
+    await verdicts.settled(); // a decision answered 200 is written before it is listed
+    return c.json({ verdicts: selectVerdicts(verdicts.all(), filterOf(c.req.query())) });
+  });
 
   app.get('/export', async (c) => {
     const f = filterOf(c.req.query());

@@ -106,12 +106,15 @@ export class VerdictLog {
     return store.onCommit((ch) => {
       for (const c of ch.cases ?? []) {
         if (!verdictOf(c, undefined)) continue; // not a decision on an AI case
-        this.#queue = this.#queue.then(async () => {
-          const v = verdictOf(c, await store.cases.getIncident(c.refs.incidentIds[0] ?? ''));
-          if (!v || this.#seen.has(`${v.caseId}:${v.seq}`)) return;
-          this.#seen.add(`${v.caseId}:${v.seq}`);
-          await this.#keep(v, objects);
-        });
+        this.#queue = this.#queue
+          .then(async () => {
+            const v = verdictOf(c, await store.cases.getIncident(c.refs.incidentIds[0] ?? ''));
+            if (!v || this.#seen.has(`${v.caseId}:${v.seq}`)) return;
+            this.#seen.add(`${v.caseId}:${v.seq}`);
+            await this.#keep(v, objects);
+          })
+          // one failed record (store away, disk full) must not stop every later one
+          .catch((e) => void this.errors.push(`verdict ${c.id}: ${(e as Error).message}`));
       }
     });
   }
