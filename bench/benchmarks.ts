@@ -15,4 +15,5 @@ export const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> =
   e2e: () => import('./e2e.bench.js'),
   scoring: () => import('./scoring.bench.js'),
   store: () => import('./store.bench.js'),
+  'ingest-pg': () => import('./ingest-pg.bench.js'),
 };

@@ -16,7 +16,7 @@ import { provisionStreams } from '../protocol/transport.js';
 import { startNatsServer } from '../sim/nats-server.js';
 import { jetstreamManager, connect as rawConnect } from '../test/support/nats-raw.js';
 import { until } from '../test/support/until.js';
-import { centralWithCases, connect, incidents, publishBacklog } from './lib/central.js';
+import { bareConsume, centralWithCases, connect, incidents, publishBacklog } from './lib/central.js';
 import { latency, ms, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
@@ -41,21 +41,7 @@ const bench: Benchmark = {
       await publishBacklog(nc, incidents(BACKLOG));
       const jsm = await jetstreamManager(admin);
 
-      const bare = async (round: number) => {
-        const durable = `bench-bare-${round}`;
-        const c2 = await connect(server.url);
-        const t0 = process.hrtime.bigint();
-        // the durable is created on first consume, as central's is (explicit ack, from the start)
-        const msgs = await c2.consume(STREAMS.incidents.name, durable, { maxMessages: 256 });
-        let n = 0;
-        for await (const m of msgs) {
-          m.ack();
-          if (++n === BACKLOG) break;
-        }
-        const s = ms(t0) / 1000;
-        await c2.close();
-        return BACKLOG / s;
-      };
+      const bare = (round: number) => bareConsume(server.url, BACKLOG, `bench-bare-${round}`);
 
       const central = async (size: number) => {
         // central's durable starts over: the whole backlog is new to a fresh store

@@ -23,9 +23,9 @@ import { PgStore } from '../central/store/postgres/index.js';
 import { createTestDatabase, postgresUnreachable } from '../test/support/postgres.js';
 import { generateCases } from './lib/cases.js';
 import { demoCity } from './lib/central.js';
+import { bulkLoad } from './lib/pg-load.js';
 import { paired, rate, summarize } from './lib/stats.js';
 import type { Benchmark, BenchResult } from './lib/types.js';
-import { bulkLoad } from './store.bench.js';
 
 const N = 20_000;
 const MONTH = '2026-10';
@@ -61,7 +61,7 @@ async function onPostgres(city: ReturnType<typeof demoCity>): Promise<Partial<Be
       await pg.open();
       const t0 = Date.now();
       // the 10k store holds October and the newest older cases (those still open in October)
-      await bulkLoad(pg, [...month, ...older.slice(older.length - (size - PG_MONTH_CASES))]);
+      await bulkLoad(pg, [[...month, ...older.slice(older.length - (size - PG_MONTH_CASES))]]);
       notes.push(`PostgreSQL ${size / 1000}k: bulk load ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       svcs.push(
         new ScoringService({

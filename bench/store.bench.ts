@@ -16,17 +16,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CaseRecord } from '../central/cases/model.js';
 import { ScoringStore } from '../central/scoring/store.js';
 import { advance, fixtureCase } from '../central/store/contract/fixtures.js';
 import type { CentralStore, StoredCase } from '../central/store/contract/index.js';
 import { LowdbAdapter } from '../central/store/contract/lowdb-adapter.js';
 import { LowdbCaseStore } from '../central/store/lowdb.js';
-import { caseRow, evidenceRows, historyRows } from '../central/store/postgres/cases.js';
 import { PgStore } from '../central/store/postgres/index.js';
 import { createTestDatabase, postgresUnreachable } from '../test/support/postgres.js';
 import { generateCases, writePartitions } from './lib/cases.js';
 import { demoCity } from './lib/central.js';
+import { bulkLoad } from './lib/pg-load.js';
 import type { Summary } from './lib/stats.js';
 import { paired, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
@@ -35,70 +34,6 @@ const SIZES = [10_000, 100_000];
 const BATCH = 40;
 const RUNS = 5;
 const END = new Date('2026-11-30T16:00:00Z');
-
-/** One COPY text-format field. */
-function copyField(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  const text =
-    typeof v === 'string'
-      ? v
-      : typeof v === 'boolean'
-        ? v
-          ? 't'
-          : 'f'
-        : typeof v === 'number'
-          ? String(v)
-          : JSON.stringify((v as { value?: unknown }).value ?? v);
-  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-}
-
-/** Rows into a table with COPY (a bulk load: what central recorded before this run). */
-async function copyRows(pg: PgStore, table: string, rows: Record<string, unknown>[]): Promise<void> {
-  if (!rows.length) return;
-  const cols = Object.keys(rows[0]);
-  const out = await pg.sql.unsafe(`copy ${table} (${cols.join(', ')}) from stdin`).writable();
-  const done = new Promise<void>((resolve, reject) => {
-    out.on('finish', () => resolve());
-    out.on('error', reject);
-  });
-  for (let i = 0; i < rows.length; i += 1000)
-    out.write(
-      rows
-        .slice(i, i + 1000)
-        .map((r) => `${cols.map((c) => copyField(r[c])).join('\t')}\n`)
-        .join(''),
-    );
-  out.end();
-  await done;
-}
-
-/**
- * The stored cases, the way one bulk-loads a database: secondary indexes dropped, COPY, indexes
- * built again, statistics refreshed (per-row index upkeep would make the load itself the benchmark).
- */
-export async function bulkLoad(pg: PgStore, cases: readonly CaseRecord[]): Promise<void> {
-  const q = pg.sql;
-  const indexes = await q<{ indexname: string; indexdef: string }[]>`
-    select indexname, indexdef from pg_indexes
-    where tablename in ('cases', 'case_history') and indexname not like '%_pkey'`;
-  for (const i of indexes) await q.unsafe(`drop index ${i.indexname}`);
-  await copyRows(
-    pg,
-    'cases',
-    cases.map((c) => caseRow(q, c)),
-  );
-  await copyRows(
-    pg,
-    'case_history',
-    cases.flatMap((c) => historyRows(q, c, 0)),
-  );
-  const ev = new Map<string, { name: string; case_id: string }>();
-  for (const c of cases) for (const r of evidenceRows(c)) ev.set(`${r.name}|${r.case_id}`, r);
-  await copyRows(pg, 'case_evidence', [...ev.values()]);
-  for (const i of indexes) await q.unsafe(i.indexdef);
-  await q`analyze cases`;
-  await q`analyze case_history`;
-}
 
 /** The four operations on one store; created cases feed the transitions. */
 function ops(store: CentralStore, unitId: string) {
@@ -164,7 +99,7 @@ const bench: Benchmark = {
       for (const size of SIZES) {
         const add = all.slice(loaded, size);
         const t0 = Date.now();
-        await bulkLoad(pg, add);
+        await bulkLoad(pg, [add]);
         loaded = size;
         const pgLoadS = (Date.now() - t0) / 1000;
         // lowdb: a fresh directory with the first `size` cases as partitions, loaded by open()

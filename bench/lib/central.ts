@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Central, createCentral, SEED_DIR } from '../../central/central.js';
 import { type City, loadCity } from '../../central/city/index.js';
-import { encode, Incident, type IncidentInput, subjects } from '../../protocol/index.js';
+import { encode, Incident, type IncidentInput, STREAMS, subjects } from '../../protocol/index.js';
 import { connectNats, type Link } from '../../protocol/transport.js';
 import { litterIncident } from '../../test/central-helpers.js';
 import { generateCases, prng, writePartitions } from './cases.js';
@@ -50,6 +50,27 @@ export async function publishBacklog(nc: Link, list: IncidentInput[]): Promise<v
         .slice(i, i + 500)
         .map((inc) => nc.publishStored(subjects.incident(inc.gatewayId), encode(Incident, inc))),
     );
+}
+
+/**
+ * The baseline of every ingest figure: a bare pull consume + ack of the first `n` messages of
+ * the incident stream on a new durable (created on first consume, as central's is: explicit
+ * ack, from the start, the same batch size); messages/s.
+ */
+export async function bareConsume(url: string, n: number, durable: string): Promise<number> {
+  const c = await connect(url);
+  try {
+    const t0 = process.hrtime.bigint();
+    const msgs = await c.consume(STREAMS.incidents.name, durable, { maxMessages: 256 });
+    let k = 0;
+    for await (const m of msgs) {
+      m.ack();
+      if (++k === n) break;
+    }
+    return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+  } finally {
+    await c.close();
+  }
 }
 
 export interface LoadedCentral {
