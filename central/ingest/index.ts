@@ -66,8 +66,13 @@ export class NatsIngest {
   /** bound evidence buckets by name (a gateway's is created when central first hears from it) */
   readonly #buckets = new Map<string, Promise<ObjectBucket>>();
   #provisioned = false;
-  /** the incident before this one has passed its evidence check (and been handed to the store) */
-  #previousIncident: Promise<void> = Promise.resolve();
+  /**
+   * the revision before this one has passed its evidence check (and been handed to the store):
+   * one chain for every incident on the embedded store (applied in message order), one per
+   * incident on a shared store (`instance` set), whose locks already order what two instances
+   * apply at once: distinct incidents commit concurrently there
+   */
+  readonly #previous = new Map<string, Promise<void>>();
   #running: Promise<void> | undefined;
   /** each part's real state for /api/health: the link, stream provisioning, every consumer */
   readonly #parts = new Map<string, StoreHealth>([
@@ -149,11 +154,12 @@ export class NatsIngest {
             pipelined: true,
             gatewayOf: (v) => v.gatewayId,
             handle: (v, _subject, storedAt) => {
-              // evidence lookups run concurrently; incidents are applied in message order
+              // evidence lookups run concurrently; revisions are applied in message order
               const verified = verifyEvidence(v, (b) => this.#bucket(b), {
                 waitMs: this.#o.evidenceWaitMs ?? 3000,
               });
-              const turn = this.#previousIncident.then(() => verified);
+              const chain = this.#o.instance ? v.id : '';
+              const turn = (this.#previous.get(chain) ?? Promise.resolve()).then(() => verified);
               const applied = turn.then(async () => {
                 const r = await svc.ingestIncident(v, storedAt);
                 bump(r === 'duplicate' ? counters.duplicates : counters.ingested, 'incident');
@@ -164,8 +170,14 @@ export class NatsIngest {
                   );
               });
               // registered after `applied`, so this incident reaches the store before the next
-              const settled = () => undefined;
-              this.#previousIncident = turn.then(settled, settled);
+              const next = turn.then(
+                () => undefined,
+                () => undefined,
+              );
+              this.#previous.set(chain, next);
+              void next.then(() => {
+                if (this.#previous.get(chain) === next) this.#previous.delete(chain);
+              });
               return applied;
             },
           },

@@ -130,6 +130,28 @@ async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary
     .slice(0, d.limit);
 }
 
+/**
+ * Serialise duplicate searches that could find each other's new case, across incidents and
+ * instances, for the rest of the transaction: every cell the search covers (two incidents
+ * within the duplicate distance share a cell of their ranges), and the camera zone; a search
+ * over the whole category takes the category exclusively, the others share it. Keys in one
+ * order, so two searches never wait on each other in a circle.
+ */
+async function lockDuplicateScope(q: Q, d: DuplicateQuery): Promise<void> {
+  const category = `dup:${d.category}`;
+  const r = cellRange(d);
+  if (!r && d.lat !== undefined)
+    return void (await q`select pg_advisory_xact_lock(hashtextextended(${category}, 0))`);
+  await q`select pg_advisory_xact_lock_shared(hashtextextended(${category}, 0))`;
+  const keys: string[] = [];
+  if (r)
+    for (let y = r.y0; y <= r.y1; y++) for (let x = r.x0; x <= r.x1; x++) keys.push(`${category}:${y}:${x}`);
+  if (d.zoneId) keys.push(`${category}:zone:${d.deviceId ?? ''}:${d.zoneId}`);
+  // one round trip; the sorted subquery hands the keys to the lock calls in order
+  await q`select pg_advisory_xact_lock(hashtextextended(k, 0))
+          from (select unnest(${keys.sort()}::text[]) as k order by 1) ks`;
+}
+
 /** The row of `cases` for this record: the record without history plus every indexed column. */
 export function caseRow(q: Q, c: CaseRecord) {
   const col = columnsOf(c);
@@ -379,7 +401,10 @@ export class PgCases implements CaseRepository {
       const change = await build({
         incident,
         getCase: (id) => getCase(tx, id),
-        duplicateCandidates: (d) => duplicateCandidates(tx, d),
+        duplicateCandidates: async (d) => {
+          await lockDuplicateScope(tx, d);
+          return duplicateCandidates(tx, d);
+        },
         byEvidence: (name) => byEvidence(tx, name),
         nextCaseSequence: (day) => nextCaseSequence(tx, day),
       });
