@@ -13,10 +13,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { PgStore } from '../central/store/postgres/index.js';
 import { startNatsServer } from '../sim/nats-server.js';
 import { spawnTs } from '../sim/processes.js';
+import { createTestDatabase, postgresUnreachable } from '../test/support/postgres.js';
+import { until } from '../test/support/until.js';
 import { generateCases, writePartitions } from './lib/cases.js';
 import { demoCity } from './lib/central.js';
+import { seedPostgres } from './lib/pg-load.js';
 import { latency, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
@@ -69,22 +73,39 @@ async function cannon(pid: number, o: autocannon.Options): Promise<Load> {
   };
 }
 
-async function scenario(n: number, natsUrl: string) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cg-bench-api-'));
-  const cases = generateCases(demoCity(), {
+/** The stored cases: lowdb month partitions in the data dir, or bulk-loaded into a new database. */
+async function store(n: number, dataDir: string, onPostgres: boolean) {
+  const gen = {
     n,
     days: n === DAY_CASES ? 1 : 365,
     end: new Date(),
     reported: Math.min(n, REPORTED),
     // cases of the six weeks before the unconfirmed ones are still with their units: the work queue
     openDays: OPEN_DAYS,
-  });
-  const reported = cases
-    .filter((c) => c.state === 'reported')
-    .slice(0, TRANSITIONS)
-    .map((c) => c.id);
-  writePartitions(join(dataDir, 'cases'), cases);
-  cases.length = 0;
+  };
+  if (!onPostgres) {
+    const cases = generateCases(demoCity(), gen);
+    writePartitions(join(dataDir, 'cases'), cases);
+    const reported = cases.filter((c) => c.state === 'reported').slice(0, TRANSITIONS);
+    return { args: [], reported: reported.map((c) => c.id), drop: async () => {} };
+  }
+  const db = await createTestDatabase('api_year');
+  const pg = new PgStore({ url: db.url, max: 2 });
+  try {
+    await pg.open();
+    await seedPostgres(pg, gen);
+    const rows = await pg.sql<{ id: string }[]>`
+      select id from cases where state = 'reported' order by id limit ${TRANSITIONS}`;
+    return { args: ['--store', db.url], reported: rows.map((r) => r.id), drop: () => db.drop() };
+  } finally {
+    await pg.close();
+  }
+}
+
+async function scenario(n: number, natsUrl: string, onPostgres = false) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cg-bench-api-'));
+  const stored = await store(n, dataDir, onPostgres);
+  const reported = stored.reported;
   let stop: (() => Promise<void>) | undefined;
   try {
     const t0 = Date.now();
@@ -92,7 +113,7 @@ async function scenario(n: number, natsUrl: string) {
     const { proc, match } = await spawnTs({
       name: 'central',
       script: 'central/main.ts',
-      args: ['--port', '0', '--nats', natsUrl, '--data', dataDir, '--demo'],
+      args: ['--port', '0', '--nats', natsUrl, '--data', dataDir, '--demo', ...stored.args],
       // the per-token rate limit (50/s by default) would answer most load-test requests 429
       env: {
         LOG_LEVEL: 'warn',
@@ -106,6 +127,13 @@ async function scenario(n: number, natsUrl: string) {
     stop = () => proc.stop();
     const url = match![1];
     const pid = proc.child.pid;
+    // on PostgreSQL central listens before the store is open (503 until then): ready = a list answered
+    await until(
+      async () => (await fetch(`${url}/api/cases?limit=1`, { headers: AUTH })).status === 200,
+      'first list answered',
+      240_000,
+      5,
+    );
     const startS = (Date.now() - t0) / 1000;
     // one request at a time first: the cost of a request without queueing behind others
     const single = async (path: string) => {
@@ -145,6 +173,7 @@ async function scenario(n: number, natsUrl: string) {
   } finally {
     await stop?.();
     rmSync(dataDir, { recursive: true, force: true });
+    await stored.drop();
   }
 }
 
@@ -160,12 +189,16 @@ const lat = (l: Load): Summary => ({
 
 const bench: Benchmark = {
   name: 'api',
+  // the year is loaded twice (lowdb, then PostgreSQL)
+  timeoutS: 900,
   title: 'API list + transition latency under load, a year of cases vs one day',
   async run() {
     const nats = await startNatsServer();
     try {
       const day = await scenario(DAY_CASES, nats.url);
       const year = await scenario(YEAR, nats.url);
+      const pgDown = await postgresUnreachable();
+      const pg = pgDown ? undefined : await scenario(YEAR, nats.url, true);
       const ratio = (label: string, y: Load, d: Load): Ratio => ({
         label: `${label} p99 year/day`,
         value: summarize([y.p99 / d.p99], 'x'),
@@ -193,7 +226,33 @@ const bench: Benchmark = {
       figures['intake state=reported, one request at a time @year'] = year.intakeOne;
       figures['central start @year'] = summarize([year.startS], 's');
       figures['central peak RSS @year'] = summarize([year.rss], 'MB');
-      const bad = [year, day].flatMap((s) => [s.list, s.queue, s.intake]).map((l) => l.non2xx);
+      const onPg: Ratio[] = [];
+      if (pg) {
+        for (const [k, p, y] of [
+          ['list', pg.list, year.list],
+          ['queue', pg.queue, year.queue],
+          ['intake state=reported', pg.intake, year.intake],
+          ['register', pg.act, year.act],
+        ] as const) {
+          figures[`${k} @year PostgreSQL`] = lat(p);
+          figures[`${k} @year PostgreSQL throughput`] = summarize([p.rps], 'req/s');
+          figures[`${k} central CPU per request @year PostgreSQL`] = summarize([p.cpuMs], 'ms');
+          onPg.push({
+            label: `${k} p99 PostgreSQL/lowdb @year`,
+            value: summarize([p.p99 / y.p99], 'x'),
+            subject: `${k} with ${YEAR} cases in PostgreSQL (central --store)`,
+            baseline: 'the same requests with the same year in lowdb (this run)',
+            meaning: '1.0 = as fast; < 1 = PostgreSQL answers the tail sooner',
+          });
+        }
+        figures['list, one request at a time @year PostgreSQL'] = pg.listOne;
+        figures['queue, one request at a time @year PostgreSQL'] = pg.queueOne;
+        figures['central start @year PostgreSQL'] = summarize([pg.startS], 's');
+        figures['central peak RSS @year PostgreSQL'] = summarize([pg.rss], 'MB');
+      }
+      const bad = [year, day, ...(pg ? [pg] : [])]
+        .flatMap((s) => [s.list, s.queue, s.intake])
+        .map((l) => l.non2xx);
       if (bad.some((b) => b > 0))
         throw new Error(`non-2xx answers or timeouts under load (list/queue/intake, year then day): ${bad}`);
       const answers = (l: Load) => JSON.stringify(l.codes);
@@ -203,11 +262,15 @@ const bench: Benchmark = {
           ratio('queue', year.queue, day.queue),
           ratio('intake state=reported', year.intake, day.intake),
           ratio('register', year.act, day.act),
+          ...onPg,
         ],
         figures,
         notes: [
           `autocannon ${CONNECTIONS} connections, ${DURATION_S} s per list scenario, ${TRANSITIONS} register requests (each on a distinct case); year: ${YEAR} cases, ${REPORTED} of them reported; list/queue/intake with no non-2xx answers or timeouts (autocannon's 10 s); central's API rate limit lifted (CG_API_RATE_PER_S) for the load test`,
-          `register answers (status: count): year ${answers(year.act)}, day ${answers(day.act)}`,
+          `register answers (status: count): year ${answers(year.act)}, day ${answers(day.act)}${pg ? `, year on PostgreSQL ${answers(pg.act)}` : ''}`,
+          pg
+            ? `PostgreSQL: the same year bulk-loaded into a database of its own on 127.0.0.1:5432, central with --store (pool of 10 connections), same requests`
+            : `PostgreSQL scenario skipped: ${pgDown}`,
           `load average at the end: ${loadavg()
             .map((l) => l.toFixed(1))
             .join(' / ')} (1/5/15 min; the box is shared)`,

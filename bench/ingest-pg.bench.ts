@@ -141,6 +141,8 @@ async function instancesIngest(instances: number): Promise<number> {
 
 const bench: Benchmark = {
   name: 'ingest-pg',
+  // a million cases take minutes to generate and bulk-load
+  timeoutS: 1800,
   title:
     'central on PostgreSQL: ingest vs bare JetStream at 10k/100k/1M stored, start + RSS, two instances vs one',
   async run() {

@@ -33,5 +33,7 @@ export interface BenchResult {
 export interface Benchmark {
   name: string;
   title: string;
+  /** seconds it may run before the runner kills it, where more than BENCH_TIMEOUT_S (300) */
+  timeoutS?: number;
   run(): Promise<Omit<BenchResult, 'name' | 'title'>>;
 }
