@@ -80,7 +80,7 @@ export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGrou
         '/models',
         modelRolloutRoutes(hub, () => nc, deps.users),
       );
-      registerGatewayMetrics(deps.metrics, hub, () => nc, o.guard);
+      registerGatewayMetrics(deps.metrics, hub, () => nc, { guard: o.guard, consumed: deps.consumers });
       // the process's whole registry, as /api/metrics (kept: dashboards scrape this path)
       app.get('/metrics', async (c) =>
         c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType }),

@@ -14,11 +14,11 @@ import { RefusedMessage } from './refused.js';
 export interface ConsumerSpec<S extends z.ZodType> {
   stream: string;
   durable: string;
-  /** dead-letter kind: incident / telemetry / status */
+  /** dead-letter kind: incident / telemetry / status / board */
   kind: string;
   schema: S;
-  /** gateway id inside the message, checked against the subject */
-  gatewayOf(v: z.output<S>): string;
+  /** gateway id inside the message, checked against the subject (messages from gateways) */
+  gatewayOf?(v: z.output<S>): string;
   /** `storedAt`: when the stream stored the message (the same for every instance reading it) */
   handle(v: z.output<S>, subject: string, storedAt: Date): Promise<void>;
   /**
@@ -82,7 +82,7 @@ export async function runConsumer<S extends z.ZodType>(
       counters.received[spec.kind] = (counters.received[spec.kind] ?? 0) + 1;
       const r = decode(spec.schema, m.data);
       let reason = r.ok ? undefined : r.reason;
-      if (r.ok && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
+      if (r.ok && spec.gatewayOf && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
         reason = `gatewayId ${spec.gatewayOf(r.value)} does not match subject ${m.subject}`;
       const toDeadLetters = async (why: string) => {
         await deadLetter(nc, spec.kind, m.subject, m.data, why);
