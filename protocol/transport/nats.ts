@@ -269,7 +269,14 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
       // open: bind only (a gateway may not create buckets); create: create or bind
       const kv = o.bindOnly
         ? await kvm.open(bucket)
-        : await kvm.create(bucket, { history: o.history, description: o.description });
+        : await kvm.create(bucket, { history: o.history, description: o.description, replicas: o.replicas });
+      // create binds an existing bucket as it is: one made at 1 before a cluster's R3 is scaled up
+      if (!o.bindOnly && o.replicas !== undefined) {
+        const m = await jsm();
+        const info = await m.streams.info(`KV_${bucket}`);
+        if (info.config.num_replicas !== o.replicas)
+          await m.streams.update(info.config.name, { ...info.config, num_replicas: o.replicas });
+      }
       return {
         get: (key) => kv.get(key),
         put: (key, value) => kv.put(key, value),

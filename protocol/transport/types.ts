@@ -87,6 +87,11 @@ export interface KvOptions {
   /** values kept per key */
   history?: number;
   description?: string;
+  /**
+   * copies: 1 on a single server, 3 on a 3-node cluster; an existing bucket is scaled to it.
+   * Without it a new bucket has 1 and an existing one keeps its own (as `ensureStreams`).
+   */
+  replicas?: number;
 }
 
 export interface KvBucket {
