@@ -201,6 +201,9 @@ describe('devices board - what one instance tells the others', () => {
     for (const c of told) b.applyShared(c);
     expect(b.gateways()).toEqual(a.gateways());
     expect(b.calls()).toEqual(a.calls());
+    // told twice (redelivered): kept once
+    b.applyShared(told[1]!);
+    expect(b.calls()['cp-01']).toHaveLength(1);
     offB();
     // a beat told late, older than the one the board has, does not move its last beat back
     b.applyShared({ type: 'handsetBeat', beat: beat('2026-11-02T01:00:00.000Z') });

@@ -242,6 +242,10 @@ export class DeviceBoard {
     this.#data.calls ??= {};
     this.#data.calls[gatewayId] ??= [];
     const list = this.#data.calls[gatewayId];
+    // told again (a redelivered board change): the same call at the same moment is kept once
+    const same = (x: CallRecord) =>
+      x.at === call.at && x.verb === call.verb && x.by === call.by && x.deviceId === call.deviceId;
+    if (list.some(same)) return;
     list.push(call);
     if (list.length > MAX_CHANGES) list.splice(0, list.length - MAX_CHANGES);
   }
