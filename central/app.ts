@@ -69,6 +69,8 @@ export interface AppDeps {
   /** what else /api/health reports: each store's and consumer's state (not ok → degraded) */
   components?(): Record<string, StoreHealth>;
   maxUploadBytes: number;
+  /** the durable consumers central's ingest reads (stream, durable); absent without NATS */
+  consumers?: () => { stream: string; durable: string }[];
   /** calls gateways over NATS (request/reply); absent without NATS */
   caller?: GatewayCaller;
   /** operator verdicts on AI cases (central/datasets) */

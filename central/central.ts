@@ -207,6 +207,7 @@ export async function createCentral(o: CentralOptions = {}): Promise<Central> {
       }),
       maxUploadBytes: o.maxUploadBytes ?? 8 * 1024 * 1024,
       caller: ingest ? new GatewayCaller(() => ingest.nc, board) : undefined,
+      consumers: ingest ? () => ingest.consumers : undefined,
     },
     o.extraRoutes,
     // until PostgreSQL is reached and migrated the API answers 503, not 500

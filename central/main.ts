@@ -103,12 +103,12 @@ const natsAuth = {
 
 const MAX_UPLOAD = 8 * 1024 * 1024;
 const guard = apiGuard({ largeBody: { '/api/attachments': MAX_UPLOAD } });
-const gateways = gatewayRouteGroup({ natsUrl: o.nats, nats: natsAuth, guard });
 const natsReplicas = o.natsReplicas === undefined ? undefined : Number(o.natsReplicas);
 if (natsReplicas !== undefined && ![1, 3, 5].includes(natsReplicas)) {
   console.error(`central: --nats-replicas must be 1, 3 or 5, got ${o.natsReplicas}`);
   process.exit(2);
 }
+const gateways = gatewayRouteGroup({ natsUrl: o.nats, nats: natsAuth, guard, replicas: natsReplicas });
 if (o.store !== undefined && !/^postgres(ql)?:\/\//.test(o.store)) {
   console.error(`central: --store must be a postgres:// URL, got ${o.store}`);
   process.exit(2);

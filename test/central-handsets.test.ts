@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Central, createCentral } from '../central/central.js';
-import { DeviceBoard } from '../central/devices/board.js';
+import { DeviceBoard, type SharedChange } from '../central/devices/board.js';
 import { deviceFacts } from '../central/scoring/devices.js';
 import { scoringRouteGroup } from '../central/scoring/index.js';
 import { monthWindow } from '../central/scoring/month.js';
@@ -175,5 +175,38 @@ describe('equipment - 城管通 handsets', () => {
         findings: [],
       },
     ]);
+  });
+});
+
+describe('devices board - what one instance tells the others', () => {
+  const assigned = { collectorId: 'col-001', iccid: '89860004304000000001', msisdn: '1', gridCodes: [] };
+  const beat = (at: string) => ({
+    deviceId: 'cgt-001',
+    collectorId: 'col-001',
+    intervalS: 900,
+    assigned,
+    at: new Date(at),
+  });
+
+  it('tells its own beats and calls, not the ones told to it; an older beat changes nothing', () => {
+    const a = new DeviceBoard(undefined);
+    const b = new DeviceBoard(undefined);
+    const told: SharedChange[] = [];
+    a.onShared((c) => told.push(c));
+    const offB = b.onShared(() => {
+      throw new Error('a change applied from another instance is not told again');
+    });
+    a.applyHandsetBeat(beat('2026-11-02T02:00:00.000Z'));
+    a.recordCall('cp-01', { at: '2026-11-02T02:01:00.000Z', verb: 'ping', answered: false });
+    for (const c of told) b.applyShared(c);
+    expect(b.gateways()).toEqual(a.gateways());
+    expect(b.calls()).toEqual(a.calls());
+    // told twice (redelivered): kept once
+    b.applyShared(told[1]!);
+    expect(b.calls()['cp-01']).toHaveLength(1);
+    offB();
+    // a beat told late, older than the one the board has, does not move its last beat back
+    b.applyShared({ type: 'handsetBeat', beat: beat('2026-11-02T01:00:00.000Z') });
+    expect(b.gateways()[0]?.lastReceivedAt).toBe('2026-11-02T02:00:00.000Z');
   });
 });

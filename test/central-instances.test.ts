@@ -6,11 +6,17 @@
  * - the devices board: heartbeats of one gateway, a camera going offline and coming back, give
  *   the same board (last heartbeat, device changes, silences) from either instance's API. With
  *   one shared status consumer the heartbeats would split between the instances and each board
- *   would hold only its share.
+ *   would hold only its share;
+ * - what only one instance learns reaches the other's board too: a collector's report (a beat of
+ *   their 城管通 handset) and a handset heartbeat through A show the handset online on B, a call
+ *   to a gateway through A is in B's call log, each once on either instance;
+ * - the ingest lag gauges read the consumers each instance really uses (its own status and
+ *   telemetry durables).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, GatewayStatus, subjects } from '../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
+import { YANFENG } from '../sim/city-points.js';
 import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import {
   api,
@@ -191,4 +197,64 @@ describe.skipIf(!!pgDown)('two centrals on one PostgreSQL and one NATS: live upd
     console.log(`[instances] heartbeats ${HEARTBEATS}, applied per instance ${statusReceived.join(' + ')}`);
     for (const n of statusReceived) expect(n).toBeGreaterThanOrEqual(HEARTBEATS);
   }, 90_000);
+
+  it("a report and a heartbeat through A show the handset online on B's devices API, each once", async () => {
+    const [a, b] = centrals as [CentralProcess, CentralProcess];
+    type Handset = { deviceId: string; online: boolean; lastSeenAt?: string; lastCollectorId?: string };
+    const handset = async (c: CentralProcess, id: string) =>
+      ((await api(c.url, '/api/handsets', TOKENS.operator)).body as Handset[]).find((h) => h.deviceId === id);
+    expect((await handset(b, 'cgt-001'))?.online).toBe(false);
+    const r = await api(a.url, '/api/cases', TOKENS.collector, {
+      body: { source: 'collector', category: '01.09', description: '乱张贴', location: { ...YANFENG } },
+    });
+    expect(r.status).toBe(201);
+    const onB = await until(
+      async () => {
+        const h = await handset(b, 'cgt-001');
+        return h?.online ? h : undefined;
+      },
+      "B's board has the handset's beat from the report filed on A",
+      15_000,
+    );
+    expect(onB).toMatchObject({ lastSeenAt: r.body.createdAt, lastCollectorId: 'col-001' });
+    // the app's own heartbeat through A (col-002's handset) reaches B as well
+    const beat = await api(a.url, '/api/handsets/heartbeat', 'demo-collector2', { body: {} });
+    expect(beat.status).toBe(200);
+    await until(async () => (await handset(b, 'cgt-002'))?.online, "B has col-002's heartbeat", 15_000);
+    expect((await handset(a, 'cgt-002'))?.online).toBe(true);
+  }, 60_000);
+
+  it("a call to a gateway through A is in B's call log, and once in either", async () => {
+    const [a, b] = centrals as [CentralProcess, CentralProcess];
+    const gatewayId = 'cp-calls';
+    type Call = { verb: string; answered: boolean; by?: string };
+    const calls = async (c: CentralProcess) =>
+      ((await api(c.url, `/api/devices/calls?gatewayId=${gatewayId}`, TOKENS.operator)).body[gatewayId] ??
+        []) as Call[];
+    // nobody answers for cp-calls: an unanswered call (设备未应答), recorded all the same
+    const first = await api(a.url, `/api/devices/${gatewayId}/commands/ping`, TOKENS.operator, { body: {} });
+    expect(first.status).toBe(504);
+    await until(async () => (await calls(b)).length === 1 || undefined, "B's call log has A's call", 15_000);
+    // and one through B: once it is on A, A has heard its own call back from nobody
+    const second = await api(b.url, `/api/devices/${gatewayId}/commands/where`, TOKENS.admin, { body: {} });
+    expect(second.status).toBe(504);
+    await until(async () => (await calls(a)).length === 2 || undefined, "A's call log has B's call", 15_000);
+    for (const c of [a, b])
+      expect((await calls(c)).map((x) => [x.verb, x.answered, x.by])).toEqual([
+        ['ping', false, 'u-operator'],
+        ['where', false, 'u-admin'],
+      ]);
+  }, 60_000);
+
+  it('the ingest lag gauges are there for the status and telemetry consumers each instance uses', async () => {
+    for (const c of centrals) {
+      const text = await until(async () => {
+        const t = await (await fetch(`${c.url}/api/metrics`)).text();
+        return t.includes('cg_central_ingest_pending{stream="CG_INCIDENTS"}') ? t : undefined;
+      }, `${c.url} reports the ingest lag`);
+      for (const stream of ['CG_INCIDENTS', 'CG_STATUS', 'CG_TELEMETRY'])
+        for (const g of ['cg_central_ingest_pending', 'cg_central_ingest_unacked'])
+          expect(text, `${g} ${stream}`).toMatch(new RegExp(`^${g}\\{stream="${stream}"\\} \\d+$`, 'm'));
+    }
+  });
 });

@@ -12,15 +12,17 @@
  * Expected: while PostgreSQL is away a write answers 503; afterwards every revision is stored
  * once, every incident has exactly one case, every update applied once and after its `new`
  * (revision order), every case's history is 1..n without a gap, no 案卷号 twice. Prints
- * produced/delivered/cases/duplicates/lost. `CG_FAULT_INCIDENTS` sets the backlog (3,000; the issue's
- * figure is 10,000).
+ * produced/delivered/cases/duplicates/lost. `CG_FAULT_INCIDENTS` sets the backlog (3,000; the
+ * issue's figure is 10,000). Before that: what the centrals create themselves (the gateway config
+ * bucket, the board changes' stream) is at 3 replicas as well.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, type IncidentInput, STREAMS } from '../protocol/index.js';
+import { BOARD_STREAM } from '../central/devices/share.js';
+import { CONFIG_BUCKET, CONSUMERS, type IncidentInput, STREAMS } from '../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
 import { type CentralProcess, publishIncident, spawnCentral, TOKENS } from './central-helpers.js';
 import { incidents } from './fault-kit.js';
@@ -104,6 +106,22 @@ describe.skipIf(!!pgDown)('three centrals, one PostgreSQL, a 3-node NATS cluster
     await cluster?.dispose();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
+
+  it("what the centrals create themselves is at `--nats-replicas 3`: the config bucket, the board's stream", async () => {
+    for (const stream of [`KV_${CONFIG_BUCKET}`, BOARD_STREAM.name])
+      expect(
+        await until(
+          () =>
+            nc.streamState(stream).then(
+              (s) => s.replicas,
+              () => undefined,
+            ),
+          `${stream} made`,
+          60_000,
+        ),
+        stream,
+      ).toBe(3);
+  }, 90_000);
 
   it('SIGKILL of a central and a NATS node, PostgreSQL away 10 s: 0 lost, 0 duplicated, in order', async () => {
     const made: IncidentInput[] = [];

@@ -5,14 +5,25 @@
  *   endless reconnect) with their JetStream message ids while the incident stream's leader is
  *   SIGKILLed mid-publish and restarted; then another node is killed so the restarted one must
  *   serve its copy. Prints produced/delivered/lost/duplicates; expects 0 lost, 0 duplicated.
+ * - the gateway config KV bucket central's hub makes is at 3 replicas there too (it was made at
+ *   1 whatever `--nats-replicas` said), and one made at 1 before is scaled up.
  * - a leaf node at the checkpoint: a local nats-server bridged to the hub with the gateway's own
  *   credentials (deploy/auth.ts permissions); a gateway-side publish lands in the hub's stream,
  *   and a publish on another gateway's subject does not.
  */
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { GatewayConfigHub } from '../central/gateways/hub.js';
 import { centralPermissions, gatewayPermissions, renderAuthorization } from '../deploy/auth.js';
-import { encode, gatewayInboxPrefix, Incident, incidentMsgId, STREAMS, subjects } from '../protocol/index.js';
+import {
+  CONFIG_BUCKET,
+  encode,
+  gatewayInboxPrefix,
+  Incident,
+  incidentMsgId,
+  STREAMS,
+  subjects,
+} from '../protocol/index.js';
 import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
 import { freePort, type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
 import { incidents } from './fault-kit.js';
@@ -144,6 +155,37 @@ describe('nats cluster - 3 nodes, replicas 3', () => {
     expect(duplicates).toBe(0);
     expect(delivered).toBe(produced.length);
     await cluster.nodes[second].start();
+  });
+});
+
+describe('nats cluster - the gateway config bucket', () => {
+  it('is made at 3 replicas; one made at 1 before is scaled to 3, and kept so without the option', {
+    timeout: 120_000,
+  }, async () => {
+    const cluster = await startNatsCluster(3);
+    cleanup.push(() => cluster.dispose());
+    await cluster.ready();
+    const nc = await connectNats({ servers: cluster.urls, name: 'kv-replicas', log: quiet });
+    cleanup.push(() => nc.close());
+    const stream = `KV_${CONFIG_BUCKET}`;
+    const attach = (replicas?: number) =>
+      until(async () => {
+        const hub = new GatewayConfigHub({ log: quiet, replicas });
+        await hub.attach(nc);
+        hub.detach();
+        return true;
+      }, `config bucket attached (replicas ${replicas})`);
+    // what a central before the fix left behind
+    await until(async () => !!(await nc.kv(CONFIG_BUCKET)), 'bucket at 1 replica');
+    expect((await nc.streamState(stream)).replicas).toBe(1);
+    await attach(3);
+    expect((await nc.streamState(stream)).replicas).toBe(3);
+    await attach(undefined);
+    expect((await nc.streamState(stream)).replicas).toBe(3);
+    // and a new bucket is created at 3
+    const fresh = 'cg_kv_replicas_fresh';
+    await until(async () => !!(await nc.kv(fresh, { replicas: 3 })), 'fresh bucket');
+    expect((await nc.streamState(`KV_${fresh}`)).replicas).toBe(3);
   });
 });
 

@@ -5,6 +5,8 @@
  * (a gateway is offline after 3 missed heartbeats); every reported device online/offline
  * change is kept (bounded) so uptime can be computed. Persisted in one lowdb file with
  * coalesced writes: `save()` resolves after a write that includes the caller's change.
+ * A handset beat and a gateway call are learnt by one instance only: they are handed to
+ * `onShared` listeners (devices/share.ts tells the other instances, which `applyShared` them).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +70,19 @@ export interface CallRecord {
   answered: boolean;
   error?: string;
 }
+/** A handset's beat: its collector signed in, the SIM it reads, whom it is registered to. */
+export interface HandsetBeat {
+  deviceId: string;
+  collectorId: string;
+  iccid?: string;
+  intervalS: number;
+  assigned: { collectorId: string; iccid: string; msisdn: string; gridCodes: string[] };
+  at: Date;
+}
+/** What this instance's board learnt that no stream brings to the other instances' boards. */
+export type SharedChange =
+  | { type: 'handsetBeat'; beat: HandsetBeat }
+  | { type: 'call'; gatewayId: string; call: CallRecord };
 interface BoardData {
   gateways: Record<string, GatewayState>;
   vehicles: Record<string, VehicleTrack>;
@@ -94,6 +109,7 @@ export class DeviceBoard {
   #data: BoardData = { gateways: {}, vehicles: {} };
   #saving: Promise<void> | undefined;
   #again: Promise<void> | undefined;
+  readonly #shared = new Set<(c: SharedChange) => void>();
 
   constructor(
     dir: string | undefined,
@@ -167,16 +183,16 @@ export class DeviceBoard {
    * identity comes from the collector's sign-in and the SIM the handset reads; a SIM other than
    * the registered one, or a handset used by another collector than its assignee, is a finding.
    */
-  applyHandsetBeat(h: {
-    deviceId: string;
-    collectorId: string;
-    iccid?: string;
-    intervalS: number;
-    assigned: { collectorId: string; iccid: string; msisdn: string; gridCodes: string[] };
-    at: Date;
-  }): void {
+  applyHandsetBeat(h: HandsetBeat): void {
+    this.#handsetBeat(h);
+    this.#tell({ type: 'handsetBeat', beat: h });
+  }
+
+  #handsetBeat(h: HandsetBeat): void {
     const prev = this.#data.gateways[h.deviceId];
     const iso = h.at.toISOString();
+    // out of order (another instance's beat told after a later one here): an older beat
+    if (prev && prev.lastReceivedAt > iso) return;
     const state: HandsetState = prev?.handset ?? {
       assignedCollectorId: h.assigned.collectorId,
       lastCollectorId: h.collectorId,
@@ -218,11 +234,36 @@ export class DeviceBoard {
   }
 
   recordCall(gatewayId: string, call: CallRecord): void {
+    this.#recordCall(gatewayId, call);
+    this.#tell({ type: 'call', gatewayId, call });
+  }
+
+  #recordCall(gatewayId: string, call: CallRecord): void {
     this.#data.calls ??= {};
     this.#data.calls[gatewayId] ??= [];
     const list = this.#data.calls[gatewayId];
+    // told again (a redelivered board change): the same call at the same moment is kept once
+    const same = (x: CallRecord) =>
+      x.at === call.at && x.verb === call.verb && x.by === call.by && x.deviceId === call.deviceId;
+    if (list.some(same)) return;
     list.push(call);
     if (list.length > MAX_CHANGES) list.splice(0, list.length - MAX_CHANGES);
+  }
+
+  /** Follow what this board learns first-hand (not what `applyShared` brings); returns the unfollow. */
+  onShared(listener: (c: SharedChange) => void): () => void {
+    this.#shared.add(listener);
+    return () => this.#shared.delete(listener);
+  }
+
+  /** A change another instance's board learnt: applied here, not told again. */
+  applyShared(c: SharedChange): void {
+    if (c.type === 'handsetBeat') this.#handsetBeat(c.beat);
+    else this.#recordCall(c.gatewayId, c.call);
+  }
+
+  #tell(c: SharedChange): void {
+    for (const l of this.#shared) l(c);
   }
 
   /** calls to each gateway, oldest first */

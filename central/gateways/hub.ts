@@ -59,7 +59,14 @@ export class GatewayConfigHub {
   readonly counters = { puts: 0, rejected: 0, conflicts: 0, badStatus: 0 };
   #sub: { unsubscribe(): void } | undefined;
 
-  constructor(private readonly o: { log: HubLog; history?: number }) {}
+  constructor(
+    private readonly o: {
+      log: HubLog;
+      history?: number;
+      /** copies of the bucket: 3 on a 3-node cluster (`--nats-replicas`; default 1, or what it has) */
+      replicas?: number;
+    },
+  ) {}
 
   get ready(): boolean {
     return !!this.#kv;
@@ -70,6 +77,7 @@ export class GatewayConfigHub {
     this.#kv = await nc.kv(CONFIG_BUCKET, {
       history: this.o.history ?? 10,
       description: 'gateway configurations',
+      replicas: this.o.replicas,
     });
     const sub = nc.subscribe(subjects.all.status);
     this.#sub = sub;

@@ -33,6 +33,8 @@ export interface GatewayRouteGroupOptions {
   natsUrl?: string;
   /** NATS credentials/TLS for central's own user (see docs/DEPLOYMENT.md) */
   nats?: Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
+  /** copies of the config bucket (`--nats-replicas`: 3 on a 3-node cluster) */
+  replicas?: number;
   /** include the guard's counters in the metrics */
   guard?: ApiGuard;
   log?: pino.Logger;
@@ -45,7 +47,7 @@ export interface GatewayRouteGroup extends RouteGroup {
 
 export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGroup {
   const log = o.log ?? pino({ name: 'central-gateways' });
-  const hub = new GatewayConfigHub({ log });
+  const hub = new GatewayConfigHub({ log, replicas: o.replicas });
   const abort = new AbortController();
   let nc: Link | undefined;
   let started = false;
@@ -80,7 +82,7 @@ export function gatewayRouteGroup(o: GatewayRouteGroupOptions): GatewayRouteGrou
         '/models',
         modelRolloutRoutes(hub, () => nc, deps.users),
       );
-      registerGatewayMetrics(deps.metrics, hub, () => nc, o.guard);
+      registerGatewayMetrics(deps.metrics, hub, () => nc, { guard: o.guard, consumed: deps.consumers });
       // the process's whole registry, as /api/metrics (kept: dashboards scrape this path)
       app.get('/metrics', async (c) =>
         c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType }),

@@ -10,11 +10,16 @@ import type { Link } from '../../protocol/transport.js';
 import type { ApiGuard } from './guard.js';
 import type { GatewayConfigHub } from './hub.js';
 
-const CONSUMED = [
-  [STREAMS.incidents.name, CONSUMERS.centralIngest],
-  [STREAMS.status.name, CONSUMERS.centralStatus],
-  [STREAMS.telemetry.name, CONSUMERS.centralTelemetry],
-] as const;
+export interface ConsumedBy {
+  stream: string;
+  durable: string;
+}
+/** one central's consumers; instances on a shared store have their own (NatsIngest.consumers) */
+const CONSUMED: ConsumedBy[] = [
+  { stream: STREAMS.incidents.name, durable: CONSUMERS.centralIngest },
+  { stream: STREAMS.status.name, durable: CONSUMERS.centralStatus },
+  { stream: STREAMS.telemetry.name, durable: CONSUMERS.centralTelemetry },
+];
 
 /**
  * Adds these to the process's registry; the hub, NATS link and guard are read at each scrape
@@ -24,9 +29,14 @@ export function registerGatewayMetrics(
   reg: Registry,
   hub: GatewayConfigHub,
   nc: () => Link | undefined,
-  guard?: ApiGuard,
-  now = Date.now,
+  o: {
+    guard?: ApiGuard;
+    /** the durables whose lag is reported (default: one central's fixed names) */
+    consumed?: () => ConsumedBy[];
+    now?: () => number;
+  } = {},
 ): void {
+  const { guard, now = Date.now } = o;
   const registers = [reg];
   const total = (name: string, help: string, read: () => number) =>
     new Counter({
@@ -76,11 +86,12 @@ export function registerGatewayMetrics(
   const consumers = async () => {
     const link = nc();
     if (!link || link.isClosed()) return [];
+    const consumed = o.consumed?.() ?? CONSUMED;
     try {
       const infos = await Promise.all(
-        CONSUMED.map(([stream, durable]) => link.consumerState(stream, durable).catch(() => null)),
+        consumed.map((c) => link.consumerState(c.stream, c.durable).catch(() => null)),
       );
-      return CONSUMED.flatMap(([stream], i) => (infos[i] ? [{ stream, info: infos[i] }] : []));
+      return consumed.flatMap(({ stream }, i) => (infos[i] ? [{ stream, info: infos[i] }] : []));
     } catch {
       return []; // NATS is reconnecting: the gauges are simply absent this scrape
     }

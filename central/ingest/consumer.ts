@@ -4,21 +4,26 @@
  * ones to a handler and ack only after the handler resolved (its effect is persisted); put
  * invalid ones on the dead-letter subject with the reason, count them, then ack. A handler that
  * throws (disk full) naks with a delay so the message comes back.
+ *
+ * The ack wait is short (`ACK_WAIT_MS`): what an instance was handed and never acknowledged
+ * because it died (SIGKILL, power) goes to another instance after that long, not after NATS's
+ * 30 s. A message still being handled (a slow store, a backlog queued behind the incident before
+ * it) is told `working()` every third of it, so a live instance keeps what it holds.
  */
 import type { z } from 'zod';
 import { DeadLetter, decode, encode, gatewayOfSubject, subjects } from '../../protocol/index.js';
-import type { Link } from '../../protocol/transport.js';
+import type { Delivery, Link } from '../../protocol/transport.js';
 import { PredecessorPending } from '../store/contract/errors.js';
 import { RefusedMessage } from './refused.js';
 
 export interface ConsumerSpec<S extends z.ZodType> {
   stream: string;
   durable: string;
-  /** dead-letter kind: incident / telemetry / status */
+  /** dead-letter kind: incident / telemetry / status / board */
   kind: string;
   schema: S;
-  /** gateway id inside the message, checked against the subject */
-  gatewayOf(v: z.output<S>): string;
+  /** gateway id inside the message, checked against the subject (messages from gateways) */
+  gatewayOf?(v: z.output<S>): string;
   /** `storedAt`: when the stream stored the message (the same for every instance reading it) */
   handle(v: z.output<S>, subject: string, storedAt: Date): Promise<void>;
   /**
@@ -29,6 +34,9 @@ export interface ConsumerSpec<S extends z.ZodType> {
    */
   pipelined?: boolean;
 }
+
+/** how long a message handed to a central that died waits before it goes to another */
+export const ACK_WAIT_MS = 10_000;
 
 export interface IngestCounters {
   received: Record<string, number>;
@@ -72,17 +80,30 @@ export async function runConsumer<S extends z.ZodType>(
   /** called once the consumer is bound and consuming */
   onConsuming?: () => void,
 ): Promise<void> {
-  const messages = await nc.consume(spec.stream, spec.durable, { maxMessages: 256 });
+  const messages = await nc.consume(spec.stream, spec.durable, { maxMessages: 256, ackWaitMs: ACK_WAIT_MS });
   onConsuming?.();
   const onAbort = () => void messages.close();
   signal.addEventListener('abort', onAbort, { once: true });
+  const handling = new Set<Delivery>();
+  const progress = setInterval(() => {
+    for (const m of handling) m.working();
+  }, ACK_WAIT_MS / 3);
   try {
     for await (const m of messages) {
       if (signal.aborted) break;
+      handling.add(m);
+      const ack = () => {
+        handling.delete(m);
+        m.ack();
+      };
+      const nak = (delayMs: number) => {
+        handling.delete(m);
+        m.nak(delayMs);
+      };
       counters.received[spec.kind] = (counters.received[spec.kind] ?? 0) + 1;
       const r = decode(spec.schema, m.data);
       let reason = r.ok ? undefined : r.reason;
-      if (r.ok && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
+      if (r.ok && spec.gatewayOf && gatewayOfSubject(m.subject) !== spec.gatewayOf(r.value))
         reason = `gatewayId ${spec.gatewayOf(r.value)} does not match subject ${m.subject}`;
       const toDeadLetters = async (why: string) => {
         await deadLetter(nc, spec.kind, m.subject, m.data, why);
@@ -91,18 +112,18 @@ export async function runConsumer<S extends z.ZodType>(
       const refused = (e: RefusedMessage) => {
         counters.refused[spec.kind] = (counters.refused[spec.kind] ?? 0) + 1;
         log.error({ kind: spec.kind, subject: m.subject, reason: e.message, alert: true }, 'message refused');
-        return toDeadLetters(e.message).then(() => m.ack(), failed);
+        return toDeadLetters(e.message).then(ack, failed);
       };
       const failed = (e: unknown) => {
         if (e instanceof RefusedMessage) return void refused(e);
         // the revision before it is still on its way: not an error, it comes back in a moment
-        if (e instanceof PredecessorPending) return void m.nak(5000);
+        if (e instanceof PredecessorPending) return void nak(5000);
         counters.handlerErrors[spec.kind] = (counters.handlerErrors[spec.kind] ?? 0) + 1;
         log.error(
           { kind: spec.kind, subject: m.subject, err: (e as Error).message },
           'ingest failed, will retry',
         );
-        m.nak(5000);
+        nak(5000);
       };
       try {
         if (reason !== undefined) {
@@ -111,17 +132,18 @@ export async function runConsumer<S extends z.ZodType>(
         } else if (r.ok) {
           const done = spec.handle(r.value, m.subject, m.time);
           if (spec.pipelined) {
-            done.then(() => m.ack(), failed);
+            done.then(ack, failed);
             continue;
           }
           await done;
         }
-        m.ack();
+        ack();
       } catch (e) {
         failed(e);
       }
     }
   } finally {
+    clearInterval(progress);
     signal.removeEventListener('abort', onAbort);
   }
 }

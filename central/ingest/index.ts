@@ -2,7 +2,8 @@
  * @module central/ingest
  * Central's NATS side: connect (retrying with one log line per attempt while NATS is
  * unreachable), provision streams, and run three durable consumers — incidents into cases,
- * status heartbeats and telemetry into the devices board. Also reads evidence objects.
+ * status heartbeats and telemetry into the devices board (and, where instances share a store,
+ * a fourth: the other instances' board changes, devices/share.ts). Also reads evidence objects.
  */
 import {
   CONSUMERS,
@@ -26,6 +27,13 @@ export type NatsAuth = Pick<LinkOptions, 'user' | 'pass' | 'token' | 'tls'>;
 
 import type { CaseService } from '../cases/service.js';
 import type { DeviceBoard } from '../devices/board.js';
+import {
+  BOARD_CONSUMER,
+  BOARD_STREAM,
+  BoardChange,
+  sharedChange,
+  tellBoardChanges,
+} from '../devices/share.js';
 import type { CentralCounters } from '../http/metrics.js';
 import type { StoreHealth } from '../store/damage.js';
 import { type Log, runConsumer } from './consumer.js';
@@ -45,8 +53,9 @@ export interface IngestOptions {
    * Set where several instances share one store: the status and telemetry consumers become this
    * instance's own (`central-status-<instance>`), so every instance applies every heartbeat and
    * track point, in stream order and at the stream's stored time, and the devices boards of all
-   * instances are the same. Unset: the shared `central-status` / `central-telemetry` (one
-   * instance).
+   * instances are the same; what a board learns first-hand (handset beats, gateway calls) is
+   * told to the others on CG_CENTRAL_BOARD. Unset: the shared `central-status` /
+   * `central-telemetry` (one instance).
    */
   instance?: string;
   /** copies of every stream and evidence bucket central creates: 3 on a 3-node cluster (default: 1, or what a stream has) */
@@ -115,6 +124,7 @@ export class NatsIngest {
     while (!signal.aborted) {
       try {
         await provisionStreams(nc, [], { replicas: this.#o.replicas });
+        if (this.#o.instance) await nc.ensureStreams([BOARD_STREAM], { replicas: this.#o.replicas });
         this.#set('streams', true);
         break;
       } catch (e) {
@@ -124,6 +134,9 @@ export class NatsIngest {
       }
     }
     this.#provisioned = true;
+    const instance = this.#o.instance;
+    if (instance)
+      signal.addEventListener('abort', tellBoardChanges(nc, board, instance, log), { once: true });
     const loop = async (name: string, run: () => Promise<void>) => {
       // consume() recovers from reconnects itself; restart the loop if it ends anyway
       this.#set(`consumer ${name}`, false, new Error('starting'));
@@ -233,7 +246,42 @@ export class NatsIngest {
           consuming('telemetry'),
         ),
       ),
+      ...(instance
+        ? [
+            loop('board', () =>
+              runConsumer(
+                nc,
+                {
+                  stream: BOARD_STREAM.name,
+                  durable: this.#own(BOARD_CONSUMER),
+                  kind: 'board',
+                  schema: BoardChange,
+                  pipelined: true,
+                  handle: (v) => {
+                    if (v.origin === instance) return Promise.resolve(); // on this board already
+                    board.applyShared(sharedChange(v));
+                    return board.save();
+                  },
+                },
+                counters,
+                log,
+                signal,
+                consuming('board'),
+              ),
+            ),
+          ]
+        : []),
     ]);
+  }
+
+  /** The durable consumers this instance reads, by stream (for the ingest lag gauges). */
+  get consumers(): { stream: string; durable: string }[] {
+    return [
+      { stream: STREAMS.incidents.name, durable: CONSUMERS.centralIngest },
+      { stream: STREAMS.status.name, durable: this.#own(CONSUMERS.centralStatus) },
+      { stream: STREAMS.telemetry.name, durable: this.#own(CONSUMERS.centralTelemetry) },
+      ...(this.#o.instance ? [{ stream: BOARD_STREAM.name, durable: this.#own(BOARD_CONSUMER) }] : []),
+    ];
   }
 
   /** a board consumer's durable name: this instance's own where instances share a store */

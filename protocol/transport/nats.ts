@@ -208,17 +208,19 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
     },
     async consume(stream, durable, o = {}) {
       const m = await jsm();
-      try {
-        await m.consumers.info(stream, durable);
-      } catch {
+      const ackWait = nanos(o.ackWaitMs ?? 30_000);
+      const info = await m.consumers.info(stream, durable).catch(() => undefined);
+      if (!info)
         await m.consumers.add(stream, {
           durable_name: durable,
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
-          ack_wait: nanos(o.ackWaitMs ?? 30_000),
+          ack_wait: ackWait,
           max_ack_pending: 1000,
         });
-      }
+      // one made by an earlier release keeps its ack wait unless told otherwise
+      else if (o.ackWaitMs !== undefined && info.config.ack_wait !== ackWait)
+        await m.consumers.update(stream, durable, { ack_wait: ackWait });
       const consumer = await js.consumers.get(stream, durable);
       return consumer.consume({ max_messages: o.maxMessages ?? 256 });
     },
@@ -269,7 +271,14 @@ function natsLink(nc: NatsConnection, log: LinkLogger): Link {
       // open: bind only (a gateway may not create buckets); create: create or bind
       const kv = o.bindOnly
         ? await kvm.open(bucket)
-        : await kvm.create(bucket, { history: o.history, description: o.description });
+        : await kvm.create(bucket, { history: o.history, description: o.description, replicas: o.replicas });
+      // create binds an existing bucket as it is: one made at 1 before a cluster's R3 is scaled up
+      if (!o.bindOnly && o.replicas !== undefined) {
+        const m = await jsm();
+        const info = await m.streams.info(`KV_${bucket}`);
+        if (info.config.num_replicas !== o.replicas)
+          await m.streams.update(info.config.name, { ...info.config, num_replicas: o.replicas });
+      }
       return {
         get: (key) => kv.get(key),
         put: (key, value) => kv.put(key, value),

@@ -55,6 +55,8 @@ export interface Delivery extends Received {
   nak(delayMs?: number): void;
   /** never redeliver */
   term(): void;
+  /** still being handled: the ack wait starts again (a long handler is not redelivered meanwhile) */
+  working(): void;
 }
 
 export interface Deliveries extends AsyncIterable<Delivery> {
@@ -64,7 +66,10 @@ export interface Deliveries extends AsyncIterable<Delivery> {
 export interface ConsumeOptions {
   /** messages the client keeps buffered (default 256) */
   maxMessages?: number;
-  /** how long an unacked message waits before redelivery (default 30 s) */
+  /**
+   * how long an unacked message waits before redelivery (default 30 s); an existing durable is
+   * changed to it when given
+   */
   ackWaitMs?: number;
 }
 
@@ -87,6 +92,11 @@ export interface KvOptions {
   /** values kept per key */
   history?: number;
   description?: string;
+  /**
+   * copies: 1 on a single server, 3 on a 3-node cluster; an existing bucket is scaled to it.
+   * Without it a new bucket has 1 and an existing one keeps its own (as `ensureStreams`).
+   */
+  replicas?: number;
 }
 
 export interface KvBucket {

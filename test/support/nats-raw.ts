@@ -6,6 +6,6 @@
  * stream, or read a stream raw. Apart from `protocol/transport/`, only test/support/nats-*.ts
  * import the client (biome.json's noRestrictedImports); everything else uses the `Link`.
  */
-export { jetstream, jetstreamManager } from '@nats-io/jetstream';
+export { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 export { Kvm } from '@nats-io/kv';
 export { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
