@@ -14,6 +14,8 @@ export const subjects = {
   command: (gatewayId: string, verb: CommandVerb) => `${SUBJECT_ROOT}.cmd.${gatewayId}.${verb}`,
   /** Case changes central instances tell each other (live console relay; core, not stored). */
   caseChanged: `${SUBJECT_ROOT}.central.case`,
+  /** Devices board changes one central instance tells the others (stream CG_CENTRAL_BOARD). */
+  boardChanged: `${SUBJECT_ROOT}.central.board`,
   /** Where a consumer puts what failed validation; `kind` is incident/telemetry/status. */
   deadLetter: (kind: string) => `${SUBJECT_ROOT}.dlq.${kind}`,
   all: {

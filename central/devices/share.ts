@@ -10,14 +10,13 @@
  * than core NATS: an instance that was away catches up, as it does on heartbeats.
  */
 import { z } from 'zod';
-import { encode, IsoTime, type StreamDef, SUBJECT_ROOT, Token } from '../../protocol/index.js';
+import { encode, IsoTime, type StreamDef, subjects, Token } from '../../protocol/index.js';
 import type { Link } from '../../protocol/transport.js';
 import type { DeviceBoard, SharedChange } from './board.js';
 
-export const BOARD_SUBJECT = `${SUBJECT_ROOT}.central.board`;
 export const BOARD_STREAM = {
   name: 'CG_CENTRAL_BOARD',
-  subjects: [BOARD_SUBJECT],
+  subjects: [subjects.boardChanged],
   maxAgeNs: 2 * 24 * 3600 * 1e9, // as long as the heartbeats in CG_STATUS
   duplicateWindowNs: 60 * 1e9,
   maxBytes: 64 * 1024 ** 2,
@@ -74,7 +73,7 @@ export function tellBoardChanges(
     if (link.isClosed()) return;
     const change = c.type === 'call' ? c : { ...c, beat: { ...c.beat, at: c.beat.at.toISOString() } };
     // the board already has it: a failed publish only leaves the other instances without it
-    link.publishStored(BOARD_SUBJECT, encode(BoardChange, { v: 1, origin, change })).catch((e: Error) => {
+    link.publishStored(subjects.boardChanged, encode(BoardChange, { v: 1, origin, change })).catch((e: Error) => {
       log.warn({ change: c.type, err: e.message }, 'board change not told to the other instances');
     });
   });
