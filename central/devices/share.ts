@@ -73,8 +73,10 @@ export function tellBoardChanges(
     if (link.isClosed()) return;
     const change = c.type === 'call' ? c : { ...c, beat: { ...c.beat, at: c.beat.at.toISOString() } };
     // the board already has it: a failed publish only leaves the other instances without it
-    link.publishStored(subjects.boardChanged, encode(BoardChange, { v: 1, origin, change })).catch((e: Error) => {
-      log.warn({ change: c.type, err: e.message }, 'board change not told to the other instances');
-    });
+    link
+      .publishStored(subjects.boardChanged, encode(BoardChange, { v: 1, origin, change }))
+      .catch((e: Error) => {
+        log.warn({ change: c.type, err: e.message }, 'board change not told to the other instances');
+      });
   });
 }
