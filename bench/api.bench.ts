@@ -5,7 +5,8 @@
  * cases: case list (first page, all cases, as an operator), the operator's work queue (state
  * filter), the intake queue (`state=reported`, 20,000 unconfirmed cases in the year: issue 13's
  * finding 9), and `register` transitions on distinct unconfirmed cases. Central runs as its own
- * process (`central/main.ts`), so the load generator does not share its event loop, but it does
+ * process (the field build `dist/central/main.js` where it exists, else `central/main.ts` through
+ * tsx), so the load generator does not share its event loop, but it does
  * share the 2 cores. BENCH_YEAR_CASES (default 240000 = 20,000 a month) sets the year,
  * BENCH_API_CONNECTIONS (default 200) the connections.
  */
@@ -19,7 +20,7 @@ import { spawnTs } from '../sim/processes.js';
 import { createTestDatabase, postgresUnreachable } from '../test/support/postgres.js';
 import { until } from '../test/support/until.js';
 import { generateCases, writePartitions } from './lib/cases.js';
-import { demoCity } from './lib/central.js';
+import { CENTRAL_ENTRY, centralEntryNote, demoCity } from './lib/central.js';
 import { seedPostgres } from './lib/pg-load.js';
 import { latency, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
@@ -112,7 +113,7 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
     // a year takes a while to load on a busy 2-core box: wait longer than the tests' helper does
     const { proc, match } = await spawnTs({
       name: 'central',
-      script: 'central/main.ts',
+      script: CENTRAL_ENTRY,
       args: ['--port', '0', '--nats', natsUrl, '--data', dataDir, '--demo', ...stored.args],
       // the per-token rate limit (50/s by default) would answer most load-test requests 429
       env: {
@@ -267,6 +268,7 @@ const bench: Benchmark = {
         figures,
         notes: [
           `autocannon ${CONNECTIONS} connections, ${DURATION_S} s per list scenario, ${TRANSITIONS} register requests (each on a distinct case); year: ${YEAR} cases, ${REPORTED} of them reported; list/queue/intake with no non-2xx answers or timeouts (autocannon's 10 s); central's API rate limit lifted (CG_API_RATE_PER_S) for the load test`,
+          centralEntryNote(),
           `register answers (status: count): year ${answers(year.act)}, day ${answers(day.act)}${pg ? `, year on PostgreSQL ${answers(pg.act)}` : ''}`,
           pg
             ? `PostgreSQL: the same year bulk-loaded into a database of its own on 127.0.0.1:5432, central with --store (pool of 10 connections), same requests`

@@ -13,7 +13,7 @@
  * Needs PostgreSQL on 127.0.0.1:5432 (databases made and dropped here). BENCH_PG_SIZES changes the
  * sweep (default 10000,100000,1000000).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -22,11 +22,18 @@ import { PgStore } from '../central/store/postgres/index.js';
 import { CONSUMERS, STREAMS } from '../protocol/index.js';
 import { provisionStreams } from '../protocol/transport.js';
 import { startNatsServer } from '../sim/nats-server.js';
-import { REPO_ROOT, spawnTs } from '../sim/processes.js';
+import { spawnTs } from '../sim/processes.js';
 import { jetstreamManager, connect as rawConnect } from '../test/support/nats-raw.js';
 import { createTestDatabase, postgresUnreachable } from '../test/support/postgres.js';
 import { until } from '../test/support/until.js';
-import { bareConsume, connect, incidents, publishBacklog } from './lib/central.js';
+import {
+  bareConsume,
+  CENTRAL_ENTRY,
+  centralEntryNote,
+  connect,
+  incidents,
+  publishBacklog,
+} from './lib/central.js';
 import { seedPostgres } from './lib/pg-load.js';
 import { latency, ms, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
@@ -36,8 +43,6 @@ const BACKLOG = 2000;
 const MEASURED = 1000;
 const SIZES = (process.env.BENCH_PG_SIZES ?? '10000,100000,1000000').split(',').filter(Boolean).map(Number);
 const AUTH = { authorization: 'Bearer demo-operator' };
-const BUILT = join(REPO_ROOT, 'dist/central/main.js');
-const ENTRY = existsSync(BUILT) ? BUILT : 'central/main.ts';
 
 const k = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
 
@@ -58,7 +63,7 @@ async function processStart(storeUrl: string, natsUrl: string) {
   const t0 = Date.now();
   const { proc, match } = await spawnTs({
     name: 'central',
-    script: ENTRY,
+    script: CENTRAL_ENTRY,
     args: ['--port', '0', '--nats', natsUrl, '--data', dataDir, '--demo', '--store', storeUrl],
     env: { LOG_LEVEL: 'warn', CG_API_RATE_PER_S: '1000000', CG_API_BURST: '1000000' },
     readyLine: /central listening on (http:\/\/\S+)/,
@@ -99,7 +104,7 @@ async function instancesIngest(instances: number): Promise<number> {
       dirs.push(dataDir);
       const { proc } = await spawnTs({
         name: `central-${i}`,
-        script: ENTRY,
+        script: CENTRAL_ENTRY,
         args: [
           '--port',
           '0',
@@ -154,7 +159,7 @@ const bench: Benchmark = {
     const ratios: Ratio[] = [];
     const figures: Record<string, Summary> = {};
     const notes: string[] = [
-      `backlog ${BACKLOG} incidents from 8 gateways; the first ${MEASURED} timed at each store size, paired with a bare consume of ${BACKLOG}; central's process: ${ENTRY === BUILT ? 'the field build (dist/)' : 'tsx (no dist/: run npm run build for field figures)'}`,
+      `backlog ${BACKLOG} incidents from 8 gateways; the first ${MEASURED} timed at each store size, paired with a bare consume of ${BACKLOG}; ${centralEntryNote()}`,
     ];
     try {
       await provisionStreams(nc);

@@ -4,15 +4,26 @@
  * incidents spread over the demo city, a JetStream backlog, and a central whose store holds
  * `n` generated cases.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Central, createCentral, SEED_DIR } from '../../central/central.js';
 import { type City, loadCity } from '../../central/city/index.js';
 import { encode, Incident, type IncidentInput, STREAMS, subjects } from '../../protocol/index.js';
 import { connectNats, type Link } from '../../protocol/transport.js';
+import { REPO_ROOT } from '../../sim/processes.js';
 import { litterIncident } from '../../test/central-helpers.js';
 import { generateCases, prng, writePartitions } from './cases.js';
+
+/**
+ * Central as a process: the field build (`npm run build`, plain node) where it exists, as it is
+ * deployed; else the TypeScript entry through tsx (slower: tsx's per-closure helper, see
+ * BENCHMARKS.md). Benchmarks say which in their notes.
+ */
+const BUILT = join(REPO_ROOT, 'dist/central/main.js');
+export const CENTRAL_ENTRY = existsSync(BUILT) ? BUILT : 'central/main.ts';
+export const centralEntryNote = () =>
+  `central's process: ${CENTRAL_ENTRY === BUILT ? 'the field build (dist/, npm run build)' : 'tsx (no dist/: run npm run build for field figures)'}`;
 
 export const quiet = { info() {}, warn() {}, error() {} };
 export const connect = (url: string) => connectNats({ servers: url, name: 'bench', log: quiet });

@@ -331,6 +331,16 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
       expect(got.total).toBe(want.length);
       expect(got.items.every((c) => ours.has(c.id) && !('history' in c))).toBe(true);
     }
+    // a page inside a several-state list (PostgreSQL merges one index scan per state)
+    const several: CaseFilter = { states: ['dispatched', 'processing', 'registered'], createdFrom: at(100) };
+    const all = made
+      .filter((c) => matchesFilter(c, several))
+      .map((c) => c.id)
+      .sort()
+      .reverse();
+    const mid = await s.peer.cases.list(several, { offset: 3, limit: 4 });
+    expect(mid.items.map((c) => c.id)).toEqual(all.slice(3, 7));
+    expect(mid.total).toBe(all.length);
     // hand-counted: 8 of each state; overdue = with the unit (dispatched/processing), odd i (deadline at 90)
     expect((await s.store.cases.list({ states: ['reported'], createdFrom: at(100) }, page)).total).toBe(8);
     expect((await s.store.cases.list({ overdueAt: at(1000), createdFrom: at(100) }, page)).total).toBe(8);
