@@ -51,8 +51,12 @@ interface CaseRow {
   history_length: number;
 }
 
+/** The row's document (a fresh object from the driver: completed in place, not copied). */
 function summary(r: CaseRow): CaseSummary {
-  return { ...r.doc, version: r.version, historyLength: r.history_length };
+  const s = r.doc as CaseSummary;
+  s.version = r.version;
+  s.historyLength = r.history_length;
+  return s;
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
