@@ -100,9 +100,11 @@ export async function incidentChange(
       receivedAt,
       `incident ${inc.id} rev ${inc.rev} (${inc.lifecycle})`,
     );
-    c.caseNumber = await nextCaseNumber(view, city.calendar.utcOffsetMinutes, receivedAt);
     if (inc.lifecycle === 'end') c.verificationEvidence.push(...evidence);
     c.duplicateCandidates = await duplicatesOf(view, c, ctx.duplicateMetres);
+    // numbered last: on PostgreSQL the day's counter row stays locked until the commit, so the
+    // case creations of one day wait on each other only for the writes, not for the search
+    c.caseNumber = await nextCaseNumber(view, city.calendar.utcOffsetMinutes, receivedAt);
     const incident: IncidentRecord = {
       id: inc.id,
       caseId: c.id,

@@ -17,7 +17,8 @@ if (pgDown) console.warn(`store postgres driver: skipped: ${pgDown}`);
 
 describe.skipIf(!!pgDown)('store postgres - driver transactions', () => {
   it('begin pipelined behind busy connections: every transaction commits on its own connection', async () => {
-    const sql = postgres(PG_ADMIN_URL, { max: 3, max_pipeline: 2, onnotice: () => {} });
+    // max_pipeline (queries per connection in flight, default 100) is missing from the driver's types
+    const sql = postgres(PG_ADMIN_URL, { max: 3, onnotice: () => {}, ...({ max_pipeline: 2 } as object) });
     const failures: string[] = [];
     try {
       // three connections open (the pool connects lazily)
