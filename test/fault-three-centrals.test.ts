@@ -176,9 +176,19 @@ describe.skipIf(!!pgDown)('three centrals, one PostgreSQL, a 3-node NATS cluster
         return r!.n >= revisions.length;
       },
       'every revision stored',
-      420_000,
+      Number(process.env.CG_FAULT_WAIT_MS ?? 420_000),
       1000,
-    );
+    ).catch(async (e: Error) => {
+      // what was left, for the log: the consumer, and what each central said last
+      const [r] = await sql<{ n: number }[]>`select count(*)::int as n from incident_revisions`;
+      const state = await nc.consumerState(STREAMS.incidents.name, CONSUMERS.centralIngest).catch(() => null);
+      console.error(
+        `[fault:three-centrals] stored ${r!.n} of ${revisions.length} revisions; consumer ${JSON.stringify(state)}`,
+      );
+      for (const [i, c] of centrals.entries())
+        console.error(`--- central ${i}:\n${c.output().split('\n').slice(-25).join('\n')}`);
+      throw e;
+    });
     const perIncident = new Map(
       (
         await sql<{ inc: string; n: number }[]>`

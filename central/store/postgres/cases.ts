@@ -64,31 +64,29 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 /** The filter as SQL conditions (every one has an index, see migrations.ts). */
 function where(q: Q, f: CaseFilter) {
   const v = f.visibleTo;
+  // only the conditions the filter has: every fragment costs the driver work on every query
   const parts = [
-    v
-      ? q`and (${v.unitId === undefined ? q`false` : q`unit_id = ${v.unitId}`} or ${v.reporterId === undefined ? q`false` : q`reporter_id = ${v.reporterId}`})`
-      : q``,
-    f.states ? (f.states.length ? q`and state in ${q(f.states)}` : q`and false`) : q``,
-    f.unitId ? q`and unit_id = ${f.unitId}` : q``,
-    f.gridCode ? q`and grid_code = ${f.gridCode}` : q``,
-    f.category ? q`and category = ${f.category}` : q``,
-    f.sources ? (f.sources.length ? q`and source in ${q(f.sources)}` : q`and false`) : q``,
-    f.reporterId ? q`and reporter_id = ${f.reporterId}` : q``,
-    f.collectorId ? q`and collector_id = ${f.collectorId}` : q``,
-    f.createdFrom ? q`and created_at >= ${f.createdFrom}::timestamptz` : q``,
-    f.createdTo ? q`and created_at < ${f.createdTo}::timestamptz` : q``,
-    f.overdueAt ? q`and with_unit and deadline < ${f.overdueAt}::timestamptz` : q``,
-    f.notOverdueAt
-      ? q`and not (with_unit and coalesce(deadline < ${f.notOverdueAt}::timestamptz, false))`
-      : q``,
-    f.caseNumberPrefix ? q`and case_number like ${`${likeEscape(f.caseNumberPrefix)}%`}` : q``,
-    f.text
-      ? q`and (case_number ilike ${`%${likeEscape(f.text)}%`} or doc->'location'->>'address' ilike ${`%${likeEscape(f.text)}%`}
-          or doc->>'description' ilike ${`%${likeEscape(f.text)}%`})`
-      : q``,
-    f.before ? q`and id < ${f.before}` : q``,
-  ];
-  return parts.reduce((a, b) => q`${a} ${b}`, q`where true`);
+    v &&
+      q`(${v.unitId === undefined ? q`false` : q`unit_id = ${v.unitId}`} or ${v.reporterId === undefined ? q`false` : q`reporter_id = ${v.reporterId}`})`,
+    f.states && (f.states.length ? q`state in ${q(f.states)}` : q`false`),
+    f.unitId && q`unit_id = ${f.unitId}`,
+    f.gridCode && q`grid_code = ${f.gridCode}`,
+    f.category && q`category = ${f.category}`,
+    f.sources && (f.sources.length ? q`source in ${q(f.sources)}` : q`false`),
+    f.reporterId && q`reporter_id = ${f.reporterId}`,
+    f.collectorId && q`collector_id = ${f.collectorId}`,
+    f.createdFrom && q`created_at >= ${f.createdFrom}::timestamptz`,
+    f.createdTo && q`created_at < ${f.createdTo}::timestamptz`,
+    f.overdueAt && q`with_unit and deadline < ${f.overdueAt}::timestamptz`,
+    f.notOverdueAt && q`not (with_unit and coalesce(deadline < ${f.notOverdueAt}::timestamptz, false))`,
+    f.caseNumberPrefix && q`case_number like ${`${likeEscape(f.caseNumberPrefix)}%`}`,
+    f.text &&
+      q`(case_number ilike ${`%${likeEscape(f.text)}%`} or doc->'location'->>'address' ilike ${`%${likeEscape(f.text)}%`}
+          or doc->>'description' ilike ${`%${likeEscape(f.text)}%`})`,
+    f.before && q`id < ${f.before}`,
+  ].filter((p) => !!p);
+  if (!parts.length) return q``;
+  return parts.slice(1).reduce((a, b) => q`${a} and ${b}`, q`where ${parts[0]}`);
 }
 
 async function getCase(q: Q, id: string, forUpdate = false): Promise<StoredCase | undefined> {
@@ -469,9 +467,9 @@ export class PgCases implements CaseRepository {
         // the locks are sent first, the search behind them (one round trip): it runs once they are held
         duplicateCandidates: async (d) => {
           const locks = lockDuplicateScope(tx, d);
-          const found = duplicateCandidates(tx, d);
-          await Promise.all(locks);
-          return found;
+          // awaited together: a failure of either (PostgreSQL gone) is this call's, never unhandled
+          const [found] = await Promise.all([duplicateCandidates(tx, d), ...locks]);
+          return found as CaseSummary[];
         },
         byEvidence: (name) => byEvidence(tx, name),
         nextCaseSequence: (day) => nextCaseSequence(tx, day),
