@@ -139,21 +139,19 @@ async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary
  * over the whole category takes the category exclusively, the others share it. Keys in one
  * order, so two searches never wait on each other in a circle.
  */
-function lockDuplicateScope(q: Q, d: DuplicateQuery): Promise<unknown>[] {
+async function lockDuplicateScope(q: Q, d: DuplicateQuery): Promise<void> {
   const category = `dup:${d.category}`;
   const r = cellRange(d);
   if (!r && d.lat !== undefined)
-    return [q`select pg_advisory_xact_lock(hashtextextended(${category}, 0))`.execute()];
+    return void (await q`select pg_advisory_xact_lock(hashtextextended(${category}, 0))`);
+  await q`select pg_advisory_xact_lock_shared(hashtextextended(${category}, 0))`;
   const keys: string[] = [];
   if (r)
     for (let y = r.y0; y <= r.y1; y++) for (let x = r.x0; x <= r.x1; x++) keys.push(`${category}:${y}:${x}`);
   if (d.zoneId) keys.push(`${category}:zone:${d.deviceId ?? ''}:${d.zoneId}`);
-  // sent now (execute), in this order; the sorted subquery hands the keys to the lock calls in order
-  return [
-    q`select pg_advisory_xact_lock_shared(hashtextextended(${category}, 0))`.execute(),
-    q`select pg_advisory_xact_lock(hashtextextended(k, 0))
-      from (select unnest(${keys.sort()}::text[]) as k order by 1) ks`.execute(),
-  ];
+  // one round trip; the sorted subquery hands the keys to the lock calls in order
+  await q`select pg_advisory_xact_lock(hashtextextended(k, 0))
+          from (select unnest(${keys.sort()}::text[]) as k order by 1) ks`;
 }
 
 /** The row of `cases` for this record: the record without history plus every indexed column. */
@@ -206,27 +204,7 @@ export function evidenceRows(c: CaseRecord) {
   }));
 }
 
-/**
- * Statements of one transaction sent back to back and awaited together: one round trip instead
- * of one each (they run in the order sent on the transaction's connection, so each still sees
- * the ones before it). The first failure is thrown; the transaction is then rolled back.
- */
-class Pipeline {
-  readonly #sent: Promise<unknown>[] = [];
-  send(statement: postgres.PendingQuery<postgres.Row[]>): void {
-    const p = statement.execute(); // sent now, in the order of the calls
-    p.catch(() => {}); // awaited in flush(); not an unhandled rejection meanwhile
-    this.#sent.push(p);
-  }
-  async flush(): Promise<void> {
-    const settled = await Promise.allSettled(this.#sent.splice(0));
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-  }
-}
-
-/** Check the version and write the case row; its history, evidence names and notification go in `out`. */
-async function writeCase(q: Q, c: CaseRecord, expected: number, out: Pipeline): Promise<number> {
+async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
   const version = versionOf(c);
   const { id: _id, ...values } = caseRow(q, c);
   // history rows go after the stored ones (a close appends two entries under one version)
@@ -246,13 +224,13 @@ async function writeCase(q: Q, c: CaseRecord, expected: number, out: Pipeline): 
     storedHistory = cur.history_length;
     if (version <= expected || c.history.length <= storedHistory)
       throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
-    out.send(q`update cases set ${q(values)} where id = ${c.id}`);
+    await q`update cases set ${q(values)} where id = ${c.id}`;
   }
   const added = historyRows(q, c, storedHistory);
-  if (added.length) out.send(q`insert into case_history ${q(added)}`);
+  if (added.length) await q`insert into case_history ${q(added)}`;
   const names = evidenceRows(c);
-  if (names.length) out.send(q`insert into case_evidence ${q(names)} on conflict do nothing`);
-  out.send(q`insert into notifications (case_id, version, state) values (${c.id}, ${version}, ${c.state})`);
+  if (names.length) await q`insert into case_evidence ${q(names)} on conflict do nothing`;
+  await q`insert into notifications (case_id, version, state) values (${c.id}, ${version}, ${c.state})`;
   return version;
 }
 
@@ -266,21 +244,19 @@ async function claim(q: Q, names: string[], writing: string[]): Promise<void> {
   }
 }
 
-function writeIncident(q: Q, i: IncidentRecord, out: Pipeline): void {
-  out.send(q`
+async function writeIncident(q: Q, i: IncidentRecord): Promise<void> {
+  await q`
     insert into incidents (id, gateway_id, case_id, first_seen_at, doc)
     values (${i.id}, ${i.gatewayId}, ${i.caseId}, ${i.firstSeenAt}::timestamptz, ${json(q, i)})
-    on conflict (id) do update set case_id = excluded.case_id, doc = excluded.doc`);
-  out.send(
-    q`insert into incident_revisions ${q(
-      i.revisions.map((r) => ({
-        incident_id: i.id,
-        rev: r.rev,
-        lifecycle: r.lifecycle,
-        received_at: r.receivedAt,
-      })),
-    )} on conflict do nothing`,
-  );
+    on conflict (id) do update set case_id = excluded.case_id, doc = excluded.doc`;
+  await q`insert into incident_revisions ${q(
+    i.revisions.map((r) => ({
+      incident_id: i.id,
+      rev: r.rev,
+      lifecycle: r.lifecycle,
+      received_at: r.receivedAt,
+    })),
+  )} on conflict do nothing`;
 }
 
 /** Everything of one change, inside the caller's transaction. */
@@ -291,10 +267,8 @@ export async function commitIn(q: Q, ch: CaseChange): Promise<void> {
       ch.claims,
       ch.cases.map((w) => w.case.id),
     );
-  const out = new Pipeline();
-  for (const w of ch.cases) await writeCase(q, w.case, w.expectedVersion, out);
-  if (ch.incident) writeIncident(q, ch.incident, out);
-  await out.flush();
+  for (const w of ch.cases) await writeCase(q, w.case, w.expectedVersion);
+  if (ch.incident) await writeIncident(q, ch.incident);
   const k = ch.idempotency;
   if (k) {
     const ins = await q`
@@ -451,12 +425,11 @@ export class PgCases implements CaseRepository {
   ): Promise<'applied' | 'duplicate'> {
     let applied: CaseChange | undefined;
     const outcome = await this.sql.begin(async (tx) => {
-      // per-incident order across instances: the second waits here until the first committed;
-      // the read is sent with the lock (one round trip) and runs once the lock is held
-      const [, [inc]] = await Promise.all([
-        tx`select pg_advisory_xact_lock(hashtextextended(${key.incidentId}, 0))`.execute(),
-        tx<{ doc: IncidentRecord }[]>`select doc from incidents where id = ${key.incidentId}`.execute(),
-      ]);
+      // per-incident order across instances: the second waits here until the first committed
+      await tx`select pg_advisory_xact_lock(hashtextextended(${key.incidentId}, 0))`;
+      const [inc] = await tx<
+        { doc: IncidentRecord }[]
+      >`select doc from incidents where id = ${key.incidentId}`;
       const incident = inc?.doc;
       if (incident && incident.gatewayId !== key.gatewayId)
         throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
@@ -464,12 +437,9 @@ export class PgCases implements CaseRepository {
       const change = await build({
         incident,
         getCase: (id) => getCase(tx, id),
-        // the locks are sent first, the search behind them (one round trip): it runs once they are held
         duplicateCandidates: async (d) => {
-          const locks = lockDuplicateScope(tx, d);
-          // awaited together: a failure of either (PostgreSQL gone) is this call's, never unhandled
-          const [found] = await Promise.all([duplicateCandidates(tx, d), ...locks]);
-          return found as CaseSummary[];
+          await lockDuplicateScope(tx, d);
+          return duplicateCandidates(tx, d);
         },
         byEvidence: (name) => byEvidence(tx, name),
         nextCaseSequence: (day) => nextCaseSequence(tx, day),
