@@ -3,7 +3,9 @@
  * what a dead instance held goes to another soon (test/fault-central-redelivery.test.ts); a live
  * instance whose handler takes longer than that tells the server it is still working, so the
  * message is not handed out again meanwhile. A real nats-server and `runConsumer` on a stream of
- * the test's own; a durable made by an earlier release (30 s) is changed to the short wait.
+ * the test's own; a durable made by an earlier release (30 s) is changed to the short wait. A
+ * handler that never settles (a promise lost with a database connection) is vouched for only so
+ * long: then the message is handed out again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -89,6 +91,51 @@ describe('central consumer - short ack wait, working() while handling', () => {
       abort.abort();
       await running;
       await raw.close();
+    }
+  }, 60_000);
+
+  it('a handler that never settles is given up: the message is delivered again, the stall counted', async () => {
+    const seen: number[] = [];
+    const abort = new AbortController();
+    const counters = newCounters();
+    const errors: string[] = [];
+    const running = runConsumer(
+      nc,
+      {
+        stream: STREAM.name,
+        durable: 'stuck',
+        kind: 'test',
+        schema: Msg,
+        pipelined: true,
+        giveUpMs: ACK_WAIT_MS / 2,
+        // the first delivery hangs for good; the second is handled
+        handle: (v) => {
+          seen.push(v.n);
+          return seen.length === 1 ? new Promise<void>(() => {}) : Promise.resolve();
+        },
+      },
+      counters,
+      { ...quiet, error: (o: object, m?: string) => void errors.push(m ?? JSON.stringify(o)) },
+      abort.signal,
+    );
+    try {
+      await nc.publishStored('t.ackwait', encode(Msg, { n: 2 }));
+      await until(
+        async () => {
+          const s = await nc.consumerState(STREAM.name, 'stuck');
+          return s && s.ackPending === 0 && seen.filter((n) => n === seen[0]).length === 2 ? true : undefined;
+        },
+        'the stuck message delivered again and acknowledged',
+        ACK_WAIT_MS * 4,
+      );
+      // the stream holds the first test's message too: the first delivered is the stuck one
+      expect(seen.filter((n) => n === seen[0])).toHaveLength(2);
+      expect(new Set(seen)).toEqual(new Set([1, 2]));
+      expect(counters.handlerErrors.test).toBe(1);
+      expect(errors).toContain('handler stuck; left to redelivery');
+    } finally {
+      abort.abort();
+      await running;
     }
   }, 60_000);
 });

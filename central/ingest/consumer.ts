@@ -33,10 +33,14 @@ export interface ConsumerSpec<S extends z.ZodType> {
    * group-commits what is in flight), so effects stay in message order.
    */
   pipelined?: boolean;
+  /** how long a handler may take before it counts as stuck (default HANDLER_GIVE_UP_MS) */
+  giveUpMs?: number;
 }
 
 /** how long a message handed to a central that died waits before it goes to another */
 export const ACK_WAIT_MS = 10_000;
+/** how long a message may be in a handler before this instance stops telling NATS it is working on it */
+export const HANDLER_GIVE_UP_MS = 120_000;
 
 export interface IngestCounters {
   received: Record<string, number>;
@@ -84,14 +88,24 @@ export async function runConsumer<S extends z.ZodType>(
   onConsuming?.();
   const onAbort = () => void messages.close();
   signal.addEventListener('abort', onAbort, { once: true });
-  const handling = new Set<Delivery>();
+  // each message being handled, with when it was handed to the handler
+  const handling = new Map<Delivery, number>();
   const progress = setInterval(() => {
-    for (const m of handling) m.working();
+    const now = Date.now();
+    for (const [m, since] of handling) {
+      // a handler that has not settled in HANDLER_GIVE_UP_MS is stuck (a lost connection's
+      // promise): stop vouching for it, so NATS hands the message to an instance again
+      if (now - since > (spec.giveUpMs ?? HANDLER_GIVE_UP_MS)) {
+        handling.delete(m);
+        log.error({ kind: spec.kind, subject: m.subject, alert: true }, 'handler stuck; left to redelivery');
+        counters.handlerErrors[spec.kind] = (counters.handlerErrors[spec.kind] ?? 0) + 1;
+      } else m.working();
+    }
   }, ACK_WAIT_MS / 3);
   try {
     for await (const m of messages) {
       if (signal.aborted) break;
-      handling.add(m);
+      handling.set(m, Date.now());
       const ack = () => {
         handling.delete(m);
         m.ack();
