@@ -22,7 +22,7 @@ import { until } from '../test/support/until.js';
 import { generateCases, writePartitions } from './lib/cases.js';
 import { CENTRAL_ENTRY, centralEntryNote, demoCity } from './lib/central.js';
 import { seedPostgres } from './lib/pg-load.js';
-import { latency, type Summary, summarize } from './lib/stats.js';
+import { latency, type Summary, settleHeap, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
 const YEAR = Number(process.env.BENCH_YEAR_CASES ?? 240_000);
@@ -107,6 +107,7 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cg-bench-api-'));
   const stored = await store(n, dataDir, onPostgres);
   const reported = stored.reported;
+  settleHeap(); // the generated year is garbage now: collect it before autocannon measures
   let stop: (() => Promise<void>) | undefined;
   try {
     const t0 = Date.now();

@@ -81,3 +81,12 @@ export async function paired(
 }
 
 export const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/**
+ * Collect the benchmark process's own garbage (a generated year is ~1 GB) before a measurement,
+ * so the load generator does not run a major GC on the shared cores while it measures. Needs
+ * `--expose-gc` (bench/run.ts passes it); a no-op without.
+ */
+export function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
