@@ -8,7 +8,9 @@
  * The ack wait is short (`ACK_WAIT_MS`): what an instance was handed and never acknowledged
  * because it died (SIGKILL, power) goes to another instance after that long, not after NATS's
  * 30 s. A message still being handled (a slow store, a backlog queued behind the incident before
- * it) is told `working()` every third of it, so a live instance keeps what it holds.
+ * it) is told `working()` every third of it, so a live instance keeps what it holds; but not
+ * for ever: a handler unsettled after `HANDLER_GIVE_UP_MS` is stuck (a promise lost with a
+ * database connection), counted and logged, and left to NATS to hand out again.
  */
 import type { z } from 'zod';
 import { DeadLetter, decode, encode, gatewayOfSubject, subjects } from '../../protocol/index.js';
