@@ -8,50 +8,35 @@
  * how long that took and expects it within the ack wait (10 s, `ACK_WAIT_MS` in
  * protocol/transport/nats.ts, was 30 s) and a margin, with every incident's case stored once.
  */
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS, STREAMS } from '../protocol/index.js';
-import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
-import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import {
-  api,
-  type CentralProcess,
-  litterIncident,
-  publishIncident,
-  spawnCentral,
-} from './central-helpers.js';
-import { createTestDatabase, postgresUnreachable, type TestDatabase } from './support/postgres.js';
+import type { Link } from '../protocol/transport.js';
+import { api, type CentralProcess, litterIncident, publishIncident } from './central-helpers.js';
+import { type CentralsOnPostgres, startCentralsOnPostgres } from './support/centrals-on-postgres.js';
+import { postgresUnreachable } from './support/postgres.js';
 import { until } from './support/until.js';
 
 const pgDown = await postgresUnreachable();
 if (pgDown) console.warn(`central redelivery after SIGKILL: skipped: ${pgDown}`);
 
 const INCIDENTS = 400;
-let server: NatsServerHandle;
+let env: CentralsOnPostgres | undefined;
 let nc: Link;
-let db: TestDatabase;
 let sql: postgres.Sql;
-const centrals: CentralProcess[] = [];
+let centrals: CentralProcess[];
 
 const consuming = async (c: CentralProcess) =>
   (await api(c.url, '/api/health', undefined)).body?.components?.['consumer incidents']?.ok === true;
 
 describe.skipIf(!!pgDown)('a central SIGKILLed with unacknowledged incidents', () => {
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'test', log: { info() {}, warn() {} } });
-    await provisionStreams(nc);
-    db = await createTestDatabase('redelivery');
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    for (let i = 0; i < 2; i++) centrals.push(await spawnCentral({ natsUrl: server.url, storeUrl: db.url }));
+    env = await startCentralsOnPostgres('redelivery', 2);
+    ({ nc, sql, centrals } = env);
     for (const c of centrals) await until(() => consuming(c) || undefined, `${c.url} consuming`, 30_000);
   }, 120_000);
   afterAll(async () => {
-    for (const c of centrals) await c.stop();
-    await sql?.end();
-    await db?.drop();
-    await nc?.close();
-    await server?.dispose();
+    await env?.dispose();
   });
 
   it('the survivor has every incident within the ack wait of its delivery to the dead one', async () => {

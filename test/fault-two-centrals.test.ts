@@ -6,24 +6,23 @@
  * incident may land on different instances, and each must apply once and in revision order
  * (the incident's advisory lock, and a revision waits for the one before it). Prints produced/delivered/cases/duplicates/lost.
  */
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, Incident, incidentMsgId, subjects } from '../protocol/index.js';
-import { connectNats, type Link, provisionStreams } from '../protocol/transport.js';
-import { type NatsServerHandle, startNatsServer } from '../sim/nats-server.js';
-import { type CentralProcess, litterIncident, publishIncident, spawnCentral } from './central-helpers.js';
-import { createTestDatabase, postgresUnreachable, type TestDatabase } from './support/postgres.js';
+import type { Link } from '../protocol/transport.js';
+import { type CentralProcess, litterIncident, publishIncident } from './central-helpers.js';
+import { type CentralsOnPostgres, startCentralsOnPostgres } from './support/centrals-on-postgres.js';
+import { postgresUnreachable } from './support/postgres.js';
 import { until } from './support/until.js';
 
 const pgDown = await postgresUnreachable();
 if (pgDown) console.warn(`two centrals on PostgreSQL: skipped: ${pgDown}`);
 
 const INCIDENTS = 120;
-let server: NatsServerHandle;
+let env: CentralsOnPostgres | undefined;
 let nc: Link;
-let db: TestDatabase;
 let sql: postgres.Sql;
-const centrals: CentralProcess[] = [];
+let centrals: CentralProcess[];
 
 /** cg_central_messages_received_total{kind="incident"} of one instance */
 async function received(c: CentralProcess): Promise<number> {
@@ -33,20 +32,12 @@ async function received(c: CentralProcess): Promise<number> {
 
 describe.skipIf(!!pgDown)('two centrals on one PostgreSQL and one NATS', () => {
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'test', log: { info() {}, warn() {} } });
-    await provisionStreams(nc);
-    db = await createTestDatabase('two_centrals');
-    sql = postgres(db.url, { max: 2, onnotice: () => {} });
     // one after the other: the second finds the schema applied
-    for (let i = 0; i < 2; i++) centrals.push(await spawnCentral({ natsUrl: server.url, storeUrl: db.url }));
+    env = await startCentralsOnPostgres('two_centrals', 2);
+    ({ nc, sql, centrals } = env);
   }, 120_000);
   afterAll(async () => {
-    for (const c of centrals) await c.stop();
-    await sql?.end();
-    await db?.drop();
-    await nc?.close();
-    await server?.dispose();
+    await env?.dispose();
   });
 
   it('every revision applied once: 0 duplicated, 0 lost', async () => {
