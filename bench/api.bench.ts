@@ -179,6 +179,14 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
   }
 }
 
+/** the four load scenarios: figure label, and its field in a scenario's result */
+const LOADS = [
+  ['list', 'list'],
+  ['queue', 'queue'],
+  ['intake state=reported', 'intake'],
+  ['register', 'act'],
+] as const;
+
 const lat = (l: Load): Summary => ({
   unit: 'ms',
   median: l.p50,
@@ -209,12 +217,8 @@ const bench: Benchmark = {
         meaning: '1.0 = latency does not grow with stored cases; higher = slower with a year loaded',
       });
       const figures: Record<string, Summary> = {};
-      for (const [k, y, d] of [
-        ['list', year.list, day.list],
-        ['queue', year.queue, day.queue],
-        ['intake state=reported', year.intake, day.intake],
-        ['register', year.act, day.act],
-      ] as const) {
+      for (const [k, s] of LOADS) {
+        const [y, d] = [year[s], day[s]];
         figures[`${k} @year`] = lat(y);
         figures[`${k} @day`] = lat(d);
         figures[`${k} @year throughput`] = summarize([y.rps], 'req/s');
@@ -230,12 +234,8 @@ const bench: Benchmark = {
       figures['central peak RSS @year'] = summarize([year.rss], 'MB');
       const onPg: Ratio[] = [];
       if (pg) {
-        for (const [k, p, y] of [
-          ['list', pg.list, year.list],
-          ['queue', pg.queue, year.queue],
-          ['intake state=reported', pg.intake, year.intake],
-          ['register', pg.act, year.act],
-        ] as const) {
+        for (const [k, s] of LOADS) {
+          const [p, y] = [pg[s], year[s]];
           figures[`${k} @year PostgreSQL`] = lat(p);
           figures[`${k} @year PostgreSQL throughput`] = summarize([p.rps], 'req/s');
           figures[`${k} central CPU per request @year PostgreSQL`] = summarize([p.cpuMs], 'ms');
@@ -259,13 +259,7 @@ const bench: Benchmark = {
         throw new Error(`non-2xx answers or timeouts under load (list/queue/intake, year then day): ${bad}`);
       const answers = (l: Load) => JSON.stringify(l.codes);
       return {
-        ratios: [
-          ratio('list', year.list, day.list),
-          ratio('queue', year.queue, day.queue),
-          ratio('intake state=reported', year.intake, day.intake),
-          ratio('register', year.act, day.act),
-          ...onPg,
-        ],
+        ratios: [...LOADS.map(([k, s]) => ratio(k, year[s], day[s])), ...onPg],
         figures,
         notes: [
           `autocannon ${CONNECTIONS} connections, ${DURATION_S} s per list scenario, ${TRANSITIONS} register requests (each on a distinct case); year: ${YEAR} cases, ${REPORTED} of them reported; list/queue/intake with no non-2xx answers or timeouts (autocannon's 10 s); central's API rate limit lifted (CG_API_RATE_PER_S) for the load test`,
