@@ -393,6 +393,9 @@ export class PgStore implements CentralStore {
     this.sql = postgres(o.url, {
       max: o.max ?? 10,
       connect_timeout: o.connectTimeoutS ?? 5,
+      // reconnect attempts after a lost connection: the driver's default grows to 20 s apart,
+      // so central would stay away that long after PostgreSQL is back; at most 5 s here
+      backoff: (retries: number) => Math.min(0.1 * 2 ** retries, 5),
       onnotice: () => {},
     });
     const reach = new Reachability(this.sql, this.target);
