@@ -4,7 +4,9 @@
  * a year of cases in the store, against the same requests on a central holding one day of
  * cases: case list (first page, all cases, as an operator), the operator's work queue (state
  * filter), the intake queue (`state=reported`, 20,000 unconfirmed cases in the year: issue 13's
- * finding 9), and `register` transitions on distinct unconfirmed cases. Central runs as its own
+ * finding 9), the work queue again with every request a page of its own (identical requests at one
+ * store revision share one page, central/cases/page-cache.ts: this is the cost without that), and
+ * `register` transitions on distinct unconfirmed cases. Central runs as its own
  * process (the field build `dist/central/main.js` where it exists, else `central/main.ts` through
  * tsx), so the load generator does not share its event loop, but it does
  * share the 2 cores. BENCH_YEAR_CASES (default 240000 = 20,000 a month) sets the year,
@@ -36,6 +38,8 @@ const REPORTED = 20_000;
 const OPEN_DAYS = 45;
 const QUEUE = '/api/cases?state=dispatched,processing,feedback&limit=50';
 const INTAKE = '/api/cases?state=reported&limit=50';
+/** offsets the distinct-page queue load cycles through: more than it asks for in a second */
+const DISTINCT_PAGES = 2000;
 const AUTH = { authorization: 'Bearer demo-operator', 'content-type': 'application/json' };
 
 interface Load {
@@ -137,12 +141,13 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
       5,
     );
     const startS = (Date.now() - t0) / 1000;
-    // one request at a time first: the cost of a request without queueing behind others
+    // one request at a time first: the cost of a request without queueing behind others (each
+    // a page of its own: an identical request would be answered from the page made before it)
     const single = async (path: string) => {
       const l: number[] = [];
       for (let k = 0; k < 25; k++) {
         const t1 = process.hrtime.bigint();
-        const r = await fetch(url + path, { headers: AUTH });
+        const r = await fetch(`${url}${path}&offset=${k}`, { headers: AUTH });
         await r.arrayBuffer();
         if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status}`);
         if (k >= 5) l.push(Number(process.hrtime.bigint() - t1) / 1e6);
@@ -155,6 +160,13 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
     const list = await cannon(pid!, { url: `${url}/api/cases?limit=50`, duration: DURATION_S });
     const queue = await cannon(pid!, { url: url + QUEUE, duration: DURATION_S });
     const intake = await cannon(pid!, { url: url + INTAKE, duration: DURATION_S });
+    // every request a page no other asked for within the second: none is shared (PageCache)
+    let j = 0;
+    const queueDistinct = await cannon(pid!, {
+      url,
+      duration: DURATION_S,
+      requests: [{ setupRequest: (req) => ({ ...req, path: `${QUEUE}&offset=${j++ % DISTINCT_PAGES}` }) }],
+    });
     let i = 0;
     const act = await cannon(pid!, {
       url: url,
@@ -171,7 +183,7 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
       ],
     });
     const rss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-    return { list, queue, intake, act, startS, rss, listOne, queueOne, intakeOne };
+    return { list, queue, intake, queueDistinct, act, startS, rss, listOne, queueOne, intakeOne };
   } finally {
     await stop?.();
     rmSync(dataDir, { recursive: true, force: true });
@@ -179,11 +191,12 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
   }
 }
 
-/** the four load scenarios: figure label, and its field in a scenario's result */
+/** the load scenarios: figure label, and its field in a scenario's result */
 const LOADS = [
   ['list', 'list'],
   ['queue', 'queue'],
   ['intake state=reported', 'intake'],
+  ['queue, a page of its own per request', 'queueDistinct'],
   ['register', 'act'],
 ] as const;
 
@@ -253,7 +266,7 @@ const bench: Benchmark = {
         figures['central peak RSS @year PostgreSQL'] = summarize([pg.rss], 'MB');
       }
       const bad = [year, day, ...(pg ? [pg] : [])]
-        .flatMap((s) => [s.list, s.queue, s.intake])
+        .flatMap((s) => [s.list, s.queue, s.intake, s.queueDistinct])
         .map((l) => l.non2xx);
       if (bad.some((b) => b > 0))
         throw new Error(`non-2xx answers or timeouts under load (list/queue/intake, year then day): ${bad}`);

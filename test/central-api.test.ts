@@ -209,3 +209,34 @@ describe('central api - documents', () => {
     expect(grids.body.features).toHaveLength(185);
   });
 });
+
+describe('central api - case lists shared by identical requests', () => {
+  it('a change, the clock and who asks are seen at once; the page is JSON as before', async () => {
+    clock = new Date('2026-12-01T09:00:00+08:00'); // a Tuesday
+    const intake = '/api/cases?state=reported&limit=500';
+    const first = await call(intake, op);
+    expect(first.type).toMatch(/^application\/json/);
+    expect((await call(intake, op)).body).toEqual(first.body);
+    // a new report is in the very next list
+    const k = (await report()).body;
+    const after = await call(intake, op);
+    expect(after.body.total).toBe(first.body.total + 1);
+    expect(after.body.items.map((x: { id: string }) => x.id)).toContain(k.id);
+    // dispatched, then past its deadline with nothing stored in between: overdue in the list
+    await act(k.id, 'register', op);
+    const d = await act(k.id, 'dispatch', op);
+    const mine = `/api/cases?state=dispatched&unitId=${d.body.unitId}&limit=500`;
+    const row = async () =>
+      (await call(mine, op)).body.items.find((x: { id: string }) => x.id === k.id) as { overdue: boolean };
+    expect((await row()).overdue).toBe(false);
+    clock = new Date('2026-12-01T12:00:00+08:00');
+    expect((await row()).overdue).toBe(true);
+    // the same query by a handler of another unit: not the operator's page
+    const other = TOKENS.handler(d.body.unitId === 'zfzd' ? 'hwc' : 'zfzd');
+    const theirs = await call('/api/cases?state=dispatched&limit=500', other);
+    const ops = await call('/api/cases?state=dispatched&limit=500', op);
+    expect(ops.body.items.map((x: { id: string }) => x.id)).toContain(k.id);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.items.map((x: { id: string }) => x.id)).not.toContain(k.id);
+  });
+});

@@ -10,8 +10,10 @@ import { requireUser } from '../auth/index.js';
 import { ProblemError } from '../http/problem.js';
 import { jsonBody, optionalJson, query } from '../http/validate.js';
 import type { CaseRecord } from './model.js';
+import { PageCache } from './page-cache.js';
 import { CaseQuery, listCases } from './query.js';
 import { type CaseService, IntakeInput, StaleCaseError } from './service.js';
+import { visibleTo } from './visibility.js';
 import { ACTIONS, CASE_STATES, type CaseAction, TRANSITIONS } from './workflow.js';
 
 const tooLarge = (max: number) =>
@@ -39,7 +41,19 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
     };
   };
 
-  app.get('/', async (c) => c.json(await listCases(svc, query(c, CaseQuery), c.get('user'))));
+  // identical list requests at one revision share one page (page-cache.ts)
+  const pages = new PageCache<Buffer<ArrayBuffer>>();
+  app.get('/', async (c) => {
+    const q = query(c, CaseQuery);
+    const u = c.get('user');
+    const body = await pages.get(
+      JSON.stringify([visibleTo(u) ?? null, q]),
+      svc.store.cases.revision?.(),
+      svc.now().getTime(),
+      async () => Buffer.from(JSON.stringify(await listCases(svc, q, u))),
+    );
+    return c.body(body, 200, { 'content-type': 'application/json' });
+  });
 
   app.post('/', tooLarge(64 * 1024), async (c) => {
     const input = await jsonBody(c, IntakeInput);

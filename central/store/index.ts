@@ -22,6 +22,8 @@ export interface CaseStore {
   allCases(): CaseRecord[];
   /** the cases matching `filter`, newest first: how many, and the page asked for */
   listCases(filter: CaseFilter, page: Page): { total: number; items: CaseRecord[] };
+  /** changes with every change set applied (a list answered at one revision holds until the next) */
+  readonly revision: number;
   getIncident(id: string): IncidentRecord | undefined;
   getIdempotency(key: string): IdempotencyRecord | undefined;
   /** case ids whose evidence names this object */

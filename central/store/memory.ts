@@ -25,6 +25,7 @@ export class MemoryCaseStore implements CaseStore {
   /** ids of cases added since `#sorted` was last merged */
   #unsorted: string[] = [];
   readonly #listeners = new Set<(ch: ChangeSet) => void>();
+  #revision = 0;
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -90,7 +91,12 @@ export class MemoryCaseStore implements CaseStore {
   }
 
   /** Apply to memory and keep indexes current. Subclasses persist. */
+  get revision(): number {
+    return this.#revision;
+  }
+
   protected apply(ch: ChangeSet): void {
+    this.#revision++;
     for (const c of ch.cases ?? []) {
       const prev = this.cases.get(c.id);
       this.cases.set(c.id, c);

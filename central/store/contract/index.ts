@@ -150,6 +150,12 @@ export const PREDECESSOR_GIVE_UP_MS = 10 * 60_000;
 export interface CaseRepository {
   get(id: string): Promise<StoredCase | undefined>;
   list(filter: CaseFilter, page: Page): Promise<CasePage>;
+  /**
+   * A number that changes with every change to the cases, where this process sees every change
+   * (the embedded store); absent where other instances write too (PostgreSQL). A list answered at
+   * one revision is the same list until the next.
+   */
+  revision?(): number;
   /** cases per state (metrics) */
   countByState(): Promise<Record<string, number>>;
   /** the console dashboard's counts in the window (defined by console/dashboard.ts `aggregateDashboard`) */

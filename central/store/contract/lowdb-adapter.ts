@@ -79,6 +79,10 @@ class AdapterCases implements CaseRepository {
     return { total, items: items.map(summaryOf) };
   }
 
+  revision(): number {
+    return this.store.revision;
+  }
+
   async countByState(): Promise<Record<string, number>> {
     return Object.fromEntries([...this.store.countByState()].filter(([, n]) => n > 0));
   }

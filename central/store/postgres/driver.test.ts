@@ -58,7 +58,12 @@ describe.skipIf(!!pgDown)('store postgres - driver transactions', () => {
     u.port = String(proxy.port);
     // reconnecting 1.5 s after a failure: after the cut is restored, as when PostgreSQL is back
     // before the driver's (growing) backoff has passed; a constant one keeps the test short
-    const sql = postgres(u.toString(), { max: 10, connect_timeout: 5, backoff: 1.5, onnotice: () => {} });
+    const sql = postgres(u.toString(), {
+      max: 10,
+      connect_timeout: 5,
+      backoff: () => 1.5,
+      onnotice: () => {},
+    });
     const outcome = new Map<string, 'committed' | 'failed'>();
     let unsettled: string[] = [];
     try {
