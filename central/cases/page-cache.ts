@@ -21,12 +21,7 @@ export class PageCache<T = Uint8Array<ArrayBuffer>> {
   ) {}
 
   /** The page under `key` made at `revision` less than `maxAgeMs` before `now`, else `make()`'s. */
-  async get(
-    key: string,
-    revision: number | undefined,
-    now: number,
-    make: () => Promise<T>,
-  ): Promise<T> {
+  async get(key: string, revision: number | undefined, now: number, make: () => Promise<T>): Promise<T> {
     if (revision === undefined) return make();
     const hit = this.#pages.get(key);
     if (hit && hit.revision === revision && now - hit.at >= 0 && now - hit.at < this.maxAgeMs)
