@@ -42,7 +42,7 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
   };
 
   // identical list requests at one revision share one page (page-cache.ts)
-  const pages = new PageCache<Buffer<ArrayBuffer>>();
+  const pages = new PageCache();
   app.get('/', async (c) => {
     const q = query(c, CaseQuery);
     const u = c.get('user');
