@@ -1,8 +1,9 @@
 /**
  * from-incident - edge intake: the wire message mapped to central's record at the boundary (the
  * one place that decides a case's source), a `new` revision opening a case, a replay changing
- * nothing, another gateway's revision refused, and an operator acting between the read and the
- * write of a revision keeping both changes.
+ * nothing, another gateway's revision refused, an operator acting between the read and the
+ * write of a revision keeping both changes, and two incidents of one zone handed in together
+ * (one consumer batch) the second proposed as a duplicate of the first.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { evidenceBucket, Incident, newId } from '../../protocol/index.js';
@@ -80,5 +81,20 @@ describe('from-incident', () => {
     expect(k.history.map((h) => h.action).sort()).toEqual(['incident_update', 'register', 'report']);
     expect(k.state).toBe('registered');
     expect(k.version).toBe(3);
+  });
+
+  it('two incidents of one zone handed in together: the second proposes the first as a duplicate', async () => {
+    t = caseService();
+    const at = { source: 'fixed', lat: 30.31, lon: 120.2, cameraId: 'cam-09', zoneId: 'z3' };
+    const a = wire({ id: newId(), deviceId: 'cam-09', location: at, evidence: [] });
+    const b = wire({ id: newId(), deviceId: 'cam-09', location: { ...at, lat: 30.3101 }, evidence: [] });
+    // as the consumer hands in a batch: the second before the first has been applied
+    expect(await Promise.all([t.svc.ingestIncident(a), t.svc.ingestIncident(b)])).toEqual([
+      'created',
+      'created',
+    ]);
+    const caseOf = async (id: string) =>
+      (await t.store.cases.get((await t.store.cases.getIncident(id))!.caseId))!.case;
+    expect((await caseOf(b.id)).duplicateCandidates).toEqual([(await caseOf(a.id)).id]);
   });
 });

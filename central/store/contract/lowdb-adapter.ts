@@ -64,7 +64,7 @@ const stored = (c: CaseRecord | undefined): StoredCase | undefined =>
   c ? { case: c, version: versionOf(c) } : undefined;
 
 class AdapterCases implements CaseRepository {
-  readonly #chain = new KeyedChain();
+  readonly #building = new KeyedChain();
   constructor(
     private readonly store: CaseStore,
     private readonly outbox: AdapterOutbox,
@@ -136,15 +136,18 @@ class AdapterCases implements CaseRepository {
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {
-    return this.#chain.run(key.incidentId, async () => {
+    // one revision built and applied to memory at a time, every incident's: each build sees what
+    // the one before it applied (a second incident of a zone handed in with the first finds it
+    // as a duplicate); durability is awaited outside, so the journal writes of the revisions in
+    // flight still share one write
+    const applied = this.#building.run('', async () => {
       const incident = this.store.getIncident(key.incidentId);
       if (incident && incident.gatewayId !== key.gatewayId)
         throw new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId);
       if (incident?.revs.includes(key.rev)) {
         // seen before, but its commit may have failed (disk full) and await its retry: the
         // caller acks a duplicate, so only once what memory holds is durable
-        await this.store.durable();
-        return 'duplicate' as const;
+        return { outcome: 'duplicate' as const, durable: this.store.durable() };
       }
       const change = await build({
         incident,
@@ -155,8 +158,12 @@ class AdapterCases implements CaseRepository {
       });
       if (!change.incident?.revs.includes(key.rev))
         throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
-      await this.commit(change);
-      return 'applied' as const;
+      // applied to memory now (or refused: StaleVersion), durable later
+      return { outcome: 'applied' as const, durable: this.commit(change) };
+    });
+    return applied.then(async ({ outcome, durable }) => {
+      await durable;
+      return outcome;
     });
   }
 
