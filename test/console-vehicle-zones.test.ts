@@ -193,12 +193,28 @@ describe.skipIf(!hasChromium)(
       expect(await page.isDisabled('#save-zones')).toBe(true);
       // drag the bottom-right corner up the right side, then the top-right one down to the bottom
       const Tq = T - 0.3 * (T - Bm);
+      // the map drawn with what the last gesture changed (its corners are hit where they are drawn)
+      const drawn = () =>
+        page.evaluate(
+          () =>
+            new Promise<void>((r) => {
+              const m = (document.querySelector('#vehicle-map') as any).__map;
+              m.once('idle', () => r());
+              m.triggerRepaint();
+              setTimeout(r, 5000);
+            }),
+        );
       const drag = async (from: LonLat, to: LonLat) => {
+        await drawn();
         const a = await screen(from);
         const b = await screen(to);
         await page.mouse.move(a.x, a.y);
         await page.mouse.down();
         await page.mouse.move(b.x, b.y, { steps: 6 });
+        // once more where it ends, a frame before the button goes up (a loaded browser coalesces
+        // the moves of a drag, and the last one must reach the map before the mouseup)
+        await page.mouse.move(b.x, b.y);
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
         await page.mouse.up();
       };
       await drag([R, Bm], [R, Tq]);
