@@ -6,7 +6,7 @@
  * socket; the backlog is published, B takes the rest, then A is SIGKILLed. JetStream redelivers
  * A's share only when the consumer's ack wait has run out since its delivery: the test prints
  * how long that took and expects it within the ack wait (10 s, `ACK_WAIT_MS` in
- * protocol/transport/nats.ts, was 30 s) and a margin, with every incident's case stored once.
+ * central/ingest/consumer.ts, was 30 s) and a margin, with every incident's case stored once.
  */
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

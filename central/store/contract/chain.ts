@@ -1,8 +1,9 @@
 /**
  * @module central/store/contract/chain
  * Runs tasks of one key one after the other, in the order they were queued, in this process:
- * how both stores keep an incident's revisions in arrival order while different incidents run
- * side by side. PostgreSQL adds its advisory lock across instances.
+ * the PostgreSQL store keeps an incident's revisions in arrival order this way while different
+ * incidents run side by side (its advisory locks order them across instances); the embedded
+ * store runs every revision's build and apply under one key, so each sees the one before.
  */
 export class KeyedChain {
   readonly #tails = new Map<string, Promise<unknown>>();
