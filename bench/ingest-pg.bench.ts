@@ -34,7 +34,7 @@ import {
   incidents,
   publishBacklog,
 } from './lib/central.js';
-import { seedPostgres } from './lib/pg-load.js';
+import { postgresCpuSeconds, seedPostgres } from './lib/pg-load.js';
 import { latency, ms, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
@@ -191,6 +191,8 @@ const bench: Benchmark = {
           try {
             await central.storeReady;
             const t0 = process.hrtime.bigint();
+            const cpu0 = process.cpuUsage();
+            const pgCpu0 = postgresCpuSeconds();
             await central.start({ port: 0 });
             await until(
               () => (central.counters.ingested.incident ?? 0) >= MEASURED,
@@ -199,6 +201,18 @@ const bench: Benchmark = {
               2,
             );
             rate = MEASURED / (ms(t0) / 1000);
+            // where the CPU went: central (this process) and PostgreSQL, per incident
+            const cpu = process.cpuUsage(cpu0);
+            figures[`central CPU per incident @${k(size)} (ms)`] = summarize(
+              [(cpu.user + cpu.system) / 1000 / MEASURED],
+              'ms',
+            );
+            const pgCpu1 = postgresCpuSeconds();
+            if (pgCpu0 !== undefined && pgCpu1 !== undefined)
+              figures[`PostgreSQL CPU per incident @${k(size)} (ms)`] = summarize(
+                [((pgCpu1 - pgCpu0) * 1000) / MEASURED],
+                'ms',
+              );
             // transitions at this size: register 100 unconfirmed cases one by one
             const op = central.users.byToken('demo-operator')!;
             const page = await central.store.cases.list({ states: ['reported'] }, { offset: 0, limit: 100 });

@@ -12,6 +12,7 @@ import {
   newId,
   subjects,
   Telemetry,
+  Ulid,
 } from './index.js';
 
 const enc = new TextEncoder();
@@ -88,6 +89,20 @@ describe('protocol - incident', () => {
     const b = newId(2000);
     const c = newId(2000);
     expect([c, b, a].sort()).toEqual([a, b, c]);
+  });
+
+  it('ids made across many pool refills are valid, distinct and use every random character', () => {
+    // 3,000 ids at distinct times, each later than any id made so far (an id at or before the
+    // last one increments it instead of drawing): 48,000 random characters, a dozen pool refills
+    const t0 = Date.now() + 1000;
+    const ids = Array.from({ length: 3000 }, (_, i) => newId(t0 + i));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(Ulid.safeParse(id).success).toBe(true);
+    const seen = new Map<string, number>();
+    for (const id of ids) for (const ch of id.slice(10)) seen.set(ch, (seen.get(ch) ?? 0) + 1);
+    expect(seen.size).toBe(32);
+    // uniform: 1,500 expected per character; a biased draw (a byte / 255) would skew one end
+    for (const n of seen.values()) expect(n).toBeGreaterThan(1200);
   });
 });
 

@@ -222,9 +222,14 @@ describe('central api - case lists shared by identical requests', () => {
     const after = await call(intake, op);
     expect(after.body.total).toBe(first.body.total + 1);
     expect(after.body.items.map((x: { id: string }) => x.id)).toContain(k.id);
+    // a listed case that changes is listed as changed (each row is kept as sent by its version)
+    const inAll = async () =>
+      (await call('/api/cases?limit=500', op)).body.items.find((x: { id: string }) => x.id === k.id);
+    expect(await inAll()).toMatchObject({ state: 'reported', version: k.version });
     // dispatched, then past its deadline with nothing stored in between: overdue in the list
     await act(k.id, 'register', op);
     const d = await act(k.id, 'dispatch', op);
+    expect(await inAll()).toMatchObject({ state: 'dispatched', stateName: '已派遣', version: d.body.version });
     const mine = `/api/cases?state=dispatched&unitId=${d.body.unitId}&limit=500`;
     const row = async () =>
       (await call(mine, op)).body.items.find((x: { id: string }) => x.id === k.id) as { overdue: boolean };

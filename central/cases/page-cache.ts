@@ -52,3 +52,61 @@ export class PageCache {
     this.#pages.delete(key);
   }
 }
+
+/**
+ * Each listed case as sent (its view's JSON as UTF-8), by id, version and overdue flag: a version
+ * names one content of a case on every store and instance, names come from the city (fixed while
+ * central runs), and overdue is the one part that changes with the clock. A page every request
+ * asks anew (another offset, another filter, PostgreSQL) is then the page's bytes joined, not 50
+ * views made and serialised (~2 KB each). At most `maxBytes` kept, least recently used out first.
+ */
+export class ItemCache {
+  readonly #items = new Map<string, Buffer<ArrayBuffer>>();
+  #bytes = 0;
+
+  constructor(private readonly maxBytes = 64 * 2 ** 20) {}
+
+  get(key: string, make: () => Buffer<ArrayBuffer>): Buffer<ArrayBuffer> {
+    const hit = this.#items.get(key);
+    if (hit) {
+      // to the back: the map's order is the order of use
+      this.#items.delete(key);
+      this.#items.set(key, hit);
+      return hit;
+    }
+    const made = make();
+    this.#items.set(key, made);
+    this.#bytes += made.byteLength;
+    for (const [oldest, b] of this.#items) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#bytes -= b.byteLength;
+      this.#items.delete(oldest);
+    }
+    return made;
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+}
+
+const COMMA = Buffer.from(',');
+
+/**
+ * A list page as sent: `{"total","offset","limit","items":[…],"next"}` (the same JSON as
+ * stringifying the page whole), each item's bytes from `items`.
+ */
+export function encodePage(
+  page: { total: number; offset: number; limit: number; next?: string },
+  items: Buffer<ArrayBuffer>[],
+): Buffer<ArrayBuffer> {
+  const parts = [
+    Buffer.from(`{"total":${page.total},"offset":${page.offset},"limit":${page.limit},"items":[`),
+  ];
+  for (const [i, b] of items.entries()) {
+    if (i) parts.push(COMMA);
+    parts.push(b);
+  }
+  parts.push(Buffer.from(page.next === undefined ? ']}' : `],"next":${JSON.stringify(page.next)}}`));
+  return Buffer.concat(parts);
+}

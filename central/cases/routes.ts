@@ -10,10 +10,10 @@ import { requireUser } from '../auth/index.js';
 import { ProblemError } from '../http/problem.js';
 import { jsonBody, optionalJson, query } from '../http/validate.js';
 import type { CaseRecord } from './model.js';
-import { PageCache } from './page-cache.js';
+import { encodePage, ItemCache, PageCache } from './page-cache.js';
 import { CaseQuery, listCases } from './query.js';
 import { type CaseService, IntakeInput, StaleCaseError } from './service.js';
-import { visibleTo } from './visibility.js';
+import { isOverdue, visibleTo } from './visibility.js';
 import { ACTIONS, CASE_STATES, type CaseAction, TRANSITIONS } from './workflow.js';
 
 const tooLarge = (max: number) =>
@@ -41,16 +41,29 @@ export function caseRoutes(svc: CaseService, users: UserDirectory): Hono<AuthEnv
     };
   };
 
-  // identical list requests at one revision share one page (page-cache.ts)
+  // identical list requests at one revision share one page, and every page is made of the
+  // listed cases' bytes as last sent (page-cache.ts)
   const pages = new PageCache();
+  const items = new ItemCache();
   app.get('/', async (c) => {
     const q = query(c, CaseQuery);
     const u = c.get('user');
+    const now = svc.now();
     const body = await pages.get(
       JSON.stringify([visibleTo(u) ?? null, q]),
       svc.store.cases.revision?.(),
-      svc.now().getTime(),
-      async () => Buffer.from(JSON.stringify(await listCases(svc, q, u))),
+      now.getTime(),
+      async () => {
+        const page = await listCases(svc, q, u, now);
+        return encodePage(
+          page,
+          page.items.map((s) =>
+            items.get(`${s.id}:${s.version}:${isOverdue(s, now)}`, () =>
+              Buffer.from(JSON.stringify(svc.viewListed(s, now))),
+            ),
+          ),
+        );
+      },
     );
     return c.body(body, 200, { 'content-type': 'application/json' });
   });
