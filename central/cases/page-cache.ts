@@ -9,9 +9,11 @@
  * computed at that time), and only where the store has a revision: the embedded store, which
  * sees every change. On PostgreSQL other instances write too, and every request asks the
  * database. At most `maxBytes` of pages are kept (a page of 500 cases is ~1 MB), oldest out first.
+ * A page that is made is made of its cases as last sent (`ItemCache`, `encodePage`), on every store.
  * @example
  *   const pages = new PageCache();
- *   const body = await pages.get(key, store.cases.revision?.(), Date.now(), async () => encode(page));
+ *   const body = await pages.get(key, store.cases.revision?.(), Date.now(), async () =>
+ *     encodePage(page, page.items.map((s) => items.get(`${s.id}:${s.version}:${overdue}`, () => bytesOf(s)))));
  */
 export class PageCache {
   readonly #pages = new Map<string, { revision: number; at: number; body: Buffer<ArrayBuffer> }>();
