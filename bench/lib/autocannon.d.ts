@@ -28,6 +28,13 @@ declare module 'autocannon' {
       errors: number;
     }
   }
-  function autocannon(o: autocannon.Options): Promise<autocannon.Result>;
+  /** the running load: a promise of its result, and an emitter of each answer */
+  interface Instance extends Promise<autocannon.Result> {
+    on(
+      event: 'response',
+      fn: (client: object, statusCode: number, resBytes: number, responseTimeMs: number) => void,
+    ): this;
+  }
+  function autocannon(o: autocannon.Options): Instance;
   export default autocannon;
 }
