@@ -14,7 +14,7 @@
  * connection setup. BENCH_YEAR_CASES (default 240000 = 20,000 a month) sets the year,
  * BENCH_API_CONNECTIONS (default 200) the connections.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -26,6 +26,7 @@ import { until } from '../test/support/until.js';
 import { generateCases, writePartitions } from './lib/cases.js';
 import { CENTRAL_ENTRY, centralEntryNote, demoCity } from './lib/central.js';
 import { seedPostgres } from './lib/pg-load.js';
+import { cpuSeconds, statusMB } from './lib/proc.js';
 import { latency, type Summary, settleHeap, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
@@ -62,14 +63,8 @@ interface Load {
   cpuMs: number;
 }
 
-/** CPU seconds a process has used so far (/proc/<pid>/stat utime + stime, in clock ticks of 10 ms) */
-function cpuS(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 async function cannon(pid: number, o: autocannon.Options): Promise<Load> {
-  const cpu0 = cpuS(pid);
+  const cpu0 = cpuSeconds(pid);
   const connected = new WeakSet<object>();
   const later: number[] = [];
   const run = autocannon({ connections: CONNECTIONS, headers: AUTH, ...o }).on(
@@ -93,7 +88,7 @@ async function cannon(pid: number, o: autocannon.Options): Promise<Load> {
     rps: r.requests.average,
     non2xx: r.non2xx + r.errors,
     codes,
-    cpuMs: ((cpuS(pid) - cpu0) * 1000) / Math.max(1, (r.requests as { total?: number }).total ?? 0),
+    cpuMs: ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, (r.requests as { total?: number }).total ?? 0),
   };
 }
 
@@ -201,7 +196,7 @@ async function scenario(n: number, natsUrl: string, onPostgres = false) {
         },
       ],
     });
-    const rss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const rss = statusMB(pid!, 'VmHWM');
     return { list, queue, intake, queueDistinct, act, startS, rss, listOne, queueOne, intakeOne };
   } finally {
     await stop?.();

@@ -5,7 +5,7 @@
  * 250 ms for 20 s after every camera delivered a frame; against the same gateway with 1 camera.
  * Also the frames it actually processed and the CPU it used (from /proc/<pid>/stat).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNatsServer } from '../sim/nats-server.js';
@@ -13,18 +13,11 @@ import { type OnvifCamera, startOnvifCamera } from '../sim/onvif/index.js';
 import { startGatewayProcess } from '../sim/processes.js';
 import { until } from '../test/support/until.js';
 import { benchFrames, detectorManifest } from './lib/camera-input.js';
+import { cpuSeconds, statusMB } from './lib/proc.js';
 import { type Summary, summarize } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
 
 const SAMPLE_S = 20;
-const CLK_TCK = 100;
-
-const procStatus = (pid: number, key: string) =>
-  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const cpuS = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime
-};
 
 async function run(n: number, natsUrl: string, frames: Buffer[], detector: string) {
   const dir = mkdtempSync(join(tmpdir(), 'cg-bench-gw-'));
@@ -81,19 +74,19 @@ async function run(n: number, natsUrl: string, frames: Buffer[], detector: strin
     const pid = gw.child.pid!;
     await until(() => cams.every((c) => c.stats.snapshots > 1), `all ${n} cameras polled`, 120_000);
     const snaps0 = cams.reduce((a, c) => a + c.stats.snapshots, 0);
-    const cpu0 = cpuS(pid);
+    const cpu0 = cpuSeconds(pid);
     const rss: number[] = [];
     const end = Date.now() + SAMPLE_S * 1000;
     while (Date.now() < end) {
-      rss.push(procStatus(pid, 'VmRSS'));
+      rss.push(statusMB(pid, 'VmRSS'));
       await new Promise((r) => setTimeout(r, 250));
     }
     const snaps = cams.reduce((a, c) => a + c.stats.snapshots, 0) - snaps0;
     return {
       rss,
-      peak: procStatus(pid, 'VmHWM'),
+      peak: statusMB(pid, 'VmHWM'),
       fps: snaps / SAMPLE_S,
-      cpuPerFrameMs: ((cpuS(pid) - cpu0) * 1000) / Math.max(1, snaps),
+      cpuPerFrameMs: ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, snaps),
     };
   } finally {
     await gw?.stop();

@@ -13,7 +13,7 @@
  * Needs PostgreSQL on 127.0.0.1:5432 (databases made and dropped here). BENCH_PG_SIZES changes the
  * sweep (default 10000,100000,1000000).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -34,7 +34,8 @@ import {
   incidents,
   publishBacklog,
 } from './lib/central.js';
-import { postgresCpuSeconds, seedPostgres } from './lib/pg-load.js';
+import { seedPostgres } from './lib/pg-load.js';
+import { postgresCpuSeconds, statusMB } from './lib/proc.js';
 import { latency, ms, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark, Ratio } from './lib/types.js';
 
@@ -80,8 +81,7 @@ async function processStart(storeUrl: string, natsUrl: string) {
     const startS = (Date.now() - t0) / 1000;
     for (const path of ['/api/cases?limit=50', '/api/cases?state=reported&limit=50', '/api/dashboard'])
       for (let i = 0; i < 20; i++) await (await fetch(url + path, { headers: AUTH })).arrayBuffer();
-    const rss =
-      Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${proc.child.pid}/status`, 'utf8'))?.[1]) / 1024;
+    const rss = statusMB(proc.child.pid!, 'VmHWM');
     return { startS, rss };
   } finally {
     await proc.stop();

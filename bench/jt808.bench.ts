@@ -24,20 +24,14 @@ import { REPO_ROOT, startGatewayProcess } from '../sim/processes.js';
 import { scenario, timeline } from '../sim/serial/index.js';
 import { until } from '../test/support/until.js';
 import { haveShared, SHARED_TESTDATA } from './lib/paths.js';
+import { cpuSeconds, statusMB } from './lib/proc.js';
 import { paired, type Summary, summarize } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
 
 const TERMINALS = Number(process.env.BENCH_JT808_TERMINALS ?? 2000);
 const STEADY_S = Number(process.env.BENCH_JT808_STEADY_S ?? 60);
 const FIX_EVERY_MS = 10_000;
-const CLK_TCK = 100;
 
-const procStatus = (pid: number, key: string) =>
-  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const cpuS = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-};
 const one = (x: number, unit: string): Summary => summarize([x], unit);
 
 /** Run `f` on every 0x7e segment of `bytes`; how many returned true. */
@@ -205,11 +199,11 @@ async function fleet(n: number, natsUrl: string) {
     const frames0 = counter().frames ?? 0;
     const sent0 = sent();
     const answered0 = answered();
-    const cpu0 = cpuS(pid);
+    const cpu0 = cpuSeconds(pid);
     const rss: number[] = [];
     const end = Date.now() + STEADY_S * 1000;
     while (Date.now() < end) {
-      rss.push(procStatus(pid, 'VmRSS'));
+      rss.push(statusMB(pid, 'VmRSS'));
       await new Promise((r) => setTimeout(r, 500));
     }
     const sentSteady = sent() - sent0;
@@ -218,14 +212,14 @@ async function fleet(n: number, natsUrl: string) {
     const c = counter();
     return {
       rss,
-      peak: procStatus(pid, 'VmHWM'),
+      peak: statusMB(pid, 'VmHWM'),
       open: c.open ?? 0,
       authenticated: c.authenticated ?? 0,
       sentSteady,
       answeredSteady,
       // the gateway's own frame counter over the window, from its heartbeats
       taken: (c.frames ?? 0) - frames0,
-      cpuPct: ((cpuS(pid) - cpu0) / STEADY_S) * 100,
+      cpuPct: ((cpuSeconds(pid) - cpu0) / STEADY_S) * 100,
       gwErrors,
       beats,
       retries,

@@ -6,7 +6,6 @@
  * the benchmark). `seedPostgres` generates a large store in chunks so a million cases never sit
  * in this process's memory at once.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { CaseRecord } from '../../central/cases/model.js';
 import { caseRow, evidenceRows, historyRows } from '../../central/store/postgres/cases.js';
 import type { PgStore } from '../../central/store/postgres/index.js';
@@ -113,28 +112,4 @@ export async function seedPostgres(
     }
   }
   await bulkLoad(pg, chunks());
-}
-
-/**
- * CPU seconds used so far by every `postgres` process on this machine (server and backends),
- * from /proc; undefined where /proc cannot tell (not Linux, or PostgreSQL elsewhere). The
- * difference over a timed window is PostgreSQL's share of the work done in it.
- */
-export function postgresCpuSeconds(): number | undefined {
-  if (!existsSync('/proc/self/stat')) return undefined;
-  let ticks = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // "pid (comm) state …": fields after the command name, utime and stime are 14th and 15th
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-      const f = stat.slice(close + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return ticks / 100; // USER_HZ is 100 on Linux
 }

@@ -15,14 +15,60 @@
  *   const body = await pages.get(key, store.cases.revision?.(), Date.now(), async () =>
  *     encodePage(page, page.items.map((s) => items.get(`${s.id}:${s.version}:${overdue}`, () => bytesOf(s)))));
  */
-export class PageCache {
-  readonly #pages = new Map<string, { revision: number; at: number; body: Buffer<ArrayBuffer> }>();
+/**
+ * Values by key, at most `maxBytes` of them in all (as `bytesOf` counts); the one stored (or
+ * `used`) longest ago goes first. The map's order is that order.
+ */
+class Bounded<V> {
+  readonly #values = new Map<string, V>();
   #bytes = 0;
 
   constructor(
-    private readonly maxAgeMs = 1000,
-    private readonly maxBytes = 32 * 2 ** 20,
+    private readonly maxBytes: number,
+    private readonly bytesOf: (v: V) => number,
   ) {}
+
+  peek(key: string): V | undefined {
+    return this.#values.get(key);
+  }
+
+  /** `key`, read now, goes to the back */
+  used(key: string, v: V): void {
+    this.#values.delete(key);
+    this.#values.set(key, v);
+  }
+
+  set(key: string, v: V): void {
+    this.#drop(key);
+    this.#values.set(key, v);
+    this.#bytes += this.bytesOf(v);
+    for (const oldest of this.#values.keys()) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#drop(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  #drop(key: string): void {
+    const v = this.#values.get(key);
+    if (!v) return;
+    this.#bytes -= this.bytesOf(v);
+    this.#values.delete(key);
+  }
+}
+
+export class PageCache {
+  readonly #pages: Bounded<{ revision: number; at: number; body: Buffer<ArrayBuffer> }>;
+
+  constructor(
+    private readonly maxAgeMs = 1000,
+    maxBytes = 32 * 2 ** 20,
+  ) {
+    this.#pages = new Bounded(maxBytes, (p) => p.body.byteLength);
+  }
 
   /** The page under `key` made at `revision` less than `maxAgeMs` before `now`, else `make()`'s. */
   async get(
@@ -32,26 +78,13 @@ export class PageCache {
     make: () => Promise<Buffer<ArrayBuffer>>,
   ): Promise<Buffer<ArrayBuffer>> {
     if (revision === undefined) return make();
-    const hit = this.#pages.get(key);
+    const hit = this.#pages.peek(key);
     if (hit && hit.revision === revision && now - hit.at >= 0 && now - hit.at < this.maxAgeMs)
       return hit.body;
     // kept at the revision read before it was made: a change while making it makes the next one anew
     const body = await make();
-    this.#drop(key);
     this.#pages.set(key, { revision, at: now, body });
-    this.#bytes += body.byteLength;
-    for (const oldest of this.#pages.keys()) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#drop(oldest);
-    }
     return body;
-  }
-
-  #drop(key: string): void {
-    const p = this.#pages.get(key);
-    if (!p) return;
-    this.#bytes -= p.body.byteLength;
-    this.#pages.delete(key);
   }
 }
 
@@ -63,27 +96,20 @@ export class PageCache {
  * views made and serialised (~2 KB each). At most `maxBytes` kept, least recently used out first.
  */
 export class ItemCache {
-  readonly #items = new Map<string, Buffer<ArrayBuffer>>();
-  #bytes = 0;
+  readonly #items: Bounded<Buffer<ArrayBuffer>>;
 
-  constructor(private readonly maxBytes = 64 * 2 ** 20) {}
+  constructor(maxBytes = 64 * 2 ** 20) {
+    this.#items = new Bounded(maxBytes, (b) => b.byteLength);
+  }
 
   get(key: string, make: () => Buffer<ArrayBuffer>): Buffer<ArrayBuffer> {
-    const hit = this.#items.get(key);
+    const hit = this.#items.peek(key);
     if (hit) {
-      // to the back: the map's order is the order of use
-      this.#items.delete(key);
-      this.#items.set(key, hit);
+      this.#items.used(key, hit);
       return hit;
     }
     const made = make();
     this.#items.set(key, made);
-    this.#bytes += made.byteLength;
-    for (const [oldest, b] of this.#items) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#bytes -= b.byteLength;
-      this.#items.delete(oldest);
-    }
     return made;
   }
 
