@@ -7,7 +7,8 @@
  * (`where version = $expected`, else `StaleVersion` and nothing is written), its new history
  * rows, its evidence names, one notification per case, the incident and the idempotency record.
  * Incident revisions are applied under `pg_advisory_xact_lock` on the incident id, so two
- * instances given revisions of one incident apply them one after the other, each once.
+ * instances given revisions of one incident apply them one after the other, each once; the
+ * revisions waiting on one instance are applied a batch per transaction (incident-batch.ts).
  */
 
 import type postgres from 'postgres';
@@ -38,6 +39,10 @@ import {
   versionOf,
 } from '../contract/index.js';
 import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
+import { applyRevisions, type BatchOutcome, type BatchRevision, MAX_BATCH } from './incident-batch.js';
+
+/** a revision waiting for its batch, and how to tell its caller the outcome */
+type Waiting = BatchRevision & { resolve(o: 'applied' | 'duplicate'): void; reject(e: unknown): void };
 
 export type Q = postgres.ISql;
 // records are JSON by construction; postgres.js' JSONValue type does not know our interfaces
@@ -45,14 +50,14 @@ export const json = (q: Q, v: unknown) => q.json(v as postgres.JSONValue);
 const iso = (d: Date | string | null | undefined) =>
   d === null || d === undefined ? undefined : d instanceof Date ? d.toISOString() : d;
 
-interface CaseRow {
+export interface CaseRow {
   doc: Omit<CaseRecord, 'history'>;
   version: number;
   history_length: number;
 }
 
 /** The row's document (a fresh object from the driver: completed in place, not copied). */
-function summary(r: CaseRow): CaseSummary {
+export function summary(r: CaseRow): CaseSummary {
   const s = r.doc as CaseSummary;
   s.version = r.version;
   s.historyLength = r.history_length;
@@ -111,7 +116,7 @@ async function byEvidence(q: Q, name: string): Promise<string[]> {
   return rows.map((r) => r.case_id);
 }
 
-async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary[]> {
+export async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary[]> {
   const r = cellRange(d);
   const place = r
     ? q`(cell_y between ${r.y0} and ${r.y1} and cell_x between ${r.x0} and ${r.x1})`
@@ -290,10 +295,20 @@ export class PgCases implements CaseRepository {
   readonly #pending = new Map<string, Map<number, Promise<unknown>>>();
   /** counts of list filters running now, by filter */
   readonly #counting = new Map<string, Promise<number>>();
+  /** revisions whose turn came (their incident's previous one is applied), for the next batch */
+  readonly #waiting: Waiting[] = [];
+  #batching = false;
+  /** incident batches committed, the revisions they carried, and batches that fell back to one at a time */
+  readonly batchStats = { batches: 0, revisions: 0, fallbacks: 0 };
   constructor(
     private readonly sql: postgres.Sql,
     /** told each committed change, after its transaction committed */
     private readonly committed: (ch: CaseChange) => void = () => {},
+    /**
+     * the connections incident batches run on: statements sent together travel together
+     * (the shared pool sends one at a time, see PgStore); default `sql`
+     */
+    private readonly batchSql: postgres.Sql = sql,
   ) {}
 
   get(id: string): Promise<StoredCase | undefined> {
@@ -390,7 +405,7 @@ export class PgCases implements CaseRepository {
           () => this.#predecessor(key),
         )
       : this.#predecessor(key);
-    const run = gate.then(() => this.#chain.run(key.incidentId, () => this.#applyIncident(key, build)));
+    const run = gate.then(() => this.#chain.run(key.incidentId, () => this.#batched(key, build)));
     here.set(key.rev, run);
     return run.finally(() => {
       if (here.get(key.rev) === run) here.delete(key.rev);
@@ -419,7 +434,60 @@ export class PgCases implements CaseRepository {
       throw new PredecessorPending(key.incidentId, key.rev);
   }
 
-  async #applyIncident(
+  /**
+   * Apply in the next batch (incident-batch.ts): one batch runs at a time; the revisions that
+   * came meanwhile, or in the same turn of the event loop, make up the next.
+   */
+  #batched(
+    key: RevisionKey,
+    build: (view: IncidentView) => Promise<CaseChange>,
+  ): Promise<'applied' | 'duplicate'> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ key, build, resolve, reject });
+      this.#nextBatch();
+    });
+  }
+
+  #nextBatch(): void {
+    if (this.#batching || !this.#waiting.length) return;
+    this.#batching = true;
+    setImmediate(() => {
+      const batch = this.#waiting.splice(0, MAX_BATCH);
+      void this.#runBatch(batch).finally(() => {
+        this.#batching = false;
+        this.#nextBatch();
+      });
+    });
+  }
+
+  async #runBatch(batch: Waiting[]): Promise<void> {
+    let outcomes: BatchOutcome[];
+    try {
+      outcomes = await this.batchSql.begin((tx) => applyRevisions(tx, batch));
+    } catch {
+      this.batchStats.fallbacks++;
+      // the batch as a whole failed (a deadlock, PostgreSQL away, a change it cannot carry):
+      // alone, each revision meets its own outcome
+      await Promise.all(batch.map((b) => this.#applyOne(b.key, b.build).then(b.resolve, b.reject)));
+      return;
+    }
+    this.batchStats.batches++;
+    this.batchStats.revisions += batch.length;
+    const deferred: Waiting[] = [];
+    outcomes.forEach((o, i) => {
+      const b = batch[i]!;
+      if (o.kind === 'applied') {
+        this.committed(o.change);
+        b.resolve('applied');
+      } else if (o.kind === 'duplicate') b.resolve('duplicate');
+      else if (o.kind === 'failed') b.reject(o.error);
+      else deferred.push(b);
+    });
+    this.#waiting.unshift(...deferred);
+  }
+
+  /** One revision in a transaction of its own (what a failed batch falls back to). */
+  async #applyOne(
     key: RevisionKey,
     build: (view: IncidentView) => Promise<CaseChange>,
   ): Promise<'applied' | 'duplicate'> {

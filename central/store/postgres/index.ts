@@ -386,6 +386,7 @@ export class PgStore implements CentralStore {
   readonly devices;
   readonly gatewayConfigs;
   readonly #migrations: readonly Migration[];
+  readonly #batchSql: postgres.Sql;
 
   constructor(o: PgStoreOptions) {
     this.target = redactUrl(o.url);
@@ -406,9 +407,14 @@ export class PgStore implements CentralStore {
       max_pipeline: 1,
     };
     this.sql = postgres(o.url, options);
+    // incident batches run one at a time on a connection of their own, whose statements are
+    // pipelined (sent in one write, answered in one): a batch's reads of a round and its
+    // writes go together (the driver's default pipeline, 100)
+    const batchOptions = { ...options, max: 1, max_pipeline: 100 };
+    this.#batchSql = postgres(o.url, batchOptions);
     const reach = new Reachability(this.sql, this.target);
     const g = <T extends object>(r: T) => guarded(r, this.target, reach);
-    this.cases = g(new PgCases(this.sql, (ch) => this.#tell(ch)));
+    this.cases = g(new PgCases(this.sql, (ch) => this.#tell(ch), this.#batchSql));
     this.idempotency = g(new PgIdempotency(this.sql));
     this.notifications = g(new PgNotifications(this.sql));
     this.attachments = g(new PgAttachments(this.sql));
@@ -451,6 +457,6 @@ export class PgStore implements CentralStore {
   }
 
   async close(): Promise<void> {
-    await this.sql.end({ timeout: 5 });
+    await Promise.all([this.sql.end({ timeout: 5 }), this.#batchSql.end({ timeout: 5 })]);
   }
 }

@@ -1,0 +1,418 @@
+/**
+ * @module central/store/postgres/incident-batch
+ * Incident revisions applied a batch at a time: the revisions waiting on one instance go into
+ * one transaction, and every step is one statement for the whole batch instead of one per
+ * revision: the incidents' locks and rows, each round of the builds' reads (cases, evidence
+ * names, duplicate searches), the day's case numbers (one counter update), and one multi-row
+ * write per table. A revision costs a share of ~15 round trips instead of ~15 of its own.
+ *
+ * The outcome is the one the revisions would have had applied one after the other, in batch
+ * order: each build sees what is stored; a new case's duplicate search is completed with the
+ * cases made before it in the batch (`isDuplicateCandidate`, the test the search itself
+ * applies); a revision whose change would collide with an earlier one in the batch (the same
+ * case, an evidence name another gateway cites) is deferred to the next batch, where it sees
+ * that change. Locks are taken in one global order (incidents, then duplicate scopes, each
+ * sorted; then the counter row; then case rows by id), so batches of two instances wait for
+ * each other but never in a circle. Anything that fails the transaction as a whole (a
+ * deadlock with an operator's merge, PostgreSQL away, a change the batch does not carry)
+ * sends its revisions to the one-at-a-time path, where each meets its own outcome.
+ *
+ * Case numbers stay without gaps, except where a revision took one and was then deferred (a
+ * second gateway citing the first's evidence name in the same batch: refused in the next).
+ */
+import type { CaseRecord, HistoryEntry, IncidentRecord } from '../../cases/model.js';
+import { cellRange, isDuplicateCandidate } from '../contract/derive.js';
+import {
+  type CaseChange,
+  type CaseSummary,
+  type DuplicateQuery,
+  IncidentOwnedElsewhere,
+  type IncidentView,
+  type RevisionKey,
+  StaleVersion,
+  type StoredCase,
+  versionOf,
+} from '../contract/index.js';
+import {
+  type CaseRow,
+  caseRow,
+  duplicateCandidates,
+  evidenceRows,
+  historyRows,
+  json,
+  type Q,
+  summary as summaryOfRow,
+} from './cases.js';
+
+/** at most this many revisions per transaction (a case row is 27 parameters: far below 65,534) */
+export const MAX_BATCH = 200;
+
+export interface BatchRevision {
+  key: RevisionKey;
+  build: (view: IncidentView) => Promise<CaseChange>;
+}
+
+export type BatchOutcome =
+  | { kind: 'applied'; change: CaseChange }
+  | { kind: 'duplicate' }
+  | { kind: 'failed'; error: unknown }
+  /** not applied in this batch: the next one applies it (after the change it collided with) */
+  | { kind: 'deferred' };
+
+/** A change the batch cannot carry: the whole batch goes to the one-at-a-time path. */
+class NotBatchable extends Error {}
+
+/**
+ * Answers the loads made in one turn of the event loop with one query: the builds of a batch run
+ * side by side, so each round of their reads (every build's first evidence lookup, then every
+ * build's duplicate search, …) is one statement.
+ */
+class Loader<K, V> {
+  #waiting: { key: K; resolve(v: V): void; reject(e: unknown): void }[] = [];
+  constructor(private readonly fetch: (keys: K[]) => Promise<V[]>) {}
+
+  load(key: K): Promise<V> {
+    return new Promise<V>((resolve, reject) => {
+      if (!this.#waiting.length) setImmediate(() => void this.#flush());
+      this.#waiting.push({ key, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    try {
+      const values = await this.fetch(waiting.map((w) => w.key));
+      for (const [i, w] of waiting.entries()) w.resolve(values[i]!);
+    } catch (e) {
+      for (const w of waiting) w.reject(e);
+    }
+  }
+}
+
+/** Lock statement for many keys, one order for all: `exclusive[i]` says which lock key i takes. */
+async function lockAll(q: Q, keys: string[], exclusive: boolean[]): Promise<void> {
+  if (!keys.length) return;
+  // (modes as text: the driver sends a boolean array as one boolean)
+  const modes = exclusive.map((x) => (x ? 'x' : 's'));
+  await q`select case when m = 'x' then pg_advisory_xact_lock(hashtextextended(k, 0))
+                      else pg_advisory_xact_lock_shared(hashtextextended(k, 0)) end
+          from (select * from unnest(${keys}::text[], ${modes}::text[]) u(k, m) order by k collate "C") ks`;
+}
+
+/** The duplicate-scope locks of every search of a round (as `lockDuplicateScope` for one). */
+function duplicateScopes(ds: DuplicateQuery[]): { keys: string[]; exclusive: boolean[] } {
+  const exclusive = new Set<string>();
+  const shared = new Set<string>();
+  for (const d of ds) {
+    const category = `dup:${d.category}`;
+    const r = cellRange(d);
+    if (!r && d.lat !== undefined) {
+      exclusive.add(category);
+      continue;
+    }
+    shared.add(category);
+    if (r)
+      for (let y = r.y0; y <= r.y1; y++)
+        for (let x = r.x0; x <= r.x1; x++) exclusive.add(`${category}:${y}:${x}`);
+    if (d.zoneId) exclusive.add(`${category}:zone:${d.deviceId ?? ''}:${d.zoneId}`);
+  }
+  const keys = [...exclusive, ...[...shared].filter((k) => !exclusive.has(k))];
+  return { keys, exclusive: keys.map((k) => exclusive.has(k)) };
+}
+
+/**
+ * Every duplicate search of a round in one statement (each as `duplicateCandidates` answers it
+ * alone): the open cases of the search's category in its cells or its camera zone, from the same
+ * partial indexes, then the exact test here. A search over a whole category (a place whose
+ * cells are too many) is asked on its own.
+ */
+async function searchAll(q: Q, ds: DuplicateQuery[]): Promise<CaseSummary[][]> {
+  const each = ds.map((d) => ({ d, r: cellRange(d) }));
+  const alone = each.map(({ d, r }) => (!r && d.lat !== undefined ? duplicateCandidates(q, d) : undefined));
+  const params = each.map(({ d, r }, i) => ({
+    i,
+    category: d.category,
+    y0: r?.y0 ?? null,
+    y1: r?.y1 ?? null,
+    x0: r?.x0 ?? null,
+    x1: r?.x1 ?? null,
+    zone_id: d.zoneId ?? null,
+    device_id: d.deviceId ?? null,
+    since: d.since ?? null,
+  }));
+  const rows = await q<(CaseRow & { i: number; id: string })[]>`
+    select d.i, c.id, c.doc, c.version, c.history_length
+    from jsonb_to_recordset(${json(q, params)}) as d(i int, category text, y0 int, y1 int, x0 int, x1 int,
+                                                     zone_id text, device_id text, since timestamptz)
+    cross join lateral (
+      select id, doc, version, history_length from cases
+      where is_open and category = d.category and cell_y between d.y0 and d.y1 and cell_x between d.x0 and d.x1
+        and (d.since is null or created_at >= d.since)
+      union all
+      select id, doc, version, history_length from cases
+      where is_open and category = d.category and zone_id = d.zone_id and device_id is not distinct from d.device_id
+        and (d.since is null or created_at >= d.since)
+    ) c`;
+  const found: CaseSummary[][] = ds.map(() => []);
+  const seen = ds.map(() => new Set<string>());
+  for (const r of rows)
+    if (!seen[r.i]!.has(r.id)) {
+      seen[r.i]!.add(r.id);
+      found[r.i]!.push(summaryOfRow(r));
+    }
+  return Promise.all(
+    found.map(
+      (list, i) =>
+        alone[i] ??
+        list
+          .filter((c) => isDuplicateCandidate(c, ds[i]!))
+          .sort((a, b) => (a.id < b.id ? 1 : -1))
+          .slice(0, ds[i]!.limit),
+    ),
+  );
+}
+
+async function readCases(q: Q, ids: string[]): Promise<(StoredCase | undefined)[]> {
+  const uniq = [...new Set(ids)];
+  const [rows, history] = await Promise.all([
+    q<{ id: string; doc: Omit<CaseRecord, 'history'>; version: number }[]>`
+      select id, doc, version from cases where id = any(${uniq})`,
+    q<{ case_id: string; entry: HistoryEntry }[]>`
+      select case_id, entry from case_history where case_id = any(${uniq}) order by case_id, seq`,
+  ]);
+  const entries = new Map<string, HistoryEntry[]>();
+  for (const h of history) {
+    const list = entries.get(h.case_id) ?? [];
+    list.push(h.entry);
+    entries.set(h.case_id, list);
+  }
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // a record of its own per load: a build may change what it was given
+  return ids.map((id) => {
+    const r = byId.get(id);
+    return (
+      r && { case: { ...r.doc, history: [...(entries.get(id) ?? [])] } as CaseRecord, version: r.version }
+    );
+  });
+}
+
+async function casesByEvidence(q: Q, names: string[]): Promise<string[][]> {
+  const rows = await q<{ name: string; case_id: string }[]>`
+    select name, case_id from case_evidence where name = any(${[...new Set(names)]}) order by case_id`;
+  return names.map((n) => rows.filter((r) => r.name === n).map((r) => r.case_id));
+}
+
+/**
+ * The day's case numbers for a batch: one counter update reserves as many as the batch has
+ * revisions, handed out in the order asked; the unused tail is given back before the commit
+ * (the row stays locked until then), so numbers stay gapless.
+ */
+class DayNumbers {
+  readonly #days = new Map<string, Promise<{ next: number; last: number }>>();
+  constructor(
+    private readonly q: Q,
+    private readonly reserve: number,
+  ) {}
+
+  async next(day: string): Promise<number> {
+    let range = this.#days.get(day);
+    if (!range) {
+      range = this.q<{ seq: number }[]>`
+        insert into case_numbers (day, seq) values (${day}, ${this.reserve})
+        on conflict (day) do update set seq = case_numbers.seq + ${this.reserve} returning seq`.then(
+        ([r]) => ({
+          next: r!.seq - this.reserve + 1,
+          last: r!.seq,
+        }),
+      );
+      this.#days.set(day, range);
+    }
+    const r = await range;
+    if (r.next > r.last)
+      throw new NotBatchable(`more case numbers of ${day} asked than revisions in the batch`);
+    return r.next++;
+  }
+
+  async giveBack(): Promise<void> {
+    for (const [day, range] of this.#days) {
+      const r = await range;
+      if (r.next <= r.last)
+        await this.q`update case_numbers set seq = seq - ${r.last - r.next + 1} where day = ${day}`;
+    }
+  }
+}
+
+/** The evidence names this revision cites (what `foreignEvidence` checks). */
+const citedBy = (ch: CaseChange, rev: number) =>
+  ch.incident?.revisions.find((r) => r.rev === rev)?.evidence ?? [];
+
+/** Apply a batch of revisions (of distinct incidents) inside the caller's transaction. */
+export async function applyRevisions(tx: Q, batch: BatchRevision[]): Promise<BatchOutcome[]> {
+  const outcomes: BatchOutcome[] = batch.map(() => ({ kind: 'deferred' }));
+  const ids = [...new Set(batch.map((b) => b.key.incidentId))];
+  await lockAll(
+    tx,
+    ids,
+    ids.map(() => true),
+  );
+  const stored = new Map(
+    (
+      await tx<{ id: string; doc: IncidentRecord }[]>`select id, doc from incidents where id = any(${ids})`
+    ).map((r) => [r.id, r.doc]),
+  );
+  const toBuild: number[] = [];
+  const seen = new Set<string>();
+  batch.forEach(({ key }, i) => {
+    // a second revision of one incident waits for the next batch, where it sees the first
+    if (seen.has(key.incidentId)) return;
+    seen.add(key.incidentId);
+    const incident = stored.get(key.incidentId);
+    if (incident && incident.gatewayId !== key.gatewayId)
+      outcomes[i] = {
+        kind: 'failed',
+        error: new IncidentOwnedElsewhere(key.incidentId, incident.gatewayId, key.gatewayId),
+      };
+    else if (incident?.revs.includes(key.rev)) outcomes[i] = { kind: 'duplicate' };
+    else toBuild.push(i);
+  });
+
+  const cases = new Loader((keys: string[]) => readCases(tx, keys));
+  const evidence = new Loader((names: string[]) => casesByEvidence(tx, names));
+  const searches = new Loader(async (ds: DuplicateQuery[]) => {
+    const { keys, exclusive } = duplicateScopes(ds);
+    await lockAll(tx, keys, exclusive);
+    return searchAll(tx, ds);
+  });
+  const numbers = new DayNumbers(tx, toBuild.length);
+  /** each build's duplicate search, by its index in the batch */
+  const searched = new Map<number, DuplicateQuery>();
+  const built = await Promise.allSettled(
+    toBuild.map((i) =>
+      batch[i]!.build({
+        incident: stored.get(batch[i]!.key.incidentId),
+        getCase: (id) => cases.load(id),
+        duplicateCandidates: (d) => {
+          searched.set(i, d);
+          return searches.load(d);
+        },
+        byEvidence: (name) => evidence.load(name),
+        nextCaseSequence: (day) => numbers.next(day),
+      }),
+    ),
+  );
+
+  // in batch order: refuse what a build refused, defer what collides with an earlier change
+  const fail = (i: number, error: unknown) => {
+    outcomes[i] = { kind: 'failed', error };
+  };
+  const writing = new Set<string>();
+  const citedFor = new Map<string, string>();
+  const taken: { i: number; ch: CaseChange }[] = [];
+  for (const [n, i] of toBuild.entries()) {
+    const r = built[n]!;
+    const { key } = batch[i]!;
+    if (r.status === 'rejected') {
+      fail(i, r.reason);
+      continue;
+    }
+    const ch = r.value;
+    if (ch.claims?.length || ch.idempotency)
+      throw new NotBatchable('a change with claims or an idempotency key');
+    if (!ch.incident?.revs.includes(key.rev)) {
+      fail(i, new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`));
+      continue;
+    }
+    const names = citedBy(ch, key.rev);
+    const collides =
+      ch.cases.some((w) => writing.has(w.case.id)) ||
+      names.some((name) => (citedFor.get(name) ?? key.gatewayId) !== key.gatewayId);
+    if (collides) continue; // deferred
+    for (const w of ch.cases) writing.add(w.case.id);
+    for (const name of names) citedFor.set(name, key.gatewayId);
+    taken.push({ i, ch });
+  }
+
+  // every case at the version its build read (operators write too), rows locked in id order
+  const current = new Map(
+    (
+      await tx<{ id: string; version: number; history_length: number }[]>`
+        select id, version, history_length from cases where id = any(${[...writing]}) order by id for update`
+    ).map((r) => [r.id, r]),
+  );
+  const applied: { i: number; ch: CaseChange }[] = [];
+  for (const t of taken) {
+    const refusal = t.ch.cases
+      .map((w): Error | undefined => {
+        const cur = current.get(w.case.id);
+        const version = versionOf(w.case);
+        if (w.expectedVersion === 0 ? cur !== undefined : cur?.version !== w.expectedVersion)
+          return new StaleVersion(w.case.id, w.expectedVersion, cur?.version);
+        if (version <= w.expectedVersion || w.case.history.length <= (cur?.history_length ?? 0))
+          return new Error(
+            `case ${w.case.id}: a change must append history (version ${w.expectedVersion} → ${version})`,
+          );
+        return undefined;
+      })
+      .find((e) => e);
+    if (refusal) fail(t.i, refusal);
+    else {
+      outcomes[t.i] = { kind: 'applied', change: t.ch };
+      applied.push(t);
+    }
+  }
+
+  // a new case's duplicate search, completed with the cases made before it in this batch
+  const made: CaseRecord[] = [];
+  for (const { i, ch } of applied) {
+    const d = searched.get(i);
+    const target = d && ch.cases.find((w) => w.expectedVersion === 0 && w.case.id === d.excludeId)?.case;
+    if (d && target) {
+      const earlier = made.filter((c) => isDuplicateCandidate(c, d)).map((c) => c.id);
+      if (earlier.length)
+        target.duplicateCandidates = [...new Set([...earlier, ...target.duplicateCandidates])]
+          .sort()
+          .reverse()
+          .slice(0, d.limit);
+    }
+    for (const w of ch.cases) if (w.expectedVersion === 0) made.push(w.case);
+  }
+
+  await numbers.giveBack();
+  const changes = applied.map((a) => a.ch);
+  const writes = changes.flatMap((ch) => ch.cases);
+  if (!writes.length) return outcomes;
+  const rows = writes.map((w) => caseRow(tx, w.case));
+  const columns = Object.keys(rows[0]!).filter((c) => c !== 'id');
+  const history = writes.flatMap((w) => historyRows(tx, w.case, current.get(w.case.id)?.history_length ?? 0));
+  const names = writes.flatMap((w) => evidenceRows(w.case));
+  const incidents = changes.map((ch) => ch.incident!);
+  // one statement per table, sent together
+  await Promise.all([
+    tx`insert into cases ${tx(rows)} on conflict (id) do update
+       set (${tx(columns)}) = (${tx(columns.map((c) => `excluded.${c}`))})`,
+    tx`insert into case_history ${tx(history)}`,
+    names.length ? tx`insert into case_evidence ${tx(names)} on conflict do nothing` : undefined,
+    tx`insert into notifications ${tx(writes.map((w) => ({ case_id: w.case.id, version: versionOf(w.case), state: w.case.state })))}`,
+    tx`insert into incidents ${tx(
+      incidents.map((i) => ({
+        id: i.id,
+        gateway_id: i.gatewayId,
+        case_id: i.caseId,
+        first_seen_at: i.firstSeenAt,
+        doc: json(tx, i),
+      })),
+    )} on conflict (id) do update set case_id = excluded.case_id, doc = excluded.doc`,
+    tx`insert into incident_revisions ${tx(
+      incidents.flatMap((i) =>
+        i.revisions.map((r) => ({
+          incident_id: i.id,
+          rev: r.rev,
+          lifecycle: r.lifecycle,
+          received_at: r.receivedAt,
+        })),
+      ),
+    )} on conflict do nothing`,
+  ]);
+  return outcomes;
+}
