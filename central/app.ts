@@ -150,7 +150,7 @@ export function buildApp(
       .finally(() => {
         setImmediate(() => (reading = undefined));
       }));
-  registerCentralMetrics(metrics, deps.counters, caseCounts);
+  registerCentralMetrics(metrics, deps.counters, caseCounts, svc.store.cases.batchStats);
   // Prometheus scrapes from the same host without a token; from elsewhere an admin's token
   app.get('/api/metrics', async (c) => {
     if (!isLoopback(clientAddress(c))) {

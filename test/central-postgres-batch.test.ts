@@ -14,7 +14,7 @@ import { snapshotOf } from '../central/cases/incident-record.js';
 import { type Central, createCentral } from '../central/central.js';
 import { RefusedMessage } from '../central/ingest/refused.js';
 import { fixtureCase } from '../central/store/contract/fixtures.js';
-import type { CaseChange, IncidentView } from '../central/store/contract/index.js';
+import type { CaseChange, IncidentBatchStats, IncidentView } from '../central/store/contract/index.js';
 import { evidenceBucket, Incident, type IncidentInput, newId } from '../protocol/index.js';
 import { ZHENGXIANG } from '../sim/city-points.js';
 import { litterIncident } from './central-helpers.js';
@@ -26,14 +26,10 @@ if (pgDown) console.warn(`central postgres batch: skipped: ${pgDown}`);
 let db: TestDatabase;
 let central: Central;
 let sql: postgres.Sql;
+let url: string;
 
-interface BatchStats {
-  batches: number;
-  revisions: number;
-  fallbacks: number;
-}
-const stats = () => ({ ...(central.store.cases as unknown as { batchStats: BatchStats }).batchStats });
-const since = (before: BatchStats) => {
+const stats = () => ({ ...central.store.cases.batchStats! });
+const since = (before: IncidentBatchStats) => {
   const now = stats();
   return {
     batches: now.batches - before.batches,
@@ -81,6 +77,7 @@ describe.skipIf(!!pgDown)('central on PostgreSQL - incident batches', () => {
     db = await createTestDatabase('batches');
     central = await createCentral({ storeUrl: db.url, instance: 'a', logLevel: 'silent' });
     await central.storeReady;
+    url = (await central.start({ port: 0 })).url;
     sql = postgres(db.url, { max: 1, onnotice: () => {} });
   });
   afterAll(async () => {
@@ -118,6 +115,11 @@ describe.skipIf(!!pgDown)('central on PostgreSQL - incident batches', () => {
     }
     expect(await sequences()).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
     expect(await counter()).toBe(90);
+    // and on /api/metrics (scraped from loopback), for the operators
+    const text = await (await fetch(`${url}/api/metrics`)).text();
+    const now = stats();
+    expect(text).toContain(`cg_central_incident_batches_total{outcome="committed"} ${now.batches}`);
+    expect(text).toContain(`cg_central_incident_batch_revisions_total ${now.revisions}`);
   });
 
   it('updates and new incidents in one go: each update once on its case, the new numbered 91..100', async () => {

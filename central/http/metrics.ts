@@ -6,6 +6,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 import { CASE_STATE_NAMES } from '../cases/workflow.js';
 import type { IngestCounters } from '../ingest/consumer.js';
+import type { IncidentBatchStats } from '../store/contract/index.js';
 
 export interface CentralCounters extends IngestCounters {
   /** new incident revisions persisted */
@@ -44,6 +45,8 @@ export function registerCentralMetrics(
   counters: CentralCounters,
   /** cases by state and the overdue count, read from the store at each scrape */
   cases: () => Promise<{ byState: Record<string, number>; overdue: number }>,
+  /** the store's incident batches, where it applies revisions in batches (PostgreSQL) */
+  batches?: IncidentBatchStats,
 ): void {
   totals(reg, 'cg_central_messages_received_total', 'messages taken from JetStream', () => counters.received);
   totals(reg, 'cg_central_ingested_total', 'new messages persisted', () => counters.ingested);
@@ -71,6 +74,28 @@ export function registerCentralMetrics(
     'messages that failed to persist (retried)',
     () => counters.handlerErrors,
   );
+  if (batches) {
+    new Counter({
+      name: 'cg_central_incident_batches_total',
+      help: 'incident batches (one transaction each), by outcome: committed, or fell back to one transaction per revision',
+      labelNames: ['outcome'],
+      registers: [reg],
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'committed' }, batches.batches);
+        this.inc({ outcome: 'fell_back' }, batches.fallbacks);
+      },
+    });
+    new Counter({
+      name: 'cg_central_incident_batch_revisions_total',
+      help: 'incident revisions carried by committed batches (÷ batches: the mean batch size)',
+      registers: [reg],
+      collect() {
+        this.reset();
+        this.inc(batches.revisions);
+      },
+    });
+  }
   new Gauge({
     name: 'cg_central_cases',
     help: 'cases by state',

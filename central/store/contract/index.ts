@@ -147,6 +147,12 @@ export interface RevisionKey {
 /** How long a revision waits (by its stream time) for the one before it, which may never come. */
 export const PREDECESSOR_GIVE_UP_MS = 10 * 60_000;
 
+export interface IncidentBatchStats {
+  batches: number;
+  revisions: number;
+  fallbacks: number;
+}
+
 export interface CaseRepository {
   get(id: string): Promise<StoredCase | undefined>;
   list(filter: CaseFilter, page: Page): Promise<CasePage>;
@@ -158,6 +164,11 @@ export interface CaseRepository {
   revision?(): number;
   /** cases per state (metrics) */
   countByState(): Promise<Record<string, number>>;
+  /**
+   * Where incident revisions are applied in batches (PostgreSQL): batches committed, the
+   * revisions they carried, batches that fell back to one transaction per revision (metrics).
+   */
+  readonly batchStats?: IncidentBatchStats;
   /** the console dashboard's counts in the window (defined by console/dashboard.ts `aggregateDashboard`) */
   dashboard(w: DashboardWindow): Promise<DashboardAggregate>;
   /** AI cases per model their first incident names, sorted (defined by models/routes.ts `countAiCases`) */

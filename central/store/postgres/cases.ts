@@ -26,6 +26,7 @@ import {
   type CaseSummary,
   type DuplicateQuery,
   type IdempotencyRepository,
+  type IncidentBatchStats,
   IncidentOwnedElsewhere,
   type IncidentView,
   type Notification,
@@ -298,8 +299,7 @@ export class PgCases implements CaseRepository {
   /** revisions whose turn came (their incident's previous one is applied), for the next batch */
   readonly #waiting: Waiting[] = [];
   #batching = false;
-  /** incident batches committed, the revisions they carried, and batches that fell back to one at a time */
-  readonly batchStats = { batches: 0, revisions: 0, fallbacks: 0 };
+  readonly batchStats: IncidentBatchStats = { batches: 0, revisions: 0, fallbacks: 0 };
   constructor(
     private readonly sql: postgres.Sql,
     /** told each committed change, after its transaction committed */
