@@ -155,9 +155,10 @@ async function lockDuplicateScope(q: Q, d: DuplicateQuery): Promise<void> {
   if (r)
     for (let y = r.y0; y <= r.y1; y++) for (let x = r.x0; x <= r.x1; x++) keys.push(`${category}:${y}:${x}`);
   if (d.zoneId) keys.push(`${category}:zone:${d.deviceId ?? ''}:${d.zoneId}`);
-  // one round trip; the sorted subquery hands the keys to the lock calls in order
+  // one round trip; the sorted subquery hands the keys to the lock calls in order (byte order:
+  // the order incident batches take them in too)
   await q`select pg_advisory_xact_lock(hashtextextended(k, 0))
-          from (select unnest(${keys.sort()}::text[]) as k order by 1) ks`;
+          from (select unnest(${keys}::text[]) as k order by k collate "C") ks`;
 }
 
 /** The row of `cases` for this record: the record without history plus every indexed column. */
