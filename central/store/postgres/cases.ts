@@ -158,7 +158,7 @@ async function lockDuplicateScope(q: Q, d: DuplicateQuery): Promise<void> {
   // one round trip; the sorted subquery hands the keys to the lock calls in order (byte order:
   // the order incident batches take them in too)
   await q`select pg_advisory_xact_lock(hashtextextended(k, 0))
-          from (select unnest(${keys}::text[]) as k order by k collate "C") ks`;
+          from (select k from unnest(${keys}::text[]) u(k) order by k collate "C") ks`;
 }
 
 /** The row of `cases` for this record: the record without history plus every indexed column. */
