@@ -127,6 +127,12 @@ export interface IncidentView {
   /** the incident as stored before this revision */
   incident?: IncidentRecord;
   getCase(id: string): Promise<StoredCase | undefined>;
+  /**
+   * Open cases that may be duplicates, as stored. A store applying several revisions in one
+   * transaction (PostgreSQL) completes the answer where it is written: the new case named by
+   * `excludeId` gets, in its `duplicateCandidates`, the cases made before it in the same batch
+   * that pass `isDuplicateCandidate`, as one after the other would have found them.
+   */
   duplicateCandidates(q: DuplicateQuery): Promise<CaseSummary[]>;
   byEvidence(name: string): Promise<string[]>;
   nextCaseSequence(day: string): Promise<number>;
