@@ -7,8 +7,8 @@
  * in this process's memory at once.
  */
 import type { CaseRecord } from '../../central/cases/model.js';
-import { caseRow, evidenceRows, historyRows } from '../../central/store/postgres/cases.js';
 import type { PgStore } from '../../central/store/postgres/index.js';
+import { caseRow, evidenceRows, historyRows } from '../../central/store/postgres/rows.js';
 import { type GenOptions, generateCases } from './cases.js';
 import { demoCity } from './central.js';
 

@@ -16,7 +16,6 @@ import type { CaseRecord, HistoryEntry, IdempotencyRecord, IncidentRecord } from
 import type { DashboardAggregate, DashboardWindow } from '../../console/dashboard.js';
 import type { ModelCaseCount } from '../../models/routes.js';
 import { KeyedChain } from '../contract/chain.js';
-import { cellRange, columnsOf, isDuplicateCandidate } from '../contract/derive.js';
 import { Duplicate } from '../contract/errors.js';
 import {
   type CaseChange,
@@ -40,30 +39,12 @@ import {
   versionOf,
 } from '../contract/index.js';
 import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
+import { duplicateCandidates, lockDuplicateScope } from './duplicates.js';
 import { applyRevisions, type BatchOutcome, type BatchRevision, MAX_BATCH } from './incident-batch.js';
+import { type CaseRow, caseRow, evidenceRows, historyRows, iso, json, type Q, summary } from './rows.js';
 
 /** a revision waiting for its batch, and how to tell its caller the outcome */
 type Waiting = BatchRevision & { resolve(o: 'applied' | 'duplicate'): void; reject(e: unknown): void };
-
-export type Q = postgres.ISql;
-// records are JSON by construction; postgres.js' JSONValue type does not know our interfaces
-export const json = (q: Q, v: unknown) => q.json(v as postgres.JSONValue);
-const iso = (d: Date | string | null | undefined) =>
-  d === null || d === undefined ? undefined : d instanceof Date ? d.toISOString() : d;
-
-export interface CaseRow {
-  doc: Omit<CaseRecord, 'history'>;
-  version: number;
-  history_length: number;
-}
-
-/** The row's document (a fresh object from the driver: completed in place, not copied). */
-export function summary(r: CaseRow): CaseSummary {
-  const s = r.doc as CaseSummary;
-  s.version = r.version;
-  s.historyLength = r.history_length;
-  return s;
-}
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
@@ -115,100 +96,6 @@ async function byEvidence(q: Q, name: string): Promise<string[]> {
   const rows = await q<{ case_id: string }[]>`
     select case_id from case_evidence where name = ${name} order by case_id`;
   return rows.map((r) => r.case_id);
-}
-
-export async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary[]> {
-  const r = cellRange(d);
-  const place = r
-    ? q`(cell_y between ${r.y0} and ${r.y1} and cell_x between ${r.x0} and ${r.x1})`
-    : d.lat !== undefined
-      ? q`true`
-      : q`false`;
-  const zone = d.zoneId
-    ? q`(zone_id = ${d.zoneId} and device_id is not distinct from ${d.deviceId ?? null})`
-    : q`false`;
-  const rows = await q<CaseRow[]>`
-    select doc, version, history_length from cases
-    where is_open and category = ${d.category} and (${place} or ${zone})
-      ${d.since ? q`and created_at >= ${d.since}::timestamptz` : q``}
-    order by id desc`;
-  return rows
-    .map(summary)
-    .filter((c) => isDuplicateCandidate(c, d))
-    .slice(0, d.limit);
-}
-
-/**
- * Serialise duplicate searches that could find each other's new case, across incidents and
- * instances, for the rest of the transaction: every cell the search covers (two incidents
- * within the duplicate distance share a cell of their ranges), and the camera zone; a search
- * over the whole category takes the category exclusively, the others share it. Keys in one
- * order, so two searches never wait on each other in a circle.
- */
-async function lockDuplicateScope(q: Q, d: DuplicateQuery): Promise<void> {
-  const category = `dup:${d.category}`;
-  const r = cellRange(d);
-  if (!r && d.lat !== undefined)
-    return void (await q`select pg_advisory_xact_lock(hashtextextended(${category}, 0))`);
-  await q`select pg_advisory_xact_lock_shared(hashtextextended(${category}, 0))`;
-  const keys: string[] = [];
-  if (r)
-    for (let y = r.y0; y <= r.y1; y++) for (let x = r.x0; x <= r.x1; x++) keys.push(`${category}:${y}:${x}`);
-  if (d.zoneId) keys.push(`${category}:zone:${d.deviceId ?? ''}:${d.zoneId}`);
-  // one round trip; the sorted subquery hands the keys to the lock calls in order (byte order:
-  // the order incident batches take them in too)
-  await q`select pg_advisory_xact_lock(hashtextextended(k, 0))
-          from (select k from unnest(${keys}::text[]) u(k) order by k collate "C") ks`;
-}
-
-/** The row of `cases` for this record: the record without history plus every indexed column. */
-export function caseRow(q: Q, c: CaseRecord) {
-  const col = columnsOf(c);
-  const { history, ...doc } = c;
-  return {
-    id: c.id,
-    version: versionOf(c),
-    state: c.state,
-    category: c.category,
-    source: c.source,
-    case_number: c.caseNumber ?? null,
-    unit_id: c.unitId ?? null,
-    resp_unit: col.respUnit ?? null,
-    grid_code: c.location.gridCode ?? null,
-    reporter_id: c.reporter.id,
-    collector_id: c.reporter.collectorId ?? null,
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
-    deadline: c.deadline ?? null,
-    closed_at: c.closedAt ?? null,
-    registered_at: col.registeredAt ?? null,
-    on_time: c.evaluation?.onTime ?? null,
-    reworks: c.counts.reworks,
-    returns: c.counts.returns,
-    is_open: col.open,
-    with_unit: col.withUnit,
-    cell_y: col.cellY ?? null,
-    cell_x: col.cellX ?? null,
-    device_id: c.refs.deviceId ?? null,
-    zone_id: c.refs.zoneId ?? null,
-    history_length: history.length,
-    doc: json(q, doc),
-  };
-}
-
-/** `case_history` rows of the entries after `afterSeq`. */
-export function historyRows(q: Q, c: CaseRecord, afterSeq: number) {
-  return c.history
-    .filter((h) => h.seq > afterSeq)
-    .map((h) => ({ case_id: c.id, seq: h.seq, at: h.at, action: h.action, entry: json(q, h) }));
-}
-
-/** `case_evidence` rows: every evidence object name the case carries. */
-export function evidenceRows(c: CaseRecord) {
-  return [...new Set([...c.evidence, ...c.verificationEvidence].map((e) => e.name))].map((name) => ({
-    name,
-    case_id: c.id,
-  }));
 }
 
 async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
@@ -577,5 +464,3 @@ export class PgNotifications implements NotificationOutbox {
     return (await this.sql`delete from notifications where seq <= ${uptoSeq}`).count;
   }
 }
-
-export { iso };

@@ -43,9 +43,10 @@ import type {
   StoredAttachment,
   UnitMonthAggregate,
 } from '../contract/index.js';
-import { iso, json, PgCases, PgIdempotency, PgNotifications } from './cases.js';
+import { PgCases, PgIdempotency, PgNotifications } from './cases.js';
 import { mapError } from './errors.js';
 import { MIGRATIONS, type Migration, migrate } from './migrations.js';
+import { iso, json } from './rows.js';
 
 export interface PgStoreOptions {
   url: string;
