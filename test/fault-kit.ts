@@ -190,6 +190,13 @@ export async function census(centralUrl: string): Promise<Census> {
         headers: { authorization: `Bearer ${OPERATOR}` },
       },
     );
+    // the API's per-token rate limit (50/s) answers a census polled in a loop 429: a client
+    // waits as told and asks for the same page again
+    if (r.status === 429) {
+      await r.arrayBuffer();
+      await new Promise((res) => setTimeout(res, 1000 * Number(r.headers.get('retry-after') ?? 1)));
+      continue;
+    }
     if (r.status !== 200) throw new Error(`GET /api/cases: ${r.status} ${await r.text()}`);
     const page = (await r.json()) as { next?: string; items: { refs: { incidentIds: string[] } }[] };
     for (const c of page.items) {
