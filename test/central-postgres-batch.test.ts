@@ -4,21 +4,25 @@
  * the same revisions applied one after the other would: near cases of one batch flagged as each
  * other's duplicates, case numbers unique and without gaps, updates and new incidents mixed, a
  * second gateway citing an evidence name of the first refused, two changes of one case one
- * after the other; one change PostgreSQL refuses
- * fails alone and the rest of its batch is applied. A central in-process (no NATS) on a database
- * of its own; skipped with a message when 127.0.0.1:5432 does not answer.
+ * after the other; one change PostgreSQL refuses fails alone and the rest of its batch is
+ * applied; PostgreSQL gone under a batch fails its revisions at once as unavailable (503).
+ * Centrals in-process (no NATS) on a database of their own (the last through a TCP proxy that
+ * cuts connections); skipped with a message when 127.0.0.1:5432 does not answer.
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotOf } from '../central/cases/incident-record.js';
 import { type Central, createCentral } from '../central/central.js';
 import { RefusedMessage } from '../central/ingest/refused.js';
+import { StoreUnavailable } from '../central/store/contract/errors.js';
 import { fixtureCase } from '../central/store/contract/fixtures.js';
 import type { CaseChange, IncidentBatchStats, IncidentView } from '../central/store/contract/index.js';
 import { evidenceBucket, Incident, type IncidentInput, newId } from '../protocol/index.js';
 import { ZHENGXIANG } from '../sim/city-points.js';
 import { litterIncident } from './central-helpers.js';
 import { createTestDatabase, postgresUnreachable, type TestDatabase } from './support/postgres.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
+import { until } from './support/until.js';
 
 const pgDown = await postgresUnreachable();
 if (pgDown) console.warn(`central postgres batch: skipped: ${pgDown}`);
@@ -257,4 +261,45 @@ describe.skipIf(!!pgDown)('central on PostgreSQL - incident batches', () => {
     const numbers = await sequences();
     expect(new Set(numbers).size).toBe(numbers.length);
   });
+
+  it('PostgreSQL gone under a batch: its revisions fail at once as unavailable, and the store says 503 after', async () => {
+    // a central of its own, reaching the database through a proxy that can cut every connection
+    const proxy = await startTcpProxy(Number(new URL(db.url).port || 5432));
+    const via = new URL(db.url);
+    via.port = String(proxy.port);
+    const other = await createCentral({ storeUrl: via.toString(), instance: 'b', logLevel: 'silent' });
+    try {
+      await other.storeReady;
+      expect(await other.svc.ingestIncident(Incident.parse(places(1, 1, 'cut-0').flat()[0]!))).toBe(
+        'created',
+      );
+      proxy.cut();
+      const list = places(200, 1, 'cut').flat();
+      // the driver would hold the revisions until the server is back: they must fail now
+      const outcomes = await Promise.race([
+        Promise.allSettled(list.map((i) => other.svc.ingestIncident(Incident.parse(i)))),
+        new Promise<'held'>((r) => setTimeout(() => r('held'), 5000)),
+      ]);
+      expect(outcomes).not.toBe('held');
+      for (const o of outcomes as PromiseSettledResult<unknown>[]) {
+        expect(o.status).toBe('rejected');
+        expect((o as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailable);
+      }
+      // and the next call is refused at once (503), not held
+      await expect(other.store.cases.get(newId())).rejects.toBeInstanceOf(StoreUnavailable);
+      proxy.restore();
+      // back: the same revisions apply once the guard's probe reached the server again
+      await until(
+        async () =>
+          (await other.svc.ingestIncident(Incident.parse(list[0]!)).catch(() => undefined)) === 'created',
+        'ingest after PostgreSQL is back',
+        20_000,
+        200,
+      );
+    } finally {
+      proxy.restore();
+      await other.stop();
+      await proxy.close();
+    }
+  }, 40_000);
 });

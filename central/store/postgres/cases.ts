@@ -40,6 +40,7 @@ import {
 } from '../contract/index.js';
 import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
 import { duplicateCandidates, lockDuplicateScope } from './duplicates.js';
+import { isConnectionError } from './errors.js';
 import { applyRevisions, type BatchOutcome, type BatchRevision, MAX_BATCH } from './incident-batch.js';
 import { type CaseRow, caseRow, evidenceRows, historyRows, iso, json, type Q, summary } from './rows.js';
 
@@ -352,10 +353,17 @@ export class PgCases implements CaseRepository {
     let outcomes: BatchOutcome[];
     try {
       outcomes = await this.batchSql.begin((tx) => applyRevisions(tx, batch));
-    } catch {
+    } catch (e) {
+      // PostgreSQL away: every revision of the batch fails with it now (the consumer naks, and
+      // the store's guard learns the server is gone and answers 503 at once). Alone they would
+      // only wait: the driver holds new queries until the server is back.
+      if (isConnectionError(e)) {
+        for (const b of batch) b.reject(e);
+        return;
+      }
       this.batchStats.fallbacks++;
-      // the batch as a whole failed (a deadlock, PostgreSQL away, a change it cannot carry):
-      // alone, each revision meets its own outcome
+      // the batch as a whole failed otherwise (a deadlock, a database rule, a change it cannot
+      // carry): alone, each revision meets its own outcome
       await Promise.all(batch.map((b) => this.#applyOne(b.key, b.build).then(b.resolve, b.reject)));
       return;
     }

@@ -13,9 +13,10 @@
  * case, an evidence name another gateway cites) is deferred to the next batch, where it sees
  * that change. Locks are taken in one global order (incidents, then duplicate scopes, each
  * sorted; then the counter row; then case rows by id), so batches of two instances wait for
- * each other but never in a circle. Anything that fails the transaction as a whole (a
- * deadlock with an operator's merge, PostgreSQL away, a change the batch does not carry)
- * sends its revisions to the one-at-a-time path, where each meets its own outcome.
+ * each other but never in a circle. Anything else that fails the transaction as a whole (a
+ * deadlock with an operator's merge, a database rule, a change the batch does not carry) sends
+ * its revisions to the one-at-a-time path, where each meets its own outcome; PostgreSQL gone
+ * fails them all at once (PgCases), so nothing waits on a server that is not there.
  *
  * Case numbers stay without gaps, except where a revision took one and was then deferred (a
  * second gateway citing the first's evidence name in the same batch: refused in the next).
