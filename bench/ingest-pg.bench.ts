@@ -3,8 +3,9 @@
  * Central on PostgreSQL (issue 14's benchmarks, ingest side), against baselines in the same run:
  * - ingest: incidents/s persisted as cases by central's real `NatsIngest` on a `PgStore` holding
  *   10k / 100k / 1M cases (a year of the demo city, bulk-loaded), each round paired with a bare
- *   JetStream consume + ack of the same backlog (bench/lib/central `bareConsume`): the ratio to
- *   bare, and each size against the smallest (storage must not make ingest O(all cases));
+ *   JetStream consume + ack of the same backlog, the same window of messages timed
+ *   (bench/lib/central `bareConsume`): the ratio to bare, and each size against the smallest
+ *   (storage must not make ingest O(all cases));
  * - start and memory: central as its own process (`central/main.ts --store …`, the field build
  *   `dist/central/main.js` where it exists) from spawn to the first case list answered 200, and
  *   its peak RSS after list and queue requests, at each size against an empty database;

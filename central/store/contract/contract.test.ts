@@ -393,6 +393,13 @@ describe.each(SUBJECTS)('store contract - %s', (_name, skip, make) => {
           (c) => c.id,
         ),
       ).toEqual([near.id, old.id]);
+      // a place whose cells would be too many (60 km): the category's open cases, by the exact test
+      const wide = { ...q, metres: 60_000, deviceId: undefined, zoneId: undefined, since: at(0) };
+      expect((await s.peer.cases.duplicateCandidates(wide)).map((c) => c.id)).toEqual([
+        zone.id,
+        far.id,
+        near.id,
+      ]);
     },
   );
 

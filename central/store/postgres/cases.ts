@@ -42,7 +42,21 @@ import { aiCasesByModel, dashboardAggregate } from './dashboard.js';
 import { duplicateCandidates, lockDuplicateScope } from './duplicates.js';
 import { isConnectionError } from './errors.js';
 import { applyRevisions, type BatchOutcome, type BatchRevision, MAX_BATCH } from './incident-batch.js';
-import { type CaseRow, caseRow, evidenceRows, historyRows, iso, json, type Q, summary } from './rows.js';
+import {
+  type CaseRow,
+  caseRow,
+  casesByEvidence,
+  evidenceRows,
+  historyRows,
+  iso,
+  json,
+  type Q,
+  readCases,
+  refusalOf,
+  reserveCaseNumbers,
+  type StoredRow,
+  summary,
+} from './rows.js';
 
 /** a revision waiting for its batch, and how to tell its caller the outcome */
 type Waiting = BatchRevision & { resolve(o: 'applied' | 'duplicate'): void; reject(e: unknown): void };
@@ -77,26 +91,12 @@ function where(q: Q, f: CaseFilter) {
   return parts.slice(1).reduce((a, b) => q`${a} and ${b}`, q`where ${parts[0]}`);
 }
 
-async function getCase(q: Q, id: string, forUpdate = false): Promise<StoredCase | undefined> {
-  const [row] = await q<CaseRow[]>`
-    select doc, version, history_length from cases where id = ${id} ${forUpdate ? q`for update` : q``}`;
-  if (!row) return undefined;
-  const history = await q<{ entry: HistoryEntry }[]>`
-    select entry from case_history where case_id = ${id} order by seq`;
-  return { case: { ...row.doc, history: history.map((h) => h.entry) } as CaseRecord, version: row.version };
-}
-
-async function nextCaseSequence(q: Q, day: string): Promise<number> {
-  const [r] = await q<{ seq: number }[]>`
-    insert into case_numbers (day, seq) values (${day}, 1)
-    on conflict (day) do update set seq = case_numbers.seq + 1 returning seq`;
-  return r!.seq;
+async function getCase(q: Q, id: string): Promise<StoredCase | undefined> {
+  return (await readCases(q, [id]))[0];
 }
 
 async function byEvidence(q: Q, name: string): Promise<string[]> {
-  const rows = await q<{ case_id: string }[]>`
-    select case_id from case_evidence where name = ${name} order by case_id`;
-  return rows.map((r) => r.case_id);
+  return (await casesByEvidence(q, [name]))[0]!;
 }
 
 async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number> {
@@ -105,20 +105,19 @@ async function writeCase(q: Q, c: CaseRecord, expected: number): Promise<number>
   // history rows go after the stored ones (a close appends two entries under one version)
   let storedHistory = 0;
   if (expected === 0) {
-    if (version <= 0 || c.history.length === 0)
-      throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
+    const refused = refusalOf({ case: c, expectedVersion: 0 }, undefined);
+    if (refused) throw refused;
     const ins = await q`insert into cases ${q({ id: c.id, ...values })} on conflict (id) do nothing`;
     if (ins.count === 0) {
       const [cur] = await q<{ version: number }[]>`select version from cases where id = ${c.id}`;
       throw new StaleVersion(c.id, expected, cur?.version);
     }
   } else {
-    const [cur] = await q<{ version: number; history_length: number }[]>`
+    const [cur] = await q<StoredRow[]>`
       select version, history_length from cases where id = ${c.id} for update`;
-    if (cur?.version !== expected) throw new StaleVersion(c.id, expected, cur?.version);
-    storedHistory = cur.history_length;
-    if (version <= expected || c.history.length <= storedHistory)
-      throw new Error(`case ${c.id}: a change must append history (version ${expected} → ${version})`);
+    const refused = refusalOf({ case: c, expectedVersion: expected }, cur);
+    if (refused) throw refused;
+    storedHistory = cur!.history_length;
     await q`update cases set ${q(values)} where id = ${c.id}`;
   }
   const added = historyRows(q, c, storedHistory);
@@ -194,10 +193,10 @@ export class PgCases implements CaseRepository {
     /** told each committed change, after its transaction committed */
     private readonly committed: (ch: CaseChange) => void = () => {},
     /**
-     * the connections incident batches run on: statements sent together travel together
-     * (the shared pool sends one at a time, see PgStore); default `sql`
+     * the connection incident batches run on, with the driver's pipeline: a batch's statements
+     * are sent without waiting for each other's answers (the shared pool sends one at a time)
      */
-    private readonly batchSql: postgres.Sql = sql,
+    private readonly batchSql: postgres.Sql,
   ) {}
 
   get(id: string): Promise<StoredCase | undefined> {
@@ -406,7 +405,7 @@ export class PgCases implements CaseRepository {
           return duplicateCandidates(tx, d);
         },
         byEvidence: (name) => byEvidence(tx, name),
-        nextCaseSequence: (day) => nextCaseSequence(tx, day),
+        nextCaseSequence: (day) => reserveCaseNumbers(tx, day, 1),
       });
       if (!change.incident?.revs.includes(key.rev))
         throw new Error(`incident ${key.incidentId} rev ${key.rev}: the change must record the revision`);
@@ -424,7 +423,7 @@ export class PgCases implements CaseRepository {
   }
 
   nextCaseSequence(day: string): Promise<number> {
-    return nextCaseSequence(this.sql, day);
+    return reserveCaseNumbers(this.sql, day, 1);
   }
 }
 

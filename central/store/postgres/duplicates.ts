@@ -9,25 +9,9 @@ import { cellRange, isDuplicateCandidate } from '../contract/derive.js';
 import type { CaseSummary, DuplicateQuery } from '../contract/index.js';
 import { type CaseRow, json, type Q, summary } from './rows.js';
 
+/** One search (`searchAll` of one). */
 export async function duplicateCandidates(q: Q, d: DuplicateQuery): Promise<CaseSummary[]> {
-  const r = cellRange(d);
-  const place = r
-    ? q`(cell_y between ${r.y0} and ${r.y1} and cell_x between ${r.x0} and ${r.x1})`
-    : d.lat !== undefined
-      ? q`true`
-      : q`false`;
-  const zone = d.zoneId
-    ? q`(zone_id = ${d.zoneId} and device_id is not distinct from ${d.deviceId ?? null})`
-    : q`false`;
-  const rows = await q<CaseRow[]>`
-    select doc, version, history_length from cases
-    where is_open and category = ${d.category} and (${place} or ${zone})
-      ${d.since ? q`and created_at >= ${d.since}::timestamptz` : q``}
-    order by id desc`;
-  return rows
-    .map(summary)
-    .filter((c) => isDuplicateCandidate(c, d))
-    .slice(0, d.limit);
+  return (await searchAll(q, [d]))[0]!;
 }
 
 /**
@@ -74,28 +58,34 @@ export function duplicateScopes(ds: DuplicateQuery[]): { keys: string[]; exclusi
 }
 
 /**
- * Every duplicate search of a round in one statement (each as `duplicateCandidates` answers it
- * alone): the open cases of the search's category in its cells or its camera zone, from the same
- * partial indexes, then the exact test here. A search over a whole category (a place whose
- * cells are too many) is asked on its own.
+ * Duplicate searches, each answered as if alone: the open cases of its category in its cells or
+ * its camera zone, all searches in one statement (the partial indexes `cases_open_cell`,
+ * `cases_open_zone`); a search whose place covers too many cells reads its whole category on its
+ * own (kept out of the shared statement: its cost estimate would make PostgreSQL JIT-compile
+ * every execution, ~30 ms). Then the exact test here, newest first, at most `limit`.
  */
 export async function searchAll(q: Q, ds: DuplicateQuery[]): Promise<CaseSummary[][]> {
-  const each = ds.map((d) => ({ d, r: cellRange(d) }));
-  const alone = each.map(({ d, r }) => (!r && d.lat !== undefined ? duplicateCandidates(q, d) : undefined));
-  const params = each.map(({ d, r }, i) => ({
-    i,
-    category: d.category,
-    y0: r?.y0 ?? null,
-    y1: r?.y1 ?? null,
-    x0: r?.x0 ?? null,
-    x1: r?.x1 ?? null,
-    zone_id: d.zoneId ?? null,
-    device_id: d.deviceId ?? null,
-    since: d.since ?? null,
-  }));
-  const rows = await q<(CaseRow & { i: number; id: string })[]>`
+  const params = ds.map((d, i) => {
+    const r = cellRange(d);
+    return {
+      i,
+      whole: !r && d.lat !== undefined,
+      category: d.category,
+      y0: r?.y0 ?? null,
+      y1: r?.y1 ?? null,
+      x0: r?.x0 ?? null,
+      x1: r?.x1 ?? null,
+      zone_id: d.zoneId ?? null,
+      device_id: d.deviceId ?? null,
+      since: d.since ?? null,
+    };
+  });
+  const shared = params.filter((p) => !p.whole);
+  const [rows, ...wholes] = await Promise.all([
+    shared.length
+      ? q<(CaseRow & { i: number; id: string })[]>`
     select d.i, c.id, c.doc, c.version, c.history_length
-    from jsonb_to_recordset(${json(q, params)}) as d(i int, category text, y0 int, y1 int, x0 int, x1 int,
+    from jsonb_to_recordset(${json(q, shared)}) as d(i int, category text, y0 int, y1 int, x0 int, x1 int,
                                                      zone_id text, device_id text, since timestamptz)
     cross join lateral (
       select id, doc, version, history_length from cases
@@ -105,22 +95,29 @@ export async function searchAll(q: Q, ds: DuplicateQuery[]): Promise<CaseSummary
       select id, doc, version, history_length from cases
       where is_open and category = d.category and zone_id = d.zone_id and device_id is not distinct from d.device_id
         and (d.since is null or created_at >= d.since)
-    ) c`;
+    ) c`
+      : [],
+    ...params
+      .filter((p) => p.whole)
+      .map((p) =>
+        q<(CaseRow & { id: string })[]>`
+    select id, doc, version, history_length from cases
+    where is_open and category = ${p.category} ${p.since ? q`and created_at >= ${p.since}::timestamptz` : q``}`.then(
+          (found) => found.map((r) => ({ ...r, i: p.i })),
+        ),
+      ),
+  ]);
   const found: CaseSummary[][] = ds.map(() => []);
   const seen = ds.map(() => new Set<string>());
-  for (const r of rows)
+  for (const r of [...rows, ...wholes.flat()])
     if (!seen[r.i]!.has(r.id)) {
       seen[r.i]!.add(r.id);
       found[r.i]!.push(summary(r));
     }
-  return Promise.all(
-    found.map(
-      (list, i) =>
-        alone[i] ??
-        list
-          .filter((c) => isDuplicateCandidate(c, ds[i]!))
-          .sort((a, b) => (a.id < b.id ? 1 : -1))
-          .slice(0, ds[i]!.limit),
-    ),
+  return found.map((list, i) =>
+    list
+      .filter((c) => isDuplicateCandidate(c, ds[i]!))
+      .sort((a, b) => (a.id < b.id ? 1 : -1))
+      .slice(0, ds[i]!.limit),
   );
 }

@@ -21,7 +21,7 @@
  * Case numbers stay without gaps, except where a revision took one and was then deferred (a
  * second gateway citing the first's evidence name in the same batch: refused in the next).
  */
-import type { CaseRecord, HistoryEntry, IncidentRecord } from '../../cases/model.js';
+import type { CaseRecord, IncidentRecord } from '../../cases/model.js';
 import { isDuplicateCandidate } from '../contract/derive.js';
 import {
   type CaseChange,
@@ -29,12 +29,21 @@ import {
   IncidentOwnedElsewhere,
   type IncidentView,
   type RevisionKey,
-  StaleVersion,
-  type StoredCase,
   versionOf,
 } from '../contract/index.js';
 import { duplicateScopes, lockAll, searchAll } from './duplicates.js';
-import { caseRow, evidenceRows, historyRows, json, type Q } from './rows.js';
+import {
+  caseRow,
+  casesByEvidence,
+  evidenceRows,
+  historyRows,
+  json,
+  type Q,
+  readCases,
+  refusalOf,
+  reserveCaseNumbers,
+  type StoredRow,
+} from './rows.js';
 
 /** at most this many revisions per transaction (a case row is 27 parameters: far below 65,534) */
 export const MAX_BATCH = 200;
@@ -82,36 +91,6 @@ class Loader<K, V> {
   }
 }
 
-async function readCases(q: Q, ids: string[]): Promise<(StoredCase | undefined)[]> {
-  const uniq = [...new Set(ids)];
-  const [rows, history] = await Promise.all([
-    q<{ id: string; doc: Omit<CaseRecord, 'history'>; version: number }[]>`
-      select id, doc, version from cases where id = any(${uniq})`,
-    q<{ case_id: string; entry: HistoryEntry }[]>`
-      select case_id, entry from case_history where case_id = any(${uniq}) order by case_id, seq`,
-  ]);
-  const entries = new Map<string, HistoryEntry[]>();
-  for (const h of history) {
-    const list = entries.get(h.case_id) ?? [];
-    list.push(h.entry);
-    entries.set(h.case_id, list);
-  }
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  // a record of its own per load: a build may change what it was given
-  return ids.map((id) => {
-    const r = byId.get(id);
-    return (
-      r && { case: { ...r.doc, history: [...(entries.get(id) ?? [])] } as CaseRecord, version: r.version }
-    );
-  });
-}
-
-async function casesByEvidence(q: Q, names: string[]): Promise<string[][]> {
-  const rows = await q<{ name: string; case_id: string }[]>`
-    select name, case_id from case_evidence where name = any(${[...new Set(names)]}) order by case_id`;
-  return names.map((n) => rows.filter((r) => r.name === n).map((r) => r.case_id));
-}
-
 /**
  * The day's case numbers for a batch: one counter update reserves as many as the batch has
  * revisions, handed out in the order asked; the unused tail is given back before the commit
@@ -127,14 +106,10 @@ class DayNumbers {
   async next(day: string): Promise<number> {
     let range = this.#days.get(day);
     if (!range) {
-      range = this.q<{ seq: number }[]>`
-        insert into case_numbers (day, seq) values (${day}, ${this.reserve})
-        on conflict (day) do update set seq = case_numbers.seq + ${this.reserve} returning seq`.then(
-        ([r]) => ({
-          next: r!.seq - this.reserve + 1,
-          last: r!.seq,
-        }),
-      );
+      range = reserveCaseNumbers(this.q, day, this.reserve).then((last) => ({
+        next: last - this.reserve + 1,
+        last,
+      }));
       this.#days.set(day, range);
     }
     const r = await range;
@@ -245,25 +220,13 @@ export async function applyRevisions(tx: Q, batch: BatchRevision[]): Promise<Bat
   // every case at the version its build read (operators write too), rows locked in id order
   const current = new Map(
     (
-      await tx<{ id: string; version: number; history_length: number }[]>`
+      await tx<(StoredRow & { id: string })[]>`
         select id, version, history_length from cases where id = any(${[...writing]}) order by id for update`
     ).map((r) => [r.id, r]),
   );
   const applied: { i: number; ch: CaseChange }[] = [];
   for (const t of taken) {
-    const refusal = t.ch.cases
-      .map((w): Error | undefined => {
-        const cur = current.get(w.case.id);
-        const version = versionOf(w.case);
-        if (w.expectedVersion === 0 ? cur !== undefined : cur?.version !== w.expectedVersion)
-          return new StaleVersion(w.case.id, w.expectedVersion, cur?.version);
-        if (version <= w.expectedVersion || w.case.history.length <= (cur?.history_length ?? 0))
-          return new Error(
-            `case ${w.case.id}: a change must append history (version ${w.expectedVersion} → ${version})`,
-          );
-        return undefined;
-      })
-      .find((e) => e);
+    const refusal = t.ch.cases.map((w) => refusalOf(w, current.get(w.case.id))).find((e) => e);
     if (refusal) fail(t.i, refusal);
     else {
       outcomes[t.i] = { kind: 'applied', change: t.ch };

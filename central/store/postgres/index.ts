@@ -408,9 +408,8 @@ export class PgStore implements CentralStore {
       max_pipeline: 1,
     };
     this.sql = postgres(o.url, options);
-    // incident batches run one at a time on a connection of their own, whose statements are
-    // pipelined (sent in one write, answered in one): a batch's reads of a round and its
-    // writes go together (the driver's default pipeline, 100)
+    // incident batches run one at a time on a connection of their own with the driver's
+    // default pipeline (100): a batch's writes are sent without waiting for each other's answers
     const batchOptions = { ...options, max: 1, max_pipeline: 100 };
     this.#batchSql = postgres(o.url, batchOptions);
     const reach = new Reachability(this.sql, this.target);

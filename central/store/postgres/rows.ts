@@ -1,14 +1,21 @@
 /**
  * @module central/store/postgres/rows
  * Case records ↔ rows: a case row holds the record without its history (jsonb) plus the columns
- * every filter and index needs; history entries and evidence names are rows of their own.
- * Shared by the one-change writes (cases.ts), the incident batches and the bulk loader of the
- * benchmarks.
+ * every filter and index needs; history entries and evidence names are rows of their own. The
+ * rows of a write, what a write may not do to the stored row, the records read back, and the
+ * day's case-number counter: shared by the one-change writes (cases.ts), the incident batches
+ * (for many ids at once) and the bulk loader of the benchmarks.
  */
 import type postgres from 'postgres';
-import type { CaseRecord } from '../../cases/model.js';
+import type { CaseRecord, HistoryEntry } from '../../cases/model.js';
 import { columnsOf } from '../contract/derive.js';
-import { type CaseSummary, versionOf } from '../contract/index.js';
+import {
+  type CaseSummary,
+  type CaseWrite,
+  StaleVersion,
+  type StoredCase,
+  versionOf,
+} from '../contract/index.js';
 
 export type Q = postgres.ISql;
 // records are JSON by construction; postgres.js' JSONValue type does not know our interfaces
@@ -78,4 +85,70 @@ export function evidenceRows(c: CaseRecord) {
     name,
     case_id: c.id,
   }));
+}
+
+/** The stored row a write is checked against (`undefined`: no such case). */
+export interface StoredRow {
+  version: number;
+  history_length: number;
+}
+
+/** Why this write may not replace the stored row: read at another version, or appends no history. */
+export function refusalOf(w: CaseWrite, stored: StoredRow | undefined): Error | undefined {
+  const version = versionOf(w.case);
+  if (w.expectedVersion === 0 ? stored !== undefined : stored?.version !== w.expectedVersion)
+    return new StaleVersion(w.case.id, w.expectedVersion, stored?.version);
+  if (version <= w.expectedVersion || w.case.history.length <= (stored?.history_length ?? 0))
+    return new Error(
+      `case ${w.case.id}: a change must append history (version ${w.expectedVersion} → ${version})`,
+    );
+  return undefined;
+}
+
+/** Cases with their history, one record of its own per id asked (a caller may change it). */
+export async function readCases(q: Q, ids: string[]): Promise<(StoredCase | undefined)[]> {
+  const uniq = [...new Set(ids)];
+  const [rows, history] = await Promise.all([
+    q<{ id: string; doc: Omit<CaseRecord, 'history'>; version: number }[]>`
+      select id, doc, version from cases where id = any(${uniq})`,
+    q<{ case_id: string; entry: HistoryEntry }[]>`
+      select case_id, entry from case_history where case_id = any(${uniq}) order by case_id, seq`,
+  ]);
+  const entries = groupBy(history, (h) => h.case_id);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const r = byId.get(id);
+    return (
+      r && {
+        case: { ...r.doc, history: (entries.get(id) ?? []).map((h) => h.entry) } as CaseRecord,
+        version: r.version,
+      }
+    );
+  });
+}
+
+/** For each evidence object name, the ids of the cases that carry it, in id order. */
+export async function casesByEvidence(q: Q, names: string[]): Promise<string[][]> {
+  const rows = await q<{ name: string; case_id: string }[]>`
+    select name, case_id from case_evidence where name = any(${[...new Set(names)]}) order by case_id`;
+  const byName = groupBy(rows, (r) => r.name);
+  return names.map((n) => (byName.get(n) ?? []).map((r) => r.case_id));
+}
+
+/** Take `n` case numbers of a local day from its counter row (locked until the commit); the last one. */
+export async function reserveCaseNumbers(q: Q, day: string, n: number): Promise<number> {
+  const [r] = await q<{ seq: number }[]>`
+    insert into case_numbers (day, seq) values (${day}, ${n})
+    on conflict (day) do update set seq = case_numbers.seq + ${n} returning seq`;
+  return r!.seq;
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const t of items) {
+    const list = m.get(key(t));
+    if (list) list.push(t);
+    else m.set(key(t), [t]);
+  }
+  return m;
 }
